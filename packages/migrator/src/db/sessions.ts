@@ -1,0 +1,74 @@
+import type pg from 'pg';
+import type { BlockingSession, InvalidIndex } from '../runner/types.js';
+
+/** Query text longer than this is cut in reports. */
+export const QUERY_TEXT_LIMIT = 200;
+
+type Queryable = Pick<pg.Client, 'query'>;
+
+interface ActivityRow {
+  pid: number;
+  state: string | null;
+  seconds: string | null;
+  wait_event: string | null;
+  query: string | null;
+  usename: string | null;
+  application_name: string | null;
+}
+
+function toSession(row: ActivityRow): BlockingSession {
+  const query = (row.query ?? '').replace(/\s+/g, ' ').trim();
+  return {
+    pid: row.pid,
+    state: row.state,
+    durationSeconds: Math.round(Number(row.seconds ?? 0)),
+    waitEvent: row.wait_event,
+    query: query.length > QUERY_TEXT_LIMIT ? `${query.slice(0, QUERY_TEXT_LIMIT - 1)}…` : query,
+    user: row.usename,
+    application: row.application_name,
+  };
+}
+
+const ACTIVITY_COLUMNS = `pid, state, wait_event, left(query, ${QUERY_TEXT_LIMIT * 2}) AS query, usename, application_name,
+  extract(epoch FROM (clock_timestamp() - coalesce(xact_start, query_start, backend_start))) AS seconds`;
+
+/** Sessions that block `pid` right now (pg_blocking_pids), with what they are doing. */
+export async function blockersOf(db: Queryable, pid: number): Promise<BlockingSession[]> {
+  const { rows } = await db.query<ActivityRow>(
+    `SELECT ${ACTIVITY_COLUMNS} FROM pg_stat_activity WHERE pid = ANY (pg_blocking_pids($1)) ORDER BY xact_start NULLS LAST`,
+    [pid],
+  );
+  return rows.map(toSession);
+}
+
+/** Indexes left INVALID (typically by a failed CREATE INDEX CONCURRENTLY). */
+export async function invalidIndexes(db: Queryable): Promise<InvalidIndex[]> {
+  const { rows } = await db.query<InvalidIndex>(
+    `SELECT n.nspname AS schema, c.relname AS name, t.relname AS "table"
+       FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indexrelid
+       JOIN pg_class t ON t.oid = i.indrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE NOT i.indisvalid
+      ORDER BY 1, 2`,
+  );
+  return rows;
+}
+
+/** Whether an index exists, and whether it is valid; `null` when it does not exist. */
+export async function indexValidity(db: Queryable, schema: string | undefined, name: string): Promise<{ valid: boolean; schema: string } | null> {
+  const { rows } = await db.query<{ valid: boolean; schema: string }>(
+    `SELECT i.indisvalid AND i.indisready AS valid, n.nspname AS schema
+       FROM pg_class c
+       JOIN pg_index i ON i.indexrelid = c.oid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relname = $1 AND ($2::text IS NULL AND n.nspname = ANY (current_schemas(false)) OR n.nspname = $2)
+      LIMIT 1`,
+    [name, schema ?? null],
+  );
+  return rows[0] ?? null;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

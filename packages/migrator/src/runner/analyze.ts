@@ -1,0 +1,46 @@
+import { MigratorError } from '../errors.js';
+import { analyzeSql, loadParser, migrationPhase } from '../sql/index.js';
+import type { MigrationFile, PlannedMigration } from './types.js';
+
+/** Parses and classifies one migration file (statements, transaction needs, phase). */
+export async function analyzeMigration(file: MigrationFile, resumeFrom = 0): Promise<PlannedMigration> {
+  await loadParser();
+  const statements = await analyzeSql(file.sql, { file: file.path });
+  const phase = migrationPhase(file.sql, statements);
+  return {
+    tag: file.tag,
+    idx: file.idx,
+    when: file.when,
+    hash: file.hash,
+    path: file.path,
+    phase: phase.phase,
+    phaseSource: phase.source,
+    phaseReason: phase.reason,
+    statements,
+    resumeFrom,
+  };
+}
+
+/**
+ * Like analyzeMigration, but a file that no longer parses (already applied by another tool or
+ * an older PostgreSQL) still gets a row in status instead of failing the whole report.
+ */
+export async function analyzeForStatus(file: MigrationFile): Promise<PlannedMigration> {
+  try {
+    return await analyzeMigration(file);
+  } catch (error) {
+    if (!(error instanceof MigratorError)) throw error;
+    return {
+      tag: file.tag,
+      idx: file.idx,
+      when: file.when,
+      hash: file.hash,
+      path: file.path,
+      phase: 'expand',
+      phaseSource: 'inferred',
+      phaseReason: `does not parse: ${error.message}`,
+      statements: [],
+      resumeFrom: 0,
+    };
+  }
+}

@@ -1,0 +1,14 @@
+export {
+  migrate,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_ADVISORY_LOCK_WAIT_MS,
+  DEFAULT_MAX_INDEX_REBUILDS,
+} from './migrate.js';
+export { status } from './status.js';
+export { readMigrations } from './journal.js';
+export { analyzeMigration } from './analyze.js';
+export { ADVISORY_LOCK_KEYS, lockHolder } from './lock.js';
+export { METADATA_SCHEMA, DRIZZLE_SCHEMA, DRIZZLE_TABLE } from './tracking.js';
+export type * from './types.js';

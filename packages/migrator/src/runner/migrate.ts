@@ -1,0 +1,187 @@
+import pg from 'pg';
+import { ConfigError, MigratorError } from '../errors.js';
+import { connect, serverVersionNum } from '../db/connect.js';
+import { redactText, passwordOf } from '../util/redact.js';
+import { currentActor } from './actor.js';
+import { analyzeMigration } from './analyze.js';
+import { applyMigration } from './apply.js';
+import { readMigrations } from './journal.js';
+import { acquireRunnerLock, releaseRunnerLock } from './lock.js';
+import { assertConsistent, reconcile, type Reconciliation } from './reconcile.js';
+import { METADATA_SCHEMA, ensureMetadata, readApplied, readProgress, type Progress } from './tracking.js';
+import type { AppliedMigration, MigrateOptions, MigrateResult, PlannedMigration, RunnerEvent } from './types.js';
+
+/** lock_timeout for every statement: how long the queue behind a waiting DDL may stall. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
+/** statement_timeout for statements run in a transaction (they hold their locks until commit). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
+/** Attempts after a lock timeout, each after a growing, jittered pause. */
+export const DEFAULT_MAX_RETRIES = 5;
+/** How long a second runner waits for the first to finish. */
+export const DEFAULT_ADVISORY_LOCK_WAIT_MS = 60_000;
+/** Rebuilds of an index left INVALID by a failed concurrent build. */
+export const DEFAULT_MAX_INDEX_REBUILDS = 2;
+
+/**
+ * Applies pending migrations safely on a live database.
+ *
+ * Takes a session advisory lock (a second runner waits, bounded, and is told who holds it),
+ * verifies checksums and order, adopts history written by drizzle-kit, then applies each
+ * migration in its own transaction with lock_timeout/statement_timeout, running statements that
+ * cannot run in a transaction outside one, retrying lock timeouts with backoff, and recording
+ * everything in its own schema and in `drizzle.__drizzle_migrations`.
+ *
+ * @example
+ * const result = await migrate({ databaseUrl: process.env.DATABASE_URL!, migrationsFolder: './migrations', phase: 'expand' });
+ * if (result.stopped?.reason === 'phase') console.log(`deploy the app, then migrate ${result.stopped.beforeTag}`);
+ */
+export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  const emit = (event: RunnerEvent) => options.onEvent?.(event);
+  const files = await readMigrations(options.migrationsFolder);
+  if (options.to && !files.some((f) => f.tag === options.to)) {
+    throw new ConfigError(`--to ${options.to}: no migration with that tag in ${options.migrationsFolder}`, {
+      hint: 'run `sdk db status` to list the tags',
+    });
+  }
+  const actor = currentActor(options.actor);
+  const client = await connect(options.databaseUrl, { applicationName: `sdk migrate (host=${actor.host})`.slice(0, 63) });
+  let monitor: pg.Client | undefined;
+  let locked = false;
+  let runId: number | undefined;
+  const applied: AppliedMigration[] = [];
+  const rebuiltIndexes: string[] = [];
+  const track = (event: RunnerEvent) => {
+    if (event.type === 'invalid-index') rebuiltIndexes.push(event.index);
+    emit(event);
+  };
+  try {
+    if (options.dryRun) {
+      const { ours, drizzle } = await readApplied(client);
+      const state = reconcile(files, ours, drizzle);
+      assertConsistent(state, options);
+      const { plan, stopped, remaining } = await planRun(state, await readProgress(client), options);
+      return { dryRun: true, plan, applied, stopped, rebuiltIndexes, remaining };
+    }
+
+    const version = await serverVersionNum(client);
+    // A killed runner's backend would otherwise keep running (and keep its locks, including the
+    // advisory lock) until its current statement ends; PostgreSQL 14+ can notice the client is
+    // gone while a query runs.
+    if (version >= 140000) await client.query("SET client_connection_check_interval = '1s'");
+    const waited = await acquireRunnerLock(client, options.advisoryLockWaitMs ?? DEFAULT_ADVISORY_LOCK_WAIT_MS, (holder) =>
+      emit({ type: 'advisory-lock-wait', holder }),
+    );
+    locked = true;
+    emit({ type: 'advisory-lock-acquired', waitedMs: waited });
+    await ensureMetadata(client);
+    // We hold the lock, so any run still marked running was interrupted (killed, lost connection).
+    await client.query(`UPDATE ${METADATA_SCHEMA}.history SET outcome = 'interrupted', finished_at = coalesce(finished_at, now()) WHERE outcome = 'running'`);
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO ${METADATA_SCHEMA}.history (os_user, host, git_sha, phase, target_tag) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [actor.user, actor.host, actor.gitSha, options.phase ?? 'all', options.to ?? null],
+    );
+    runId = Number(rows[0]!.id);
+
+    const { ours, drizzle } = await readApplied(client);
+    const state = reconcile(files, ours, drizzle);
+    assertConsistent(state, options);
+    await adoptDrizzleHistory(client, state, runId, emit);
+    const progress = await readProgress(client);
+    const { plan, stopped, remaining } = await planRun(state, progress, options);
+
+    const settings = {
+      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+      maxIndexRebuilds: options.maxIndexRebuilds ?? DEFAULT_MAX_INDEX_REBUILDS,
+      runId,
+      emit: track,
+      monitor: async () => {
+        monitor ??= await connect(options.databaseUrl, { applicationName: 'sdk migrate (monitor)' });
+        return monitor;
+      },
+    };
+    await client.query(`SET lock_timeout = ${settings.lockTimeoutMs}`);
+    for (const migration of plan) {
+      await client.query(`UPDATE ${METADATA_SCHEMA}.history SET current_tag = $1 WHERE id = $2`, [migration.tag, runId]);
+      applied.push(await applyMigration(client, migration, progress.get(migration.tag), settings));
+    }
+    if (stopped) emit({ type: 'stopped', reason: stopped.reason, tag: stopped.reason === 'phase' ? stopped.beforeTag : stopped.afterTag });
+    await finishHistory(client, runId, stopped ? 'stopped' : 'succeeded', null);
+    return { dryRun: false, plan, applied, stopped, rebuiltIndexes, remaining };
+  } catch (error) {
+    if (runId !== undefined) {
+      const message = redactText(error instanceof Error ? error.message : String(error), [passwordOf(options.databaseUrl) ?? '']);
+      await client.query('ROLLBACK').catch(() => {});
+      await finishHistory(client, runId, 'failed', message).catch(() => {});
+    }
+    throw error;
+  } finally {
+    if (locked) await releaseRunnerLock(client).catch(() => {});
+    await client.end().catch(() => {});
+    await monitor?.end().catch(() => {});
+  }
+}
+
+async function finishHistory(client: pg.Client, runId: number, outcome: string, error: string | null): Promise<void> {
+  await client.query(
+    `UPDATE ${METADATA_SCHEMA}.history SET outcome = $2, error = $3, finished_at = now(),
+       duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int, current_tag = NULL WHERE id = $1`,
+    [runId, outcome, error],
+  );
+}
+
+/** Records migrations that drizzle-kit applied in our table too, without running anything. */
+async function adoptDrizzleHistory(client: pg.Client, state: Reconciliation, runId: number, emit: (e: RunnerEvent) => void): Promise<void> {
+  const adopt = state.entries.filter((e) => e.adoptFromDrizzle && e.state === 'applied');
+  if (adopt.length === 0) return;
+  await client.query('BEGIN');
+  try {
+    for (const entry of adopt) {
+      const planned = await analyzeMigration(entry.file).catch(() => undefined);
+      await client.query(
+        `INSERT INTO ${METADATA_SCHEMA}.migrations (tag, idx, hash, created_at, phase, statements, run_id, adopted)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, true) ON CONFLICT (tag) DO NOTHING`,
+        [entry.file.tag, entry.file.idx, entry.file.hash, entry.file.when, planned?.phase ?? 'expand', planned?.statements.length ?? 0, runId],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+  emit({ type: 'adopted-drizzle-history', count: adopt.length });
+}
+
+/** Pending migrations in journal order, cut at the first contract one (`phase: expand`) or at `to`. */
+async function planRun(
+  state: Reconciliation,
+  progress: Map<string, Progress>,
+  options: MigrateOptions,
+): Promise<Pick<MigrateResult, 'plan' | 'stopped' | 'remaining'>> {
+  const todo = state.entries.filter((e) => e.state === 'pending' || (e.state === 'out-of-order' && options.allowOutOfOrder));
+  const plan: PlannedMigration[] = [];
+  let stopped: MigrateResult['stopped'];
+  const toIndex = options.to ? state.entries.findIndex((e) => e.file.tag === options.to) : -1;
+  for (const entry of todo) {
+    if (toIndex >= 0 && state.entries.indexOf(entry) > toIndex) {
+      stopped = { reason: 'to', afterTag: options.to! };
+      break;
+    }
+    const done = progress.get(entry.file.tag);
+    if (done && done.hash !== entry.file.hash) {
+      throw new MigratorError('E_CHECKSUM', `migration ${entry.file.tag} was partly applied from a different version of ${entry.file.path}`, {
+        hint: 'restore the version that was running (git log -- the file), run `sdk db migrate` to finish it, and put the change in a new migration',
+      });
+    }
+    const planned = await analyzeMigration(entry.file, done?.done.size ?? 0);
+    if (options.phase === 'expand' && planned.phase === 'contract') {
+      stopped = { reason: 'phase', beforeTag: planned.tag, phaseReason: planned.phaseReason };
+      break;
+    }
+    plan.push(planned);
+  }
+  const planned = new Set(plan.map((p) => p.tag));
+  const remaining = todo.map((e) => e.file.tag).filter((t) => !planned.has(t));
+  return { plan, stopped, remaining };
+}

@@ -1,0 +1,151 @@
+import type { Phase, SqlStatement } from '../sql/types.js';
+
+export type { Phase, SqlStatement };
+
+/** State of one migration as `status` reports it. */
+export type MigrationState = 'applied' | 'pending' | 'modified' | 'missing' | 'out-of-order';
+
+/** One entry of drizzle-kit's `meta/_journal.json` with its SQL file read. */
+export interface MigrationFile {
+  idx: number;
+  tag: string;
+  /** Journal `when` (ms): drizzle stores it as `created_at` in `drizzle.__drizzle_migrations`. */
+  when: number;
+  breakpoints: boolean;
+  /** Absolute path of `<tag>.sql`. */
+  path: string;
+  /** File contents, exactly as read. */
+  sql: string;
+  /** sha256 hex of the file contents: the same hash drizzle-orm's migrator stores. */
+  hash: string;
+}
+
+export interface PlannedMigration {
+  tag: string;
+  idx: number;
+  when: number;
+  hash: string;
+  path: string;
+  phase: Phase;
+  /** `comment` when the file overrides the inferred phase with `-- sdk:phase expand|contract`. */
+  phaseSource: 'inferred' | 'comment';
+  phaseReason: string;
+  statements: SqlStatement[];
+  /** When the run of this migration resumes after a crash: statements already done. */
+  resumeFrom: number;
+}
+
+export interface RunnerOptions {
+  /** Connection string of the target database. */
+  databaseUrl: string;
+  /** Folder holding `meta/_journal.json` and the `NNNN_tag.sql` files. */
+  migrationsFolder: string;
+  /** `lock_timeout` for every statement (ms). */
+  lockTimeoutMs?: number;
+  /** `statement_timeout` for statements that hold blocking locks (ms); 0 = none. */
+  statementTimeoutMs?: number;
+  /** Attempts after a lock timeout before giving up. */
+  maxRetries?: number;
+  /** How long to wait for another runner's advisory lock (ms). */
+  advisoryLockWaitMs?: number;
+  /** Attempts to rebuild an index left INVALID by a failed concurrent build. */
+  maxIndexRebuilds?: number;
+  /** Receives progress events; the library never prints. */
+  onEvent?: (event: RunnerEvent) => void;
+  /** Who runs it, for the audit history (defaults: OS user, hostname, git sha from env/`git`). */
+  actor?: { user?: string; host?: string; gitSha?: string };
+}
+
+export interface MigrateOptions extends RunnerOptions {
+  /** `expand`: stop before the first contract migration. Default `all`. */
+  phase?: 'expand' | 'all';
+  /** Stop after this migration tag (inclusive). */
+  to?: string;
+  dryRun?: boolean;
+  allowOutOfOrder?: boolean;
+}
+
+export interface AppliedMigration {
+  tag: string;
+  phase: Phase;
+  statements: number;
+  durationMs: number;
+  /** Lock-timeout retries this migration needed. */
+  retries: number;
+  resumed: boolean;
+}
+
+export interface MigrateResult {
+  dryRun: boolean;
+  /** What would run / ran, in order. */
+  plan: PlannedMigration[];
+  applied: AppliedMigration[];
+  /** Why the run stopped before applying everything pending, if it did. */
+  stopped?: { reason: 'phase'; beforeTag: string; phaseReason: string } | { reason: 'to'; afterTag: string } | undefined;
+  /** Indexes found INVALID and rebuilt. */
+  rebuiltIndexes: string[];
+  /** Pending migrations that were not applied (stopped early). */
+  remaining: string[];
+}
+
+export interface MigrationStatus {
+  tag: string;
+  phase: Phase;
+  state: MigrationState;
+  appliedAt?: string | undefined;
+  /** For `modified`: both hashes. */
+  fileHash?: string | undefined;
+  appliedHash?: string | undefined;
+}
+
+export interface InvalidIndex {
+  schema: string;
+  name: string;
+  table: string;
+}
+
+export interface BlockingSession {
+  pid: number;
+  state: string | null;
+  /** Seconds since its transaction (or query) began. */
+  durationSeconds: number;
+  waitEvent?: string | null;
+  query: string;
+  user?: string | null;
+  application?: string | null;
+}
+
+export interface RunInProgress {
+  pid: number;
+  host: string | null;
+  user: string | null;
+  since: string;
+  /** Migration being applied and how far, when known. */
+  tag?: string | null;
+  statementsDone?: number | null;
+}
+
+export interface StatusReport {
+  /** Target, password redacted. */
+  target: string;
+  serverVersion: string;
+  migrations: MigrationStatus[];
+  invalidIndexes: InvalidIndex[];
+  runInProgress: RunInProgress | null;
+  /** The last audit record, if any. */
+  lastRun: { outcome: string; startedAt: string; finishedAt: string | null; error: string | null } | null;
+  /** True when something needs a person: pending, modified, missing, out-of-order, invalid indexes, interrupted run. */
+  needsAttention: boolean;
+}
+
+export type RunnerEvent =
+  | { type: 'advisory-lock-wait'; holder: RunInProgress | null }
+  | { type: 'advisory-lock-acquired'; waitedMs: number }
+  | { type: 'adopted-drizzle-history'; count: number }
+  | { type: 'migration-start'; tag: string; phase: Phase; statements: number; resumeFrom: number }
+  | { type: 'statement-start'; tag: string; index: number; sql: string; transactional: boolean }
+  | { type: 'statement-done'; tag: string; index: number; durationMs: number }
+  | { type: 'lock-timeout'; tag: string; index: number; attempt: number; maxRetries: number; backoffMs: number; blockers: BlockingSession[] }
+  | { type: 'invalid-index'; index: string; attempt: number; action: 'drop-and-rebuild' }
+  | { type: 'migration-done'; tag: string; durationMs: number; retries: number }
+  | { type: 'stopped'; reason: 'phase' | 'to'; tag: string };

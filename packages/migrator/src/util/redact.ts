@@ -1,0 +1,37 @@
+/**
+ * Passwords never appear in output, logs, errors or reports: every connection string shown to a
+ * person or written to a report goes through these.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '****';
+    const params = u.searchParams;
+    for (const key of [...params.keys()]) {
+      if (/pass/i.test(key)) params.set(key, '****');
+    }
+    return u.toString();
+  } catch {
+    return redactText(url);
+  }
+}
+
+/** Redacts anything that looks like credentials inside free text (error messages, logs). */
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]*)(@)/gi, '$1****$3');
+  out = out.replace(/(password\s*=\s*)('[^']*'|"[^"]*"|\S+)/gi, '$1****');
+  for (const secret of secrets) {
+    if (secret && secret.length >= 3) out = out.split(secret).join('****');
+  }
+  return out;
+}
+
+/** The password of a connection string, so it can be scrubbed from text that may echo it. */
+export function passwordOf(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    return u.password ? decodeURIComponent(u.password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
