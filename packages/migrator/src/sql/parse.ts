@@ -57,6 +57,8 @@ export class SourceMap {
  * comment.
  */
 export function parseStatements(text: string, file?: string): RawStatement[] {
+  // The parser rejects an empty string; a blank migration (drizzle-kit --custom) has no statements.
+  if (text.trim() === '') return [];
   let result: ParseResult;
   try {
     result = parseSync(text);
