@@ -13,12 +13,12 @@ export function parseDatabaseUrl(url: string): URL {
   } catch {
     // The URL itself is not echoed: it may hold a password.
     throw new ConfigError('the database URL is not a valid postgres:// URL', {
-      hint: 'use the form postgres://USER:PASSWORD@HOST:5432/DATABASE (percent-encode special characters in the password)',
+      hint: 'use the form postgres://HOST:5432/DATABASE with USER:PASSWORD@ before the host (percent-encode special characters)',
     });
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new ConfigError(`the database URL must start with postgres:// or postgresql://, not ${parsed.protocol}//`, {
-      hint: 'use the form postgres://USER:PASSWORD@HOST:5432/DATABASE',
+      hint: 'use the form postgres://HOST:5432/DATABASE with USER:PASSWORD@ before the host',
     });
   }
   return parsed;

@@ -1,0 +1,65 @@
+import { status, type StatusReport } from '@big0290/migrator';
+import { table, type Output } from '../output.js';
+import { resolveTarget, type TargetOptions } from '../target.js';
+
+/** `sdk db status`: where the database stands; exit code 1 when something needs attention. */
+export async function dbStatus(options: TargetOptions, out: Output): Promise<number> {
+  const target = await resolveTarget(options, out);
+  try {
+    const report = await status({ databaseUrl: target.url, migrationsFolder: target.migrationsFolder });
+    if (out.json) out.resultJson(report);
+    else out.result(renderStatus(report, out));
+    return report.needsAttention ? 1 : 0;
+  } finally {
+    await target.close();
+  }
+}
+
+const STATE_COLOR = { applied: 'green', pending: 'yellow', modified: 'red', missing: 'red', 'out-of-order': 'red' } as const;
+
+export function renderStatus(report: StatusReport, out: Output): string {
+  const lines = [`Target:  ${report.target}`, `Server:  PostgreSQL ${report.serverVersion}`, ''];
+  if (report.migrations.length === 0) lines.push('No migrations in the folder.');
+  else {
+    const rows = [['TAG', 'PHASE', 'STATE', 'APPLIED AT']];
+    for (const m of report.migrations) rows.push([m.tag, m.phase, m.state, m.appliedAt ?? '']);
+    const rendered = table(rows).split('\n');
+    lines.push(
+      ...rendered.map((line, i) => {
+        const m = i === 0 ? undefined : report.migrations[i - 1];
+        return m ? line.replace(m.state, out.style(STATE_COLOR[m.state], m.state)) : line;
+      }),
+    );
+  }
+  lines.push('');
+  lines.push(
+    report.invalidIndexes.length === 0
+      ? 'Invalid indexes: none'
+      : `Invalid indexes: ${report.invalidIndexes.map((i) => `${i.schema}.${i.name} on ${i.table}`).join(', ')} (drop with DROP INDEX CONCURRENTLY and rebuild)`,
+  );
+  const run = report.runInProgress;
+  lines.push(
+    run
+      ? `Run in progress: pid ${run.pid}${run.host ? ` on ${run.host}` : ''}${run.user ? ` (${run.user})` : ''} since ${run.since}${run.tag ? `, applying ${run.tag}` : ''}`
+      : 'Run in progress: none',
+  );
+  if (report.lastRun) {
+    lines.push(`Last run: ${report.lastRun.outcome}, started ${report.lastRun.startedAt}${report.lastRun.error ? `: ${report.lastRun.error}` : ''}`);
+  }
+  lines.push('', summary(report));
+  return lines.join('\n');
+}
+
+function summary(report: StatusReport): string {
+  const count = (state: string) => report.migrations.filter((m) => m.state === state).length;
+  const problems: string[] = [];
+  if (count('modified')) problems.push(`${count('modified')} applied migration(s) edited since: restore the files from git`);
+  if (count('missing')) problems.push(`${count('missing')} applied migration(s) missing from the folder: restore them from git`);
+  if (count('out-of-order')) problems.push(`${count('out-of-order')} out of order: review, then \`pnpm sdk db migrate --allow-out-of-order\``);
+  if (report.invalidIndexes.length) problems.push('INVALID indexes: `pnpm sdk db migrate` rebuilds those its migrations create');
+  if (report.lastRun?.outcome === 'interrupted' || report.lastRun?.outcome === 'failed') {
+    problems.push(`the last run ${report.lastRun.outcome}: fix the cause, then \`pnpm sdk db migrate\` resumes`);
+  }
+  if (count('pending')) problems.push(`${count('pending')} pending: run \`pnpm sdk db migrate\``);
+  return problems.length === 0 ? 'Up to date.' : `Needs attention: ${problems.join('; ')}.`;
+}

@@ -1,0 +1,64 @@
+import { styleText } from 'node:util';
+import { redactText } from '@big0290/migrator';
+
+/**
+ * Everything the CLI prints goes through here, so known secrets (the target's password) are
+ * scrubbed from every line, including error messages that echo server text.
+ */
+export class Output {
+  private readonly secrets = new Set<string>();
+  readonly json: boolean;
+  readonly verbose: boolean;
+  private readonly color: boolean;
+
+  constructor(options: { json?: boolean | undefined; verbose?: boolean | undefined } = {}) {
+    this.json = options.json ?? false;
+    this.verbose = options.verbose ?? false;
+    this.color = process.stderr.isTTY === true && !process.env.NO_COLOR;
+  }
+
+  addSecret(secret: string | undefined): void {
+    if (secret) this.secrets.add(secret);
+  }
+
+  scrub(text: string): string {
+    return redactText(text, [...this.secrets]);
+  }
+
+  /** The command's result: on stdout. */
+  result(text: string): void {
+    process.stdout.write(`${this.scrub(text)}\n`);
+  }
+
+  /** One JSON object on stdout, nothing else. */
+  resultJson(value: unknown): void {
+    process.stdout.write(`${this.scrub(JSON.stringify(value, null, 2))}\n`);
+  }
+
+  /** Progress and notices: on stderr, so stdout stays clean for scripts. */
+  info(text: string): void {
+    process.stderr.write(`${this.scrub(text)}\n`);
+  }
+
+  style(format: Parameters<typeof styleText>[0], text: string): string {
+    return this.color ? styleText(format, text) : text;
+  }
+}
+
+export function truncate(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}
+
+/** Left-aligned columns, for tables on a terminal. */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+}
+
+export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}

@@ -1,0 +1,62 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_ADVISORY_LOCK_WAIT_MS, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_RETRIES, DEFAULT_STATEMENT_TIMEOUT_MS } from '@big0290/migrator';
+import { runCommand } from './run.js';
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number, e.g. 2000');
+  return n;
+}
+
+interface Common {
+  databaseUrl?: string;
+  migrations?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+function withCommon(command: Command): Command {
+  return command
+    .option('--database-url <url>', 'target database (default: DATABASE_URL, then .env, then the embedded PostgreSQL)')
+    .option('--migrations <path>', 'migrations folder (default: packages/db-config/migrations)')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--verbose', 'more detail, and stack traces on errors');
+}
+
+/** Sets the exit code from a command; handlers are imported lazily so `sdk --help` stays fast. */
+function action<T extends Common>(run: (options: T, out: import('./output.js').Output) => Promise<number>) {
+  return async (options: T) => {
+    process.exitCode = await runCommand(options, (out) => {
+      if (options.databaseUrl && /:\/\/[^/@]*:[^/@]+@/.test(options.databaseUrl)) {
+        out.info('note: --database-url puts the password in the process list; prefer the DATABASE_URL environment variable');
+      }
+      return run(options, out);
+    });
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('sdk')
+    .description('Safe, zero-downtime PostgreSQL migrations for Drizzle')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const db = program.command('db').description('migrate, inspect and protect the database');
+
+  withCommon(db.command('migrate').description('apply pending migrations safely (advisory lock, lock timeouts, retries, CONCURRENTLY outside transactions)'))
+    .addOption(new Option('--phase <phase>', 'expand: stop before the first contract migration').choices(['expand', 'all']).default('all'))
+    .option('--to <tag>', 'stop after this migration')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--allow-out-of-order', 'apply migrations older than the newest applied one')
+    .option('--lock-timeout <ms>', 'lock_timeout for every statement', nonNegativeInt, DEFAULT_LOCK_TIMEOUT_MS)
+    .option('--statement-timeout <ms>', 'statement_timeout for statements in a transaction (0 = none)', nonNegativeInt, DEFAULT_STATEMENT_TIMEOUT_MS)
+    .option('--max-retries <n>', 'retries after a lock timeout', nonNegativeInt, DEFAULT_MAX_RETRIES)
+    .option('--lock-wait <ms>', 'how long to wait for another run holding the migration lock', nonNegativeInt, DEFAULT_ADVISORY_LOCK_WAIT_MS)
+    .action(action(async (options, out) => (await import('./commands/db-migrate.js')).dbMigrate(options, out)));
+
+  withCommon(db.command('status').description('show each migration with its phase and state; exit 1 when something needs attention')).action(
+    action(async (options, out) => (await import('./commands/db-status.js')).dbStatus(options, out)),
+  );
+
+  return program;
+}
