@@ -20,6 +20,8 @@ export interface ApplySettings {
   maxRetries: number;
   maxIndexRebuilds: number;
   runId: number;
+  /** The migration after this one, recorded as the run's current one when this one commits. */
+  nextTag?: string | undefined;
   emit: (event: RunnerEvent) => void;
   /** A second connection used only to read who blocks the runner while it waits. */
   monitor: () => Promise<Pick<pg.Client, 'query'>>;
@@ -72,7 +74,7 @@ export async function applyMigration(
   let retries = 0;
   settings.emit({ type: 'migration-start', tag: migration.tag, phase: migration.phase, statements: migration.statements.length, resumeFrom: migration.resumeFrom });
 
-  const finish = (durationMs: number) => bookkeepingSql(client, migration, durationMs, settings.runId);
+  const finish = (durationMs: number) => bookkeepingSql(client, migration, durationMs, settings.runId, settings.nextTag);
 
   if (migration.statements.length === 0 || single) {
     retries += await runTransaction(client, migration, migration.statements, settings, () => finish(Date.now() - started));
@@ -93,7 +95,7 @@ export async function applyMigration(
   return { tag: migration.tag, phase: migration.phase, statements: migration.statements.length, durationMs, retries, resumed: migration.resumeFrom > 0 };
 }
 
-function bookkeepingSql(client: pg.Client, m: PlannedMigration, durationMs: number, runId: number): string {
+function bookkeepingSql(client: pg.Client, m: PlannedMigration, durationMs: number, runId: number, nextTag: string | undefined): string {
   const lit = (v: string) => client.escapeLiteral(v);
   return `
     INSERT INTO ${METADATA_SCHEMA}.migrations (tag, idx, hash, created_at, phase, statements, duration_ms, run_id)
@@ -102,7 +104,8 @@ function bookkeepingSql(client: pg.Client, m: PlannedMigration, durationMs: numb
       SELECT ${lit(m.hash)}, ${m.when} WHERE NOT EXISTS (SELECT 1 FROM ${DRIZZLE_SCHEMA}.${DRIZZLE_TABLE} WHERE created_at = ${m.when});
     DELETE FROM ${METADATA_SCHEMA}.progress WHERE tag = ${lit(m.tag)};
     UPDATE ${METADATA_SCHEMA}.history SET migrations = array_append(migrations, ${lit(m.tag)}),
-      statements_applied = statements_applied + ${m.statements.length - m.resumeFrom}, current_tag = NULL WHERE id = ${runId};`;
+      statements_applied = statements_applied + ${m.statements.length - m.resumeFrom},
+      current_tag = ${nextTag === undefined ? 'NULL' : lit(nextTag)} WHERE id = ${runId};`;
 }
 
 function progressSql(client: pg.Client, m: PlannedMigration, statements: SqlStatement[], state: 'started' | 'done'): string {
@@ -159,14 +162,16 @@ async function runTransaction(
     try {
       // lock_timeout bounds how long any statement waits for a lock (and so how long the queue
       // behind it stalls); statement_timeout bounds how long the transaction can hold its locks.
-      await client.query(
-        `BEGIN; SET LOCAL lock_timeout = ${Math.round(settings.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.round(settings.statementTimeoutMs)};`,
-      );
-      for (const statement of statements) {
+      const begin = `BEGIN; SET LOCAL lock_timeout = ${Math.round(settings.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.round(settings.statementTimeoutMs)};`;
+      if (statements.length === 0) await client.query(begin);
+      for (const [i, statement] of statements.entries()) {
         current = statement;
         const t = Date.now();
         settings.emit({ type: 'statement-start', tag: migration.tag, index: statement.index, sql: statement.sql, transactional: true });
-        await client.query(statement.sql);
+        // The first statement travels with BEGIN in one round trip (BEGIN and SET cannot fail
+        // here, so an error is the statement's). It goes last in the string: a trailing comment
+        // in it cannot swallow anything.
+        await client.query(i === 0 ? `${begin}\n${statement.sql}` : statement.sql);
         settings.emit({ type: 'statement-done', tag: migration.tag, index: statement.index, durationMs: Date.now() - t });
       }
       current = undefined;

@@ -102,9 +102,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       },
     };
     await client.query(`SET lock_timeout = ${settings.lockTimeoutMs}`);
-    for (const migration of plan) {
-      await client.query(`UPDATE ${METADATA_SCHEMA}.history SET current_tag = $1 WHERE id = $2`, [migration.tag, runId]);
-      applied.push(await applyMigration(client, migration, progress.get(migration.tag), settings));
+    // Which migration the run is on is visible to `sdk db status` from other sessions; each
+    // migration's commit records the next one, so this costs no extra round trip.
+    if (plan[0]) await client.query(`UPDATE ${METADATA_SCHEMA}.history SET current_tag = $1 WHERE id = $2`, [plan[0].tag, runId]);
+    for (const [i, migration] of plan.entries()) {
+      applied.push(await applyMigration(client, migration, progress.get(migration.tag), { ...settings, nextTag: plan[i + 1]?.tag }));
     }
     if (stopped) emit({ type: 'stopped', reason: stopped.reason, tag: stopped.reason === 'phase' ? stopped.beforeTag : stopped.afterTag });
     await finishHistory(client, runId, stopped ? 'stopped' : 'succeeded', null);
