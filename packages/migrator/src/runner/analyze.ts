@@ -2,23 +2,16 @@ import { MigratorError } from '../errors.js';
 import { analyzeSql, loadParser, migrationPhase } from '../sql/index.js';
 import type { MigrationFile, PlannedMigration } from './types.js';
 
+function fromFile(file: MigrationFile): Pick<PlannedMigration, 'tag' | 'idx' | 'when' | 'hash' | 'path'> {
+  return { tag: file.tag, idx: file.idx, when: file.when, hash: file.hash, path: file.path };
+}
+
 /** Parses and classifies one migration file (statements, transaction needs, phase). */
 export async function analyzeMigration(file: MigrationFile, resumeFrom = 0): Promise<PlannedMigration> {
   await loadParser();
   const statements = await analyzeSql(file.sql, { file: file.path });
   const phase = migrationPhase(file.sql, statements);
-  return {
-    tag: file.tag,
-    idx: file.idx,
-    when: file.when,
-    hash: file.hash,
-    path: file.path,
-    phase: phase.phase,
-    phaseSource: phase.source,
-    phaseReason: phase.reason,
-    statements,
-    resumeFrom,
-  };
+  return { ...fromFile(file), phase: phase.phase, phaseSource: phase.source, phaseReason: phase.reason, statements, resumeFrom };
 }
 
 /**
@@ -30,17 +23,6 @@ export async function analyzeForStatus(file: MigrationFile): Promise<PlannedMigr
     return await analyzeMigration(file);
   } catch (error) {
     if (!(error instanceof MigratorError)) throw error;
-    return {
-      tag: file.tag,
-      idx: file.idx,
-      when: file.when,
-      hash: file.hash,
-      path: file.path,
-      phase: 'expand',
-      phaseSource: 'inferred',
-      phaseReason: `does not parse: ${error.message}`,
-      statements: [],
-      resumeFrom: 0,
-    };
+    return { ...fromFile(file), phase: 'expand', phaseSource: 'inferred', phaseReason: `does not parse: ${error.message}`, statements: [], resumeFrom: 0 };
   }
 }

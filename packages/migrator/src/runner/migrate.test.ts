@@ -149,6 +149,21 @@ COMMENT ON COLUMN "auth"."users"."nickname" IS 'shown in the UI';`,
     expect(await scalar<number>(db, 'SELECT count(*)::int FROM sdk_migrator.progress')).toBe(0);
   });
 
+  it('commits ALTER TYPE ... ADD VALUE before a later statement uses the new value, and runs VACUUM', async () => {
+    const db = await freshDb();
+    const folder = await writeMigrationsFolder([
+      ...BASE,
+      { tag: '0003_mood', sql: `CREATE TYPE "auth"."mood" AS ENUM ('happy');\n--> statement-breakpoint\nALTER TABLE "auth"."users" ADD COLUMN "mood" "auth"."mood";` },
+      {
+        tag: '0004_sad',
+        sql: `ALTER TYPE "auth"."mood" ADD VALUE 'sad';\n--> statement-breakpoint\nUPDATE "auth"."users" SET "mood" = 'sad' WHERE "mood" IS NULL;\n--> statement-breakpoint\nVACUUM (ANALYZE) "auth"."users";`,
+      },
+    ]);
+    const result = await migrate({ databaseUrl: db.url, migrationsFolder: folder });
+    expect(result.applied.map((a) => a.tag)).toContain('0004_sad');
+    expect(await scalar<string>(db, "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'auth.mood'::regtype")).toBe('happy,sad');
+  });
+
   it('drops an INVALID index left by an earlier failed build and builds it again', async () => {
     const db = await freshDb();
     const folder = await writeMigrationsFolder(BASE);
