@@ -10,6 +10,12 @@ function fromFile(file: MigrationFile): Pick<PlannedMigration, 'tag' | 'idx' | '
 export async function analyzeMigration(file: MigrationFile, resumeFrom = 0): Promise<PlannedMigration> {
   await loadParser();
   const statements = await analyzeSql(file.sql, { file: file.path });
+  const control = statements.find((s) => s.kind === 'TransactionStmt');
+  if (control) {
+    throw new MigratorError('E_TRANSACTION_CONTROL', `${file.path}:${control.line}:${control.column}: ${control.sql.split(/\s/)[0]!.toUpperCase()} in a migration file would end the runner's own transaction`, {
+      hint: 'remove BEGIN/COMMIT/ROLLBACK from the file: each migration already runs in its own transaction (and statements that cannot are run outside one)',
+    });
+  }
   const phase = migrationPhase(file.sql, statements);
   return { ...fromFile(file), phase: phase.phase, phaseSource: phase.source, phaseReason: phase.reason, statements, resumeFrom };
 }

@@ -226,6 +226,7 @@ async function runOutsideTransaction(
   const lit = (v: string) => client.escapeLiteral(v);
   const index = statement.concurrentIndex;
   let rebuilds = 0;
+  let lastFailure = '';
   for (let attempt = 0; ; attempt++) {
     // A previous run killed during this statement may have finished it, or left an INVALID index.
     if (index?.name) {
@@ -236,7 +237,7 @@ async function runOutsideTransaction(
       }
       if (existing && !existing.valid && statement.kind === 'IndexStmt') {
         if (rebuilds >= settings.maxIndexRebuilds) {
-          throw new MigrationFailedError(migration.tag, statement.index, `index ${existing.schema}.${index.name} is still INVALID after ${rebuilds} rebuilds`, {
+          throw new MigrationFailedError(migration.tag, statement.index, `index ${existing.schema}.${index.name} is still INVALID after ${rebuilds} rebuilds${lastFailure ? ` (last failure: ${lastFailure})` : ''}`, {
             hint: `inspect it (\\d ${existing.schema}.${index.name}), drop it with DROP INDEX CONCURRENTLY, then run \`sdk db migrate\` again`,
           });
         }
@@ -264,6 +265,7 @@ async function runOutsideTransaction(
     } catch (error) {
       const blockers = await watch.stop();
       const code = sqlState(error);
+      lastFailure = (error as Error).message ?? String(error);
       // Re-running ALTER TYPE ... ADD VALUE that a killed run already committed.
       if (startedBefore && attempt === 0 && code === '42710' && statement.kind === 'AlterEnumStmt') {
         await client.query(progressSql(client, migration, [statement], 'done'));

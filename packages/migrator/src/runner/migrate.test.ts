@@ -267,6 +267,14 @@ describe('integrity checks', () => {
     expect(await columns(db, 'users')).toEqual([]);
   });
 
+  it('refuses BEGIN/COMMIT inside a migration file, which would end its transaction early', async () => {
+    const db = await freshDb();
+    const folder = await writeMigrationsFolder([BASE[0]!, { tag: '0001_tx', sql: 'BEGIN;\nALTER TABLE "auth"."users" ADD COLUMN "x" int;\nCOMMIT;' }]);
+    const error = await migrate({ databaseUrl: db.url, migrationsFolder: folder }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_TRANSACTION_CONTROL', message: expect.stringContaining('0001_tx.sql:1:1: BEGIN in a migration file') });
+    expect(await columns(db, 'users')).toEqual([]);
+  });
+
   it('explains a missing or corrupted journal in one line', async () => {
     const db = await freshDb();
     const folder = await writeMigrationsFolder(BASE);

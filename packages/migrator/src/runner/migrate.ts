@@ -20,7 +20,7 @@ export const DEFAULT_MAX_RETRIES = 5;
 /** How long a second runner waits for the first to finish. */
 export const DEFAULT_ADVISORY_LOCK_WAIT_MS = 60_000;
 /** Rebuilds of an index left INVALID by a failed concurrent build. */
-export const DEFAULT_MAX_INDEX_REBUILDS = 2;
+export const DEFAULT_MAX_INDEX_REBUILDS = 3;
 
 /**
  * Applies pending migrations safely on a live database.
