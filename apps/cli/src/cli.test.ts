@@ -237,6 +237,12 @@ describe('the embedded default', () => {
       const status = await sdk(['db', 'status', '--json', '--migrations', folder], { cwd: project });
       expect(status.code).toBe(0);
       expect(JSON.parse(status.stdout).migrations.every((m: { state: string }) => m.state === 'applied')).toBe(true);
+
+      // Two runs at once share one server; neither stops it under the other.
+      const more = await writeMigrationsFolder([...MIGRATIONS, { tag: '0003_slow', sql: 'SELECT pg_sleep(1.5);' }]);
+      const both = await Promise.all([0, 1].map(() => sdk(['db', 'migrate', '--json', '--migrations', more], { cwd: project })));
+      expect(both.map((r) => r.code)).toEqual([0, 0]);
+      expect(both.map((r) => JSON.parse(r.stdout).applied.length).sort()).toEqual([0, 1]);
     } finally {
       await rm(project, { recursive: true, force: true });
     }

@@ -8,6 +8,38 @@ import { freePort, startEmbedded } from '@big0290/testing';
 /** Name of the application database the embedded server creates on first use. */
 export const EMBEDDED_DATABASE = 'app';
 const STATE_FILE = 'embedded.json';
+/** How long to wait for a server another sdk process is starting. */
+const SHARED_START_WAIT_MS = 15_000;
+/** How long the process that started the server waits for sharing processes to disconnect. */
+const SHARED_STOP_WAIT_MS = 10 * 60_000;
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Waits until no other client is connected, so a server shared with another sdk run is not stopped under it. */
+async function untilAlone(adminUrl: string): Promise<void> {
+  await waitUntil(async () => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+      );
+      return rows[0]?.n === 0;
+    } catch {
+      return true;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }, SHARED_STOP_WAIT_MS);
+}
 
 interface EmbeddedState {
   port: number;
@@ -63,10 +95,19 @@ export async function startEmbeddedDefault(root: string, notice: (line: string) 
   }
   const admin = `postgres://postgres:${state.password}@127.0.0.1:${state.port}/postgres`;
   let stop = async () => {};
-  const shared = existsSync(join(dataDir, 'postmaster.pid')) && (await answers(admin));
+  let shared = existsSync(join(dataDir, 'postmaster.pid')) && (await answers(admin));
   if (!shared) {
-    const server = await startEmbedded({ dataDir, port: state.port, password: state.password, persistent: true });
-    stop = () => server.stop();
+    try {
+      const server = await startEmbedded({ dataDir, port: state.port, password: state.password, persistent: true });
+      stop = async () => {
+        await untilAlone(admin);
+        await server.stop();
+      };
+    } catch (error) {
+      // Another sdk process started it a moment before us: share that one.
+      shared = await waitUntil(() => answers(admin), SHARED_START_WAIT_MS);
+      if (!shared) throw error;
+    }
   }
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
