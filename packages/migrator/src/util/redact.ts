@@ -21,17 +21,27 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]*)(@)/gi, '$1****$3');
   out = out.replace(/(password\s*=\s*)('[^']*'|"[^"]*"|\S+)/gi, '$1****');
   for (const secret of secrets) {
-    if (secret && secret.length >= 3) out = out.split(secret).join('****');
+    if (!secret || secret.length < 3) continue;
+    // Every occurrence, even inside a longer word, except as a URL scheme: a password
+    // "postgres" must not turn "postgres://" into "****://".
+    const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`${escaped}(?!://)`, 'g'), '****');
   }
   return out;
 }
 
-/** The password of a connection string, so it can be scrubbed from text that may echo it. */
+/**
+ * The password of a connection string, so it can be scrubbed from text that may echo it.
+ * A password equal to the user name (postgres/postgres) is no secret and would blank out every
+ * mention of the user, so it is not returned.
+ */
 export function passwordOf(url: string): string | undefined {
   try {
     const u = new URL(url);
-    return u.password ? decodeURIComponent(u.password) : undefined;
+    const password = u.password ? decodeURIComponent(u.password) : undefined;
+    return password && password !== decodeURIComponent(u.username) ? password : undefined;
   } catch {
-    return undefined;
+    // Not a URL: scrub a user:password@ pair if one is recognisable.
+    return /:\/\/[^:/@\s]*:([^@\s]+)@/.exec(url)?.[1];
   }
 }
