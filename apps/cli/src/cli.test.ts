@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,25 +129,109 @@ describe('sdk db migrate and status', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Applied 2 migrations');
     expect(run.stdout).toContain('Stopped before 0002_required: it is a contract migration');
-    expect(run.stdout).toContain('then run `pnpm sdk db migrate`');
+    expect(run.stdout).toContain('1. deploy the application version that works with the new schema');
+    expect(run.stdout).toContain('2. then run `pnpm sdk db migrate` (or `pnpm sdk db migrate --phase all`) to apply 0002_required.');
     const status = await sdk(['db', 'status', '--json', '--migrations', folder], { env: { DATABASE_URL: asCliUser(db) } });
     expect(status.code).toBe(1);
     expect(JSON.parse(status.stdout).migrations.at(-1)).toMatchObject({ tag: '0002_required', phase: 'contract', state: 'pending' });
   });
 });
 
-describe('bad input gets one clear line, a non-zero exit, and never the password', () => {
-  it('a malformed URL', async () => {
-    const run = await sdk(['db', 'status'], { env: { DATABASE_URL: `postgres//sdk_cli:${PASSWORD}@localhost/db` } });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^error: the database URL is not a valid postgres:\/\/ URL\nhint: /);
+describe('where sdk points', () => {
+  it('reads DATABASE_URL from .env in the current directory, and the real environment wins over it', async () => {
+    const db = await freshDb();
+    const folder = await writeMigrationsFolder(MIGRATIONS.slice(0, 1));
+    const cwd = await mkdtemp(join(tmpdir(), 'sdk-dotenv-'));
+    try {
+      await writeFile(join(cwd, '.env'), `DATABASE_URL=${asCliUser(db)}\n`);
+      const fromFile = await sdk(['db', 'status', '--json', '--migrations', folder], { cwd });
+      expect(fromFile.code).toBe(1);
+      expect(JSON.parse(fromFile.stdout).target).toBe(asCliUser(db).replace(PASSWORD, '****'));
+      expectNoPassword(fromFile);
+
+      const unreachable = `postgres://sdk_cli:${PASSWORD}@127.0.0.1:1/db`;
+      const fromEnv = await sdk(['db', 'status', '--migrations', folder], { cwd, env: { DATABASE_URL: unreachable } });
+      expect(fromEnv.stderr).toContain('@127.0.0.1:1/db: connection refused');
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('through `pnpm -s sdk` from the repository root prints only the command output on stdout', async () => {
+    const db = await freshDb();
+    const folder = await writeMigrationsFolder(MIGRATIONS);
+    const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+    const run = await new Promise<Run>((resolve) => {
+      execFile('pnpm', ['-s', 'sdk', 'db', 'migrate', '--json', '--migrations', folder], { cwd: root, env: { ...process.env, DATABASE_URL: asCliUser(db) } }, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).applied).toHaveLength(3);
     expectNoPassword(run);
+  });
+});
+
+describe('lock contention', () => {
+  it('reports each lock-timeout retry with the blocking session, then gives up with the next step', async () => {
+    const db = await freshDb();
+    const folder = await writeMigrationsFolder([...MIGRATIONS.slice(0, 1), { tag: '0001_col', sql: 'ALTER TABLE "auth"."users" ADD COLUMN "nickname" text;' }]);
+    expect((await sdk(['db', 'migrate', '--to', '0000_init', '--migrations', folder], { env: { DATABASE_URL: asCliUser(db) } })).code).toBe(0);
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      // An open transaction that read the table holds ACCESS SHARE, which ADD COLUMN's ACCESS EXCLUSIVE waits for.
+      const { rows } = await blocker.query('SELECT pg_backend_pid() AS pid');
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT count(*) FROM "auth"."users" /* a long report query that keeps its transaction open for a very long time */');
+      const run = await sdk(['db', 'migrate', '--lock-timeout', '600', '--max-retries', '1', '--migrations', folder], { env: { DATABASE_URL: asCliUser(db) } });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('lock timeout on 0001_col statement 1 (attempt 1 of 1); rolled back, retrying in');
+      expect(run.stderr).toMatch(new RegExp(`blocked by pid ${rows[0].pid} \\(idle in transaction, \\d+s.*\\): SELECT count\\(\\*\\) FROM "auth"\\."users" /\\* a long report.{20,70}…\\n`));
+      expect(run.stderr).toContain('error: migration 0001_col statement 1 (line 1): could not get its lock within lock_timeout after 2 attempts');
+      expect(run.stderr).toContain('hint: find the blocking sessions');
+    } finally {
+      await blocker.end();
+    }
+  });
+});
+
+describe('bad input gets one clear line, a non-zero exit, and never the password', () => {
+  it('a malformed URL, named by where it came from and never echoed, even with --verbose', async () => {
+    const run = await sdk(['db', 'status', '--verbose'], { env: { DATABASE_URL: `postgres//sdk_cli:${PASSWORD}@localhost/db` } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^error: DATABASE_URL is not a valid postgres:\/\/ URL\nhint: /);
+    expectNoPassword(run);
+
+    const flag = await sdk(['db', 'migrate', '--database-url', `mysql://sdk_cli:${PASSWORD}@localhost/db`]);
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toContain('error: --database-url must start with postgres:// or postgresql://, not mysql://');
+    expectNoPassword(flag);
   });
 
   it('an unreachable host', async () => {
     const run = await sdk(['db', 'migrate'], { env: { DATABASE_URL: `postgres://sdk_cli:${PASSWORD}@127.0.0.1:1/db` } });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('error: cannot connect to postgres://sdk_cli:****@127.0.0.1:1/db: connection refused');
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^error: cannot connect to postgres:\/\/sdk_cli:\*\*\*\*@127\.0\.0\.1:1\/db: connection refused .*\nhint: .+\n$/);
+    expectNoPassword(run);
+    const json = await sdk(['db', 'status', '--json'], { env: { DATABASE_URL: `postgres://sdk_cli:${PASSWORD}@127.0.0.1:1/db` } });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'E_CONNECTION', message: expect.stringContaining('connection refused') } });
+    expectNoPassword(json);
+    const verbose = await sdk(['db', 'status', '--verbose'], { env: { DATABASE_URL: `postgres://sdk_cli:${PASSWORD}@127.0.0.1:1/db` } });
+    expect(verbose.stderr).toContain('ECONNREFUSED');
+    expectNoPassword(verbose);
+  });
+
+  it('a database that does not exist', async () => {
+    const db = await freshDb();
+    const url = new URL(asCliUser(db));
+    url.pathname = '/no_such_db_here';
+    const run = await sdk(['db', 'status'], { env: { DATABASE_URL: url.toString() } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: database no_such_db_here does not exist on postgres:\/\/sdk_cli:\*\*\*\*@/);
     expectNoPassword(run);
   });
 
@@ -167,12 +251,23 @@ describe('bad input gets one clear line, a non-zero exit, and never the password
     expectNoPassword(run);
   });
 
-  it('an unknown option or a bad number is a usage error (exit 2)', async () => {
-    expect((await sdk(['db', 'migrate', '--bogus'])).code).toBe(2);
+  it('an unknown option or a bad number is a usage error (exit 2) on one line', async () => {
+    const unknown = await sdk(['db', 'migrate', '--bogus']);
+    expect(unknown).toEqual({ code: 2, stdout: '', stderr: "error: unknown option '--bogus' (see --help)\n" });
     const bad = await sdk(['db', 'migrate', '--lock-timeout', 'soon']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("argument 'soon' is invalid");
-    expect((await sdk(['db', 'migrate', '--phase', 'sideways'])).code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: option '--lock-timeout <ms>' argument 'soon' is invalid\. expected a whole number.*\n$/);
+    const phase = await sdk(['db', 'migrate', '--phase', 'sideways']);
+    expect(phase.code).toBe(2);
+    expect(phase.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect((await sdk(['db', 'frobnicate'])).code).toBe(2);
+  });
+
+  it('a mistyped option holding a URL does not echo its password', async () => {
+    const run = await sdk(['db', 'status', `--databse-url=postgres://sdk_cli:${PASSWORD}@127.0.0.1:1/db`]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error: unknown option '--databse-url=postgres://sdk_cli:****@127.0.0.1:1/db'");
+    expectNoPassword(run);
   });
 
   it('a missing journal', async () => {
@@ -231,18 +326,51 @@ describe('the embedded default', () => {
       const folder = await writeMigrationsFolder(MIGRATIONS);
       const migrate = await sdk(['db', 'migrate', '--migrations', folder], { cwd: project });
       expect(migrate.code).toBe(0);
-      expect(migrate.stderr.split('\n')[0]).toMatch(/^sdk: no DATABASE_URL; using the embedded PostgreSQL in \.sdk\/postgres \(port \d+\)\. Set DATABASE_URL/);
+      const notices = migrate.stderr.split('\n').filter((line) => line.includes('embedded PostgreSQL'));
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(/^sdk: no DATABASE_URL; using the embedded PostgreSQL in \.sdk\/postgres \(port \d+\)\. Set DATABASE_URL to target another database\.$/);
+      expect(migrate.stdout).toMatch(/^Applied 3 migrations/);
+      // The data persists; the server was stopped when the command ended.
       expect(existsSync(join(project, '.sdk', 'postgres', 'PG_VERSION'))).toBe(true);
+      expect(existsSync(join(project, '.sdk', 'postgres', 'postmaster.pid'))).toBe(false);
+      expect((await stat(join(project, '.sdk'))).mode & 0o777).toBe(0o755);
+      const { port } = JSON.parse(await readFile(join(project, '.sdk', 'embedded.json'), 'utf8'));
 
+      // A start lock left by a killed sdk process is taken over.
+      await writeFile(join(project, '.sdk', 'start.lock'), '999999999');
       const status = await sdk(['db', 'status', '--json', '--migrations', folder], { cwd: project });
       expect(status.code).toBe(0);
+      expect(status.stderr).toContain(`(port ${port})`);
       expect(JSON.parse(status.stdout).migrations.every((m: { state: string }) => m.state === 'applied')).toBe(true);
+      expect(JSON.parse(status.stdout).target).toMatch(/^postgres:\/\/postgres:\*\*\*\*@127\.0\.0\.1:\d+\/app$/);
 
       // Two runs at once share one server; neither stops it under the other.
       const more = await writeMigrationsFolder([...MIGRATIONS, { tag: '0003_slow', sql: 'SELECT pg_sleep(1.5);' }]);
+      const pending = await sdk(['db', 'status', '--migrations', more], { cwd: project });
+      expect(pending.code).toBe(1);
+      expect(pending.stdout).toContain('Needs attention: 1 pending');
       const both = await Promise.all([0, 1].map(() => sdk(['db', 'migrate', '--json', '--migrations', more], { cwd: project })));
       expect(both.map((r) => r.code)).toEqual([0, 0]);
       expect(both.map((r) => JSON.parse(r.stdout).applied.length).sort()).toEqual([0, 1]);
+      expect(existsSync(join(project, '.sdk', 'postgres', 'postmaster.pid'))).toBe(false);
+      expect(existsSync(join(project, '.sdk', 'start.lock'))).toBe(false);
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
+  }, 180_000);
+  it('two first runs at once initialise one server between them and both succeed', async () => {
+    const project = await mkdtemp(join(tmpdir(), 'sdk-project-'));
+    await chmod(project, 0o755);
+    try {
+      await writeFile(join(project, 'pnpm-workspace.yaml'), 'packages: []\n');
+      const folder = await writeMigrationsFolder(MIGRATIONS.slice(0, 1));
+      const runs = await Promise.all([0, 1].map(() => sdk(['db', 'migrate', '--json', '--migrations', folder], { cwd: project })));
+      expect(runs.map((r) => r.code)).toEqual([0, 0]);
+      expect(runs.map((r) => JSON.parse(r.stdout).applied.length).sort()).toEqual([0, 1]);
+      const ports = runs.map((r) => /\(port (\d+)\)/.exec(r.stderr)?.[1]);
+      expect(ports[0]).toBeDefined();
+      expect(ports[1]).toBe(ports[0]);
+      expect(existsSync(join(project, '.sdk', 'postgres', 'postmaster.pid'))).toBe(false);
     } finally {
       await rm(project, { recursive: true, force: true });
     }

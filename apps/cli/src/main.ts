@@ -1,18 +1,21 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
-import { EXIT_OK, EXIT_USAGE } from './run.js';
+import { EXIT_OK, EXIT_USAGE, reportError } from './run.js';
+import { Output } from './output.js';
 
 /** Parses argv and runs the command; returns the exit code (nothing here calls process.exit). */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const verbose = argv.includes('--verbose');
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // commander already printed its one-line message (or the help text).
+      // commander already printed its one-line message (or the help text), scrubbed.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    throw error;
+    // Commands report their own errors through runCommand; this catches anything outside one.
+    return reportError(error, new Output({ verbose }));
   }
   return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
 }

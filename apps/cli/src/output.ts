@@ -1,5 +1,34 @@
 import { styleText } from 'node:util';
-import { redactText } from '@big0290/migrator';
+import { passwordOf, redactText } from '@big0290/migrator';
+
+/**
+ * The password a connection string holds, in every spelling that may be echoed: decoded, as
+ * written (percent-encoded), and, for a string `new URL` rejects (`postgres//u:pw@h`), the text
+ * between the last `:` and the last `@` before the host.
+ */
+export function secretsOf(url: string | undefined): string[] {
+  if (!url) return [];
+  const secrets = new Set<string>();
+  const decoded = passwordOf(url);
+  if (decoded) secrets.add(decoded);
+  const userinfo = url.slice(0, Math.max(0, url.lastIndexOf('@')));
+  const colon = userinfo.lastIndexOf(':');
+  if (colon >= 0) {
+    const raw = userinfo.slice(colon + 1);
+    // A password equal to the user name (postgres:postgres) is no secret: scrubbing it would
+    // blank every mention of the user and of postgres://.
+    const user = userinfo.slice(userinfo.lastIndexOf('/') + 1, colon);
+    if (raw && !raw.startsWith('//') && raw !== user) {
+      secrets.add(raw);
+      try {
+        secrets.add(decodeURIComponent(raw));
+      } catch {
+        // Not valid percent-encoding: the raw form is enough.
+      }
+    }
+  }
+  return [...secrets];
+}
 
 /**
  * Everything the CLI prints goes through here, so known secrets (the target's password) are
@@ -15,10 +44,17 @@ export class Output {
     this.json = options.json ?? false;
     this.verbose = options.verbose ?? false;
     this.color = process.stderr.isTTY === true && !process.env.NO_COLOR;
+    // Whatever the target turns out to be, the password in the environment is never printed.
+    this.addSecretsOf(process.env.DATABASE_URL);
   }
 
-  addSecret(secret: string | undefined): void {
+  addSecret(secret: string): void {
     if (secret) this.secrets.add(secret);
+  }
+
+  /** Scrubs the password of `url` (in each spelling) from everything printed from now on. */
+  addSecretsOf(url: string | undefined): void {
+    for (const secret of secretsOf(url)) this.addSecret(secret);
   }
 
   scrub(text: string): string {

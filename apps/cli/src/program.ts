@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_ADVISORY_LOCK_WAIT_MS, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_RETRIES, DEFAULT_STATEMENT_TIMEOUT_MS } from '@big0290/migrator';
+import { Output } from './output.js';
 import { runCommand } from './run.js';
 
 function nonNegativeInt(value: string): number {
@@ -24,9 +26,10 @@ function withCommon(command: Command): Command {
 }
 
 /** Sets the exit code from a command; handlers are imported lazily so `sdk --help` stays fast. */
-function action<T extends Common>(run: (options: T, out: import('./output.js').Output) => Promise<number>) {
+function action<T extends Common>(run: (options: T, out: Output) => Promise<number>) {
   return async (options: T) => {
     process.exitCode = await runCommand(options, (out) => {
+      out.addSecretsOf(options.databaseUrl);
       if (options.databaseUrl && /:\/\/[^/@]*:[^/@]+@/.test(options.databaseUrl)) {
         out.info('note: --database-url puts the password in the process list; prefer the DATABASE_URL environment variable');
       }
@@ -35,11 +38,31 @@ function action<T extends Common>(run: (options: T, out: import('./output.js').O
   };
 }
 
-export function buildProgram(): Command {
+/**
+ * commander's own messages (unknown option, bad value) can echo what was typed, e.g.
+ * `--databse-url=postgres://u:PASSWORD@h`: scrub them too, and keep each on one line.
+ */
+function scrubbedOutput(argv: readonly string[]) {
+  const out = new Output();
+  for (const arg of argv) if (arg.includes('@')) out.addSecretsOf(arg);
+  return {
+    writeOut: (text: string) => process.stdout.write(out.scrub(text)),
+    writeErr: (text: string) => process.stderr.write(out.scrub(text)),
+    outputError: (text: string, write: (text: string) => void) =>
+      write(`${text.replace(/\s*\n\s*/g, ' ').trim()} (see --help)\n`),
+  };
+}
+
+export function buildProgram(argv: readonly string[] = process.argv): Command {
   const program = new Command('sdk')
     .description('Safe, zero-downtime PostgreSQL migrations for Drizzle')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .version((createRequire(import.meta.url)('../package.json') as { version: string }).version)
+    .configureOutput(scrubbedOutput(argv))
+    .exitOverride()
+    .addHelpText(
+      'after',
+      '\nTarget: --database-url, else DATABASE_URL, else DATABASE_URL in .env, else an embedded PostgreSQL kept in .sdk/postgres.\nExit codes: 0 success, 1 failure (or `db status`: something needs attention), 2 bad usage.',
+    );
 
   const db = program.command('db').description('migrate, inspect and protect the database');
 

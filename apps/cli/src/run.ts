@@ -6,11 +6,13 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
+/** Bad input the user can fix by changing the command line (exit 2). */
 export class UsageError extends Error {}
 
 /**
- * The one error boundary: runs a command, prints a failure as one line (plus the next step),
- * and returns the exit code. Stacks only with --verbose; every line is scrubbed of secrets.
+ * The one error boundary: runs a command, prints a failure as one line (plus the next step for
+ * errors that have one), and returns the exit code. Stacks only with --verbose; every line goes
+ * through `Output`, which scrubs the target's password.
  */
 export async function runCommand(
   flags: { json?: boolean | undefined; verbose?: boolean | undefined },
@@ -20,23 +22,28 @@ export async function runCommand(
   try {
     return await command(out);
   } catch (error) {
-    return report(error, out);
+    return reportError(error, out);
   }
 }
 
-function report(error: unknown, out: Output): number {
+/** Prints `error: ...` (and `hint: ...`) on stderr and returns the exit code for it. */
+export function reportError(error: unknown, out: Output): number {
   const code = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = oneLine(error instanceof Error ? error.message : String(error));
   const hint = isMigratorError(error) ? error.hint : undefined;
+  const expected = isMigratorError(error) || code === EXIT_USAGE;
   if (out.json) {
     out.resultJson({ error: { code: isMigratorError(error) ? error.code : code === EXIT_USAGE ? 'E_USAGE' : 'E_UNEXPECTED', message, hint: hint ?? null } });
   }
-  out.info(`${out.style('red', 'error:')} ${message}`);
-  if (hint) out.info(`${out.style('dim', 'hint:')} ${hint}`);
+  // An unexpected error is a bug or an environment problem: one line, and where to find more.
+  out.info(`${out.style('red', 'error:')} ${message}${expected || out.verbose ? '' : ' (run again with --verbose for details)'}`);
+  if (hint) out.info(`${out.style('dim', 'hint:')} ${oneLine(hint)}`);
   if (out.verbose && error instanceof Error) {
     for (let e: unknown = error; e instanceof Error; e = e.cause) out.info(e.stack ?? String(e));
-  } else if (!isMigratorError(error) && code !== EXIT_USAGE) {
-    out.info('hint: run the command again with --verbose for details');
   }
   return code;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
 }

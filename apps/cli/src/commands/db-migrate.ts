@@ -69,6 +69,7 @@ function renderEvent(event: RunnerEvent, out: Output): void {
           `  lock timeout on ${event.tag} statement ${event.index + 1} (attempt ${event.attempt} of ${event.maxRetries}); rolled back, retrying in ${duration(event.backoffMs)}`,
         ),
       );
+      if (event.blockers.length === 0) out.info('    (the blocking session was not caught in pg_stat_activity before the timeout)');
       for (const b of event.blockers) {
         out.info(`    blocked by pid ${b.pid} (${b.state ?? 'unknown'}, ${b.durationSeconds}s${b.user ? `, ${b.user}` : ''}): ${truncate(b.query, 80)}`);
       }
@@ -105,8 +106,8 @@ export function renderResult(result: MigrateResult, target: string): string {
         ),
       );
     }
-  } else if (result.applied.length === 0 && !result.stopped) {
-    lines.push(`Nothing to apply: ${target} is up to date.`);
+  } else if (result.applied.length === 0 && result.stopped?.reason !== 'phase') {
+    lines.push(result.stopped ? `Nothing to apply up to ${result.stopped.afterTag} on ${target}.` : `Nothing to apply: ${target} is up to date.`);
   } else {
     const total = result.applied.reduce((sum, a) => sum + a.durationMs, 0);
     lines.push(`Applied ${result.applied.length} migration${result.applied.length === 1 ? '' : 's'} in ${duration(total)}.`);
@@ -114,10 +115,13 @@ export function renderResult(result: MigrateResult, target: string): string {
   }
   const stopped = result.stopped;
   if (stopped?.reason === 'phase') {
+    const rest = result.remaining.length > 1 ? ` and the ${result.remaining.length - 1} after it` : '';
     lines.push(
       '',
-      `Stopped before ${stopped.beforeTag}: it is a contract migration (${stopped.phaseReason}).`,
-      'Next: deploy the application version that works with the new schema, then run `pnpm sdk db migrate` to apply the contract migrations.',
+      `Stopped before ${stopped.beforeTag}: it is a contract migration (${stopped.phaseReason}), so the application version running now may break once it is applied.`,
+      'Next:',
+      '  1. deploy the application version that works with the new schema;',
+      `  2. then run \`pnpm sdk db migrate\` (or \`pnpm sdk db migrate --phase all\`) to apply ${stopped.beforeTag}${rest}.`,
     );
   } else if (stopped?.reason === 'to') {
     lines.push('', `Stopped after ${stopped.afterTag} as asked; still pending: ${result.remaining.join(', ')}.`);
