@@ -125,10 +125,14 @@ function progressSql(client: pg.Client, m: PlannedMigration, statements: SqlStat
 function watchBlockers(client: pg.Client, settings: ApplySettings): { stop: () => Promise<BlockingSession[]> } {
   let latest: BlockingSession[] = [];
   let running: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
   const pid = (client as unknown as { processID: number }).processID;
+  // First look soon (a short lock_timeout would otherwise expire before it), then every third
+  // of the lock timeout while the statement keeps running.
+  const first = Math.min(50, Math.floor(settings.lockTimeoutMs / 4));
   const every = Math.max(100, Math.floor(settings.lockTimeoutMs / 3));
-  const timer = setInterval(() => {
-    if (running) return;
+  const look = () => {
     running = settings
       .monitor()
       .then((m) => blockersOf(m, pid))
@@ -138,11 +142,14 @@ function watchBlockers(client: pg.Client, settings: ApplySettings): { stop: () =
       .catch(() => {})
       .finally(() => {
         running = undefined;
+        if (!stopped) timer = setTimeout(look, every);
       });
-  }, every);
+  };
+  timer = setTimeout(look, first);
   return {
     stop: async () => {
-      clearInterval(timer);
+      stopped = true;
+      clearTimeout(timer);
       await running;
       return latest;
     },

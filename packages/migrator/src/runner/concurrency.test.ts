@@ -122,8 +122,14 @@ describe('a session holding a lock on the table', () => {
     const folder = await writeMigrationsFolder([...SETUP, ALTER]);
     const holder = await holdAccessShare(db);
     try {
-      const error = await migrate({ databaseUrl: db.url, migrationsFolder: folder, lockTimeoutMs: 100, maxRetries: 1 }).catch((e: unknown) => e);
+      const events: RunnerEvent[] = [];
+      const error = await migrate({ databaseUrl: db.url, migrationsFolder: folder, lockTimeoutMs: 100, maxRetries: 1, onEvent: (e) => events.push(e) }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toMatchObject({ code: 'E_LOCK_TIMEOUT', attempts: 2 });
+      // Even with a 100 ms lock_timeout the retry names who was in the way.
+      const retry = events.find((e): e is Extract<RunnerEvent, { type: 'lock-timeout' }> => e.type === 'lock-timeout');
+      expect(retry?.blockers.map((b) => b.pid)).toEqual([holder.pid]);
       const { rows } = await db.pool.query(
         "SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'users'::regclass AND pid NOT IN ($1, pg_backend_pid())",
         [holder.pid],
