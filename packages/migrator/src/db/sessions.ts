@@ -69,6 +69,21 @@ export async function indexValidity(db: Queryable, schema: string | undefined, n
   return rows[0] ?? null;
 }
 
+/** INVALID copies named `<name>_ccnew[N]` or `<name>_ccold[N]` that REINDEX CONCURRENTLY leaves when interrupted. */
+export async function reindexLeftovers(db: Queryable, schema: string | undefined, name: string): Promise<{ schema: string; name: string }[]> {
+  const { rows } = await db.query<{ schema: string; name: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name
+       FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indexrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE NOT i.indisvalid
+        AND left(c.relname, length($1)) = $1 AND substr(c.relname, length($1) + 1) ~ '^_cc(new|old)[0-9]*$'
+        AND ($2::text IS NULL AND n.nspname = ANY (current_schemas(false)) OR n.nspname = $2)`,
+    [name, schema ?? null],
+  );
+  return rows;
+}
+
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { LockTimeoutError, MigrationFailedError, MigratorError } from '../errors.js';
-import { blockersOf, indexValidity, quoteIdent } from '../db/sessions.js';
+import { blockersOf, indexValidity, quoteIdent, reindexLeftovers } from '../db/sessions.js';
 import type { SqlStatement } from '../sql/types.js';
 import { DRIZZLE_SCHEMA, DRIZZLE_TABLE, METADATA_SCHEMA, type Progress } from './tracking.js';
 import type { AppliedMigration, BlockingSession, PlannedMigration, RunnerEvent } from './types.js';
@@ -255,6 +255,12 @@ async function runOutsideTransaction(
         await client.query(`SET statement_timeout = 0; SET lock_timeout = ${Math.round(settings.lockTimeoutMs)}`);
         await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(existing.schema)}.${quoteIdent(index.name)}`);
       }
+      // A REINDEX CONCURRENTLY that was killed or failed leaves its INVALID new copy behind
+      // (`<name>_ccnew`); running it again would add another. Drop them first, as the REINDEX
+      // docs advise: https://www.postgresql.org/docs/current/sql-reindex.html#SQL-REINDEX-CONCURRENTLY
+      if (statement.kind === 'ReindexStmt' && (startedBefore || attempt > 0)) {
+        await dropReindexLeftovers(client, index.schema, index.name, settings);
+      }
     }
     const watch = watchBlockers(client, settings);
     try {
@@ -273,10 +279,16 @@ async function runOutsideTransaction(
       const blockers = await watch.stop();
       const code = sqlState(error);
       lastFailure = (error as Error).message ?? String(error);
-      // Re-running ALTER TYPE ... ADD VALUE that a killed run already committed.
-      if (startedBefore && attempt === 0 && code === '42710' && statement.kind === 'AlterEnumStmt') {
+      // Re-running what a killed run already completed: ALTER TYPE ... ADD VALUE (the value
+      // exists) or DROP INDEX CONCURRENTLY (the index is gone).
+      const alreadyDone =
+        (code === '42710' && statement.kind === 'AlterEnumStmt') || (code === '42704' && statement.kind === 'DropStmt');
+      if (startedBefore && attempt === 0 && alreadyDone) {
         await client.query(progressSql(client, migration, [statement], 'done'));
         return attempt;
+      }
+      if (index?.name && statement.kind === 'ReindexStmt' && !(code && RETRYABLE.has(code))) {
+        await dropReindexLeftovers(client, index.schema, index.name, settings).catch(() => {});
       }
       if (index?.name && statement.kind === 'IndexStmt' && !(code && RETRYABLE.has(code))) {
         // The build failed for a reason a retry will not fix (duplicate keys for a UNIQUE index,
@@ -288,5 +300,14 @@ async function runOutsideTransaction(
       }
       await retryOrThrow(error, attempt, migration, statement, blockers, settings);
     }
+  }
+}
+
+/** Drops the INVALID `<name>_ccnew[N]` / `<name>_ccold[N]` copies an interrupted REINDEX CONCURRENTLY left. */
+async function dropReindexLeftovers(client: pg.Client, schema: string | undefined, name: string, settings: ApplySettings): Promise<void> {
+  for (const leftover of await reindexLeftovers(client, schema, name)) {
+    settings.emit({ type: 'invalid-index', index: `${leftover.schema}.${leftover.name}`, attempt: 1, action: 'drop-and-rebuild' });
+    await client.query(`SET statement_timeout = 0; SET lock_timeout = ${Math.round(settings.lockTimeoutMs)}`);
+    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(leftover.schema)}.${quoteIdent(leftover.name)}`);
   }
 }

@@ -89,7 +89,7 @@ export async function acquireRunnerLock(
       const who = holder
         ? `pid ${holder.pid}${holder.host ? ` on ${holder.host}` : ''}${holder.user ? ` (${holder.user})` : ''}, running since ${holder.since}${holder.tag ? `, applying ${holder.tag}` : ''}`
         : 'a session that has since ended';
-      throw new AdvisoryLockError(`another migration run holds the migration lock: ${who}; waited ${Math.round(waitMs / 1000)}s`);
+      throw new AdvisoryLockError(`another migration run holds the migration lock: ${who}; waited ${(waitMs / 1000).toFixed(1)} s`);
     }
     await new Promise((r) => setTimeout(r, Math.min(POLL_INTERVAL_MS, Math.max(10, waitMs - (Date.now() - started)))));
   }
