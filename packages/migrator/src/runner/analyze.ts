@@ -16,7 +16,14 @@ export async function analyzeMigration(file: MigrationFile, resumeFrom = 0): Pro
       hint: 'remove BEGIN/COMMIT/ROLLBACK from the file: each migration already runs in its own transaction (and statements that cannot are run outside one)',
     });
   }
-  const phase = migrationPhase(file.sql, statements);
+  let phase: ReturnType<typeof migrationPhase>;
+  try {
+    phase = migrationPhase(file.sql, statements);
+  } catch (error) {
+    // The phase comment's own errors say the line; name the file too.
+    if (error instanceof MigratorError) throw new MigratorError(error.code, `${file.path}: ${error.message}`, { cause: error, ...(error.hint ? { hint: error.hint } : {}) });
+    throw error;
+  }
   return { ...fromFile(file), phase: phase.phase, phaseSource: phase.source, phaseReason: phase.reason, statements, resumeFrom };
 }
 

@@ -1,19 +1,25 @@
-import { loadModule, parseSync, type ParseResult } from 'libpg-query';
+import { loadModule, parseSync, scanSync } from 'libpg-query';
 import { SqlSyntaxError } from '../errors.js';
+import type { Node } from './ast.js';
 import { classify } from './classify.js';
+import { SourceText } from './source-text.js';
 import type { SqlStatement } from './types.js';
 
 let loaded: Promise<void> | undefined;
 
-/** Loads the PostgreSQL parser (WASM) once; every other function here needs it loaded. */
+/** Loads the PostgreSQL parser (WASM) once. The `*Sync` functions of this folder need it loaded. */
 export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
+  loaded ??= loadModule().catch((error: unknown) => {
+    loaded = undefined; // let a later call try again instead of caching the failure
+    throw error;
+  });
   return loaded;
 }
 
-/** A parsed statement before classification: the raw parse-tree node and where it sits. */
+/** A parsed statement before classification: its parse-tree node and where it sits in the file. */
 export interface RawStatement {
-  node: Record<string, unknown>;
+  /** `{ Kind: body }`, e.g. `{ IndexStmt: { idxname, relation, concurrent, ... } }`. */
+  node: Node;
   kind: string;
   sql: string;
   offset: number;
@@ -21,104 +27,95 @@ export interface RawStatement {
   column: number;
 }
 
-/**
- * Maps the parser's UTF-8 byte offsets to string offsets and 1-based line/column, so positions
- * stay right after non-ASCII text (comments in other languages are common in migrations).
- */
-export class SourceMap {
-  private readonly bytes: Buffer | undefined;
-  private readonly lineStarts: number[] = [0];
-
-  constructor(private readonly text: string) {
-    this.bytes = Buffer.byteLength(text) === text.length ? undefined : Buffer.from(text, 'utf8');
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
-  }
-
-  charOffset(byteOffset: number): number {
-    return this.bytes ? this.bytes.subarray(0, byteOffset).toString('utf8').length : byteOffset;
-  }
-
-  position(charOffset: number): { line: number; column: number } {
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid]! <= charOffset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: charOffset - this.lineStarts[lo]! + 1 };
-  }
+interface ParsedEntry {
+  stmt?: Node;
+  stmt_location?: number;
+  stmt_len?: number;
 }
 
 /**
  * Splits SQL into statements with the real PostgreSQL parser. drizzle-kit's
  * `--> statement-breakpoint` marker is an SQL comment, so one parse of the whole file splits on
  * both breakpoints and semicolons, and never on a semicolon inside a string, dollar quote or
- * comment.
+ * comment. Call `loadParser()` first.
+ *
+ * @throws SqlSyntaxError with the file, line and column of the first syntax error.
  */
 export function parseStatements(text: string, file?: string): RawStatement[] {
-  // The parser rejects an empty string; a blank migration (drizzle-kit --custom) has no statements.
-  if (text.trim() === '') return [];
-  let result: ParseResult;
+  // libpg-query rejects an empty string; a blank migration (drizzle-kit --custom) has no statements.
+  if (text === '') return [];
+  let entries: ParsedEntry[];
   try {
-    result = parseSync(text);
+    entries = (parseSync(text).stmts ?? []) as ParsedEntry[];
   } catch (error) {
-    const e = error as { message?: string; sqlDetails?: { cursorPosition?: number; message?: string } };
-    const map = new SourceMap(text);
-    const cursor = e.sqlDetails?.cursorPosition;
-    const at = cursor === undefined ? { line: 1, column: 1 } : map.position(map.charOffset(Math.max(0, cursor)));
-    throw new SqlSyntaxError(file, at.line, at.column, e.sqlDetails?.message ?? e.message ?? String(error), { cause: error });
+    throw syntaxError(text, file, error);
   }
-  const map = new SourceMap(text);
-  const totalBytes = Buffer.byteLength(text);
+  const source = new SourceText(text);
   const out: RawStatement[] = [];
-  for (const raw of result.stmts ?? []) {
-    const entry = raw as { stmt?: Record<string, unknown>; stmt_location?: number; stmt_len?: number };
+  for (const entry of entries) {
     if (!entry.stmt) continue;
+    // The first statement's location is omitted (0); a length of 0 means "to the end of the text".
     const startByte = entry.stmt_location ?? 0;
-    const endByte = entry.stmt_len ? startByte + entry.stmt_len : totalBytes;
-    const start = map.charOffset(startByte);
-    const end = map.charOffset(endByte);
-    const { sql, lead } = trimStatement(text.slice(start, end));
-    const offset = start + lead;
-    const kind = Object.keys(entry.stmt)[0] ?? 'Unknown';
-    out.push({ node: entry.stmt, kind, sql, offset, ...map.position(offset) });
+    const endByte = entry.stmt_len ? startByte + entry.stmt_len : Buffer.byteLength(text);
+    const start = source.charFromByte(startByte);
+    const end = source.charFromByte(endByte);
+    const trimmed = trimStatement(text.slice(start, end));
+    const offset = start + trimmed.lead;
+    out.push({ node: entry.stmt, kind: Object.keys(entry.stmt)[0] ?? 'Unknown', sql: trimmed.sql, offset, ...source.position(offset) });
   }
   return out;
 }
 
-/** Drops leading blanks/comments and trailing blanks/semicolons; reports how much was dropped in front. */
-function trimStatement(slice: string): { sql: string; lead: number } {
-  let lead = 0;
-  for (;;) {
-    const rest = slice.slice(lead);
-    const blank = /^\s+/.exec(rest);
-    if (blank) {
-      lead += blank[0].length;
-      continue;
-    }
-    if (rest.startsWith('--')) {
-      const nl = rest.indexOf('\n');
-      lead += nl < 0 ? rest.length : nl + 1;
-      continue;
-    }
-    if (rest.startsWith('/*')) {
-      const close = rest.indexOf('*/');
-      if (close < 0) break;
-      lead += close + 2;
-      continue;
-    }
-    break;
-  }
-  return { sql: slice.slice(lead).replace(/[\s;]+$/, ''), lead };
+function syntaxError(text: string, file: string | undefined, error: unknown): SqlSyntaxError {
+  const details = (error as { sqlDetails?: { cursorPosition?: number; message?: string } }).sqlDetails;
+  const source = new SourceText(text);
+  // libpg-query reports PostgreSQL's 1-based cursor as 0-based; PostgreSQL counts it in characters.
+  const at = source.position(source.charFromCodePoint(Math.max(0, details?.cursorPosition ?? 0)));
+  const detail = details?.message ?? (error instanceof Error ? error.message : String(error));
+  return new SqlSyntaxError(file, at.line, at.column, detail, { cause: error });
 }
 
-/** Parses and classifies every statement of a migration file. Call `loadParser()` first. */
+/**
+ * The statement's own text, without surrounding blanks, comments and semicolons; `lead` is how
+ * many characters were dropped in front. PostgreSQL 18 starts a statement at its first token and
+ * ends it before the semicolon, but a comment before that semicolon, or after the last statement
+ * of a file that has none (`SELECT 1 -- done`), is still inside.
+ */
+function trimStatement(slice: string): { sql: string; lead: number } {
+  if (!slice.includes('--') && !slice.includes('/*')) {
+    const lead = slice.length - slice.trimStart().length;
+    return { sql: slice.slice(lead).replace(/[\s;]+$/, ''), lead };
+  }
+  // Only the scanner knows whether `--` sits inside a string or a dollar quote. Rare: only
+  // statements with `--` or `/*` in their own text get here.
+  const tokens = scanSync(slice).tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT' && t.text !== ';');
+  const first = tokens[0];
+  const last = tokens.at(-1);
+  if (!first || !last) return { sql: '', lead: 0 };
+  const source = new SourceText(slice);
+  const lead = source.charFromByte(first.start);
+  return { sql: slice.slice(lead, source.charFromByte(last.end)), lead };
+}
+
+/**
+ * Parses and classifies every statement of a migration file, after `await loadParser()`.
+ *
+ * @example
+ * await loadParser();
+ * const [statement] = analyzeSqlSync('CREATE INDEX CONCURRENTLY "i" ON "t" ("x");');
+ * statement.transactional; // false
+ */
 export function analyzeSqlSync(text: string, options: { file?: string | undefined } = {}): SqlStatement[] {
   return classify(parseStatements(text, options.file));
 }
 
-/** Parses and classifies every statement of a migration file. */
+/**
+ * Parses and classifies every statement of a migration file: where each statement is, whether
+ * it can run inside a transaction, and whether it is an expand or a contract change.
+ * An empty or comments-only file has no statements.
+ *
+ * @throws SqlSyntaxError with the file, line and column of the first syntax error.
+ */
 export async function analyzeSql(text: string, options: { file?: string | undefined } = {}): Promise<SqlStatement[]> {
   await loadParser();
   return analyzeSqlSync(text, options);

@@ -1,25 +1,62 @@
 import { scanSync } from 'libpg-query';
+import { MigratorError } from '../errors.js';
+import { SourceText } from './source-text.js';
 import type { Phase, SqlStatement } from './types.js';
 
-const OVERRIDE = /^--\s*sdk:phase\s+(expand|contract)\b/i;
+/** The phase of a whole migration, and where it comes from. */
+export interface MigrationPhase {
+  phase: Phase;
+  /** `comment` when a `-- sdk:phase` comment set it, `inferred` when the statements did. */
+  source: 'inferred' | 'comment';
+  reason: string;
+}
+
+const MARKER = 'sdk:phase';
+/** The comment text after `--` or inside `/* *\/`: `sdk:phase expand`, optionally followed by words. */
+const OVERRIDE = /^\s*sdk:phase\b\s*([a-z]*)/i;
 
 /**
- * The phase of a whole migration: contract if any statement is, unless a comment
- * `-- sdk:phase expand|contract` overrides it. The comment is found with PostgreSQL's scanner,
- * so the same text inside a string literal is not taken for it.
+ * The phase of a whole migration file: contract when any statement is (the first one gives the
+ * reason), expand otherwise. A comment `-- sdk:phase expand` or `-- sdk:phase contract` anywhere
+ * in the file overrides the inference. The comment is found with PostgreSQL's scanner, so the
+ * same words inside a string literal or dollar quote are not taken for it. Call `loadParser()`
+ * first (as `analyzeSql` does).
+ *
+ * @throws MigratorError `E_PHASE_COMMENT` when the comment names no phase, or two comments disagree:
+ *   a typo must not silently turn a contract migration into an expand one.
  */
-export function migrationPhase(fileText: string, statements: SqlStatement[]): { phase: Phase; source: 'inferred' | 'comment'; reason: string } {
-  if (fileText.includes('sdk:phase')) {
-    for (const token of scanSync(fileText).tokens) {
-      if (token.tokenName !== 'SQL_COMMENT') continue;
-      const match = OVERRIDE.exec(token.text);
-      if (match) {
-        const phase = match[1]!.toLowerCase() as Phase;
-        return { phase, source: 'comment', reason: `set by the -- sdk:phase ${phase} comment` };
-      }
-    }
-  }
+export function migrationPhase(fileText: string, statements: readonly SqlStatement[]): MigrationPhase {
+  const override = phaseComment(fileText);
+  if (override) return { phase: override.phase, source: 'comment', reason: `set by the \`-- sdk:phase ${override.phase}\` comment on line ${override.line}` };
   const first = statements.find((s) => s.phase === 'contract');
   if (first) return { phase: 'contract', source: 'inferred', reason: `line ${first.line}: ${first.phaseReason}` };
-  return { phase: 'expand', source: 'inferred', reason: 'every statement is backward compatible' };
+  return { phase: 'expand', source: 'inferred', reason: 'every statement is backward compatible with the running app' };
+}
+
+function phaseComment(fileText: string): { phase: Phase; line: number } | undefined {
+  if (!fileText.toLowerCase().includes(MARKER)) return undefined; // skip the scan for almost every file
+  const source = new SourceText(fileText);
+  let found: { phase: Phase; line: number } | undefined;
+  for (const token of scanSync(fileText).tokens) {
+    let inner: string;
+    if (token.tokenName === 'SQL_COMMENT') inner = token.text.slice(2);
+    else if (token.tokenName === 'C_COMMENT') inner = token.text.slice(2, -2);
+    else continue;
+    const match = OVERRIDE.exec(inner);
+    if (!match) continue;
+    const line = source.position(source.charFromByte(token.start)).line;
+    const word = match[1]!.toLowerCase();
+    if (word !== 'expand' && word !== 'contract') {
+      throw new MigratorError('E_PHASE_COMMENT', `line ${line}: \`${token.text.trim()}\` names no phase`, {
+        hint: 'write `-- sdk:phase expand` or `-- sdk:phase contract`, or remove the comment to let the statements decide',
+      });
+    }
+    if (found && found.phase !== word) {
+      throw new MigratorError('E_PHASE_COMMENT', `lines ${found.line} and ${line}: the -- sdk:phase comments disagree (${found.phase} and ${word})`, {
+        hint: 'keep one `-- sdk:phase` comment per migration file',
+      });
+    }
+    found ??= { phase: word, line };
+  }
+  return found;
 }
