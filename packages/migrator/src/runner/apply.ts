@@ -252,8 +252,7 @@ async function runOutsideTransaction(
         settings.emit({ type: 'invalid-index', index: `${existing.schema}.${index.name}`, attempt: rebuilds, action: 'drop-and-rebuild' });
         // An INVALID index still slows every write to the table and is never used by reads: drop
         // it without blocking traffic, then build it again.
-        await client.query(`SET statement_timeout = 0; SET lock_timeout = ${Math.round(settings.lockTimeoutMs)}`);
-        await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(existing.schema)}.${quoteIdent(index.name)}`);
+        await dropIndexConcurrently(client, existing.schema, index.name, settings);
       }
       // A REINDEX CONCURRENTLY that was killed or failed leaves its INVALID new copy behind
       // (`<name>_ccnew`); running it again would add another. Drop them first, as the REINDEX
@@ -294,9 +293,7 @@ async function runOutsideTransaction(
         // The build failed for a reason a retry will not fix (duplicate keys for a UNIQUE index,
         // a bad expression...). Do not leave an INVALID index behind: it slows every write.
         const leftover = await indexValidity(client, index.schema, index.name).catch(() => null);
-        if (leftover && !leftover.valid) {
-          await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(leftover.schema)}.${quoteIdent(index.name)}`).catch(() => {});
-        }
+        if (leftover && !leftover.valid) await dropIndexConcurrently(client, leftover.schema, index.name, settings).catch(() => {});
       }
       await retryOrThrow(error, attempt, migration, statement, blockers, settings);
     }
@@ -307,7 +304,12 @@ async function runOutsideTransaction(
 async function dropReindexLeftovers(client: pg.Client, schema: string | undefined, name: string, settings: ApplySettings): Promise<void> {
   for (const leftover of await reindexLeftovers(client, schema, name)) {
     settings.emit({ type: 'invalid-index', index: `${leftover.schema}.${leftover.name}`, attempt: 1, action: 'drop-and-rebuild' });
-    await client.query(`SET statement_timeout = 0; SET lock_timeout = ${Math.round(settings.lockTimeoutMs)}`);
-    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(leftover.schema)}.${quoteIdent(leftover.name)}`);
+    await dropIndexConcurrently(client, leftover.schema, leftover.name, settings);
   }
+}
+
+/** DROP INDEX CONCURRENTLY: no statement_timeout (it waits for running transactions), the usual lock_timeout. */
+async function dropIndexConcurrently(client: pg.Client, schema: string, name: string, settings: ApplySettings): Promise<void> {
+  await client.query(`SET statement_timeout = 0; SET lock_timeout = ${Math.round(settings.lockTimeoutMs)}`);
+  await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(schema)}.${quoteIdent(name)}`);
 }

@@ -60,16 +60,19 @@ export function nameList(items: unknown): string {
   return items.map((i) => String(bodyOf(i, 'String')?.sval ?? '?')).join('.');
 }
 
-/** Names of the objects of a DropStmt (`objects` holds name lists, strings, TypeNames or functions). */
+/** The name of an `object` of a DropStmt, RenameStmt or AlterObjectSchemaStmt: a name list, a string, a TypeName or a function. */
+export function objectName(object: unknown): string {
+  const u = unwrap(object);
+  if (u?.kind === 'List') return nameList(u.body.items);
+  if (u?.kind === 'String') return String(u.body.sval ?? '?');
+  if (u?.kind === 'TypeName') return nameList(u.body.names);
+  if (u?.kind === 'ObjectWithArgs') return nameList(u.body.objname);
+  return '?';
+}
+
+/** Names of the objects of a DropStmt. */
 export function dropObjectNames(objects: unknown): string[] {
-  return list(objects).map((o) => {
-    const u = unwrap(o);
-    if (u?.kind === 'List') return nameList(u.body.items);
-    if (u?.kind === 'String') return String(u.body.sval ?? '?');
-    if (u?.kind === 'TypeName') return nameList(u.body.names);
-    if (u?.kind === 'ObjectWithArgs') return nameList(u.body.objname);
-    return '?';
-  });
+  return list(objects).map(objectName);
 }
 
 /**

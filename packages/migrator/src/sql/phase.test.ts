@@ -64,16 +64,9 @@ describe('the -- sdk:phase comment', () => {
   });
 
   it('is refused when two comments disagree', () => {
-    const error = (() => {
-      try {
-        phaseOf('-- sdk:phase expand\nSELECT 1;\n-- sdk:phase contract');
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
-    expect(error).toBeInstanceOf(MigratorError);
-    expect(error).toMatchObject({ code: 'E_PHASE_COMMENT', message: 'lines 1 and 3: the -- sdk:phase comments disagree (expand and contract)' });
+    const disagree = () => phaseOf('-- sdk:phase expand\nSELECT 1;\n-- sdk:phase contract');
+    expect(disagree).toThrow(MigratorError);
+    expect(disagree).toThrow(expect.objectContaining({ code: 'E_PHASE_COMMENT', message: 'lines 1 and 3: the -- sdk:phase comments disagree (expand and contract)' }));
   });
 
   it('may be repeated with the same phase', () => {

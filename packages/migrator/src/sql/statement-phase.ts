@@ -1,4 +1,4 @@
-import { bodyOf, dropObjectNames, list, nameList, qualified, relationKey, unwrap, type Node } from './ast.js';
+import { bodyOf, dropObjectNames, list, nameList, objectName, qualified, relationKey, type Node } from './ast.js';
 import type { Phase } from './types.js';
 
 /**
@@ -130,16 +130,6 @@ function rename(body: Node): Verdict {
   const subject = typeof body.subname === 'string' && body.relation ? `${target}.${body.subname}` : target;
   if (BREAKING_RENAMES.has(type)) return contract(`renames ${objectWord(type)} ${subject} to ${newName}: the running app still uses the old name`);
   return expand(`renames ${objectWord(type)} ${subject} to ${newName}, a name the running app does not use`);
-}
-
-/** The name of the `object` of a RenameStmt / AlterObjectSchemaStmt: a name list, a TypeName or a function. */
-function objectName(object: unknown): string {
-  const u = unwrap(object);
-  if (u?.kind === 'List') return nameList(u.body.items);
-  if (u?.kind === 'TypeName') return nameList(u.body.names);
-  if (u?.kind === 'ObjectWithArgs') return nameList(u.body.objname);
-  if (u?.kind === 'String') return String(u.body.sval ?? '?');
-  return '?';
 }
 
 function createIndex(body: Node, context: FileContext): Verdict {

@@ -1,10 +1,10 @@
 // Runs the BUILT runner (pnpm --filter @big0290/migrator build) in its own process, so a test can
 // SIGKILL it at a chosen moment, like a deploy job killed by its CI runner or an OOM killer.
 //
-//   node run-migrate.mjs [DATABASE_URL] [MIGRATIONS_FOLDER]
+//   MIGRATE_URL=postgres://... MIGRATE_FOLDER=path node run-migrate.mjs
 //
-// Arguments default to MIGRATE_URL / MIGRATE_FOLDER (prefer the environment: a URL in argv, with
-// its password, is visible to every user in `ps`). Prints each RunnerEvent as one JSON line on
+// The URL comes from the environment, never argv: a password in argv is visible to every user in
+// `ps`. Prints each RunnerEvent as one JSON line on
 // stdout, then {"type":"finished"} or {"type":"failed"}. stdout is a pipe, which Node writes
 // synchronously on Linux.
 //
@@ -14,7 +14,7 @@
 // done) and a SIGKILL lands exactly there.
 import { migrate } from '../../../dist/index.js';
 
-const [url = process.env.MIGRATE_URL, folder = process.env.MIGRATE_FOLDER] = process.argv.slice(2);
+const { MIGRATE_URL: url, MIGRATE_FOLDER: folder } = process.env;
 const freezeAfter = process.env.MIGRATE_FREEZE_AFTER ? JSON.parse(process.env.MIGRATE_FREEZE_AFTER) : undefined;
 const write = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 const line = (event) => {
@@ -27,7 +27,7 @@ const line = (event) => {
 };
 
 if (!url || !folder) {
-  process.stderr.write('usage: node run-migrate.mjs DATABASE_URL MIGRATIONS_FOLDER (or set MIGRATE_URL and MIGRATE_FOLDER)\n');
+  process.stderr.write('usage: MIGRATE_URL=postgres://... MIGRATE_FOLDER=path node run-migrate.mjs\n');
   process.exitCode = 2;
 } else {
   try {
