@@ -89,7 +89,7 @@ function embeddedCode(node: Node): string[] {
 }
 
 /** The relationKey() of the table a statement creates, if it creates one. */
-function createdTable(kind: string, body: Node): string | undefined {
+export function createdTable(kind: string, body: Node): string | undefined {
   if (kind === 'CreateStmt') return relationKey(body.relation);
   if (kind === 'CreateTableAsStmt' && body.objtype === 'OBJECT_TABLE') return relationKey((body.into as Node | undefined)?.rel);
   return undefined;

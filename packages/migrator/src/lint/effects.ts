@@ -1,0 +1,339 @@
+import { bodyOf, list, objectName, optionEnabled, qualified, relationKey, type Node } from '../sql/ast.js';
+import { columnType, typeChangeKeepsRows, typeText, volatileCall, type SchemaKnowledge } from './knowledge.js';
+import { stronger, type LockMode } from './locks.js';
+import type { RelationEffect } from './types.js';
+
+/** What the effect analysis needs to know besides the statement. */
+export interface EffectContext {
+  knowledge: SchemaKnowledge;
+  pgVersion: number;
+  isNewTable(key: string | undefined): boolean;
+}
+
+/**
+ * The locks, rewrites and scans of one statement, relation by relation, from PostgreSQL's own
+ * rules (AlterTableGetLockLevel in tablecmds.c, and each command's reference page). `sdk db plan
+ * --trace` checks these against pg_locks and relfilenode on a scratch database.
+ * https://www.postgresql.org/docs/current/explicit-locking.html
+ */
+export function statementEffects(kind: string, body: Node, context: EffectContext): RelationEffect[] {
+  const effects = new Effects(context);
+  switch (kind) {
+    case 'AlterTableStmt':
+      alterTable(body, effects, context);
+      break;
+    case 'IndexStmt': {
+      const table = relationKey(body.relation);
+      if (body.concurrent) effects.add(table, 'SHARE UPDATE EXCLUSIVE', { scan: true, why: 'CREATE INDEX CONCURRENTLY reads the table twice without blocking writes' });
+      else effects.add(table, 'SHARE', { scan: true, why: 'CREATE INDEX reads the whole table to build the index' });
+      break;
+    }
+    case 'DropStmt':
+      drop(body, effects);
+      break;
+    case 'RenameStmt': {
+      const table = relationKey(body.relation);
+      // Renaming an index takes SHARE UPDATE EXCLUSIVE since PostgreSQL 12; everything else ACCESS EXCLUSIVE.
+      const mode: LockMode = body.renameType === 'OBJECT_INDEX' && context.pgVersion >= 12 ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+      if (table) effects.add(table, mode, { why: 'RENAME changes the catalog entry' });
+      break;
+    }
+    case 'TruncateStmt':
+      for (const rel of list(body.relations)) effects.add(relationKey(bodyOf(rel, 'RangeVar')), 'ACCESS EXCLUSIVE', { rewrite: true, why: 'TRUNCATE replaces the table with an empty file' });
+      break;
+    case 'LockStmt': {
+      const mode = LOCK_STMT_MODES[Number(body.mode ?? 8)] ?? 'ACCESS EXCLUSIVE';
+      for (const rel of list(body.relations)) effects.add(relationKey(bodyOf(rel, 'RangeVar')), mode, { why: 'LOCK TABLE holds the lock until the transaction ends' });
+      break;
+    }
+    case 'VacuumStmt':
+      vacuum(body, effects);
+      break;
+    case 'ClusterStmt':
+      effects.add(relationKey(body.relation), 'ACCESS EXCLUSIVE', { rewrite: true, scan: true, why: 'CLUSTER rewrites the table in index order' });
+      break;
+    case 'RefreshMatViewStmt':
+      effects.add(relationKey(body.relation), body.concurrent ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE', {
+        rewrite: true,
+        scan: true,
+        why: body.concurrent ? 'REFRESH ... CONCURRENTLY recomputes the view and applies the difference' : 'REFRESH MATERIALIZED VIEW recomputes the view into a new file',
+      });
+      break;
+    case 'ReindexStmt': {
+      const concurrent = optionEnabled(body.params, 'concurrently') === true;
+      const target = relationKey(body.relation);
+      if (body.kind === 'REINDEX_OBJECT_TABLE' || body.kind === 'REINDEX_OBJECT_INDEX') {
+        // REINDEX INDEX: SHARE on the index's table (unknown here) and ACCESS EXCLUSIVE on the index.
+        const mode: LockMode = concurrent ? 'SHARE UPDATE EXCLUSIVE' : body.kind === 'REINDEX_OBJECT_INDEX' ? 'ACCESS EXCLUSIVE' : 'SHARE';
+        effects.add(target, mode, { scan: true, why: concurrent ? 'REINDEX CONCURRENTLY builds a new copy without blocking writes' : 'REINDEX rebuilds the index while blocking writes' });
+      }
+      break;
+    }
+    case 'UpdateStmt':
+    case 'DeleteStmt':
+      effects.add(relationKey(body.relation), 'ROW EXCLUSIVE', {
+        scan: body.whereClause === undefined,
+        why: `${kind === 'UpdateStmt' ? 'UPDATE' : 'DELETE'} locks every row it changes until the transaction ends`,
+      });
+      break;
+    case 'InsertStmt':
+      effects.add(relationKey(body.relation), 'ROW EXCLUSIVE', { why: 'INSERT' });
+      break;
+    case 'AlterObjectSchemaStmt':
+      if (body.relation) effects.add(relationKey(body.relation), 'ACCESS EXCLUSIVE', { why: 'SET SCHEMA moves the table' });
+      break;
+    case 'CreateTrigStmt':
+      effects.add(relationKey(body.relation), 'SHARE ROW EXCLUSIVE', { why: 'CREATE TRIGGER' });
+      break;
+    case 'CreateStmt':
+      createTable(body, effects);
+      break;
+    case 'CreateTableAsStmt':
+      break;
+    default:
+      break;
+  }
+  return effects.list();
+}
+
+/** LockStmt.mode is PostgreSQL's LOCKMODE number: 1 = AccessShareLock ... 8 = AccessExclusiveLock. */
+const LOCK_STMT_MODES: Record<number, LockMode> = {
+  1: 'ACCESS SHARE', 2: 'ROW SHARE', 3: 'ROW EXCLUSIVE', 4: 'SHARE UPDATE EXCLUSIVE', 5: 'SHARE', 6: 'SHARE ROW EXCLUSIVE', 7: 'EXCLUSIVE', 8: 'ACCESS EXCLUSIVE',
+};
+
+/** Accumulates effects, one entry per relation, keeping the strongest lock and every reason. */
+class Effects {
+  private readonly byRelation = new Map<string, RelationEffect>();
+  constructor(private readonly context: EffectContext) {}
+
+  add(relation: string | undefined, lock: LockMode, what: { rewrite?: boolean; scan?: boolean; why: string }): void {
+    if (!relation) return;
+    const existing = this.byRelation.get(relation);
+    if (!existing) {
+      this.byRelation.set(relation, {
+        relation,
+        lock,
+        rewrite: what.rewrite ?? false,
+        scan: what.scan ?? false,
+        created: this.context.isNewTable(relation),
+        why: what.why,
+      });
+      return;
+    }
+    existing.lock = stronger(existing.lock, lock);
+    existing.rewrite ||= what.rewrite ?? false;
+    existing.scan ||= what.scan ?? false;
+    if (!existing.why.includes(what.why)) existing.why = `${existing.why}; ${what.why}`;
+  }
+
+  list(): RelationEffect[] {
+    return [...this.byRelation.values()];
+  }
+}
+
+function createTable(body: Node, effects: Effects): void {
+  // A foreign key to an existing table takes SHARE ROW EXCLUSIVE on it (to add the RI triggers);
+  // the new table is empty, so nothing is validated.
+  const referenced = (constraint: Node | undefined) => {
+    if (constraint?.contype === 'CONSTR_FOREIGN') effects.add(relationKey(constraint.pktable), 'SHARE ROW EXCLUSIVE', { why: 'a foreign key adds triggers to the referenced table' });
+  };
+  for (const element of list(body.tableElts)) {
+    referenced(bodyOf(element, 'Constraint'));
+    for (const c of list(bodyOf(element, 'ColumnDef')?.constraints)) referenced(bodyOf(c, 'Constraint'));
+  }
+  // CREATE TABLE ... PARTITION OF takes ACCESS EXCLUSIVE on the parent.
+  for (const parent of list(body.inhRelations)) {
+    if (body.partbound) effects.add(relationKey(bodyOf(parent, 'RangeVar')), 'ACCESS EXCLUSIVE', { why: 'CREATE TABLE ... PARTITION OF changes the parent' });
+  }
+}
+
+function drop(body: Node, effects: Effects): void {
+  const type = body.removeType;
+  for (const object of list(body.objects)) {
+    const name = objectName(object);
+    const key = name.includes('.') ? name : `public.${name}`;
+    if (type === 'OBJECT_TABLE' || type === 'OBJECT_MATVIEW' || type === 'OBJECT_VIEW') {
+      effects.add(key, 'ACCESS EXCLUSIVE', { why: `DROP ${type === 'OBJECT_TABLE' ? 'TABLE' : 'VIEW'} removes it` });
+    } else if (type === 'OBJECT_INDEX') {
+      // The index's table is not in the statement: the lock is reported on the index.
+      effects.add(key, body.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', {
+        why: body.concurrent ? 'DROP INDEX CONCURRENTLY waits for queries using the index' : 'DROP INDEX locks the index and its table',
+      });
+    }
+  }
+}
+
+function vacuum(body: Node, effects: Effects): void {
+  const full = optionEnabled(body.options, 'full') === true;
+  for (const rel of list(body.rels)) {
+    const relation = relationKey(bodyOf(rel, 'VacuumRelation')?.relation);
+    if (full) effects.add(relation, 'ACCESS EXCLUSIVE', { rewrite: true, scan: true, why: 'VACUUM FULL rewrites the table' });
+    else effects.add(relation, 'SHARE UPDATE EXCLUSIVE', { scan: true, why: body.is_vacuumcmd ? 'VACUUM' : 'ANALYZE samples the table' });
+  }
+}
+
+/** Subcommands that take less than ACCESS EXCLUSIVE (AlterTableGetLockLevel). */
+const LIGHTER_SUBCOMMANDS: Record<string, LockMode> = {
+  AT_SetStatistics: 'SHARE UPDATE EXCLUSIVE',
+  AT_ClusterOn: 'SHARE UPDATE EXCLUSIVE',
+  AT_DropCluster: 'SHARE UPDATE EXCLUSIVE',
+  AT_SetRelOptions: 'SHARE UPDATE EXCLUSIVE',
+  AT_ResetRelOptions: 'SHARE UPDATE EXCLUSIVE',
+  AT_ValidateConstraint: 'SHARE UPDATE EXCLUSIVE',
+  AT_AttachPartition: 'SHARE UPDATE EXCLUSIVE',
+  AT_EnableTrig: 'SHARE ROW EXCLUSIVE',
+  AT_EnableAlwaysTrig: 'SHARE ROW EXCLUSIVE',
+  AT_EnableReplicaTrig: 'SHARE ROW EXCLUSIVE',
+  AT_EnableTrigAll: 'SHARE ROW EXCLUSIVE',
+  AT_EnableTrigUser: 'SHARE ROW EXCLUSIVE',
+  AT_DisableTrig: 'SHARE ROW EXCLUSIVE',
+  AT_DisableTrigAll: 'SHARE ROW EXCLUSIVE',
+  AT_DisableTrigUser: 'SHARE ROW EXCLUSIVE',
+};
+
+function alterTable(body: Node, effects: Effects, context: EffectContext): void {
+  const table = relationKey(body.relation);
+  const name = qualified(body.relation);
+  for (const item of list(body.cmds)) {
+    const cmd = bodyOf(item, 'AlterTableCmd');
+    if (!cmd) continue;
+    const subtype = String(cmd.subtype ?? '');
+    const column = typeof cmd.name === 'string' ? cmd.name : undefined;
+    switch (subtype) {
+      case 'AT_AddColumn': {
+        const def = bodyOf(cmd.def, 'ColumnDef');
+        const rewrite = addColumnRewrite(def, context);
+        effects.add(table, 'ACCESS EXCLUSIVE', { rewrite: rewrite !== undefined, scan: rewrite !== undefined || addsIndex(def), why: rewrite ?? 'ADD COLUMN changes the table definition' });
+        for (const c of list(def?.constraints)) foreignKey(bodyOf(c, 'Constraint'), table, effects, false);
+        break;
+      }
+      case 'AT_AlterColumnType': {
+        const def = bodyOf(cmd.def, 'ColumnDef');
+        const to = columnType(def?.typeName);
+        const from = context.knowledge.columnType(table, column);
+        const keeps = def?.raw_default === undefined && to ? typeChangeKeepsRows(from, to) : false;
+        effects.add(table, 'ACCESS EXCLUSIVE', {
+          rewrite: keeps !== true,
+          scan: keeps !== true,
+          why: keeps === true
+            ? `ALTER COLUMN ${column} TYPE ${to ? typeText(to) : '?'} keeps the rows (binary-coercible from ${from ? typeText(from) : '?'})`
+            : `ALTER COLUMN ${column} TYPE ${to ? typeText(to) : '?'} rewrites the table${from ? ` (from ${typeText(from)})` : ''}`,
+        });
+        break;
+      }
+      case 'AT_SetNotNull': {
+        const check = context.pgVersion >= 12 ? context.knowledge.validatedNotNullCheck(table, column) : undefined;
+        effects.add(table, 'ACCESS EXCLUSIVE', {
+          scan: !check,
+          why: check ? `SET NOT NULL on ${column} uses the validated CHECK ${check} instead of scanning` : `SET NOT NULL on ${column} scans the table to check for NULLs`,
+        });
+        break;
+      }
+      case 'AT_AddConstraint': {
+        const constraint = bodyOf(cmd.def, 'Constraint');
+        if (constraint?.contype === 'CONSTR_FOREIGN') foreignKey(constraint, table, effects, true);
+        else {
+          const validates = constraint?.skip_validation !== true && (constraint?.contype === 'CONSTR_CHECK' || constraint?.contype === 'CONSTR_NOTNULL');
+          const index = (constraint?.contype === 'CONSTR_UNIQUE' || constraint?.contype === 'CONSTR_PRIMARY' || constraint?.contype === 'CONSTR_EXCLUSION') && !constraint.indexname;
+          effects.add(table, 'ACCESS EXCLUSIVE', {
+            scan: validates || index,
+            why: index ? 'the constraint builds its index while holding the lock' : validates ? 'the constraint is validated against every row while holding the lock' : 'ADD CONSTRAINT changes the table definition',
+          });
+        }
+        break;
+      }
+      case 'AT_ValidateConstraint': {
+        effects.add(table, 'SHARE UPDATE EXCLUSIVE', { scan: true, why: `VALIDATE CONSTRAINT ${column ?? ''} reads every row without blocking writes` });
+        const info = context.knowledge.constraint(table, column);
+        if (info?.kind === 'foreign') {
+          // The referenced table is read too, under ROW SHARE; which one it is needs the catalog.
+        }
+        break;
+      }
+      case 'AT_SetLogged':
+      case 'AT_SetUnLogged':
+        effects.add(table, 'ACCESS EXCLUSIVE', { rewrite: true, scan: true, why: `SET ${subtype === 'AT_SetLogged' ? 'LOGGED' : 'UNLOGGED'} rewrites the table` });
+        break;
+      case 'AT_SetTableSpace':
+        effects.add(table, 'ACCESS EXCLUSIVE', { rewrite: true, scan: true, why: 'SET TABLESPACE copies every file of the table' });
+        break;
+      case 'AT_SetAccessMethod':
+        effects.add(table, 'ACCESS EXCLUSIVE', { rewrite: true, scan: true, why: 'SET ACCESS METHOD rewrites the table' });
+        break;
+      case 'AT_SetExpression':
+        effects.add(table, 'ACCESS EXCLUSIVE', { rewrite: true, scan: true, why: 'SET EXPRESSION recomputes the generated column for every row' });
+        break;
+      case 'AT_AttachPartition': {
+        const partition = bodyOf(cmd.def, 'PartitionCmd');
+        const child = relationKey(partition?.name);
+        const proven = context.knowledge.hasValidatedCheck(child);
+        effects.add(table, 'SHARE UPDATE EXCLUSIVE', { why: `ATTACH PARTITION adds ${qualified(partition?.name)} to ${name}` });
+        effects.add(child, 'ACCESS EXCLUSIVE', {
+          scan: !proven,
+          why: proven ? 'a validated CHECK constraint proves the partition bound' : 'ATTACH PARTITION scans the partition to check its rows fit the bound',
+        });
+        break;
+      }
+      case 'AT_DetachPartition': {
+        const partition = bodyOf(cmd.def, 'PartitionCmd');
+        const mode: LockMode = partition?.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+        effects.add(table, mode, { why: 'DETACH PARTITION' });
+        effects.add(relationKey(partition?.name), 'ACCESS EXCLUSIVE', { why: 'DETACH PARTITION' });
+        break;
+      }
+      default:
+        effects.add(table, LIGHTER_SUBCOMMANDS[subtype] ?? 'ACCESS EXCLUSIVE', { why: `${subtype.replace(/^AT_/, '')} changes the table definition` });
+    }
+  }
+}
+
+/** A FOREIGN KEY locks both tables with SHARE ROW EXCLUSIVE and, unless NOT VALID, reads both. */
+function foreignKey(constraint: Node | undefined, table: string | undefined, effects: Effects, validatesExisting: boolean): void {
+  if (constraint?.contype !== 'CONSTR_FOREIGN') return;
+  const validates = validatesExisting && constraint.skip_validation !== true;
+  const why = validates ? 'the foreign key is validated against every row while both tables are locked' : 'a foreign key adds triggers to both tables';
+  effects.add(table, 'SHARE ROW EXCLUSIVE', { scan: validates, why });
+  effects.add(relationKey(constraint.pktable), 'SHARE ROW EXCLUSIVE', { scan: validates, why });
+}
+
+/** Whether ADD COLUMN ... UNIQUE / PRIMARY KEY builds an index over the existing rows. */
+function addsIndex(def: Node | undefined): boolean {
+  return list(def?.constraints).some((c) => ['CONSTR_UNIQUE', 'CONSTR_PRIMARY', 'CONSTR_EXCLUSION'].includes(String(bodyOf(c, 'Constraint')?.contype)));
+}
+
+const SERIAL = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
+
+/**
+ * Why ADD COLUMN rewrites the table, or undefined when it does not. Since PostgreSQL 11 a
+ * non-volatile DEFAULT is stored once in the catalog; a volatile one (and a serial or identity
+ * column, whose default is nextval()) is computed for every existing row, and so is a STORED
+ * generated column. https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES
+ */
+export function addColumnRewrite(def: Node | undefined, context: EffectContext): string | undefined {
+  if (!def) return undefined;
+  const column = String(def.colname ?? '?');
+  const typeName = String(bodyOf(list((def.typeName as Node | undefined)?.names).at(-1), 'String')?.sval ?? '').toLowerCase();
+  if (SERIAL.has(typeName)) return `ADD COLUMN ${column} ${typeName} fills every existing row from a sequence, rewriting the table`;
+  for (const item of list(def.constraints)) {
+    const c = bodyOf(item, 'Constraint');
+    if (!c) continue;
+    if (c.contype === 'CONSTR_IDENTITY') return `ADD COLUMN ${column} GENERATED AS IDENTITY fills every existing row from a sequence, rewriting the table`;
+    if (c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v' && !isVirtual(c)) return `ADD COLUMN ${column} GENERATED ALWAYS AS (...) STORED computes every existing row, rewriting the table`;
+    if (c.contype === 'CONSTR_DEFAULT' && !isNullConstant(c.raw_expr)) {
+      if (context.pgVersion < 11) return `ADD COLUMN ${column} with a DEFAULT rewrites the table before PostgreSQL 11`;
+      const fn = volatileCall(c.raw_expr, context.knowledge);
+      if (fn) return `ADD COLUMN ${column} DEFAULT ${fn}(...) evaluates the volatile function for every existing row, rewriting the table`;
+    }
+  }
+  return undefined;
+}
+
+/** PostgreSQL 18's `GENERATED ALWAYS AS (...) VIRTUAL` (the default there) computes on read: no rewrite. */
+function isVirtual(constraint: Node): boolean {
+  return constraint.generated_kind === 'v';
+}
+
+function isNullConstant(expr: unknown): boolean {
+  const constant = bodyOf(expr, 'A_Const');
+  return constant?.isnull === true;
+}

@@ -1,0 +1,161 @@
+import { unwrap, type Node } from '../sql/ast.js';
+import { classify, createdTable } from '../sql/classify.js';
+import { parseStatements, type RawStatement } from '../sql/parse.js';
+import { SourceText } from '../sql/source-text.js';
+import { SqlSyntaxError } from '../errors.js';
+import { statementEffects } from './effects.js';
+import { embeddedStatements } from './embedded.js';
+import { ignoreDirectives, ignoredStatement } from './ignore.js';
+import { learn, SchemaKnowledge } from './knowledge.js';
+import type { FileReport, LintRule, LintStatement, RuleContext, Violation } from './types.js';
+
+export interface LintTextOptions {
+  path: string;
+  pgVersion: number;
+  rules: readonly LintRule[];
+  /** Every rule id an ignore comment may name (the registry's, including the engine's own). */
+  knownRules: ReadonlySet<string>;
+  /** Facts from earlier migrations; updated with this file's statements. A fresh one when omitted. */
+  knowledge?: SchemaKnowledge | undefined;
+}
+
+/** The engine's own rule ids: findings about the file rather than about a statement. */
+export const ENGINE_RULE_IDS = {
+  syntax: 'syntax-error',
+  unreadable: 'unreadable-file',
+  empty: 'empty-migration',
+  unusedIgnore: 'unused-ignore',
+  invalidIgnore: 'invalid-ignore',
+} as const;
+
+/**
+ * Lints the text of one migration file, after `await loadParser()`. Never throws for bad SQL: a
+ * syntax error is a violation at its position.
+ */
+export function lintText(text: string, options: LintTextOptions): FileReport {
+  const report: FileReport = { path: options.path, violations: [], statements: [] };
+  const knowledge = options.knowledge ?? new SchemaKnowledge();
+  let raws: RawStatement[];
+  try {
+    raws = parseStatements(text, options.path);
+  } catch (error) {
+    if (!(error instanceof SqlSyntaxError)) throw error;
+    const detail = error.message.replace(/^.*?syntax error: /, '');
+    report.violations.push(fileViolation(ENGINE_RULE_IDS.syntax, 'error', error.line, error.column, `syntax error: ${detail}`,
+      'Fix the SQL at this position; PostgreSQL would reject the migration here and nothing after it would run.'));
+    return report;
+  }
+  if (raws.length === 0) {
+    report.violations.push(fileViolation(ENGINE_RULE_IDS.empty, 'warning', 1, 1, 'This migration has no SQL statements.',
+      'Write the SQL it should run (drizzle-kit `generate --custom` creates an empty file for that), or delete the file and its journal entry.'));
+    return report;
+  }
+
+  const classified = classify(raws);
+  const created = new Set<string>();
+  const statements: LintStatement[] = [];
+  /** Index of the top-level statement each linted statement belongs to (DO blocks expand into several). */
+  const parentOf: number[] = [];
+  let explicitTransaction = false;
+  let segment = 0;
+  classified.forEach((statement, index) => {
+    const raw = raws[index]!;
+    if (!statement.transactional) segment++;
+    const add = (r: RawStatement, embedded: LintStatement['embeddedIn'], inBlock: boolean) => {
+      const body = unwrap(r.node)?.body ?? {};
+      statements.push({
+        ...(embedded ? { ...statement, kind: r.kind, sql: r.sql, line: r.line, column: r.column, offset: r.offset } : statement),
+        node: r.node,
+        body,
+        effects: [],
+        inTransactionBlock: inBlock,
+        transaction: segment,
+        embeddedIn: embedded,
+      });
+      parentOf.push(index);
+    };
+    add(raw, undefined, explicitTransaction);
+    for (const inner of embeddedStatements(raw)) add(inner, 'do-block', true);
+    if (raw.kind === 'TransactionStmt') explicitTransaction = transactionOpen(raw.node, explicitTransaction);
+    if (!statement.transactional) segment++;
+  });
+
+  const directives = ignoreDirectives(text, options.knownRules);
+  const source = new SourceText(text);
+  const spans = raws.map((r) => ({ start: r.offset, end: r.offset + r.sql.length, endLine: source.position(r.offset + r.sql.length).line }));
+  const statementIgnores = directives.filter((d) => d.scope === 'statement' && !d.problem).map((d) => ({ directive: d, target: ignoredStatement(d, spans) }));
+  const fileIgnores = directives.filter((d) => d.scope === 'file' && !d.problem);
+
+  for (const statement of statements) {
+    const isNewTable = (key: string | undefined) => key !== undefined && created.has(key);
+    statement.effects = statementEffects(statement.kind, statement.body, { knowledge, pgVersion: options.pgVersion, isNewTable });
+    const context: RuleContext = { statement, statements, pgVersion: options.pgVersion, knowledge, isNewTable };
+    for (const rule of options.rules) {
+      const found = rule.check(context);
+      for (const finding of found === undefined ? [] : Array.isArray(found) ? found : [found]) {
+        const parent = parentOf[statements.indexOf(statement)]!;
+        const suppressor =
+          statementIgnores.find((i) => i.target === parent && i.directive.rules.includes(rule.id))?.directive ??
+          fileIgnores.find((d) => d.rules.includes(rule.id));
+        if (suppressor) {
+          suppressor.used.add(rule.id);
+          continue;
+        }
+        const end = source.position(statement.offset + statement.sql.length);
+        report.violations.push({
+          rule: rule.id,
+          severity: finding.severity ?? rule.severity,
+          line: statement.line,
+          column: statement.column,
+          endLine: statement.embeddedIn ? statement.line : end.line,
+          endColumn: statement.embeddedIn ? statement.column : end.column,
+          message: finding.message,
+          help: finding.help,
+          lock: finding.lock,
+          sql: statement.sql,
+        });
+      }
+    }
+    const table = createdTable(statement.kind, statement.body);
+    if (table) created.add(table);
+    learn(knowledge, statement.kind, statement.body, { file: knowledge.file, statement: statement.index });
+  }
+
+  for (const directive of directives) {
+    if (directive.problem) {
+      report.violations.push(fileViolation(ENGINE_RULE_IDS.invalidIgnore, 'warning', directive.line, directive.column,
+        `This ignore comment ${directive.problem.split(':')[0]}.`, `Fix it: ${directive.problem.slice(directive.problem.indexOf(':') + 1).trim()}.`));
+      continue;
+    }
+    const unused = directive.rules.filter((r) => !directive.used.has(r));
+    if (unused.length) {
+      const target = directive.scope === 'file' ? 'in this file' : 'on the statement it applies to';
+      report.violations.push(fileViolation(ENGINE_RULE_IDS.unusedIgnore, 'warning', directive.line, directive.column,
+        `This ignore comment suppresses nothing: ${unused.join(', ')} reports nothing ${target}.`,
+        'Delete the comment (or the unused rule ids), so the next real finding is not silenced by accident.'));
+    }
+  }
+
+  report.violations.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+  report.statements = statements.map((s) => ({
+    line: s.line,
+    column: s.column,
+    kind: s.kind,
+    phase: s.phase,
+    phaseReason: s.phaseReason,
+    transactional: s.transactional,
+    effects: s.effects,
+  }));
+  return report;
+}
+
+export function fileViolation(rule: string, severity: Violation['severity'], line: number, column: number, message: string, help: string): Violation {
+  return { rule, severity, line, column, endLine: line, endColumn: column, message, help };
+}
+
+function transactionOpen(node: Node, open: boolean): boolean {
+  const kind = String(unwrap(node)?.body.kind ?? '');
+  if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') return true;
+  if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') return false;
+  return open;
+}

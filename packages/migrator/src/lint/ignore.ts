@@ -1,0 +1,74 @@
+import { scanSync } from 'libpg-query';
+import { SourceText } from '../sql/source-text.js';
+
+/** One `-- sdk-lint-ignore` comment. */
+export interface IgnoreDirective {
+  rules: string[];
+  reason: string;
+  /** `file` for `sdk-lint-ignore-file`, else the statement it applies to. */
+  scope: 'file' | 'statement';
+  line: number;
+  column: number;
+  /** The comment's start and end as string offsets. */
+  start: number;
+  end: number;
+  /** Rule ids that it suppressed at least once. */
+  used: Set<string>;
+  /** Set when the comment is malformed: what is wrong with it. */
+  problem?: string | undefined;
+}
+
+const MARKER = 'sdk-lint-ignore';
+/** `sdk-lint-ignore[-file] rule-a, rule-b: reason`. */
+const DIRECTIVE = /^\s*sdk-lint-ignore(-file)?(?:\s+([^:]*?))?\s*(?::\s*(.*?))?\s*$/s;
+
+/**
+ * The ignore comments of a file, found with PostgreSQL's scanner so the same words inside a string
+ * or a dollar-quoted body are not taken for one.
+ */
+export function ignoreDirectives(text: string, knownRules: ReadonlySet<string>): IgnoreDirective[] {
+  if (!text.includes(MARKER)) return [];
+  const source = new SourceText(text);
+  const out: IgnoreDirective[] = [];
+  let tokens;
+  try {
+    tokens = scanSync(text).tokens;
+  } catch {
+    return [];
+  }
+  for (const token of tokens) {
+    let inner: string;
+    if (token.tokenName === 'SQL_COMMENT') inner = token.text.slice(2);
+    else if (token.tokenName === 'C_COMMENT') inner = token.text.slice(2, -2);
+    else continue;
+    if (!inner.trimStart().startsWith(MARKER)) continue;
+    const match = DIRECTIVE.exec(inner);
+    const start = source.charFromByte(token.start);
+    const end = source.charFromByte(token.end);
+    const position = source.position(start);
+    const rules = (match?.[2] ?? '').split(/[\s,]+/).filter(Boolean);
+    const reason = (match?.[3] ?? '').trim();
+    let problem: string | undefined;
+    if (!match || rules.length === 0) problem = 'names no rule: write `-- sdk-lint-ignore <rule-id>: <reason>`';
+    else if (!reason) problem = `gives no reason: write \`-- ${MARKER}${match[1] ?? ''} ${rules.join(', ')}: <why this is safe here>\``;
+    else {
+      const unknown = rules.filter((r) => !knownRules.has(r));
+      if (unknown.length) problem = `names unknown rule ${unknown.join(', ')}: see \`sdk db lint --list-rules\``;
+    }
+    out.push({ rules, reason, scope: match?.[1] ? 'file' : 'statement', ...position, start, end, used: new Set(), problem });
+  }
+  return out;
+}
+
+/**
+ * The statement a statement-scoped ignore applies to: the statement it trails on the same line, else
+ * the first one that starts after it. `statements` are [start, end) string offsets with the line of their end.
+ */
+export function ignoredStatement(directive: IgnoreDirective, statements: readonly { start: number; end: number; endLine: number }[]): number | undefined {
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i]!;
+    if (s.start < directive.start && s.endLine === directive.line && s.end <= directive.start) return i;
+  }
+  const next = statements.findIndex((s) => s.start >= directive.end);
+  return next >= 0 ? next : undefined;
+}
