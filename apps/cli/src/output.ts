@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import { passwordOf, redactText } from '@big0290/migrator';
+import { passwordOf, redactText } from '@big0290/migrator/redact';
 
 /**
  * The password a connection string holds, in every spelling that may be echoed: decoded, as

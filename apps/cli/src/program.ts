@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_ADVISORY_LOCK_WAIT_MS, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_RETRIES, DEFAULT_STATEMENT_TIMEOUT_MS } from '@big0290/migrator';
+import { DEFAULT_ADVISORY_LOCK_WAIT_MS, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_RETRIES, DEFAULT_STATEMENT_TIMEOUT_MS } from '@big0290/migrator/defaults';
 import { Output } from './output.js';
 import { runCommand } from './run.js';
 
@@ -81,5 +81,44 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     action(async (options, out) => (await import('./commands/db-status.js')).dbStatus(options, out)),
   );
 
+  withCommon(
+    db
+      .command('lint')
+      .description('check migration SQL for statements that lock, rewrite or break a busy database; exit 1 when an error remains')
+      .argument('[paths...]', 'migration files or folders (default: the migrations folder)'),
+  )
+    .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'github', 'sarif']).default('pretty'))
+    .option('--pg-version <major>', 'judge for this PostgreSQL major version (default: the target database\'s, else the newest known)', nonNegativeInt)
+    .option('--list-rules', 'list every rule with its severity and title')
+    .action(async (paths: string[], options: LintFlags) => {
+      process.exitCode = await runCommand({ ...options, json: options.json || options.format === 'json' }, async (out) => {
+        out.addSecretsOf(options.databaseUrl);
+        return (await import('./commands/db-lint.js')).dbLint(paths, options, out);
+      });
+    });
+
+  withCommon(db.command('generate').description('run drizzle-kit generate, then lint the migration files it wrote; exit 1 when an error remains'))
+    .option('--config <path>', 'drizzle config (default: packages/db-config/drizzle.config.ts)')
+    .option('--name <name>', 'migration name, passed to drizzle-kit')
+    .option('--custom', 'write an empty migration for hand-written SQL, passed to drizzle-kit')
+    .addOption(new Option('--format <format>', 'lint output format').choices(['pretty', 'json', 'github', 'sarif']).default('pretty'))
+    .option('--pg-version <major>', 'judge for this PostgreSQL major version', nonNegativeInt)
+    .action(async (options: LintFlags & { config?: string; name?: string; custom?: boolean }) => {
+      process.exitCode = await runCommand({ ...options, json: options.json || options.format === 'json' }, async (out) =>
+        (await import('./commands/db-generate.js')).dbGenerate(options, out),
+      );
+    });
+
+  withCommon(db.command('plan').description('show what each pending migration will lock, rewrite and scan on the target, with table sizes, estimated durations and current lock holders'))
+    .option('--trace', 'also run each pending migration in a rolled-back transaction on a scratch copy of the schema and report the locks and rewrites actually seen')
+    .option('--pg-version <major>', 'judge for this PostgreSQL major version (default: the target server\'s)', nonNegativeInt)
+    .action(action(async (options, out) => (await import('./commands/db-plan.js')).dbPlan(options, out)));
+
   return program;
+}
+
+export interface LintFlags extends Common {
+  format: 'pretty' | 'json' | 'github' | 'sarif';
+  pgVersion?: number;
+  listRules?: boolean;
 }

@@ -1,4 +1,4 @@
-import { isMigratorError } from '@big0290/migrator';
+import { isMigratorError } from '@big0290/migrator/errors';
 import { Output } from './output.js';
 
 /** Exit codes: success, failure or attention needed, bad usage. */

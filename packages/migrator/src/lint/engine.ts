@@ -86,14 +86,14 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
   const statementIgnores = directives.filter((d) => d.scope === 'statement' && !d.problem).map((d) => ({ directive: d, target: ignoredStatement(d, spans) }));
   const fileIgnores = directives.filter((d) => d.scope === 'file' && !d.problem);
 
-  for (const statement of statements) {
+  statements.forEach((statement, position) => {
     const isNewTable = (key: string | undefined) => key !== undefined && created.has(key);
     statement.effects = statementEffects(statement.kind, statement.body, { knowledge, pgVersion: options.pgVersion, isNewTable });
     const context: RuleContext = { statement, statements, pgVersion: options.pgVersion, knowledge, isNewTable };
     for (const rule of options.rules) {
       const found = rule.check(context);
       for (const finding of found === undefined ? [] : Array.isArray(found) ? found : [found]) {
-        const parent = parentOf[statements.indexOf(statement)]!;
+        const parent = parentOf[position]!;
         const suppressor =
           statementIgnores.find((i) => i.target === parent && i.directive.rules.includes(rule.id))?.directive ??
           fileIgnores.find((d) => d.rules.includes(rule.id));
@@ -119,7 +119,7 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
     const table = createdTable(statement.kind, statement.body);
     if (table) created.add(table);
     learn(knowledge, statement.kind, statement.body, { file: knowledge.file, statement: statement.index });
-  }
+  });
 
   for (const directive of directives) {
     if (directive.problem) {

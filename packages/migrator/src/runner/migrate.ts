@@ -9,18 +9,10 @@ import { readMigrations } from './journal.js';
 import { acquireRunnerLock, releaseRunnerLock } from './lock.js';
 import { assertConsistent, reconcile, type Reconciliation } from './reconcile.js';
 import { METADATA_SCHEMA, ensureMetadata, readApplied, readProgress, type Progress } from './tracking.js';
+import { DEFAULT_ADVISORY_LOCK_WAIT_MS, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_INDEX_REBUILDS, DEFAULT_MAX_RETRIES, DEFAULT_STATEMENT_TIMEOUT_MS } from './defaults.js';
 import type { AppliedMigration, MigrateOptions, MigrateResult, PlannedMigration, RunnerEvent } from './types.js';
 
-/** lock_timeout for every statement: how long the queue behind a waiting DDL may stall. */
-export const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
-/** statement_timeout for statements run in a transaction (they hold their locks until commit). */
-export const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
-/** Attempts after a lock timeout, each after a growing, jittered pause. */
-export const DEFAULT_MAX_RETRIES = 5;
-/** How long a second runner waits for the first to finish. */
-export const DEFAULT_ADVISORY_LOCK_WAIT_MS = 60_000;
-/** Rebuilds of an index left INVALID by a failed concurrent build. */
-export const DEFAULT_MAX_INDEX_REBUILDS = 3;
+export { DEFAULT_ADVISORY_LOCK_WAIT_MS, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_INDEX_REBUILDS, DEFAULT_MAX_RETRIES, DEFAULT_STATEMENT_TIMEOUT_MS };
 
 /**
  * Applies pending migrations safely on a live database.

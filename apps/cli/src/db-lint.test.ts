@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@big0290/testing';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BIN = join(HERE, '..', 'dist', 'bin.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function sdk(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
+  if (!options.env?.DATABASE_URL) delete env.DATABASE_URL;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, cwd: options.cwd ?? tmpdir(), timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+let unsafe: string;
+let clean: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sdk-lint-cli-'));
+  unsafe = join(dir, 'unsafe');
+  clean = join(dir, 'clean');
+  await mkdir(unsafe);
+  await mkdir(clean);
+  await writeFile(join(unsafe, '0000_init.sql'), 'CREATE TABLE "users" ("id" serial PRIMARY KEY, "email" text);');
+  await writeFile(join(unsafe, '0001_index.sql'), '-- add an index\nCREATE INDEX "users_email_idx" ON "users" ("email");\n');
+  await writeFile(join(clean, '0000_init.sql'), 'CREATE TABLE "users" ("id" serial PRIMARY KEY, "email" text);\n--> statement-breakpoint\nCREATE INDEX "e" ON "users" ("email");');
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('sdk db lint', () => {
+  it('prints each finding with a code frame and the safe statement, and exits 1 on an error', async () => {
+    const run = await sdk(['db', 'lint', unsafe, '--pg-version', '16']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`${join(unsafe, '0001_index.sql')}:2:1  error  creating-index-non-concurrently`);
+    expect(run.stdout).toContain('2 | CREATE INDEX "users_email_idx" ON "users" ("email");');
+    expect(run.stdout).toContain('`CREATE INDEX CONCURRENTLY "users_email_idx" ON "users" ("email");`');
+    expect(run.stdout).toContain('2 file(s) checked for PostgreSQL 16: 1 error(s), 0 warning(s), 1 clean file(s).');
+  });
+
+  it('exits 0 on clean migrations', async () => {
+    const run = await sdk(['db', 'lint', clean]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('1 file(s) checked for PostgreSQL 18: 0 error(s), 0 warning(s).');
+  });
+
+  it('prints one JSON object listing every file, clean ones too', async () => {
+    const run = await sdk(['db', 'lint', unsafe, '--format', 'json']);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as { files: { path: string; violations: Record<string, unknown>[] }[] };
+    expect(report.files.map((f) => [f.path.slice(unsafe.length + 1), f.violations.length])).toEqual([
+      ['0000_init.sql', 0],
+      ['0001_index.sql', 1],
+    ]);
+    expect(report.files[1]!.violations[0]).toMatchObject({ rule: 'creating-index-non-concurrently', severity: 'error', line: 2, column: 1, message: expect.any(String), help: expect.any(String) });
+    expect((await sdk(['db', 'lint', unsafe, '--json'])).stdout).toBe(run.stdout);
+  });
+
+  it('writes GitHub annotations and SARIF', async () => {
+    const github = await sdk(['db', 'lint', unsafe, '--format', 'github']);
+    expect(github.stdout).toMatch(/^::error file=.*0001_index\.sql,line=2,col=1,endLine=2,title=creating-index-non-concurrently \(sdk db lint\)::Building this index/m);
+    const sarif = JSON.parse((await sdk(['db', 'lint', unsafe, '--format', 'sarif'], { cwd: dir })).stdout);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].results[0]).toMatchObject({
+      ruleId: 'creating-index-non-concurrently',
+      level: 'error',
+      locations: [{ physicalLocation: { artifactLocation: { uri: 'unsafe/0001_index.sql' }, region: { startLine: 2, startColumn: 1 } } }],
+    });
+    expect(sarif.runs[0].tool.driver.rules.map((r: { id: string }) => r.id)).toContain('syntax-error');
+  });
+
+  it('lists the rules', async () => {
+    const run = await sdk(['db', 'lint', '--list-rules']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^creating-index-non-concurrently +error +Creating an index without CONCURRENTLY$/m);
+  });
+
+  it('judges for the version of the target database, and goes on without it when it does not answer', async () => {
+    const db: TestDatabase = await createTestDatabase('lint_version');
+    try {
+      const version = Math.floor(Number((await db.pool.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v) / 10_000);
+      expect(JSON.parse((await sdk(['db', 'lint', clean, '--json'], { env: { DATABASE_URL: db.url } })).stdout).pgVersion).toBe(version);
+    } finally {
+      await db.drop();
+    }
+    const down = await sdk(['db', 'lint', clean], { env: { DATABASE_URL: 'postgres://app:Sekr1t-pw@127.0.0.1:1/app' } });
+    expect(down.code).toBe(0);
+    expect(down.stderr).toMatch(/^note: could not read the server's PostgreSQL version \(cannot connect to postgres:\/\/app:\*+@127\.0\.0\.1:1\/app: connection refused.*judging for PostgreSQL 18/);
+    expect(down.stderr + down.stdout).not.toContain('Sekr1t-pw');
+  });
+
+  it('refuses a missing path and an unknown version with one line and a hint', async () => {
+    const missing = await sdk(['db', 'lint', join(dir, 'nope')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toEqual([`error: ${join(dir, 'nope')}: no such file or folder`, expect.stringMatching(/^hint: pass migration \.sql files/)]);
+    const version = await sdk(['db', 'lint', clean, '--pg-version', '9']);
+    expect(version.code).toBe(1);
+    expect(version.stderr).toMatch(/^error: PostgreSQL 9 is not a version the linter knows\nhint: pass --pg-version/);
+  });
+});
+
+describe('sdk db generate', () => {
+  it('runs drizzle-kit, then lints only the migration it wrote', async () => {
+    // The config lives inside the workspace so drizzle-kit resolves drizzle-orm from apps/cli.
+    const work = await mkdtemp(join(HERE, '..', '.generate-test-'));
+    try {
+      await writeFile(join(work, 'drizzle.config.ts'), "export default { dialect: 'postgresql', schema: './schema.ts', out: './migrations' };\n");
+      const schema = (index: boolean) =>
+        `import { pgTable, serial, text, index } from 'drizzle-orm/pg-core';\nexport const users = pgTable('users', { id: serial('id').primaryKey(), email: text('email') }${index ? ", (t) => [index('users_email_idx').on(t.email)]" : ''});\n`;
+      await writeFile(join(work, 'schema.ts'), schema(false));
+      const first = await sdk(['db', 'generate', '--config', join(work, 'drizzle.config.ts'), '--name', 'init']);
+      expect(first.code).toBe(0);
+      expect(first.stderr).toMatch(/Linting what drizzle-kit wrote: .*0000_init\.sql/);
+
+      await writeFile(join(work, 'schema.ts'), schema(true));
+      const second = await sdk(['db', 'generate', '--config', join(work, 'drizzle.config.ts'), '--name', 'email_index']);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/Linting what drizzle-kit wrote: .*0001_email_index\.sql$/m);
+      expect(second.stdout).toContain('creating-index-non-concurrently');
+      expect(second.stdout).toContain('1 file(s) checked');
+      expect((await readdir(join(work, 'migrations'))).filter((f) => f.endsWith('.sql'))).toEqual(['0000_init.sql', '0001_email_index.sql']);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,12 @@
+export { lintPaths, checkPgVersion, NEWEST_PG_VERSION, OLDEST_PG_VERSION, MAX_LINT_FILE_BYTES } from './files.js';
+export type { LintOptions, LintResult } from './files.js';
+export { lintText, ENGINE_RULE_IDS } from './engine.js';
+export { RULES, ENGINE_RULES, ALL_RULES, RULE_IDS } from './registry.js';
+export type { RuleInfo } from './registry.js';
+export { SchemaKnowledge, learn } from './knowledge.js';
+export { statementEffects } from './effects.js';
+export { LOCK_MODES, conflicts, stronger, lockModeFromPg, blocks, describeLock } from './locks.js';
+export type { LockMode } from './locks.js';
+export { renderPretty, renderViolation } from './report/pretty.js';
+export { renderJson, renderGithub, renderSarif } from './report/machine.js';
+export type * from './types.js';
