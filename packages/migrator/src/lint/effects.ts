@@ -267,7 +267,8 @@ function alterTable(body: Node, effects: Effects, context: EffectContext): void 
         const partition = bodyOf(cmd.def, 'PartitionCmd');
         const child = relationKey(partition?.name);
         const proven = context.knowledge.hasValidatedCheck(child);
-        effects.add(table, 'SHARE UPDATE EXCLUSIVE', { why: `ATTACH PARTITION adds ${qualified(partition?.name)} to ${name}` });
+        // The parent's lock dropped from ACCESS EXCLUSIVE to SHARE UPDATE EXCLUSIVE in PostgreSQL 12.
+        effects.add(table, context.pgVersion >= 12 ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', { why: `ATTACH PARTITION adds ${qualified(partition?.name)} to ${name}` });
         effects.add(child, 'ACCESS EXCLUSIVE', {
           scan: !proven,
           why: proven ? 'a validated CHECK constraint proves the partition bound' : 'ATTACH PARTITION scans the partition to check its rows fit the bound',

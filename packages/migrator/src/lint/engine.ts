@@ -66,6 +66,7 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
       statements.push({
         ...(embedded ? { ...statement, kind: r.kind, sql: r.sql, line: r.line, column: r.column, offset: r.offset } : statement),
         node: r.node,
+        position: statements.length,
         body,
         effects: [],
         inTransactionBlock: inBlock,
@@ -116,8 +117,9 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
         });
       }
     }
+    // CREATE TABLE IF NOT EXISTS of a table an earlier migration created does nothing: it stays an existing table.
     const table = createdTable(statement.kind, statement.body);
-    if (table) created.add(table);
+    if (table && !(statement.body.if_not_exists === true && knowledge.tables.has(table))) created.add(table);
     learn(knowledge, statement.kind, statement.body, { file: knowledge.file, statement: statement.index });
   });
 

@@ -23,6 +23,8 @@ export interface ConstraintInfo {
  * from one that scans the table. Unknown facts stay unknown: rules then assume the unsafe case.
  */
 export class SchemaKnowledge {
+  /** relationKey() of every table and materialized view known to exist. */
+  readonly tables = new Set<string>();
   readonly columns = new Map<string, Map<string, ColumnType>>();
   readonly constraints = new Map<string, Map<string, ConstraintInfo>>();
   /** Function name (lower case, unqualified) -> volatility letter as in pg_proc: i, s, v. */
@@ -54,11 +56,11 @@ export class SchemaKnowledge {
     else constraints.delete(name);
   }
 
-  /** A validated `CHECK (column IS NOT NULL)` on the table, which lets SET NOT NULL skip its scan on PostgreSQL 12+. */
+  /** A validated `CHECK (column IS NOT NULL)` (or PostgreSQL 18 NOT NULL constraint) on the column, which lets SET NOT NULL skip its scan on PostgreSQL 12+. */
   validatedNotNullCheck(table: string | undefined, column: string | undefined): string | undefined {
     if (!table || !column) return undefined;
     for (const [name, info] of this.constraints.get(table) ?? []) {
-      if (info.kind === 'check' && info.validated && info.notNullColumn === column) return name;
+      if ((info.kind === 'check' || info.kind === 'notnull') && info.validated && info.notNullColumn === column) return name;
     }
     return undefined;
   }
@@ -71,11 +73,13 @@ export class SchemaKnowledge {
 
   /** Forgets a dropped table; moves facts on a rename. */
   dropTable(table: string): void {
+    this.tables.delete(table);
     this.columns.delete(table);
     this.constraints.delete(table);
   }
 
   renameTable(from: string, to: string): void {
+    if (this.tables.delete(from)) this.tables.add(to);
     for (const map of [this.columns, this.constraints] as Map<string, Map<string, unknown>>[]) {
       const entry = map.get(from);
       map.delete(from);
@@ -213,9 +217,15 @@ export function volatileCall(expr: unknown, knowledge: SchemaKnowledge): string 
 /** Records what a statement creates, validates, renames or drops. Called after the rules saw it. */
 export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: { file: number; statement: number }): void {
   switch (kind) {
+    case 'CreateTableAsStmt': {
+      const table = relationKey((body.into as Node | undefined)?.rel);
+      if (table) knowledge.tables.add(table);
+      return;
+    }
     case 'CreateStmt': {
       const table = relationKey(body.relation);
       if (!table) return;
+      knowledge.tables.add(table);
       for (const element of list(body.tableElts)) {
         const column = bodyOf(element, 'ColumnDef');
         if (column && typeof column.colname === 'string') {
@@ -263,7 +273,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
       return;
     }
     case 'DropStmt':
-      if (body.removeType === 'OBJECT_TABLE') {
+      if (body.removeType === 'OBJECT_TABLE' || body.removeType === 'OBJECT_MATVIEW') {
         for (const object of list(body.objects)) {
           const names = list(bodyOf(object, 'List')?.items).map((i) => String(bodyOf(i, 'String')?.sval ?? ''));
           knowledge.dropTable(names.length > 1 ? names.join('.') : `public.${names[0] ?? ''}`);
@@ -292,11 +302,13 @@ function addConstraint(knowledge: SchemaKnowledge, table: string, constraint: No
   const kind = constraintKind(constraint);
   // A column's own NOT NULL / DEFAULT have no name; only named constraints can be validated later.
   const name = typeof constraint.conname === 'string' ? constraint.conname : undefined;
-  if (!name || kind === 'notnull' || kind === 'other') return;
+  if (!name || kind === 'other') return;
+  // PostgreSQL 18 names NOT NULL constraints (`ADD CONSTRAINT n NOT NULL col [NOT VALID]`); a column's own bare NOT NULL has no name.
+  const notNullColumn = kind === 'notnull' ? (bodyOf(list(constraint.keys)[0], 'String')?.sval as string | undefined) : notNullCheckColumn(constraint);
   knowledge.setConstraint(table, name, {
     kind,
     validated: constraint.skip_validation !== true,
-    notNullColumn: notNullCheckColumn(constraint),
+    notNullColumn,
     addedIn: { ...at },
   });
 }

@@ -1,6 +1,39 @@
 import { ENGINE_RULE_IDS } from './engine.js';
 import type { LintRule, Severity } from './types.js';
+import { addingCheckConstraint } from './rules/adding-check-constraint.js';
+import { addingDomainCheck } from './rules/adding-domain-check.js';
+import { addingForeignKey } from './rules/adding-foreign-key.js';
+import { addingRequiredColumn } from './rules/adding-required-column.js';
+import { addingSerialColumn } from './rules/adding-serial-column.js';
+import { addingStoredGeneratedColumn } from './rules/adding-stored-generated-column.js';
+import { addingUniqueConstraint } from './rules/adding-unique-constraint.js';
+import { addingVolatileDefault } from './rules/adding-volatile-default.js';
+import { attachingPartition } from './rules/attaching-partition.js';
+import { changingColumnType } from './rules/changing-column-type.js';
+import { clusteringTable } from './rules/clustering-table.js';
+import { concurrentlyInTransaction } from './rules/concurrently-in-transaction.js';
 import { creatingIndexNonConcurrently } from './rules/creating-index-non-concurrently.js';
+import { disablingTriggers } from './rules/disabling-triggers.js';
+import { dropCascade } from './rules/drop-cascade.js';
+import { droppingColumn } from './rules/dropping-column.js';
+import { droppingIndexNonConcurrently } from './rules/dropping-index-non-concurrently.js';
+import { droppingSchema } from './rules/dropping-schema.js';
+import { droppingTable } from './rules/dropping-table.js';
+import { enumValueInTransaction } from './rules/enum-value-in-transaction.js';
+import { lockingTable } from './rules/locking-table.js';
+import { refreshingMaterializedView } from './rules/refreshing-materialized-view.js';
+import { reindexingNonConcurrently } from './rules/reindexing-non-concurrently.js';
+import { renamingColumn } from './rules/renaming-column.js';
+import { renamingTable } from './rules/renaming-table.js';
+import { settingLoggedUnlogged } from './rules/setting-logged-unlogged.js';
+import { settingNotNull } from './rules/setting-not-null.js';
+import { settingSchema } from './rules/setting-schema.js';
+import { settingTablespace } from './rules/setting-tablespace.js';
+import { transactionControl } from './rules/transaction-control.js';
+import { truncatingTable } from './rules/truncating-table.js';
+import { unboundedDataChange } from './rules/unbounded-data-change.js';
+import { vacuumFull } from './rules/vacuum-full.js';
+import { validatingInSameTransaction } from './rules/validating-in-same-transaction.js';
 
 /** What listings, docs and SARIF need to know about a rule. */
 export interface RuleInfo {
@@ -11,7 +44,45 @@ export interface RuleInfo {
 
 /** Every statement rule, in the order their findings are reported. Ids are permanent. */
 export const RULES: readonly LintRule[] = [
+  // Locks held while the table is rewritten
+  changingColumnType,
+  addingVolatileDefault,
+  addingSerialColumn,
+  addingStoredGeneratedColumn,
+  settingLoggedUnlogged,
+  settingTablespace,
+  vacuumFull,
+  clusteringTable,
+  refreshingMaterializedView,
+  // Full scans under a blocking lock
+  settingNotNull,
+  addingCheckConstraint,
+  addingForeignKey,
+  addingUniqueConstraint,
+  addingDomainCheck,
+  validatingInSameTransaction,
+  attachingPartition,
+  // Indexes
   creatingIndexNonConcurrently,
+  droppingIndexNonConcurrently,
+  reindexingNonConcurrently,
+  concurrentlyInTransaction,
+  // Changes that break the running application or lose data
+  addingRequiredColumn,
+  renamingColumn,
+  renamingTable,
+  settingSchema,
+  droppingColumn,
+  droppingTable,
+  droppingSchema,
+  dropCascade,
+  truncatingTable,
+  unboundedDataChange,
+  disablingTriggers,
+  // Transactions and locks
+  lockingTable,
+  enumValueInTransaction,
+  transactionControl,
 ];
 
 /** Findings the engine makes about a file as a whole. */

@@ -25,6 +25,8 @@ export interface RelationEffect {
 /** One statement as the linter sees it: the runner's classification plus the parse tree and effects. */
 export interface LintStatement extends SqlStatement {
   node: Node;
+  /** Index in the file's list of linted statements (which includes the statements inside DO blocks). */
+  position: number;
   /** The body of the top-level node, e.g. the fields of `AlterTableStmt`. */
   body: Node;
   /** Locks, rewrites and scans, one entry per relation touched. */
@@ -53,7 +55,7 @@ export interface Finding {
 
 export interface RuleContext {
   statement: LintStatement;
-  /** Every statement of the file, in order (the current one is `statements[statement.index]`). */
+  /** Every statement of the file in order, DO-block statements after their block (the current one is `statements[statement.position]`). */
   statements: readonly LintStatement[];
   /** The target PostgreSQL major version: verdicts change where PostgreSQL's behaviour changed. */
   pgVersion: number;

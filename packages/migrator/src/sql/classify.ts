@@ -91,7 +91,8 @@ function embeddedCode(node: Node): string[] {
 /** The relationKey() of the table a statement creates, if it creates one. */
 export function createdTable(kind: string, body: Node): string | undefined {
   if (kind === 'CreateStmt') return relationKey(body.relation);
-  if (kind === 'CreateTableAsStmt' && body.objtype === 'OBJECT_TABLE') return relationKey((body.into as Node | undefined)?.rel);
+  // CREATE TABLE AS and CREATE MATERIALIZED VIEW: both start with only the rows the query returns, and no one uses them yet.
+  if (kind === 'CreateTableAsStmt' && (body.objtype === 'OBJECT_TABLE' || body.objtype === 'OBJECT_MATVIEW')) return relationKey((body.into as Node | undefined)?.rel);
   return undefined;
 }
 

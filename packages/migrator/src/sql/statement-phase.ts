@@ -61,7 +61,11 @@ function objectWord(objType: unknown): string {
 
 /** Whether inserts that leave this new column out fail: NOT NULL (or PRIMARY KEY) and nothing fills it in. */
 function requiredWithoutDefault(column: Node | undefined): boolean {
-  const types = list(column?.constraints).map((c) => String(bodyOf(c, 'Constraint')?.contype ?? ''));
+  // `DEFAULT NULL` fills in nothing: the column still needs a value from every INSERT.
+  const types = list(column?.constraints)
+    .map((c) => bodyOf(c, 'Constraint'))
+    .filter((c) => !(c?.contype === 'CONSTR_DEFAULT' && bodyOf(c.raw_expr, 'A_Const')?.isnull === true))
+    .map((c) => String(c?.contype ?? ''));
   const required = types.includes('CONSTR_NOTNULL') || types.includes('CONSTR_PRIMARY');
   // ColumnDef.typeName is a TypeName body: { names: [{ String: { sval } }, ...] }.
   const typeName = String(bodyOf(list((column?.typeName as Node | undefined)?.names).at(-1), 'String')?.sval ?? '');

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE "posts" ADD COLUMN "tags" text[] DEFAULT ARRAY[]::text[] NOT NULL;

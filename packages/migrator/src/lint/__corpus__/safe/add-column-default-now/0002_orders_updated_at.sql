@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE "orders" ADD COLUMN "updated_at" timestamp DEFAULT now() NOT NULL;

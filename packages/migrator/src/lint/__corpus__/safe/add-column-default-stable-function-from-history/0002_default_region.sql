@@ -1,0 +1,3 @@
+CREATE FUNCTION default_region() RETURNS text
+LANGUAGE sql STABLE
+AS $$ SELECT current_setting('app.region', true) $$;

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE "orders" ADD COLUMN "region" text DEFAULT default_region() NOT NULL;

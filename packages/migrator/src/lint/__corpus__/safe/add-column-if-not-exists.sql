@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS gift_note text;

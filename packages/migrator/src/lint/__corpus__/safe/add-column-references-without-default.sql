@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE posts ADD COLUMN category_id integer REFERENCES categories (id);

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE "auth"."users" ADD COLUMN "display_name" varchar(80);

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE "invoices" ALTER COLUMN "amount" SET NOT NULL;

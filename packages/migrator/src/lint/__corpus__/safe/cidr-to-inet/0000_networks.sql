@@ -1,0 +1,1 @@
+CREATE TABLE allowed_networks (id serial PRIMARY KEY, network cidr NOT NULL);

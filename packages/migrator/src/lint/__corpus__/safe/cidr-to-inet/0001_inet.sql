@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE allowed_networks ALTER COLUMN network TYPE inet;

@@ -1,0 +1,2 @@
+-- expect: none
+COMMENT ON TABLE "auth"."users" IS 'Accounts; see docs/auth.md';

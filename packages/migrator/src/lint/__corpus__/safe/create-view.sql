@@ -1,0 +1,3 @@
+-- expect: none
+CREATE OR REPLACE VIEW active_users AS
+  SELECT id, email FROM auth.users WHERE status = 'active';

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER DOMAIN "public"."email_address" ADD CONSTRAINT "email_address_check" CHECK (VALUE ~* '^[^@]+@[^@]+$') NOT VALID;

@@ -1,0 +1,4 @@
+-- expect: none
+ALTER TABLE "auth"."users" ALTER COLUMN "status" DROP DEFAULT;
+--> statement-breakpoint
+ALTER TABLE "auth"."users" ALTER COLUMN "email" DROP NOT NULL;

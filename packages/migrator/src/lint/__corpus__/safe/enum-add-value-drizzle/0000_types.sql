@@ -1,0 +1,1 @@
+CREATE TYPE "public"."order_status" AS ENUM('pending', 'paid', 'shipped');

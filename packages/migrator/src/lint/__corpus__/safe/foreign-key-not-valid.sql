@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE comments ADD CONSTRAINT comments_post_id_fk FOREIGN KEY (post_id) REFERENCES posts (id) ON DELETE CASCADE NOT VALID;

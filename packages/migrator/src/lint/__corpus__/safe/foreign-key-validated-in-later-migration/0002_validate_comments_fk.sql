@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE "comments" VALIDATE CONSTRAINT "comments_post_id_fk";

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE "auth"."users" VALIDATE CONSTRAINT "users_phone_number_not_null";

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE legacy_imports ADD CONSTRAINT legacy_imports_pkey PRIMARY KEY USING INDEX legacy_imports_id_idx;

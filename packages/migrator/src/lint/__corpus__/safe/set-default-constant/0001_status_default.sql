@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE "auth"."users" ALTER COLUMN "status" SET DEFAULT 'pending';

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE "orders" ALTER COLUMN "public_id" SET DEFAULT gen_random_uuid();

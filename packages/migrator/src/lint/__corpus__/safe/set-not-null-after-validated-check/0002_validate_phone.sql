@@ -1,0 +1,1 @@
+ALTER TABLE "auth"."users" VALIDATE CONSTRAINT "users_phone_number_not_null";

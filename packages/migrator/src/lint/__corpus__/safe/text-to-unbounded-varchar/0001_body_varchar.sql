@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE "posts" ALTER COLUMN "body" SET DATA TYPE varchar;

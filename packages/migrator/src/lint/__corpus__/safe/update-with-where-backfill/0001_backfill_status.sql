@@ -1,0 +1,2 @@
+-- expect: none
+UPDATE "auth"."users" SET "status" = 'active' WHERE "status" IS NULL AND "created_at" < '2024-01-01';

@@ -1,0 +1,1 @@
+CREATE TABLE invoices (id serial PRIMARY KEY, amount numeric(10, 2));

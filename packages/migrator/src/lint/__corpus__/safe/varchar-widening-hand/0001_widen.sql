@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE products ALTER COLUMN sku TYPE varchar(100);

@@ -1,0 +1,2 @@
+-- expect: adding-serial-column
+ALTER TABLE events ADD COLUMN seq bigserial;

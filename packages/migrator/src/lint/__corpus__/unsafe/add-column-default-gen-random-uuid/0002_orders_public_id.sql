@@ -1,0 +1,2 @@
+-- expect: adding-volatile-default
+ALTER TABLE "orders" ADD COLUMN "public_id" uuid DEFAULT gen_random_uuid() NOT NULL;

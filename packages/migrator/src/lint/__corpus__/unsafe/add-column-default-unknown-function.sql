@@ -1,0 +1,2 @@
+-- expect: adding-volatile-default
+ALTER TABLE "links" ADD COLUMN "slug" text DEFAULT nanoid() NOT NULL;

@@ -1,0 +1,2 @@
+-- expect: adding-unique-constraint
+ALTER TABLE "organizations" ADD COLUMN "slug" text UNIQUE;

@@ -1,0 +1,3 @@
+-- expect: adding-unique-constraint
+ALTER TABLE bookings
+  ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (room_id WITH =, during WITH &&);

@@ -1,0 +1,9 @@
+CREATE TABLE "orders" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"user_id" uuid NOT NULL,
+	"status" varchar(20) DEFAULT 'pending' NOT NULL,
+	"quantity" integer NOT NULL,
+	"total" numeric(10, 2) NOT NULL,
+	"note" varchar(255),
+	"placed_at" timestamp DEFAULT now() NOT NULL
+);

@@ -1,0 +1,2 @@
+-- expect: adding-unique-constraint
+ALTER TABLE legacy_imports ADD PRIMARY KEY (id);

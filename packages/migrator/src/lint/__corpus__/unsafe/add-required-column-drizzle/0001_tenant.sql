@@ -1,0 +1,2 @@
+-- expect: adding-required-column
+ALTER TABLE "auth"."users" ADD COLUMN "tenant_id" uuid NOT NULL;

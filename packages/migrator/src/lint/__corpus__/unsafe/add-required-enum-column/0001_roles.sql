@@ -1,0 +1,4 @@
+-- expect: adding-required-column
+CREATE TYPE "public"."user_role" AS ENUM('member', 'admin');
+--> statement-breakpoint
+ALTER TABLE "auth"."users" ADD COLUMN "role" "user_role" NOT NULL;

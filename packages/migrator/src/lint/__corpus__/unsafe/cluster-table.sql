@@ -1,0 +1,2 @@
+-- expect: clustering-table
+CLUSTER "events" USING "events_created_at_idx";

@@ -1,0 +1,2 @@
+-- expect: unbounded-data-change
+DELETE FROM sessions;

@@ -1,0 +1,2 @@
+-- expect: disabling-triggers
+ALTER TABLE "orders" DISABLE TRIGGER "orders_audit";

@@ -1,0 +1,2 @@
+-- expect: dropping-column
+ALTER TABLE "auth"."users" DROP COLUMN "phone_number";

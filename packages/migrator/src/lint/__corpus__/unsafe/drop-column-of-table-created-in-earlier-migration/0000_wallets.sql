@@ -1,0 +1,4 @@
+CREATE TABLE "wallets" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"legacy_balance" integer
+);

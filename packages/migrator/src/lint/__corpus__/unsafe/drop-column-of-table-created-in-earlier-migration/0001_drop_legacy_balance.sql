@@ -1,0 +1,2 @@
+-- expect: dropping-column
+ALTER TABLE "wallets" DROP COLUMN "legacy_balance";

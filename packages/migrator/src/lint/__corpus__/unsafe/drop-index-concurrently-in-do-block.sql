@@ -1,0 +1,5 @@
+-- expect: concurrently-in-transaction
+DO $$
+BEGIN
+  DROP INDEX CONCURRENTLY IF EXISTS orders_open_idx;
+END $$;

@@ -1,0 +1,2 @@
+-- expect: dropping-index-non-concurrently
+DROP INDEX "users_status_idx";

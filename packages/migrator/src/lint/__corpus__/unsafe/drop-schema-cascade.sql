@@ -1,0 +1,2 @@
+-- expect: dropping-schema, drop-cascade
+DROP SCHEMA IF EXISTS "legacy" CASCADE;

@@ -1,0 +1,2 @@
+-- expect: dropping-schema
+DROP SCHEMA "legacy";

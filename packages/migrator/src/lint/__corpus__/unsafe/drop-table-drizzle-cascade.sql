@@ -1,0 +1,2 @@
+-- expect: dropping-table, drop-cascade
+DROP TABLE "sessions" CASCADE;

@@ -1,0 +1,2 @@
+-- expect: dropping-table
+DROP TABLE IF EXISTS password_resets;

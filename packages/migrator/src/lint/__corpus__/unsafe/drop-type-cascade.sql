@@ -1,0 +1,2 @@
+-- expect: drop-cascade
+DROP TYPE "public"."order_priority" CASCADE;

@@ -1,0 +1,2 @@
+-- expect: dropping-table, drop-cascade
+DROP VIEW "active_users" CASCADE;

@@ -1,0 +1,2 @@
+-- expect: empty-migration
+-- Custom SQL migration file, put your code below! --

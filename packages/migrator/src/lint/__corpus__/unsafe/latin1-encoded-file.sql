@@ -1,0 +1,2 @@
+-- expect: unreadable-file
+INSERT INTO "countries" ("code", "name") VALUES ('CI', 'Côte d''Ivoire');

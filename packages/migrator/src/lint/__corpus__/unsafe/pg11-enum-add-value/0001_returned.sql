@@ -1,0 +1,3 @@
+-- expect: enum-value-in-transaction
+-- pg-version: 11
+ALTER TYPE "public"."order_status" ADD VALUE 'returned';

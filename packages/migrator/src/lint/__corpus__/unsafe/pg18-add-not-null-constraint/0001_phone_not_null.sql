@@ -1,0 +1,2 @@
+-- expect: setting-not-null
+ALTER TABLE "auth"."users" ADD CONSTRAINT "users_phone_number_not_null" NOT NULL "phone_number";

@@ -1,0 +1,2 @@
+-- expect: refreshing-materialized-view
+REFRESH MATERIALIZED VIEW "daily_revenue";

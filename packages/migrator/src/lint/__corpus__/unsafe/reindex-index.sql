@@ -1,0 +1,2 @@
+-- expect: reindexing-non-concurrently
+REINDEX INDEX "users_email_unique";

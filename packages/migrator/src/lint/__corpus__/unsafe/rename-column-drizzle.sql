@@ -1,0 +1,2 @@
+-- expect: renaming-column
+ALTER TABLE "posts" RENAME COLUMN "body" TO "content";

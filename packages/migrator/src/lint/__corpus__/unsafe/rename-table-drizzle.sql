@@ -1,0 +1,2 @@
+-- expect: renaming-table
+ALTER TABLE "user_profiles" RENAME TO "profiles";

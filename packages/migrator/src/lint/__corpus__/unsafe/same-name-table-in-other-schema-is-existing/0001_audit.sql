@@ -1,0 +1,9 @@
+-- expect: creating-index-non-concurrently
+CREATE SCHEMA "audit";
+--> statement-breakpoint
+CREATE TABLE "audit"."users" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"changed_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX "users_created_at_idx" ON "auth"."users" USING btree ("created_at");

@@ -1,0 +1,2 @@
+-- expect: setting-schema
+ALTER TABLE "public"."users" SET SCHEMA "auth";

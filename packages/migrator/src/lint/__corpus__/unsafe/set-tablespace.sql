@@ -1,0 +1,2 @@
+-- expect: setting-tablespace
+ALTER TABLE "events" SET TABLESPACE "archive";

@@ -1,0 +1,2 @@
+-- expect: setting-logged-unlogged
+ALTER TABLE "page_views" SET UNLOGGED;

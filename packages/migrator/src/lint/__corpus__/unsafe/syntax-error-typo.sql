@@ -1,0 +1,2 @@
+-- expect: syntax-error
+ALTER TABEL orders ADD COLUMN gift_note text;

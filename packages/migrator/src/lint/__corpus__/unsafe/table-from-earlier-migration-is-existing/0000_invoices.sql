@@ -1,0 +1,4 @@
+CREATE TABLE "invoices" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"amount" numeric(10, 2)
+);

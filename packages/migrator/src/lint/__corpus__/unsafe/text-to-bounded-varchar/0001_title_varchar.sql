@@ -1,0 +1,2 @@
+-- expect: changing-column-type
+ALTER TABLE "posts" ALTER COLUMN "title" SET DATA TYPE varchar(120);

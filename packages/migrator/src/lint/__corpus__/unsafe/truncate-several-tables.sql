@@ -1,0 +1,2 @@
+-- expect: truncating-table
+TRUNCATE cart_items, carts RESTART IDENTITY;

@@ -1,0 +1,2 @@
+-- expect: truncating-table
+TRUNCATE TABLE "sessions";

@@ -1,0 +1,2 @@
+-- expect: unbounded-data-change
+UPDATE orders SET total = prices.amount * orders.quantity FROM prices;

@@ -1,0 +1,5 @@
+-- expect: unbounded-data-change
+DO $$
+BEGIN
+  UPDATE orders SET note = '';
+END $$;

@@ -1,0 +1,2 @@
+-- expect: unbounded-data-change
+UPDATE "auth"."users" SET "status" = 'active';

@@ -1,0 +1,3 @@
+-- expect: vacuum-full
+-- Reclaim the space left by the purge.
+VACUUM (FULL, ANALYZE) sessions;

@@ -1,0 +1,2 @@
+-- expect: changing-column-type
+ALTER TABLE products ALTER COLUMN sku TYPE varchar(100) USING upper(sku);

@@ -1,0 +1,188 @@
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lintPaths, NEWEST_PG_VERSION } from './files.js';
+import { RULE_IDS } from './registry.js';
+
+/**
+ * The labelled corpus in `__corpus__/`: small migrations, unsafe and safe, each linted with the
+ * public API as `sdk db lint` lints it. A case is one `.sql` file, or a folder of `.sql` files that
+ * run in name order where only the last one is judged (the earlier ones are its history). The
+ * judged file's first line is the label: `-- expect: rule-a, rule-b` (exactly the rule ids that
+ * must be reported) or `-- expect: none`; an optional second line `-- pg-version: <n>`.
+ *
+ * Detection rate = unsafe cases whose expected ids are all reported / unsafe cases.
+ * False-alarm rate = cases reporting any id they do not expect / all cases.
+ * The corpus passes at 100% detection and 0% false alarms, nothing less.
+ */
+
+const CORPUS = fileURLToPath(new URL('./__corpus__/', import.meta.url));
+
+/** Every permanent rule id a label may name (the registry's ids are checked against this too). */
+const KNOWN_RULE_IDS = [
+  // rewrites
+  'changing-column-type', 'adding-volatile-default', 'adding-serial-column', 'adding-stored-generated-column',
+  'setting-logged-unlogged', 'setting-tablespace', 'adding-domain-check', 'vacuum-full', 'clustering-table',
+  'refreshing-materialized-view',
+  // scans, constraints, indexes
+  'creating-index-non-concurrently', 'setting-not-null', 'adding-check-constraint', 'adding-foreign-key',
+  'adding-unique-constraint', 'validating-in-same-transaction', 'attaching-partition', 'dropping-index-non-concurrently',
+  'reindexing-non-concurrently', 'concurrently-in-transaction', 'locking-table',
+  // breaking changes, data
+  'adding-required-column', 'renaming-column', 'renaming-table', 'dropping-column', 'dropping-table', 'dropping-schema',
+  'drop-cascade', 'truncating-table', 'unbounded-data-change', 'disabling-triggers', 'setting-schema',
+  'enum-value-in-transaction', 'transaction-control',
+  // engine
+  'syntax-error', 'unreadable-file', 'empty-migration', 'unused-ignore', 'invalid-ignore',
+] as const;
+
+interface Case {
+  /** `unsafe/drop-column-drizzle` or `safe/varchar-widening` (a folder case). */
+  name: string;
+  safe: boolean;
+  /** The file that is judged: the case's file, or the last file of the case's folder. */
+  judged: string;
+  /** Earlier migrations of a folder case, in the order they run. */
+  history: string[];
+  expected: string[];
+  pgVersion: number;
+}
+
+interface Outcome {
+  got: string[];
+  missing: string[];
+  unexpected: string[];
+}
+
+function loadCases(): Case[] {
+  const cases: Case[] = [];
+  for (const group of ['unsafe', 'safe'] as const) {
+    const folder = join(CORPUS, group);
+    for (const entry of readdirSync(folder).sort()) {
+      const path = join(folder, entry);
+      let files: string[];
+      if (statSync(path).isDirectory()) {
+        files = readdirSync(path).filter((f) => f.endsWith('.sql')).sort().map((f) => join(path, f));
+      } else if (entry.endsWith('.sql')) {
+        files = [path];
+      } else {
+        continue;
+      }
+      const judged = files.at(-1)!;
+      // latin1 reads any bytes, so a case about a file that is not UTF-8 still has a label.
+      const [first = '', second = ''] = readFileSync(judged, 'latin1').split(/\r?\n/, 2);
+      const label = /^--\s*expect:\s*(.*?)\s*$/.exec(first);
+      if (!label) throw new Error(`${relative(CORPUS, judged)}: the first line must be \`-- expect: <rule-id>[, ...]\` or \`-- expect: none\``);
+      const version = /^--\s*pg-version:\s*(\d+)\s*$/.exec(second);
+      const expected = label[1] === 'none' ? [] : label[1]!.split(/\s*,\s*/).filter(Boolean).sort();
+      cases.push({
+        name: `${group}/${entry.replace(/\.sql$/, '')}`,
+        safe: group === 'safe',
+        judged,
+        history: files.slice(0, -1),
+        expected,
+        pgVersion: version ? Number(version[1]) : NEWEST_PG_VERSION,
+      });
+    }
+  }
+  return cases;
+}
+
+const cases = loadCases();
+const outcomes = new Map<string, Outcome>();
+
+async function lintCase(c: Case): Promise<Outcome> {
+  // The last file only: lintPaths reads the earlier files of its folder as history by itself.
+  const { report } = await lintPaths({ paths: [c.judged], pgVersion: c.pgVersion });
+  const got = [...new Set(report.files.flatMap((f) => f.violations.map((v) => v.rule)))].sort();
+  return {
+    got,
+    missing: c.expected.filter((id) => !got.includes(id)),
+    unexpected: got.filter((id) => !c.expected.includes(id)),
+  };
+}
+
+const percent = (n: number, of: number) => (of === 0 ? '-' : `${((100 * n) / of).toFixed(1)}%`);
+const listed = (ids: readonly string[]) => (ids.length ? ids.join(', ') : 'none');
+
+beforeAll(async () => {
+  for (const c of cases) outcomes.set(c.name, await lintCase(c));
+});
+
+describe('the labelled corpus', () => {
+  it('is well formed: 130+ cases, about half unsafe, every label a known rule id, every rule covered', () => {
+    const unsafe = cases.filter((c) => !c.safe);
+    const safe = cases.filter((c) => c.safe);
+    expect(cases.length).toBeGreaterThanOrEqual(130);
+    expect(Math.min(unsafe.length, safe.length) / cases.length).toBeGreaterThan(0.4);
+    for (const c of cases) {
+      if (c.safe) expect(c.expected, `${c.name}: a safe case expects none`).toEqual([]);
+      else expect(c.expected.length, `${c.name}: an unsafe case names its rule ids`).toBeGreaterThan(0);
+      for (const id of c.expected) expect(KNOWN_RULE_IDS, `${c.name}: unknown rule id ${id}`).toContain(id);
+      expect(basename(c.judged)).toMatch(/^[0-9a-z][0-9a-z_-]*\.sql$/);
+    }
+    const covered = new Set(unsafe.flatMap((c) => c.expected));
+    expect(KNOWN_RULE_IDS.filter((id) => !covered.has(id)), 'rule ids no unsafe case expects').toEqual([]);
+    // Every registered rule is one the corpus knows (a new rule needs unsafe cases here).
+    expect([...RULE_IDS].filter((id) => !(KNOWN_RULE_IDS as readonly string[]).includes(id)), 'registered rules unknown to the corpus').toEqual([]);
+  });
+
+  it('reads the earlier migrations of a folder case as history', async () => {
+    // 0000 creates phone_number varchar(20); 0001 widens it to varchar(32). With its history the
+    // widening keeps the rows; linted alone, the column's type is unknown and a rewrite is assumed.
+    const c = cases.find((x) => x.name === 'safe/varchar-widening')!;
+    expect(c.history.map((h) => basename(h))).toEqual(['0000_init.sql']);
+    const rewrites = async (path: string) => {
+      const { report } = await lintPaths({ paths: [path], pgVersion: c.pgVersion });
+      return report.files[0]!.statements.flatMap((s) => s.effects).map((e) => e.rewrite);
+    };
+    expect(await rewrites(c.judged)).toEqual([false]);
+    const alone = mkdtempSync(join(tmpdir(), 'sdk-corpus-'));
+    try {
+      copyFileSync(c.judged, join(alone, basename(c.judged)));
+      expect(await rewrites(join(alone, basename(c.judged)))).toEqual([true]);
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const outcome = outcomes.get(c.name)!;
+    expect(outcome.got, `${relative(CORPUS, c.judged)} (PostgreSQL ${c.pgVersion})`).toEqual(c.expected);
+  });
+
+  it('detects every unsafe case and raises no false alarm', () => {
+    const unsafe = cases.filter((c) => !c.safe);
+    const safe = cases.filter((c) => c.safe);
+    const detected = unsafe.filter((c) => outcomes.get(c.name)!.missing.length === 0);
+    const falseAlarms = cases.filter((c) => outcomes.get(c.name)!.unexpected.length > 0);
+    const mismatches = cases.filter((c) => {
+      const o = outcomes.get(c.name)!;
+      return o.missing.length > 0 || o.unexpected.length > 0;
+    });
+    const detection = unsafe.length ? detected.length / unsafe.length : 1;
+    const falseAlarmRate = cases.length ? falseAlarms.length / cases.length : 0;
+
+    const lines = [
+      `lint corpus: ${cases.length} cases (${unsafe.length} unsafe, ${safe.length} safe), ${RULE_IDS.size} rules registered`,
+      `  detection     ${percent(detected.length, unsafe.length).padStart(6)}  (${detected.length}/${unsafe.length} unsafe cases fully reported; target 100%)`,
+      `  false alarms  ${percent(falseAlarms.length, cases.length).padStart(6)}  (${falseAlarms.length}/${cases.length} cases with an unexpected finding, ${safe.filter((c) => falseAlarms.includes(c)).length} of them safe; target 0%)`,
+    ];
+    if (mismatches.length) {
+      const width = Math.max(...mismatches.map((c) => c.name.length));
+      lines.push(`  mismatches (${mismatches.length}):`);
+      for (const c of mismatches) {
+        const o = outcomes.get(c.name)!;
+        const unregistered = o.missing.filter((id) => !RULE_IDS.has(id));
+        const note = unregistered.length && unregistered.length === o.missing.length && o.unexpected.length === 0 ? '  [rule not registered yet]' : '';
+        lines.push(`    ${c.name.padEnd(width)}  expected ${listed(c.expected)}; got ${listed(o.got)}${note}`);
+      }
+    }
+    console.log(lines.join('\n'));
+
+    expect(detection, 'detection rate').toBe(1);
+    expect(falseAlarmRate, 'false-alarm rate').toBe(0);
+  });
+});

@@ -1,0 +1,83 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lintSql, loadParser, rendered } from '../__fixtures__/harness.js';
+import { addingForeignKey as rule } from './adding-foreign-key.js';
+
+beforeAll(loadParser);
+
+const tables = 'CREATE TABLE "users" ("id" serial PRIMARY KEY);\nCREATE TABLE "posts" ("id" serial PRIMARY KEY, "user_id" integer);';
+const lint = (sql: string, history: string[] = [tables]) => lintSql(sql, { rules: [rule], history });
+
+const drizzleForeignKey =
+  'DO $$ BEGIN\n ALTER TABLE "posts" ADD CONSTRAINT "posts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;';
+
+describe('adding-foreign-key', () => {
+  it("reports drizzle-kit's foreign key in a DO block on existing tables", () => {
+    const violations = lint(drizzleForeignKey);
+    expect(rendered(drizzleForeignKey, violations)).toMatchInlineSnapshot(`
+      "migration.sql:2:2  error  adding-foreign-key
+        Adding foreign key posts_user_id_users_id_fk checks every row of posts against public.users, and every write to both tables waits until it is done: minutes on a big table.
+        2 |  ALTER TABLE "posts" ADD CONSTRAINT "posts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;
+          |  ^
+        lock: SHARE ROW EXCLUSIVE lock on posts and public.users (blocks every write (INSERT, UPDATE, DELETE); reads continue), held while every row is checked
+        help: Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:
+              1. \`ALTER TABLE "posts" ADD CONSTRAINT "posts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action NOT VALID;\` (in place of the statement inside the DO block)
+              2. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE posts VALIDATE CONSTRAINT posts_user_id_users_id_fk;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)"
+    `);
+  });
+
+  it('reports ALTER TABLE ... ADD FOREIGN KEY without a name, naming it as PostgreSQL would', () => {
+    const sql = 'ALTER TABLE posts ADD FOREIGN KEY (user_id) REFERENCES users;';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  adding-foreign-key
+        Adding a foreign key checks every row of posts against users, and every write to both tables waits until it is done: minutes on a big table.
+        1 | ALTER TABLE posts ADD FOREIGN KEY (user_id) REFERENCES users;
+          | ^
+        lock: SHARE ROW EXCLUSIVE lock on posts and users (blocks every write (INSERT, UPDATE, DELETE); reads continue), held while every row is checked
+        help: Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:
+              1. \`ALTER TABLE posts ADD CONSTRAINT posts_user_id_fkey FOREIGN KEY (user_id) REFERENCES users NOT VALID;\` (named, so that a later migration can validate it)
+              2. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE posts VALIDATE CONSTRAINT posts_user_id_fkey;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)"
+    `);
+  });
+
+  it('accepts NOT VALID', () => {
+    expect(lint('ALTER TABLE "posts" ADD CONSTRAINT "fk" FOREIGN KEY ("user_id") REFERENCES "users"("id") NOT VALID;')).toEqual([]);
+  });
+
+  it('accepts foreign keys in CREATE TABLE', () => {
+    expect(lint('CREATE TABLE "comments" ("id" serial, "user_id" integer REFERENCES "users"("id"));')).toEqual([]);
+  });
+
+  it('accepts a foreign key added to a table created earlier in the same file (drizzle-kit style)', () => {
+    const sql = `CREATE TABLE "comments" ("id" serial, "post_id" integer);\n--> statement-breakpoint\n${drizzleForeignKey.replace('"posts"', '"comments"')}`;
+    expect(lint(sql)).toEqual([]);
+  });
+
+  it('accepts ADD COLUMN ... REFERENCES without a default: every row is NULL, nothing to check', () => {
+    expect(lint('ALTER TABLE "posts" ADD COLUMN "editor_id" integer REFERENCES "users"("id");')).toEqual([]);
+  });
+
+  it('reports ADD COLUMN ... REFERENCES with a default, which fills and checks every row', () => {
+    const sql = 'ALTER TABLE "posts" ADD COLUMN "editor_id" integer DEFAULT 1 REFERENCES "users"("id") ON DELETE SET NULL;';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  adding-foreign-key
+        Adding a foreign key checks every row of posts against users, and every write to both tables waits until it is done: minutes on a big table.
+        1 | ALTER TABLE "posts" ADD COLUMN "editor_id" integer DEFAULT 1 REFERENCES "users"("id") ON DELETE SET NULL;
+          | ^
+        lock: SHARE ROW EXCLUSIVE lock on posts and users (blocks every write (INSERT, UPDATE, DELETE); reads continue), held while every row is checked
+        help: The default fills every existing row, so each one is checked. Instead, add the column and its foreign key separately:
+              1. This ADD COLUMN without its REFERENCES clause.
+              2. \`ALTER TABLE posts ADD CONSTRAINT posts_editor_id_fkey FOREIGN KEY (editor_id) REFERENCES users (id) ON DELETE SET NULL NOT VALID;\` (instant: new writes are checked, existing rows are not)
+              3. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE posts VALIDATE CONSTRAINT posts_editor_id_fkey;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)"
+    `);
+  });
+
+  it('reports a foreign key to a new table from an existing one: the existing rows are still checked', () => {
+    const sql = 'CREATE TABLE "teams" ("id" serial PRIMARY KEY);\nALTER TABLE "users" ADD CONSTRAINT "users_team_fk" FOREIGN KEY ("id") REFERENCES "teams"("id");';
+    expect(lint(sql)).toHaveLength(1);
+  });
+
+  it('names one table when the key references its own table', () => {
+    const [v] = lint('ALTER TABLE "users" ADD CONSTRAINT "users_parent_fk" FOREIGN KEY ("id") REFERENCES "users"("id");');
+    expect(v?.lock).toBe('SHARE ROW EXCLUSIVE lock on users (blocks every write (INSERT, UPDATE, DELETE); reads continue), held while every row is checked');
+  });
+});

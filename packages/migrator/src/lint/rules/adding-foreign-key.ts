@@ -1,0 +1,85 @@
+import { bodyOf, list, qualified, relationKey, type Node } from '../../sql/ast.js';
+import { describeLock } from '../locks.js';
+import { ident } from '../rewrite.js';
+import type { Finding, LintRule, LintStatement } from '../types.js';
+import { addedConstraint, alterCommands, bareName, constraintName, names, notValidSteps, relationSql, tableOf, validateSql, LATER_MIGRATION } from './constraints-helpers.js';
+
+/**
+ * Adding a FOREIGN KEY to a table that has rows checks every row against the referenced table
+ * while holding SHARE ROW EXCLUSIVE on both: every INSERT, UPDATE and DELETE on either table
+ * waits for the whole check. With NOT VALID the key is added at once (new writes are checked),
+ * and VALIDATE CONSTRAINT checks the existing rows later under SHARE UPDATE EXCLUSIVE (ROW SHARE
+ * on the referenced table), which lets reads and writes continue.
+ * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES
+ */
+export const addingForeignKey = {
+  id: 'adding-foreign-key',
+  severity: 'error',
+  title: 'Adding a foreign key without NOT VALID',
+  check({ statement, isNewTable }) {
+    const table = tableOf(statement);
+    // A table created earlier in this file is empty: there is nothing to check.
+    if (isNewTable(table.key)) return undefined;
+    const findings: Finding[] = [];
+    for (const cmd of alterCommands(statement)) {
+      const constraint = addedConstraint(cmd);
+      // NOT VALID and PostgreSQL 18's NOT ENFORCED both set skip_validation: no check of the rows.
+      if (constraint?.contype === 'CONSTR_FOREIGN' && constraint.skip_validation !== true) {
+        const { name, named } = constraintName(constraint, bareName(statement.body.relation));
+        findings.push({
+          ...hazard(statement, constraint, named ? name : undefined),
+          help: ['Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:', ...notValidSteps(statement, constraint)].join('\n'),
+        });
+      }
+      const column = cmd.subtype === 'AT_AddColumn' ? bodyOf(cmd.def, 'ColumnDef') : undefined;
+      // A new column without a default is NULL in every row, and NULL never violates a foreign key.
+      if (!column || !hasDefault(column)) continue;
+      for (const item of list(column.constraints)) {
+        const reference = bodyOf(item, 'Constraint');
+        if (reference?.contype !== 'CONSTR_FOREIGN' || reference.skip_validation === true) continue;
+        findings.push({ ...hazard(statement, reference, undefined), help: addColumnRecipe(statement, column, reference) });
+      }
+    }
+    return findings;
+  },
+} satisfies LintRule;
+
+function hazard(statement: LintStatement, constraint: Node, name: string | undefined): Pick<Finding, 'message' | 'lock'> {
+  const table = tableOf(statement);
+  const referenced = qualified(constraint.pktable);
+  const both = relationKey(constraint.pktable) === table.key ? table.shown : `${table.shown} and ${referenced}`;
+  return {
+    message: `Adding ${name ? `foreign key ${name}` : 'a foreign key'} checks every row of ${table.shown} against ${referenced}, and every write to ${relationKey(constraint.pktable) === table.key ? 'the table' : 'both tables'} waits until it is done: minutes on a big table.`,
+    lock: `${describeLock('SHARE ROW EXCLUSIVE', both)}, held while every row is checked`,
+  };
+}
+
+/** ADD COLUMN ... DEFAULT x REFERENCES: every existing row gets x, which must be checked. */
+function addColumnRecipe(statement: LintStatement, column: Node, reference: Node): string {
+  const table = tableOf(statement);
+  const col = String(column.colname ?? '?');
+  const { name } = constraintName({ ...reference, fk_attrs: [{ String: { sval: col } }] }, bareName(statement.body.relation));
+  const target = names(reference.pk_attrs);
+  const actions = [
+    ACTIONS[String(reference.fk_del_action)] ? ` ON DELETE ${ACTIONS[String(reference.fk_del_action)]}` : '',
+    ACTIONS[String(reference.fk_upd_action)] ? ` ON UPDATE ${ACTIONS[String(reference.fk_upd_action)]}` : '',
+  ].join('');
+  const add = `ALTER TABLE ${table.sql} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${ident(col)}) REFERENCES ${relationSql(reference.pktable)}${target.length ? ` (${target.map(ident).join(', ')})` : ''}${actions} NOT VALID;`;
+  return [
+    `The default fills every existing row, so each one is checked. Instead, add the column and its foreign key separately:`,
+    `1. This ADD COLUMN without its REFERENCES clause.`,
+    `2. \`${add}\` (instant: new writes are checked, existing rows are not)`,
+    `3. ${LATER_MIGRATION}: \`${validateSql(table.sql, name)}\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)`,
+  ].join('\n');
+}
+
+/** fk_del_action / fk_upd_action letters; `a` (NO ACTION) is the default and left out. */
+const ACTIONS: Record<string, string> = { r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+
+/** A DEFAULT other than NULL. */
+function hasDefault(column: Node): boolean {
+  return list(column.constraints).some((c) => {
+    const constraint = bodyOf(c, 'Constraint');
+    return constraint?.contype === 'CONSTR_DEFAULT' && bodyOf(constraint.raw_expr, 'A_Const')?.isnull !== true;
+  });
+}

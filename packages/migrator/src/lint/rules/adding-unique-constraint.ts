@@ -1,0 +1,119 @@
+import { bodyOf, list, type Node } from '../../sql/ast.js';
+import { describeLock } from '../locks.js';
+import { ident, removeWords, statementSql } from '../rewrite.js';
+import type { Finding, LintRule, LintStatement } from '../types.js';
+import { addedConstraint, alterCommands, bareName, constraintName, IN_A_LATER_MIGRATION, names, objectName, tableOf } from './constraints-helpers.js';
+
+const WORDS: Record<string, string> = { CONSTR_UNIQUE: 'UNIQUE', CONSTR_PRIMARY: 'PRIMARY KEY', CONSTR_EXCLUSION: 'EXCLUDE' };
+
+/**
+ * ADD CONSTRAINT ... UNIQUE / PRIMARY KEY / EXCLUDE (and ADD COLUMN ... UNIQUE / PRIMARY KEY)
+ * builds the constraint's index over every row while holding ACCESS EXCLUSIVE: every read and
+ * write of the table waits for the whole build. A UNIQUE or PRIMARY KEY constraint can instead
+ * take over an index built beforehand with CREATE UNIQUE INDEX CONCURRENTLY (`USING INDEX`),
+ * which is instant.
+ * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT-USING-INDEX
+ */
+export const addingUniqueConstraint = {
+  id: 'adding-unique-constraint',
+  severity: 'error',
+  title: 'Adding a UNIQUE, PRIMARY KEY or EXCLUDE constraint that builds its index under lock',
+  check({ statement, isNewTable }) {
+    const table = tableOf(statement);
+    if (isNewTable(table.key)) return undefined;
+    const findings: Finding[] = [];
+    for (const cmd of alterCommands(statement)) {
+      const constraint = addedConstraint(cmd);
+      // USING INDEX takes over an index that already exists: nothing is built.
+      if (constraint && WORDS[String(constraint.contype)] && !constraint.indexname) {
+        findings.push(finding(statement, constraint, undefined, constraint.contype === 'CONSTR_EXCLUSION' ? exclusionRecipe(statement) : usingIndexRecipe(statement, constraint)));
+      }
+      const column = cmd.subtype === 'AT_AddColumn' ? bodyOf(cmd.def, 'ColumnDef') : undefined;
+      for (const item of list(column?.constraints)) {
+        const inline = bodyOf(item, 'Constraint');
+        if (!column || !inline || !WORDS[String(inline.contype)]) continue;
+        const keyed = { ...inline, keys: [{ String: { sval: String(column.colname ?? '?') } }] };
+        findings.push(finding(statement, keyed, String(column.colname ?? '?'), addColumnRecipe(statement, column, keyed)));
+      }
+    }
+    return findings;
+  },
+} satisfies LintRule;
+
+function finding(statement: LintStatement, constraint: Node, column: string | undefined, help: string): Finding {
+  const table = tableOf(statement);
+  const { name, named } = constraintName(constraint, bareName(statement.body.relation));
+  const word = WORDS[String(constraint.contype)]!;
+  const what = column ? `column ${column} with ${word}` : named ? `${word} constraint ${name}` : `${word === 'EXCLUDE' ? 'an' : 'a'} ${word} constraint`;
+  return {
+    message: `Adding ${what} builds its index over every row of ${table.shown}, and every read and write of the table waits until it is done: minutes on a big table.`,
+    lock: `${describeLock('ACCESS EXCLUSIVE', table.shown)}, held while the index is built`,
+    help,
+  };
+}
+
+/** `CREATE UNIQUE INDEX CONCURRENTLY` with the constraint's columns, INCLUDE and NULLS NOT DISTINCT. */
+function createIndexSql(statement: LintStatement, constraint: Node, name: string): string {
+  const columns = names(constraint.keys).map(ident).join(', ');
+  const including = names(constraint.including);
+  return `CREATE UNIQUE INDEX CONCURRENTLY ${ident(name)} ON ${tableOf(statement).sql} (${columns})${including.length ? ` INCLUDE (${including.map(ident).join(', ')})` : ''}${constraint.nulls_not_distinct ? ' NULLS NOT DISTINCT' : ''};`;
+}
+
+/** `ALTER TABLE t ADD CONSTRAINT name UNIQUE USING INDEX name`, keeping DEFERRABLE. */
+function attachSql(statement: LintStatement, constraint: Node, name: string): string {
+  const deferrable = constraint.deferrable ? ` DEFERRABLE${constraint.initdeferred ? ' INITIALLY DEFERRED' : ''}` : '';
+  return `ALTER TABLE ${tableOf(statement).sql} ADD CONSTRAINT ${ident(name)} ${WORDS[String(constraint.contype)]} USING INDEX ${ident(name)}${deferrable};`;
+}
+
+/** What ADD PRIMARY KEY USING INDEX needs first: key columns already NOT NULL, or it scans for NULLs under the lock. */
+function notNullStep(statement: LintStatement, constraint: Node, step: number): string[] {
+  if (constraint.contype !== 'CONSTR_PRIMARY') return [];
+  const table = tableOf(statement);
+  const columns = names(constraint.keys);
+  const first = columns[0] ?? '?';
+  const check = objectName(bareName(statement.body.relation), first, 'not_null');
+  return [
+    `${step}. Make sure ${columns.length > 1 ? `every key column (${columns.join(', ')})` : `${first}`} is NOT NULL first: otherwise ADD PRIMARY KEY runs SET NOT NULL, which reads the whole table under ACCESS EXCLUSIVE. For a column that is not: \`ALTER TABLE ${table.sql} ADD CONSTRAINT ${ident(check)} CHECK (${ident(first)} IS NOT NULL) NOT VALID;\`, then ${IN_A_LATER_MIGRATION} \`ALTER TABLE ${table.sql} VALIDATE CONSTRAINT ${ident(check)};\` and \`ALTER TABLE ${table.sql} ALTER COLUMN ${ident(first)} SET NOT NULL;\` (PostgreSQL 12+ uses the validated CHECK instead of reading the table).`,
+  ];
+}
+
+function usingIndexRecipe(statement: LintStatement, constraint: Node): string {
+  const { name } = constraintName(constraint, bareName(statement.body.relation));
+  const notNull = notNullStep(statement, constraint, 2);
+  return [
+    'Instead, build the index without blocking writes, then let the constraint take it over:',
+    `1. \`${createIndexSql(statement, constraint, name)}\` (the runner runs it outside a transaction)`,
+    ...notNull,
+    `${2 + notNull.length}. \`${attachSql(statement, constraint, name)}\` (instant: the index is already built)`,
+  ].join('\n');
+}
+
+/** ADD COLUMN ... UNIQUE: add the column bare, then the index and the constraint. */
+function addColumnRecipe(statement: LintStatement, column: Node, constraint: Node): string {
+  const { name } = constraintName(constraint, bareName(statement.body.relation));
+  const words = constraint.contype === 'CONSTR_PRIMARY' ? ['PRIMARY', 'KEY'] : ['UNIQUE'];
+  const bare = alterCommands(statement).length === 1 && typeof constraint.conname !== 'string' ? removeWords(statement.sql, words) : undefined;
+  const notNull = notNullStep(statement, constraint, 3);
+  return [
+    'Instead, add the column first, then build its index without blocking writes:',
+    `1. ${bare ? `\`${statementSql(bare)}\`` : `This ADD COLUMN ${ident(String(column.colname ?? '?'))} without its ${words.join(' ')} clause.`}`,
+    `2. \`${createIndexSql(statement, constraint, name)}\` (the runner runs it outside a transaction)`,
+    ...notNull,
+    `${3 + notNull.length}. \`${attachSql(statement, constraint, name)}\` (instant: the index is already built)`,
+  ].join('\n');
+}
+
+/** Exclusion constraints have no USING INDEX: the only way around the lock is a new table. */
+function exclusionRecipe(statement: LintStatement): string {
+  const table = tableOf(statement);
+  const schema = (statement.body.relation as { schemaname?: string } | undefined)?.schemaname;
+  const bare = bareName(statement.body.relation);
+  const fresh = `${schema ? `${ident(schema)}.` : ''}${ident(`${bare}_new`)}`;
+  return [
+    'PostgreSQL cannot build an exclusion constraint ahead of time (USING INDEX accepts only UNIQUE and PRIMARY KEY indexes), so this statement always builds it under the lock. On a small table, run it as is at a quiet time. On a big one, instead:',
+    `1. \`CREATE TABLE ${fresh} (LIKE ${table.sql} INCLUDING ALL);\` and this ADD CONSTRAINT on ${fresh} (instant: it is empty).`,
+    `2. A trigger on ${table.sql} that copies every INSERT, UPDATE and DELETE to ${fresh}.`,
+    `3. Copy the existing rows in batches (rows that violate the constraint fail: fix them in ${table.sql} first).`,
+    `4. In one short transaction: \`ALTER TABLE ${table.sql} RENAME TO ${ident(`${bare}_old`)};\` and \`ALTER TABLE ${fresh} RENAME TO ${ident(bare)};\`; then drop the trigger and the old table.`,
+  ].join('\n');
+}

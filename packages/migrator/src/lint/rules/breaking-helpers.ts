@@ -1,0 +1,298 @@
+import { parseSync, scanSync } from 'libpg-query';
+import { bodyOf, list, nameList, objectName, relationKey, stringConstants, unwrap, walk, type Node } from '../../sql/ast.js';
+import { SourceText } from '../../sql/source-text.js';
+import { ident } from '../rewrite.js';
+import type { LintStatement, RuleContext } from '../types.js';
+
+/**
+ * Shared by the rules about the running application (expand/contract) and data loss: what this
+ * file created before a statement, what runs after it, and token-level edits of the user's SQL.
+ */
+
+/** Migration steps shared by the recipes. */
+export const STEPS = {
+  separateMigration: 'a separate migration (`pnpm db:generate --custom`)',
+  backup: '`pnpm sdk db backup`',
+} as const;
+
+/** A token of the user's statement, positioned in string offsets (not bytes). */
+export interface Token {
+  start: number;
+  end: number;
+  text: string;
+  upper: string;
+  keyword: boolean;
+}
+
+/** The statement's tokens, without comments. */
+export function sqlTokens(sql: string): Token[] {
+  const source = new SourceText(sql);
+  return scanSync(sql)
+    .tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT')
+    .map((t) => {
+      const start = source.charFromByte(t.start);
+      const end = source.charFromByte(t.end);
+      return { start, end, text: sql.slice(start, end), upper: sql.slice(start, end).toUpperCase(), keyword: t.keywordKind !== 0 };
+    });
+}
+
+/** The end (string offset) of the list item that starts at `from`: before the next top-level comma, or the statement's last token. */
+export function itemEnd(tokens: readonly Token[], from: number): number {
+  let depth = 0;
+  let end = from;
+  for (const token of tokens) {
+    if (token.start < from) continue;
+    if (token.text === '(') depth++;
+    else if (token.text === ')') depth--;
+    if (depth < 0 || (depth === 0 && (token.text === ',' || token.text === ';'))) return end;
+    end = token.end;
+  }
+  return end;
+}
+
+function lastEndBefore(tokens: readonly Token[], at: number): number {
+  let end = 0;
+  for (const token of tokens) if (token.start < at) end = token.end;
+  return end;
+}
+
+/** Removes the tokens in [from, to) (string offsets) together with the blank before them. */
+export function cut(sql: string, tokens: readonly Token[], from: number, to: number): string {
+  const before = lastEndBefore(tokens, from);
+  const inside = tokens.filter((t) => t.start >= from && t.end <= to);
+  const last = inside.at(-1);
+  if (!last) return sql;
+  return `${sql.slice(0, before)}${sql.slice(last.end)}`;
+}
+
+/**
+ * The statement's top-level node body re-parsed from its own text, so that every `location` in
+ * it is a byte offset into `sql` (the engine's tree counts from the start of the file).
+ */
+export function reparsedBody(sql: string): Node | undefined {
+  try {
+    const stmt = (parseSync(sql).stmts ?? [])[0]?.stmt as Node | undefined;
+    return unwrap(stmt)?.body;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An identifier as the parser stores it: a quoted one as written, a bare one folded to lower case. */
+function identifierValue(token: Token): string {
+  return token.text.startsWith('"') ? token.text.slice(1, -1).replace(/""/g, '"') : token.text.toLowerCase();
+}
+
+/**
+ * The relation `schema.name` (a relationKey) spelled as the statement spells it (`"auth"."users"`),
+ * or undefined when it is not found as written. Keeps drizzle-kit's quoting in the help.
+ */
+export function relationText(sql: string, key: string | undefined): string | undefined {
+  if (!key) return undefined;
+  const dot = key.indexOf('.');
+  const schema = key.slice(0, dot);
+  const name = key.slice(dot + 1);
+  const tokens = sqlTokens(sql);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (identifierValue(token) !== name) continue;
+    const before = tokens[i - 1];
+    const qualifier = tokens[i - 2];
+    if (before?.text === '.' && qualifier && identifierValue(qualifier) === schema) return sql.slice(qualifier.start, token.end);
+    if (before?.text !== '.' && schema === 'public') return token.text;
+  }
+  return undefined;
+}
+
+/**
+ * Quotes a name the way the user quotes: drizzle-kit quotes every identifier, hand-written SQL
+ * usually none, and the help should read like the statement it replaces.
+ */
+export function identLike(name: string, userText: string | undefined): string {
+  return userText?.startsWith('"') ? `"${name.replace(/"/g, '""')}"` : ident(name);
+}
+
+/** `auth.users` -> `"auth"."users"` when the user quotes, `auth.users` otherwise; `public.` left out. */
+export function relationLike(key: string, userText: string | undefined): string {
+  const dot = key.indexOf('.');
+  const schema = key.slice(0, dot);
+  const name = key.slice(dot + 1);
+  return schema === 'public' && !userText?.includes('.') ? identLike(name, userText) : qualifiedLike(key, userText);
+}
+
+/** `schema.name` always qualified, quoted the way the user quotes. */
+export function qualifiedLike(key: string, userText: string | undefined): string {
+  const dot = key.indexOf('.');
+  return `${identLike(key.slice(0, dot), userText)}.${identLike(key.slice(dot + 1), userText)}`;
+}
+
+/** `auth.users` for messages; `public.` left out, as users write it. */
+export function displayName(key: string): string {
+  return key.startsWith('public.') ? key.slice('public.'.length) : key;
+}
+
+/** Position of the statement in `context.statements` (DO blocks add their inner statements after them). */
+export function positionOf(context: RuleContext): number {
+  return context.statements.indexOf(context.statement);
+}
+
+/** The statement that carries this one: itself, or the DO block it was found in. */
+export function topLevelOf(context: RuleContext): LintStatement {
+  let at = positionOf(context);
+  while (at > 0 && context.statements[at]!.embeddedIn) at--;
+  return context.statements[at] ?? context.statement;
+}
+
+type ObjectClass = 'relation' | 'type' | 'function' | 'schema';
+
+/** `relation:public.users`, `type:public.mood`, `function:public.f`, `schema:auth`. */
+function objectKey(kind: ObjectClass, name: string): string {
+  return kind === 'schema' || name.includes('.') ? `${kind}:${name}` : `${kind}:public.${name}`;
+}
+
+const RELATION_TYPES = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE', 'OBJECT_INDEX']);
+const TYPE_TYPES = new Set(['OBJECT_TYPE', 'OBJECT_DOMAIN']);
+const FUNCTION_TYPES = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE']);
+
+function classOf(objectType: unknown): ObjectClass | undefined {
+  const type = String(objectType ?? '');
+  if (RELATION_TYPES.has(type)) return 'relation';
+  if (TYPE_TYPES.has(type)) return 'type';
+  if (FUNCTION_TYPES.has(type)) return 'function';
+  if (type === 'OBJECT_SCHEMA') return 'schema';
+  return undefined;
+}
+
+/**
+ * The objects created earlier in this file and still there when `context.statement` runs:
+ * tables, views, materialized views, sequences, types, functions and schemas, followed through
+ * renames and SET SCHEMA. The engine's `isNewTable` knows only CREATE TABLE (and CREATE TABLE AS);
+ * a view or type created a few lines up is just as unknown to the running app.
+ */
+function createdBefore(context: RuleContext): Set<string> {
+  const created = new Set<string>();
+  const end = positionOf(context);
+  for (let i = 0; i < end; i++) {
+    const { kind, body } = context.statements[i]!;
+    switch (kind) {
+      case 'CreateStmt':
+      case 'ViewStmt':
+      case 'CreateSeqStmt': {
+        const rel = kind === 'CreateStmt' ? body.relation : kind === 'ViewStmt' ? body.view : body.sequence;
+        const key = relationKey(rel);
+        if (key) created.add(`relation:${key}`);
+        break;
+      }
+      case 'CreateTableAsStmt': {
+        const key = relationKey((body.into as Node | undefined)?.rel);
+        if (key) created.add(`relation:${key}`);
+        break;
+      }
+      case 'CreateEnumStmt':
+      case 'CreateDomainStmt':
+        created.add(objectKey('type', nameList(kind === 'CreateEnumStmt' ? body.typeName : body.domainname)));
+        break;
+      case 'CompositeTypeStmt': {
+        const key = relationKey(body.typevar);
+        if (key) created.add(`type:${key}`);
+        break;
+      }
+      case 'CreateFunctionStmt':
+        created.add(objectKey('function', nameList(body.funcname)));
+        break;
+      case 'CreateSchemaStmt':
+        if (typeof body.schemaname === 'string') created.add(`schema:${body.schemaname}`);
+        break;
+      case 'RenameStmt': {
+        const cls = classOf(body.renameType);
+        if (!cls || typeof body.newname !== 'string') break;
+        const from = cls === 'relation' ? `relation:${relationKey(body.relation) ?? ''}` : cls === 'schema' ? `schema:${String(body.subname ?? '')}` : objectKey(cls, objectName(body.object));
+        if (!created.delete(from)) break;
+        const schema = from.slice(from.indexOf(':') + 1).split('.')[0]!;
+        created.add(cls === 'schema' ? `schema:${body.newname}` : `${cls}:${schema}.${body.newname}`);
+        break;
+      }
+      case 'AlterObjectSchemaStmt': {
+        const cls = classOf(body.objectType);
+        if (!cls || cls === 'schema' || typeof body.newschema !== 'string') break;
+        const from = cls === 'relation' ? `relation:${relationKey(body.relation) ?? ''}` : objectKey(cls, objectName(body.object));
+        if (created.delete(from)) created.add(`${cls}:${body.newschema}.${from.split('.').slice(1).join('.')}`);
+        break;
+      }
+      case 'DropStmt': {
+        const cls = classOf(body.removeType);
+        if (!cls) break;
+        for (const object of list(body.objects)) created.delete(cls === 'schema' ? `schema:${objectName(object)}` : objectKey(cls, objectName(object)));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return created;
+}
+
+/** Whether a table, view, materialized view or sequence (a relationKey) was created earlier in this file. */
+export function relationCreatedInFile(context: RuleContext, key: string | undefined): boolean {
+  if (!key) return false;
+  return context.isNewTable(key) || createdBefore(context).has(`relation:${key}`);
+}
+
+/** Whether the type, function (`schema.name` or bare name) or schema was created earlier in this file. */
+export function objectCreatedInFile(context: RuleContext, kind: 'type' | 'function' | 'schema', name: string): boolean {
+  return createdBefore(context).has(objectKey(kind, name));
+}
+
+/** Whether `column` of `table` was added (or renamed into place) earlier in this file: the running app cannot use it yet. */
+export function columnAddedInFile(context: RuleContext, table: string | undefined, column: string | undefined): boolean {
+  if (!table || !column) return false;
+  let added = false;
+  const end = positionOf(context);
+  for (let i = 0; i < end; i++) {
+    const { kind, body } = context.statements[i]!;
+    if (relationKey(body.relation) !== table) continue;
+    if (kind === 'AlterTableStmt') {
+      for (const item of list(body.cmds)) {
+        const cmd = bodyOf(item, 'AlterTableCmd');
+        if (cmd?.subtype === 'AT_AddColumn' && bodyOf(cmd.def, 'ColumnDef')?.colname === column) added = true;
+        if (cmd?.subtype === 'AT_DropColumn' && cmd.name === column) added = false;
+      }
+    } else if (kind === 'RenameStmt' && body.renameType === 'OBJECT_COLUMN') {
+      if (body.subname === column) added = false;
+      if (body.newname === column) added = columnAddedBefore(context, i, table, String(body.subname ?? ''));
+    }
+  }
+  return added;
+}
+
+function columnAddedBefore(context: RuleContext, index: number, table: string, column: string): boolean {
+  const statement = context.statements[index]!;
+  return columnAddedInFile({ ...context, statement }, table, column);
+}
+
+/** Whether a later statement of the file creates a view named `key`: the old name kept working. */
+export function viewCreatedLater(context: RuleContext, key: string): boolean {
+  return context.statements.slice(positionOf(context) + 1).some((s) => s.kind === 'ViewStmt' && relationKey(s.body.view) === key);
+}
+
+/** Whether a statement uses the string `value`: as a constant, or quoted inside a DO block or function body. */
+export function usesValue(statement: LintStatement, value: string): boolean {
+  if (stringConstants(statement.node).has(value)) return true;
+  const quoted = `'${value.replace(/'/g, "''")}'`;
+  let found = false;
+  walk(statement.node, (obj) => {
+    const def = obj.DefElem as Node | undefined;
+    if (found || def?.defname !== 'as') return;
+    walk(def.arg, (inner) => {
+      const text = bodyOf(inner, 'String')?.sval;
+      if (typeof text === 'string' && text.includes(quoted)) found = true;
+    });
+  });
+  return found;
+}
+
+/** COMMIT, END, ROLLBACK and PREPARE TRANSACTION close an explicit transaction block. */
+export function endsTransactionBlock(statement: LintStatement): boolean {
+  if (statement.kind !== 'TransactionStmt') return false;
+  return ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE'].includes(String(statement.body.kind));
+}

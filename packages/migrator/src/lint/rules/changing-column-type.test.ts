@@ -1,0 +1,148 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lintSql, loadParser, rendered } from '../__fixtures__/harness.js';
+import { changingColumnType as rule } from './changing-column-type.js';
+
+beforeAll(loadParser);
+
+const lint = (sql: string, history?: string[], pgVersion?: number) => lintSql(sql, { rules: [rule], history, pgVersion });
+
+const users = 'CREATE TABLE "auth"."users" ("id" integer PRIMARY KEY, "email" varchar(50), "bio" varchar, "price" numeric(10,2), "net" cidr, "seen_at" timestamp);';
+
+describe('changing-column-type', () => {
+  it('reports integer -> bigint on an existing table, with the expand/contract recipe', () => {
+    const sql = 'ALTER TABLE "auth"."users" ALTER COLUMN "id" SET DATA TYPE bigint;';
+    const violations = lint(sql, [users]);
+    expect(rendered(sql, violations)).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  changing-column-type
+        Changing auth.users.id from integer to bigint rewrites the whole table and rebuilds its indexes; every query on auth.users waits until the rewrite ends, which takes minutes on a big table.
+        1 | ALTER TABLE "auth"."users" ALTER COLUMN "id" SET DATA TYPE bigint;
+          | ^
+        lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write) until the rewrite and the index rebuilds end
+        help: Instead, change the type in steps (expand/contract):
+              1. Add a column of the new type: \`ALTER TABLE "auth"."users" ADD COLUMN "id_new" bigint;\`
+              2. In the same migration, keep it in sync with a BEFORE INSERT OR UPDATE trigger that sets \`NEW."id_new" := NEW."id"::bigint\` on INSERT when "id_new" is not given, and on UPDATE when "id" changes; apply it with \`pnpm sdk db migrate --phase expand\`.
+              3. Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), repeating \`UPDATE "auth"."users" SET "id_new" = "id"::bigint WHERE ctid = ANY (ARRAY(SELECT ctid FROM "auth"."users" WHERE "id_new" IS DISTINCT FROM "id"::bigint LIMIT 5000));\` until it updates no rows.
+              4. Switch the application to "id_new": deploy the version that reads and writes it instead of "id".
+              5. Drop the trigger and "id" in a contract migration (\`pnpm db:generate --custom\`), applied by \`pnpm sdk db migrate\` after that deploy."
+    `);
+  });
+
+  it('reports a USING clause even between types that would keep the rows', () => {
+    const sql = 'ALTER TABLE "auth"."users" ALTER COLUMN "email" TYPE varchar(100) USING lower("email");';
+    const violations = lint(sql, [users]);
+    expect(rendered(sql, violations)).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  changing-column-type
+        Changing auth.users.email to varchar(100) with a USING clause computes every row again: PostgreSQL rewrites the whole table and rebuilds its indexes, and every query on auth.users waits until the rewrite ends, which takes minutes on a big table.
+        1 | ALTER TABLE "auth"."users" ALTER COLUMN "email" TYPE varchar(100) USING lower("email");
+          | ^
+        lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write) until the rewrite and the index rebuilds end
+        help: Instead, change the type in steps (expand/contract):
+              1. Add a column of the new type: \`ALTER TABLE "auth"."users" ADD COLUMN "email_new" varchar(100);\`
+              2. In the same migration, keep it in sync with a BEFORE INSERT OR UPDATE trigger that sets \`NEW."email_new"\` to \`lower("email")\` computed from NEW on INSERT when "email_new" is not given, and on UPDATE when "email" changes; apply it with \`pnpm sdk db migrate --phase expand\`.
+              3. Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), repeating \`UPDATE "auth"."users" SET "email_new" = lower("email") WHERE ctid = ANY (ARRAY(SELECT ctid FROM "auth"."users" WHERE "email_new" IS DISTINCT FROM lower("email") LIMIT 5000));\` until it updates no rows.
+              4. Switch the application to "email_new": deploy the version that reads and writes it instead of "email".
+              5. Drop the trigger and "email" in a contract migration (\`pnpm db:generate --custom\`), applied by \`pnpm sdk db migrate\` after that deploy."
+    `);
+  });
+
+  it('reports a change whose current type is unknown, and says a rewrite is assumed', () => {
+    const sql = 'ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);';
+    const violations = lint(sql);
+    expect(rendered(sql, violations)).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  changing-column-type
+        Changing orders.total to numeric(12,2) rewrites the whole table and rebuilds its indexes while every query on orders waits, unless the change keeps the rows (such as varchar to text, or a longer varchar). The current type of total is unknown here, so a rewrite is assumed: lint the whole migrations folder (\`pnpm sdk db lint packages/db-config/migrations\`) or run \`pnpm sdk db plan\` against the database to know.
+        1 | ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);
+          | ^
+        lock: ACCESS EXCLUSIVE lock on orders (blocks every read and write) until the rewrite and the index rebuilds end
+        help: Instead, change the type in steps (expand/contract):
+              1. Add a column of the new type: \`ALTER TABLE orders ADD COLUMN total_new numeric(12,2);\`
+              2. In the same migration, keep it in sync with a BEFORE INSERT OR UPDATE trigger that sets \`NEW.total_new := NEW.total::numeric(12,2)\` on INSERT when total_new is not given, and on UPDATE when total changes; apply it with \`pnpm sdk db migrate --phase expand\`.
+              3. Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), repeating \`UPDATE orders SET total_new = total::numeric(12,2) WHERE ctid = ANY (ARRAY(SELECT ctid FROM orders WHERE total_new IS DISTINCT FROM total::numeric(12,2) LIMIT 5000));\` until it updates no rows.
+              4. Switch the application to total_new: deploy the version that reads and writes it instead of total.
+              5. Drop the trigger and total in a contract migration (\`pnpm db:generate --custom\`), applied by \`pnpm sdk db migrate\` after that deploy."
+    `);
+  });
+
+  it.each([
+    ['varchar(50) -> varchar(100)', 'ALTER TABLE "auth"."users" ALTER COLUMN "email" TYPE varchar(100);'],
+    ['varchar(50) -> text', 'ALTER TABLE "auth"."users" ALTER COLUMN "email" TYPE text;'],
+    ['varchar(50) -> varchar', 'ALTER TABLE "auth"."users" ALTER COLUMN "email" TYPE character varying;'],
+    ['numeric(10,2) -> numeric(12,2)', 'ALTER TABLE "auth"."users" ALTER COLUMN "price" TYPE numeric(12,2);'],
+    ['cidr -> inet', 'ALTER TABLE "auth"."users" ALTER COLUMN "net" TYPE inet;'],
+    ['an unchanged type', 'ALTER TABLE "auth"."users" ALTER COLUMN "id" TYPE int;'],
+  ])('accepts %s, which keeps the rows', (_, sql) => {
+    expect(lint(sql, [users])).toEqual([]);
+  });
+
+  it.each([
+    ['varchar(100) -> varchar(50)', 'ALTER TABLE "auth"."users" ALTER COLUMN "email" TYPE varchar(20);'],
+    ['varchar -> varchar(20)', 'ALTER TABLE "auth"."users" ALTER COLUMN "bio" TYPE varchar(20);'],
+    ['a change of numeric scale', 'ALTER TABLE "auth"."users" ALTER COLUMN "price" TYPE numeric(12,3);'],
+    ['text -> integer', 'ALTER TABLE "auth"."users" ALTER COLUMN "bio" TYPE integer USING "bio"::integer;'],
+  ])('reports %s', (_, sql) => {
+    expect(lint(sql, [users]).map((v) => v.rule)).toEqual(['changing-column-type']);
+  });
+
+  it('knows the type from an earlier change in the same lint', () => {
+    const history = [users, 'ALTER TABLE "auth"."users" ALTER COLUMN "email" TYPE varchar(200) USING "email";'];
+    expect(lint('ALTER TABLE "auth"."users" ALTER COLUMN "email" TYPE varchar(300);', history)).toEqual([]);
+  });
+
+  it('accepts any change on a table created earlier in the same file', () => {
+    const sql = 'CREATE TABLE "t" ("x" integer);\n--> statement-breakpoint\nALTER TABLE "t" ALTER COLUMN "x" TYPE bigint;';
+    expect(lint(sql)).toEqual([]);
+  });
+
+  it('accepts a foreign table, which has no storage to rewrite', () => {
+    expect(lint('ALTER FOREIGN TABLE remote_users ALTER COLUMN id TYPE bigint;')).toEqual([]);
+  });
+
+  it('reports each rewriting column of one statement, by name', () => {
+    const violations = lint('ALTER TABLE "auth"."users" ALTER COLUMN "id" TYPE bigint, ALTER COLUMN "email" TYPE text, ALTER COLUMN "bio" TYPE jsonb USING "bio"::jsonb;', [users]);
+    expect(violations.map((v) => v.message.split(' ')[1])).toEqual(['auth.users.id', 'auth.users.bio']);
+    expect(violations[1]?.help).toContain('ADD COLUMN "bio_new" jsonb;');
+    expect(violations[1]?.help).toContain('"bio_new" IS DISTINCT FROM "bio"::jsonb');
+  });
+
+  it('finds the statement inside a DO block', () => {
+    const sql = 'DO $$ BEGIN\n  ALTER TABLE auth.users ALTER COLUMN id TYPE bigint;\nEND $$;';
+    const violations = lint(sql, [users]);
+    expect(violations).toHaveLength(1);
+    expect(violations[0]).toMatchObject({ line: 2, column: 3 });
+    expect(violations[0]?.help).toContain('`ALTER TABLE auth.users ADD COLUMN id_new bigint;`');
+  });
+
+  describe('timestamp -> timestamptz', () => {
+    const sql = 'ALTER TABLE "auth"."users" ALTER COLUMN "seen_at" TYPE timestamp with time zone;';
+
+    it('warns on PostgreSQL 12+ that only a UTC session avoids the rewrite', () => {
+      const violations = lint(sql, [users], 16);
+      expect(rendered(sql, violations)).toMatchInlineSnapshot(`
+        "migration.sql:1:1  warning  changing-column-type
+          Changing auth.users.seen_at from timestamp to timestamptz rewrites the whole table unless the session TimeZone is UTC (then PostgreSQL 12+ keeps the rows as they are); this migration does not set the time zone, so it depends on the server's setting. During a rewrite every query on auth.users waits until the rewrite ends, which takes minutes on a big table.
+          1 | ALTER TABLE "auth"."users" ALTER COLUMN "seen_at" TYPE timestamp with time zone;
+            | ^
+          lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write), held for the whole rewrite if one happens
+          help: If the stored values are UTC times, put \`SET LOCAL TimeZone = 'UTC';\` before this statement in the same migration: the change then only touches the catalog. If they are local times of another zone, the rewrite is what converts them: change the type in steps instead (add a timestamptz column, keep it in sync with a trigger, backfill it in batches, switch the app, drop the old column in a contract migration)."
+      `);
+    });
+
+    it('accepts it after SET LOCAL TimeZone = UTC in the same transaction', () => {
+      expect(lint(`SET LOCAL TimeZone = 'UTC';\n${sql}`, [users], 16)).toEqual([]);
+      expect(lint(`SET TIME ZONE 'Etc/UTC';\n${sql}`, [users], 16)).toEqual([]);
+    });
+
+    it('reports a rewrite when the migration sets another zone, or resets it', () => {
+      expect(lint(`SET TIME ZONE 'Europe/Paris';\n${sql}`, [users], 16)[0]?.severity).toBe('error');
+      expect(lint(`SET TIME ZONE 'UTC';\nRESET timezone;\n${sql}`, [users], 16)[0]?.severity).toBe('warning');
+    });
+
+    it('reports an error before PostgreSQL 12, which always rewrites', () => {
+      expect(lint(`SET LOCAL TimeZone = 'UTC';\n${sql}`, [users], 11).map((v) => v.severity)).toEqual(['error']);
+    });
+
+    it('reports an error when the precision shrinks', () => {
+      expect(lint('ALTER TABLE "auth"."users" ALTER COLUMN "seen_at" TYPE timestamptz(3);', [users], 16)[0]?.severity).toBe('error');
+    });
+  });
+});

@@ -1,0 +1,41 @@
+import { bodyOf, list, relationKey } from '../../sql/ast.js';
+import { statementSql } from '../rewrite.js';
+import type { Finding, LintRule } from '../types.js';
+import { columnAddedInFile, displayName, STEPS } from './breaking-helpers.js';
+
+/**
+ * DROP COLUMN is instant (PostgreSQL only marks the column dropped), but the application version
+ * still running during the migration names the column in its queries (Drizzle lists every column
+ * of its schema in SELECT and INSERT), so they fail until the new version is deployed, and the
+ * column's data is gone for good.
+ * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-DROP-COLUMN
+ */
+export const droppingColumn = {
+  id: 'dropping-column',
+  severity: 'error',
+  title: 'Dropping a column the running app may use',
+  check(context) {
+    const { statement } = context;
+    if (statement.kind !== 'AlterTableStmt' || statement.body.objtype !== 'OBJECT_TABLE') return undefined;
+    const table = relationKey(statement.body.relation);
+    if (!table || context.isNewTable(table)) return undefined;
+    const findings: Finding[] = [];
+    for (const item of list(statement.body.cmds)) {
+      const cmd = bodyOf(item, 'AlterTableCmd');
+      const column = cmd?.subtype === 'AT_DropColumn' && typeof cmd.name === 'string' ? cmd.name : undefined;
+      // A column added earlier in this file is unknown to the running app and holds no data of its own.
+      if (!column || columnAddedInFile(context, table, column)) continue;
+      findings.push({
+        message: `Dropping column ${column} of ${displayName(table)} breaks the running app if it still reads or writes it (Drizzle names every column of its schema in its queries), and deletes the column's data.`,
+        help: [
+          'Instead:',
+          `1. Remove ${column} from the Drizzle schema and deploy that app version first.`,
+          `2. Back up the data: ${STEPS.backup}.`,
+          `3. Drop it in a contract migration that runs after the deploy: \`${statementSql(statement.sql)}\` (\`pnpm sdk db migrate --phase expand\` applies everything before it).`,
+          `Once no running app uses it, mark the statement with \`-- sdk-lint-ignore dropping-column: <why>\` on the line before.`,
+        ].join('\n'),
+      });
+    }
+    return findings;
+  },
+} satisfies LintRule;

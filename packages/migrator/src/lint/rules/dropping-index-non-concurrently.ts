@@ -1,0 +1,46 @@
+import { bodyOf, list } from '../../sql/ast.js';
+import { describeLock } from '../locks.js';
+import { ident, insertAfter, statementSql } from '../rewrite.js';
+import type { LintRule } from '../types.js';
+import { indexOnNewTable, outOfTransactionBlock } from './constraints-helpers.js';
+
+/**
+ * DROP INDEX without CONCURRENTLY takes ACCESS EXCLUSIVE on the index's table. The drop itself is
+ * quick, but the lock request waits behind every running query on the table, and every query
+ * that arrives after it waits behind the request: one long report stalls the whole table.
+ * DROP INDEX CONCURRENTLY waits for those queries without blocking anyone.
+ * https://www.postgresql.org/docs/current/sql-dropindex.html
+ */
+export const droppingIndexNonConcurrently = {
+  id: 'dropping-index-non-concurrently',
+  severity: 'warning',
+  title: 'Dropping an index without CONCURRENTLY',
+  check(context) {
+    const { statement } = context;
+    if (statement.kind !== 'DropStmt' || statement.body.removeType !== 'OBJECT_INDEX' || statement.body.concurrent) return undefined;
+    const indexes = list(statement.body.objects).map((o) => list(bodyOf(o, 'List')?.items).map((i) => String(bodyOf(i, 'String')?.sval ?? '?')));
+    // An index this file created on a table it created: both are new, no one queries them yet.
+    if (indexes.every((parts) => indexOnNewTable(context, parts.join('.')))) return undefined;
+    const shown = indexes.map((parts) => parts.map(ident).join('.')).join(', ');
+    const cascade = statement.body.behavior === 'DROP_CASCADE';
+    let safe: string;
+    if (indexes.length === 1 && !cascade) {
+      safe = `Drop it without blocking queries: \`${statementSql(insertAfter(statement.sql, ['INDEX'], 'CONCURRENTLY') ?? statement.sql)}\`; the runner runs it outside a transaction.`;
+    } else {
+      const ifExists = statement.body.missing_ok ? 'IF EXISTS ' : '';
+      const each = indexes.map((parts) => `\`DROP INDEX CONCURRENTLY ${ifExists}${parts.map(ident).join('.')};\``);
+      safe = indexes.length > 1
+        ? `Drop them without blocking queries, one per statement (CONCURRENTLY takes a single index): ${each.join(' and ')}; the runner runs them outside a transaction.`
+        : `Drop it without blocking queries: ${each[0]!}; the runner runs it outside a transaction.`;
+    }
+    const notes = [
+      cascade ? `CONCURRENTLY does not support CASCADE: drop what depends on ${indexes.length > 1 ? 'them' : 'it'} first (a foreign key that uses a unique index, for example).` : '',
+      statement.inTransactionBlock ? `It cannot run in a transaction block: ${outOfTransactionBlock(statement)}.` : '',
+    ].filter(Boolean);
+    return {
+      message: `Dropping ${indexes.length > 1 ? 'indexes' : 'index'} ${shown} waits for every running query on ${indexes.length > 1 ? 'their tables' : 'its table'} to finish, and every query that arrives meanwhile waits behind it.`,
+      lock: describeLock('ACCESS EXCLUSIVE', indexes.length > 1 ? 'the tables of the indexes' : "the index's table"),
+      help: [safe, ...notes].join(' '),
+    };
+  },
+} satisfies LintRule;

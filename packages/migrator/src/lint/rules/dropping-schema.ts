@@ -1,0 +1,37 @@
+import { list, objectName } from '../../sql/ast.js';
+import type { LintRule } from '../types.js';
+import { objectCreatedInFile, STEPS } from './breaking-helpers.js';
+
+/**
+ * DROP SCHEMA removes the namespace the running application names in its queries (Drizzle
+ * qualifies every table of a `pgSchema`); with CASCADE it also deletes every table, view, type
+ * and function in it, with their data, without listing them.
+ * https://www.postgresql.org/docs/current/sql-dropschema.html
+ */
+export const droppingSchema = {
+  id: 'dropping-schema',
+  severity: 'error',
+  title: 'Dropping a schema',
+  check(context) {
+    const { statement } = context;
+    if (statement.kind !== 'DropStmt' || statement.body.removeType !== 'OBJECT_SCHEMA') return undefined;
+    const existing = list(statement.body.objects)
+      .map(objectName)
+      .filter((name) => !objectCreatedInFile(context, 'schema', name));
+    if (existing.length === 0) return undefined;
+    const names = existing.join(', ');
+    const cascade = statement.body.behavior === 'DROP_CASCADE';
+    return {
+      message: cascade
+        ? `Dropping schema ${names} with CASCADE deletes every table, view, type and function in it, with their data, and breaks the running app wherever it still uses them.`
+        : `Dropping schema ${names} breaks the running app if it still names the schema, and fails while anything is left in it.`,
+      help: [
+        'Instead:',
+        "1. Remove the schema's tables and types from the Drizzle schema and deploy that app version first.",
+        `2. Back up the data: ${STEPS.backup}.`,
+        '3. Drop its tables, views, types and functions one by one in contract migrations, so each drop is reviewed.',
+        `4. Drop the empty schema without CASCADE, with \`-- sdk-lint-ignore dropping-schema: <why>\` on the line before.`,
+      ].join('\n'),
+    };
+  },
+} satisfies LintRule;

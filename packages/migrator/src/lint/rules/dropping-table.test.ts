@@ -1,0 +1,66 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lintSql, loadParser, rendered } from '../__fixtures__/harness.js';
+import { droppingTable as rule } from './dropping-table.js';
+
+beforeAll(loadParser);
+
+const lint = (sql: string) => lintSql(sql, { rules: [rule], history: ['CREATE TABLE "auth"."sessions" ("id" serial PRIMARY KEY);'] });
+
+describe('dropping-table', () => {
+  it('reports dropping an existing table: the running app breaks and its data is gone', () => {
+    const sql = 'DROP TABLE "auth"."sessions";';
+    const violations = lint(sql);
+    expect(rendered(sql, violations)).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  dropping-table
+        Dropping table auth.sessions breaks the running app if it still uses it, and deletes its data.
+        1 | DROP TABLE "auth"."sessions";
+          | ^
+        help: Instead:
+              1. Remove auth.sessions from the Drizzle schema and the app's queries, and deploy that app version first.
+              2. Back up the data: \`pnpm sdk db backup\`.
+              3. Drop it in a contract migration that runs after the deploy (\`pnpm sdk db migrate --phase expand\` applies everything before it), with \`-- sdk-lint-ignore dropping-table: <why>\` on the line before."
+    `);
+  });
+
+  it('reports a view without the backup step', () => {
+    const sql = 'DROP VIEW IF EXISTS active_users;';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  dropping-table
+        Dropping view active_users breaks the running app if it still queries it.
+        1 | DROP VIEW IF EXISTS active_users;
+          | ^
+        help: Instead:
+              1. Remove active_users from the Drizzle schema and the app's queries, and deploy that app version first.
+              2. Drop it in a contract migration that runs after the deploy (\`pnpm sdk db migrate --phase expand\` applies everything before it), with \`-- sdk-lint-ignore dropping-table: <why>\` on the line before."
+    `);
+  });
+
+  it('reports a materialized view', () => {
+    expect(lint('DROP MATERIALIZED VIEW "stats";')[0]?.message).toContain('materialized view stats');
+  });
+
+  it('names only the relations not created in this file', () => {
+    const [v, ...rest] = lint('CREATE TABLE "tmp" ("a" int);\n--> statement-breakpoint\nDROP TABLE "tmp", "auth"."sessions";');
+    expect(rest).toEqual([]);
+    expect(v?.message).toMatch(/^Dropping table auth\.sessions breaks/);
+  });
+
+  it('accepts dropping a table, view or materialized view created earlier in the same file', () => {
+    expect(lint('CREATE TABLE "tmp" ("a" int);\n--> statement-breakpoint\nDROP TABLE "tmp";')).toEqual([]);
+    expect(lint('CREATE VIEW v AS SELECT 1 AS one;\nDROP VIEW v;')).toEqual([]);
+    expect(lint('CREATE MATERIALIZED VIEW m AS SELECT 1 AS one;\nDROP MATERIALIZED VIEW m;')).toEqual([]);
+  });
+
+  it('follows a rename of a table created in the same file', () => {
+    expect(lint('CREATE TABLE "tmp" ("a" int);\nALTER TABLE "tmp" RENAME TO "tmp2";\nDROP TABLE "tmp2";')).toEqual([]);
+  });
+
+  it('does not report dropping an index or a type (other rules cover those)', () => {
+    expect(lint('DROP INDEX CONCURRENTLY "sessions_idx";')).toEqual([]);
+    expect(lint('DROP TYPE "mood";')).toEqual([]);
+  });
+
+  it('finds the statement inside a DO block', () => {
+    expect(lint('DO $$ BEGIN\n  DROP TABLE auth.sessions;\nEND $$;')).toMatchObject([{ rule: 'dropping-table', line: 2, column: 3 }]);
+  });
+});

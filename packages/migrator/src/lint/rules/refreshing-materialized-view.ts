@@ -1,0 +1,47 @@
+import { qualified, relationKey } from '../../sql/ast.js';
+import { describeLock } from '../locks.js';
+import { insertAfter, removeWords, statementSql } from '../rewrite.js';
+import type { LintRule } from '../types.js';
+
+/**
+ * REFRESH MATERIALIZED VIEW recomputes the view into a new file under ACCESS EXCLUSIVE: every
+ * query on the view waits for the whole recomputation. CONCURRENTLY computes the new contents
+ * beside the old ones under EXCLUSIVE (reads continue) and needs a unique index on the view.
+ * WITH NO DATA empties the view: queries on it fail until it is refreshed again.
+ * https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html
+ */
+export const refreshingMaterializedView = {
+  id: 'refreshing-materialized-view',
+  severity: 'error',
+  title: 'Refreshing a materialized view without CONCURRENTLY',
+  check(context) {
+    const { statement } = context;
+    if (statement.kind !== 'RefreshMatViewStmt') return undefined;
+    const relation = statement.body.relation;
+    if (context.isNewTable(relationKey(relation))) return undefined;
+    const name = qualified(relation);
+    const view = String((relation as { relname?: string } | undefined)?.relname ?? name);
+    if (statement.body.skipData) {
+      if (statement.body.concurrent) return undefined; // PostgreSQL rejects CONCURRENTLY with WITH NO DATA
+      const withData = removeWords(statement.sql, ['WITH', 'NO', 'DATA']);
+      const concurrently = withData ? insertAfter(withData, ['MATERIALIZED', 'VIEW'], 'CONCURRENTLY') : undefined;
+      return {
+        message: `REFRESH ... WITH NO DATA empties ${name} and marks it unpopulated: every query on it then fails with "materialized view "${view}" has not been populated" until a refresh with data fills it again.`,
+        lock: describeLock('ACCESS EXCLUSIVE', name),
+        help:
+          `To recompute it while queries keep reading the old contents, refresh it with data instead${concurrently ? `: \`${statementSql(concurrently)}\`` : ' and CONCURRENTLY'} (needs a unique index on the view). ` +
+          'To retire the view, first deploy the application version that no longer reads it, then drop it in a contract migration.',
+      };
+    }
+    if (statement.body.concurrent) return undefined;
+    const safe = insertAfter(statement.sql, ['MATERIALIZED', 'VIEW'], 'CONCURRENTLY');
+    return {
+      message: `Refreshing ${name} without CONCURRENTLY recomputes the whole view while every query on it waits, for as long as the view's query runs.`,
+      lock: `${describeLock('ACCESS EXCLUSIVE', name)} until the refresh ends`,
+      help:
+        `Refresh it while queries keep reading the old contents: \`${statementSql(safe ?? statement.sql)}\`. ` +
+        `CONCURRENTLY needs a unique index on the view covering all rows (\`CREATE UNIQUE INDEX CONCURRENTLY ... ON ${name} (...)\`) and a view that is already populated; ` +
+        'only other refreshes of the view wait.',
+    };
+  },
+} satisfies LintRule;

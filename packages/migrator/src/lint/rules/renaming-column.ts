@@ -1,0 +1,42 @@
+import { relationKey } from '../../sql/ast.js';
+import { typeText } from '../knowledge.js';
+import type { LintRule } from '../types.js';
+import { columnAddedInFile, displayName, identLike, relationLike, relationText, STEPS } from './breaking-helpers.js';
+
+/**
+ * RENAME COLUMN is instant, but the application version still running during the migration
+ * names the old column in every query (Drizzle lists every column of its schema), so its reads
+ * and writes fail with "column does not exist" until the new version is deployed.
+ * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-RENAME
+ */
+export const renamingColumn = {
+  id: 'renaming-column',
+  severity: 'error',
+  title: 'Renaming a column the running app uses',
+  check(context) {
+    const { statement, knowledge } = context;
+    if (statement.kind !== 'RenameStmt' || statement.body.renameType !== 'OBJECT_COLUMN' || statement.body.relationType !== 'OBJECT_TABLE') return undefined;
+    const table = relationKey(statement.body.relation);
+    const from = statement.body.subname;
+    const to = statement.body.newname;
+    if (!table || typeof from !== 'string' || typeof to !== 'string') return undefined;
+    // A table created, or a column added, earlier in this file is not used by the running app yet.
+    if (context.isNewTable(table) || columnAddedInFile(context, table, from)) return undefined;
+    const tableText = relationText(statement.sql, table);
+    const t = relationLike(table, tableText);
+    const oldName = identLike(from, tableText);
+    const newName = identLike(to, tableText);
+    const type = knowledge.columnType(table, from);
+    return {
+      message: `Renaming column ${from} of ${displayName(table)} to ${to} breaks the running app: its queries still name ${from} and fail until the new version is deployed.`,
+      help: [
+        'Instead, expand and contract:',
+        `1. Add the new column: \`ALTER TABLE ${t} ADD COLUMN ${newName} ${type ? typeText(type) : '<type>'};\`.`,
+        `2. In the same migration, keep both in sync with a BEFORE INSERT OR UPDATE trigger that copies ${oldName} into ${newName} (and back, once the new app writes ${newName}).`,
+        `3. Backfill ${newName} from ${oldName} in batches, in ${STEPS.separateMigration}.`,
+        `4. Deploy the app version that uses ${newName} (apply the steps above first with \`pnpm sdk db migrate --phase expand\`).`,
+        `5. In a contract migration, drop the trigger and the old column: \`ALTER TABLE ${t} DROP COLUMN ${oldName};\`.`,
+      ].join('\n'),
+    };
+  },
+} satisfies LintRule;

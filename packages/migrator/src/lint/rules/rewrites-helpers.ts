@@ -1,0 +1,311 @@
+import { parseSync, scanSync } from 'libpg-query';
+import { bodyOf, list, nameList, relationKey, unwrap, type Node } from '../../sql/ast.js';
+import { SourceText } from '../../sql/source-text.js';
+import type { ColumnType } from '../knowledge.js';
+import { ident, tableSql } from '../rewrite.js';
+import type { LintStatement, RuleContext } from '../types.js';
+
+/**
+ * Shared by the rules about statements that rewrite or copy a whole relation (changing-column-type,
+ * adding-volatile-default, adding-serial-column, adding-stored-generated-column, vacuum-full...):
+ * the user's own SQL cut into pieces for the safe recipe, friendly type names, and what earlier
+ * statements of the file did.
+ */
+
+interface Token {
+  start: number;
+  end: number;
+  text: string;
+  upper: string;
+  keyword: boolean;
+}
+
+/**
+ * A statement parsed again on its own text, so node locations are offsets into `statement.sql`
+ * (the engine's tree carries offsets into the file, or into a DO block's body).
+ */
+export class OwnStatement {
+  readonly body: Node;
+  readonly tokens: Token[];
+  private readonly source: SourceText;
+
+  private constructor(readonly sql: string, body: Node) {
+    this.body = body;
+    this.source = new SourceText(sql);
+    this.tokens = scanSync(sql)
+      .tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT')
+      .map((t) => {
+        const start = this.source.charFromByte(t.start);
+        const end = this.source.charFromByte(t.end);
+        const text = sql.slice(start, end);
+        return { start, end, text, upper: text.toUpperCase(), keyword: t.keywordKind !== 0 };
+      });
+  }
+
+  /** Parses `sql` (one statement); undefined when it does not parse on its own. */
+  static of(sql: string): OwnStatement | undefined {
+    try {
+      const body = unwrap(parseSync(sql).stmts?.[0]?.stmt)?.body;
+      return body ? new OwnStatement(sql, body) : undefined;
+    } catch {
+      // Text the engine took from a DO block or an EXECUTE literal may not stand alone; the rules
+      // then fall back to help built from the engine's tree, without the user's spelling.
+      return undefined;
+    }
+  }
+
+  /** String offset of a node's `location` (a UTF-8 byte offset), undefined when absent. */
+  at(location: unknown): number | undefined {
+    return typeof location === 'number' && location >= 0 ? this.source.charFromByte(location) : undefined;
+  }
+
+  /** Index of the first token starting at or after `offset`. */
+  private tokenAt(offset: number): number {
+    const i = this.tokens.findIndex((t) => t.start >= offset);
+    return i < 0 ? this.tokens.length : i;
+  }
+
+  /**
+   * The end offset of the clause that starts at `start`: the first token is always in it; it
+   * stops before a `,` or `;` outside parentheses, before one of `stopWords` outside parentheses,
+   * or at `limit`.
+   */
+  clauseEnd(start: number, stopWords: readonly string[] = [], limit = this.sql.length): number {
+    let depth = 0;
+    let end = start;
+    for (let i = this.tokenAt(start); i < this.tokens.length; i++) {
+      const t = this.tokens[i]!;
+      if (t.start >= limit) break;
+      if (end !== start && depth === 0 && (t.text === ',' || t.text === ';' || (t.keyword && stopWords.includes(t.upper)))) break;
+      if (t.text === '(' || t.text === '[') depth++;
+      if (t.text === ')' || t.text === ']') {
+        if (depth === 0) break; // the clause sits inside parentheses that close here
+        depth--;
+      }
+      end = t.end;
+    }
+    return end;
+  }
+
+  /** Start offset of the first token after `offset` that is the keyword `word`, outside parentheses. */
+  keywordAfter(offset: number, word: string, limit = this.sql.length): number | undefined {
+    let depth = 0;
+    for (let i = this.tokenAt(offset); i < this.tokens.length; i++) {
+      const t = this.tokens[i]!;
+      if (t.start >= limit) return undefined;
+      if (t.text === '(' || t.text === '[') depth++;
+      else if (t.text === ')' || t.text === ']') depth--;
+      else if (depth === 0 && t.keyword && t.upper === word) return t.start;
+    }
+    return undefined;
+  }
+
+  /** Start offset of the token after the one that starts at `offset`. */
+  nextToken(offset: number): number | undefined {
+    return this.tokens[this.tokenAt(offset) + 1]?.start;
+  }
+
+  /** The balanced `( ... )` group that starts at the first `(` at or after `offset`, as written. */
+  parenthesized(offset: number): string | undefined {
+    let depth = 0;
+    let from: number | undefined;
+    for (let i = this.tokenAt(offset); i < this.tokens.length; i++) {
+      const t = this.tokens[i]!;
+      if (t.text === '(') {
+        if (depth === 0) from = t.start;
+        depth++;
+      } else if (t.text === ')' && from !== undefined && --depth === 0) {
+        return this.sql.slice(from, t.end);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * A relation name as the statement spells it (`"auth"."users"`), from its RangeVar's location;
+   * undefined when the location is missing.
+   */
+  relation(rangeVar: unknown): string | undefined {
+    const start = this.at((rangeVar as Node | undefined)?.location);
+    if (start === undefined) return undefined;
+    let i = this.tokenAt(start);
+    let end = this.tokens[i]?.end;
+    while (this.tokens[i + 1]?.text === '.' && this.tokens[i + 2]) {
+      i += 2;
+      end = this.tokens[i]!.end;
+    }
+    return end === undefined ? undefined : this.sql.slice(start, end);
+  }
+
+  /** The statement with the character spans removed, each with the blank in front of it. */
+  without(spans: readonly { start: number; end: number }[]): string {
+    let out = this.sql;
+    for (const span of [...spans].sort((a, b) => b.start - a.start)) {
+      let from = span.start;
+      while (from > 0 && /\s/.test(out[from - 1]!)) from--;
+      out = `${out.slice(0, from)}${out.slice(span.end)}`;
+    }
+    return out;
+  }
+
+  /**
+   * The span of each column constraint of an `ADD COLUMN` ColumnDef, from its first word
+   * (`CONSTRAINT name` or the constraint keyword) to the start of the next one.
+   */
+  constraintSpans(def: Node): { constraint: Node; start: number; end: number }[] {
+    const starts = list(def.constraints)
+      .map((c) => bodyOf(c, 'Constraint'))
+      .filter((c): c is Node => c !== undefined)
+      .map((constraint) => ({ constraint, start: this.at(constraint.location) }))
+      .filter((c): c is { constraint: Node; start: number } => c.start !== undefined);
+    const collate = this.at((def.collClause as Node | undefined)?.location);
+    return starts.map(({ constraint, start }, i) => {
+      const bounds = [starts[i + 1]?.start, collate !== undefined && collate > start ? collate : undefined].filter((b): b is number => b !== undefined);
+      return { constraint, start, end: this.clauseEnd(start, [], Math.min(this.sql.length, ...bounds)) };
+    });
+  }
+}
+
+/**
+ * The table as the user wrote it, and a column named in the same style: drizzle-kit quotes every
+ * identifier, so a recipe for `"auth"."users"` quotes its columns too.
+ */
+export function sqlNames(own: OwnStatement | undefined, rangeVar: unknown): { table: string; column(name: string): string; sibling(suffix: string): string } {
+  const written = own?.relation(rangeVar);
+  const table = written ?? tableSql(relationKey(rangeVar));
+  const quoted = written?.includes('"') ?? false;
+  const column = (name: string) => (quoted ? `"${name.replace(/"/g, '""')}"` : ident(name));
+  const r = rangeVar as { schemaname?: string; relname?: string } | undefined;
+  const sibling = (suffix: string) => `${r?.schemaname ? `${column(r.schemaname)}.` : ''}${column(`${r?.relname ?? '?'}${suffix}`)}`;
+  return { table, column, sibling };
+}
+
+/** The AlterTableCmd bodies of an ALTER TABLE, with their position among the statement's commands. */
+export function alterCommands(body: Node): Node[] {
+  return list(body.cmds).map((c) => bodyOf(c, 'AlterTableCmd')).filter((c): c is Node => c !== undefined);
+}
+
+/** Whether the ALTER statement targets a plain (or partitioned) table, which has storage to rewrite. */
+export function altersTable(statement: LintStatement): boolean {
+  return statement.kind === 'AlterTableStmt' && statement.body.objtype === 'OBJECT_TABLE';
+}
+
+/** Names as application developers write them: `bigint`, not PostgreSQL's internal `int8`. */
+const FRIENDLY_TYPES: Record<string, string> = {
+  int2: 'smallint', int4: 'integer', int8: 'bigint', float4: 'real', float8: 'double precision', bool: 'boolean',
+  bpchar: 'char',
+};
+
+/** `varchar(50)`, `bigint`, `text[]`. */
+export function typeLabel(type: ColumnType): string {
+  return `${FRIENDLY_TYPES[type.name] ?? type.name}${type.typmods.length ? `(${type.typmods.join(',')})` : ''}${type.array ? '[]' : ''}`;
+}
+
+/** How many rows one backfill batch should change: small enough to keep row locks and WAL bursts short. */
+export const DEFAULT_BACKFILL_BATCH = 5000;
+
+/**
+ * The backfill step of a recipe: batches by ctid, so it needs no knowledge of the primary key, each
+ * batch in its own transaction (a migration file runs in one transaction, so a script or job).
+ */
+export function backfillStep(table: string, assignment: string, pending: string): string {
+  return (
+    `Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), ` +
+    `repeating \`UPDATE ${table} SET ${assignment} WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${table} WHERE ${pending} LIMIT ${DEFAULT_BACKFILL_BATCH}));\` until it updates no rows.`
+  );
+}
+
+/** `1. ...\n2. ...` */
+export function numbered(steps: readonly string[]): string {
+  return steps.map((s, i) => `${i + 1}. ${s}`).join('\n');
+}
+
+/** The statements of the file before the current one (DO-block statements included, in order). */
+export function earlierStatements(context: RuleContext): readonly LintStatement[] {
+  return context.statements.slice(0, context.statement.position);
+}
+
+/** relationKey-style key (`schema.name`, `public` when unqualified) of a name list such as a domain's. */
+export function nameKey(names: unknown): string {
+  const name = nameList(names);
+  return name.includes('.') ? name : `public.${name}`;
+}
+
+/** Whether an earlier statement of this file created the domain `key`: no column of an existing table can use it yet. */
+export function domainCreatedInFile(context: RuleContext, key: string): boolean {
+  return earlierStatements(context).some((s) => s.kind === 'CreateDomainStmt' && nameKey(s.body.domainname) === key);
+}
+
+/**
+ * Whether an earlier statement of this file created the index `key` (`schema.name`) on a table
+ * created in this file too: it is empty, so moving it costs nothing.
+ */
+export function indexOnNewTable(context: RuleContext, key: string | undefined): boolean {
+  if (!key) return false;
+  return earlierStatements(context).some((s) => {
+    if (s.kind !== 'IndexStmt' || typeof s.body.idxname !== 'string') return false;
+    const table = relationKey(s.body.relation);
+    return `${table?.split('.')[0]}.${s.body.idxname}` === key && context.isNewTable(table);
+  });
+}
+
+/** Zone names whose UTC offset is always zero (pg_get_timezone_offset succeeds with 0). */
+const UTC_ZONES = new Set([
+  'utc', 'etc/utc', 'uct', 'etc/uct', 'gmt', 'etc/gmt', 'gmt0', 'etc/gmt0', 'gmt+0', 'etc/gmt+0', 'gmt-0', 'etc/gmt-0',
+  'greenwich', 'etc/greenwich', 'universal', 'etc/universal', 'zulu', 'etc/zulu', 'z', '0', '+0', '-0', '+00', '+00:00', '00:00',
+]);
+
+/**
+ * Whether the session TimeZone is known to be UTC when the current statement runs: a `SET
+ * TimeZone` earlier in the file (session-wide), or a `SET LOCAL TimeZone` in the same transaction,
+ * that is not undone before it. Undefined when the file does not set it (the server's setting applies).
+ */
+export function sessionTimeZoneIsUtc(context: RuleContext): boolean | undefined {
+  let utc: boolean | undefined;
+  for (const s of earlierStatements(context)) {
+    if (s.kind !== 'VariableSetStmt' || s.body.name !== 'timezone') continue;
+    if (s.body.is_local === true && s.transaction !== context.statement.transaction) continue;
+    if (s.body.kind !== 'VAR_SET_VALUE') {
+      utc = undefined;
+      continue;
+    }
+    const arg = unwrap(list(s.body.args)[0]);
+    const constant = arg?.kind === 'TypeCast' ? bodyOf(arg.body.arg, 'A_Const') : arg?.kind === 'A_Const' ? arg.body : undefined;
+    const value = (constant?.sval as { sval?: string } | undefined)?.sval;
+    const number = constant?.ival as { ival?: number } | undefined;
+    utc = value !== undefined ? UTC_ZONES.has(value.toLowerCase()) : number !== undefined ? (number.ival ?? 0) === 0 : false;
+  }
+  return utc;
+}
+
+/**
+ * The NOT NULL steps of a recipe: a CHECK added NOT VALID (instant), validated without blocking
+ * writes, then SET NOT NULL, which PostgreSQL 12+ proves from the validated CHECK instead of
+ * scanning under ACCESS EXCLUSIVE.
+ * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-DROP-NOT-NULL
+ */
+export function notNullSteps(pgVersion: number, table: string, column: string, columnName: string): string[] {
+  const check = column.startsWith('"') ? `"${columnName.replace(/"/g, '""')}_not_null"` : ident(`${columnName}_not_null`);
+  const add = `\`ALTER TABLE ${table} ADD CONSTRAINT ${check} CHECK (${column} IS NOT NULL) NOT VALID;\``;
+  const validate = `\`ALTER TABLE ${table} VALIDATE CONSTRAINT ${check};\``;
+  if (pgVersion < 12) {
+    return [`Once the backfill is done, enforce NOT NULL without a long lock in a later migration (\`pnpm db:generate --custom\`): ${add}, then ${validate} (SET NOT NULL itself scans the table under ACCESS EXCLUSIVE before PostgreSQL 12).`];
+  }
+  return [
+    `Once the backfill is done, make it NOT NULL without a long lock in a later migration (\`pnpm db:generate --custom\`): ${add}, then ${validate}, ` +
+      `then \`ALTER TABLE ${table} ALTER COLUMN ${column} SET NOT NULL;\` (it uses the validated CHECK instead of scanning) and \`ALTER TABLE ${table} DROP CONSTRAINT ${check};\`.`,
+  ];
+}
+
+/**
+ * The key step of a recipe: a unique index built without blocking writes, then attached as the
+ * PRIMARY KEY or UNIQUE constraint (a catalog change once the index exists).
+ * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT-USING-INDEX
+ */
+export function uniqueIndexStep(names: ReturnType<typeof sqlNames>, tableName: string, column: string, columnName: string, primary: boolean): string {
+  const index = names.column(primary ? `${tableName}_pkey` : `${tableName}_${columnName}_key`);
+  return (
+    `Build its unique index without blocking writes: \`CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${names.table} (${column});\`, ` +
+    `then \`ALTER TABLE ${names.table} ADD CONSTRAINT ${index} ${primary ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${index};\`.`
+  );
+}

@@ -1,0 +1,122 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lintSql, loadParser, rendered } from '../__fixtures__/harness.js';
+import { settingNotNull as rule } from './setting-not-null.js';
+
+beforeAll(loadParser);
+
+const users = 'CREATE TABLE "auth"."users" ("id" serial PRIMARY KEY, "email" text);';
+const lint = (sql: string, history: string[] = [users], pgVersion?: number) => lintSql(sql, { rules: [rule], history, pgVersion });
+
+describe('setting-not-null', () => {
+  it('reports SET NOT NULL on an existing table with the CHECK recipe built from its names', () => {
+    const sql = 'ALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL;';
+    const violations = lint(sql);
+    expect(rendered(sql, violations)).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  setting-not-null
+        Making auth.users.email NOT NULL reads every row of auth.users to look for NULLs, and every read and write of the table waits until it is done: minutes on a big table.
+        1 | ALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL;
+          | ^
+        lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write), held while every row is read
+        help: Instead, prove the column has no NULLs with a CHECK constraint first, so SET NOT NULL skips the scan:
+              1. \`ALTER TABLE auth.users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\` (instant: new writes are checked, existing rows are not)
+              2. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE auth.users VALIDATE CONSTRAINT users_email_not_null;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)
+              3. Then \`ALTER TABLE auth.users ALTER COLUMN email SET NOT NULL;\` (uses the validated CHECK instead of reading the table)
+              4. \`ALTER TABLE auth.users DROP CONSTRAINT users_email_not_null;\` (the column's NOT NULL does the job now)
+              On PostgreSQL 18 two steps are enough: \`ALTER TABLE auth.users ADD CONSTRAINT users_email_not_null NOT NULL email NOT VALID;\`, then in a later migration (\`pnpm db:generate --custom\`) \`ALTER TABLE auth.users VALIDATE CONSTRAINT users_email_not_null;\`, which makes the column NOT NULL."
+    `);
+  });
+
+  it('leaves out the PostgreSQL 18 shortcut on older versions', () => {
+    const [v] = lint('ALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL;', [users], 16);
+    expect(v?.help).toContain('4. `ALTER TABLE auth.users DROP CONSTRAINT users_email_not_null;`');
+    expect(v?.help).not.toContain('PostgreSQL 18');
+  });
+
+  it('accepts SET NOT NULL on a table created earlier in the same file', () => {
+    expect(lint(`${users}\n--> statement-breakpoint\nALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL;`, [])).toEqual([]);
+  });
+
+  it('accepts SET NOT NULL backed by a CHECK validated in an earlier migration', () => {
+    const history = [
+      users,
+      'ALTER TABLE "auth"."users" ADD CONSTRAINT "users_email_not_null" CHECK ("email" IS NOT NULL) NOT VALID;',
+      'ALTER TABLE "auth"."users" VALIDATE CONSTRAINT "users_email_not_null";',
+    ];
+    expect(lint('ALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL;', history)).toEqual([]);
+  });
+
+  it('accepts SET NOT NULL after the CHECK is validated earlier in the same file', () => {
+    const history = [users, 'ALTER TABLE auth.users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;'];
+    const sql = 'ALTER TABLE auth.users VALIDATE CONSTRAINT users_email_not_null;\nALTER TABLE auth.users ALTER COLUMN email SET NOT NULL;';
+    expect(lint(sql, history)).toEqual([]);
+  });
+
+  it('tells you to validate a CHECK that is still NOT VALID', () => {
+    const history = [users, 'ALTER TABLE auth.users ADD CONSTRAINT email_present CHECK (email IS NOT NULL) NOT VALID;'];
+    const sql = 'ALTER TABLE auth.users ALTER COLUMN email SET NOT NULL;';
+    expect(rendered(sql, lint(sql, history))).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  setting-not-null
+        Making auth.users.email NOT NULL reads every row of auth.users to look for NULLs, and every read and write of the table waits until it is done: minutes on a big table.
+        1 | ALTER TABLE auth.users ALTER COLUMN email SET NOT NULL;
+          | ^
+        lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write), held while every row is read
+        help: The CHECK constraint email_present that proves email NOT NULL is not validated yet, so PostgreSQL still reads the table. Instead:
+              1. Validate it first, in a migration after the one that added it: \`ALTER TABLE auth.users VALIDATE CONSTRAINT email_present;\` (SHARE UPDATE EXCLUSIVE; reads and writes continue)
+              2. Then \`ALTER TABLE auth.users ALTER COLUMN email SET NOT NULL;\` uses the validated CHECK and skips the scan.
+              3. \`ALTER TABLE auth.users DROP CONSTRAINT email_present;\` (the column's NOT NULL does the job now)"
+    `);
+  });
+
+  it('does not count a CHECK on another column', () => {
+    const history = [users, 'ALTER TABLE auth.users ADD CONSTRAINT id_present CHECK (id IS NOT NULL);'];
+    expect(lint('ALTER TABLE auth.users ALTER COLUMN email SET NOT NULL;', history)).toHaveLength(1);
+  });
+
+  it('reports SET NOT NULL before PostgreSQL 12 even with a validated CHECK, and recommends keeping the CHECK', () => {
+    const history = ['CREATE TABLE users (email text);', 'ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL);'];
+    const sql = 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;';
+    expect(rendered(sql, lint(sql, history, 11))).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  setting-not-null
+        Making users.email NOT NULL reads every row of users to look for NULLs, and every read and write of the table waits until it is done: minutes on a big table.
+        1 | ALTER TABLE users ALTER COLUMN email SET NOT NULL;
+          | ^
+        lock: ACCESS EXCLUSIVE lock on users (blocks every read and write), held while every row is read
+        help: PostgreSQL 11 reads the whole table for SET NOT NULL even when a CHECK constraint proves it (PostgreSQL 12 and later use the CHECK). Instead, keep a validated CHECK constraint in place of NOT NULL; it rejects NULLs just the same:
+              1. \`ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\` (instant: new writes are checked, existing rows are not)
+              2. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)
+              Run SET NOT NULL once the database is on PostgreSQL 12 or later: it then uses the CHECK instead of reading the table."
+    `);
+  });
+
+  it('reports PostgreSQL 18 ADD CONSTRAINT ... NOT NULL and rebuilds it with NOT VALID', () => {
+    const sql = 'ALTER TABLE "auth"."users" ADD CONSTRAINT "users_email_nn" NOT NULL "email";';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  setting-not-null
+        Making auth.users.email NOT NULL reads every row of auth.users to look for NULLs, and every read and write of the table waits until it is done: minutes on a big table.
+        1 | ALTER TABLE "auth"."users" ADD CONSTRAINT "users_email_nn" NOT NULL "email";
+          | ^
+        lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write), held while every row is read
+        help: Instead, add it NOT VALID (new writes are checked at once) and validate it separately:
+              1. \`ALTER TABLE "auth"."users" ADD CONSTRAINT "users_email_nn" NOT NULL "email" NOT VALID;\`
+              2. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE auth.users VALIDATE CONSTRAINT users_email_nn;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)"
+    `);
+  });
+
+  it('leaves ADD CONSTRAINT ... NOT NULL to PostgreSQL before 18, which rejects its syntax', () => {
+    expect(lint('ALTER TABLE "auth"."users" ADD CONSTRAINT "users_email_nn" NOT NULL "email";', [users], 17)).toEqual([]);
+  });
+
+  it('accepts ADD CONSTRAINT ... NOT NULL ... NOT VALID', () => {
+    expect(lint('ALTER TABLE "auth"."users" ADD CONSTRAINT "users_email_nn" NOT NULL "email" NOT VALID;')).toEqual([]);
+  });
+
+  it('reports each column of a statement that sets several NOT NULL', () => {
+    const violations = lint('ALTER TABLE auth.users ALTER COLUMN email SET NOT NULL, ALTER COLUMN id SET NOT NULL;');
+    expect(violations.map((v) => v.message.split(' ')[1])).toEqual(['auth.users.email', 'auth.users.id']);
+  });
+
+  it('finds SET NOT NULL inside a DO block', () => {
+    const violations = lint('DO $$ BEGIN\n  ALTER TABLE auth.users ALTER COLUMN email SET NOT NULL;\nEND $$;');
+    expect(violations).toMatchObject([{ rule: 'setting-not-null', line: 2, column: 3 }]);
+  });
+});

@@ -1,0 +1,108 @@
+import { ident, statementSql } from '../rewrite.js';
+import type { ConstraintInfo } from '../knowledge.js';
+import { describeLock } from '../locks.js';
+import type { Finding, LintRule, RuleContext } from '../types.js';
+import { addedConstraint, alterCommands, bareName, LATER_MIGRATION, IN_A_LATER_MIGRATION, names, objectName, tableOf, validateSql } from './constraints-helpers.js';
+
+/**
+ * SET NOT NULL (and PostgreSQL 18's `ADD CONSTRAINT ... NOT NULL col` without NOT VALID) reads
+ * every row to prove there is no NULL while holding ACCESS EXCLUSIVE: every read and write of
+ * the table waits for the whole scan. Since PostgreSQL 12 the scan is skipped when a validated
+ * `CHECK (col IS NOT NULL)` already proves it, and that CHECK can be added NOT VALID and
+ * validated under SHARE UPDATE EXCLUSIVE, which lets reads and writes continue.
+ * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-DROP-NOT-NULL
+ */
+export const settingNotNull = {
+  id: 'setting-not-null',
+  severity: 'error',
+  title: 'Setting NOT NULL on an existing column',
+  check(context) {
+    const { statement, isNewTable, knowledge, pgVersion } = context;
+    const table = tableOf(statement);
+    if (isNewTable(table.key)) return undefined;
+    const findings: Finding[] = [];
+    for (const cmd of alterCommands(statement)) {
+      if (cmd.subtype === 'AT_SetNotNull' && typeof cmd.name === 'string') {
+        if (pgVersion >= 12 && knowledge.validatedNotNullCheck(table.key, cmd.name)) continue;
+        findings.push(setNotNull(context, cmd.name));
+      }
+      const constraint = addedConstraint(cmd);
+      // A table-level NOT NULL constraint is PostgreSQL 18 syntax; older servers reject the statement.
+      if (pgVersion >= 18 && constraint?.contype === 'CONSTR_NOTNULL' && constraint.skip_validation !== true) {
+        const column = names(constraint.keys)[0] ?? '?';
+        // The same proof lets PostgreSQL 18 skip the scan of a NOT NULL constraint.
+        if (knowledge.validatedNotNullCheck(table.key, column)) continue;
+        findings.push(addNotNullConstraint(context, column, typeof constraint.conname === 'string' ? constraint.conname : undefined));
+      }
+    }
+    return findings;
+  },
+} satisfies LintRule;
+
+function lock(shown: string): string {
+  return `${describeLock('ACCESS EXCLUSIVE', shown)}, held while every row is read`;
+}
+
+function message(shown: string, column: string): string {
+  return `Making ${shown}.${column} NOT NULL reads every row of ${shown} to look for NULLs, and every read and write of the table waits until it is done: minutes on a big table.`;
+}
+
+function setNotNull({ statement, knowledge, pgVersion }: RuleContext, column: string): Finding {
+  const table = tableOf(statement);
+  const col = ident(column);
+  const check = objectName(bareName(statement.body.relation), column, 'not_null');
+  const add = `ALTER TABLE ${table.sql} ADD CONSTRAINT ${ident(check)} CHECK (${col} IS NOT NULL) NOT VALID;`;
+  const validate = validateSql(table.sql, check);
+  const pending = pendingNotNullCheck(knowledge.constraints.get(table.key ?? ''), column);
+  let help: string;
+  if (pgVersion < 12) {
+    help = [
+      `PostgreSQL ${pgVersion} reads the whole table for SET NOT NULL even when a CHECK constraint proves it (PostgreSQL 12 and later use the CHECK). Instead, keep a validated CHECK constraint in place of NOT NULL; it rejects NULLs just the same:`,
+      `1. \`${add}\` (instant: new writes are checked, existing rows are not)`,
+      `2. ${LATER_MIGRATION}: \`${validate}\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)`,
+      'Run SET NOT NULL once the database is on PostgreSQL 12 or later: it then uses the CHECK instead of reading the table.',
+    ].join('\n');
+  } else if (pending) {
+    help = [
+      `The CHECK constraint ${pending} that proves ${column} NOT NULL is not validated yet, so PostgreSQL still reads the table. Instead:`,
+      `1. Validate it first, in a migration after the one that added it: \`${validateSql(table.sql, pending)}\` (SHARE UPDATE EXCLUSIVE; reads and writes continue)`,
+      `2. Then \`${statementSql(statement.sql)}\` uses the validated CHECK and skips the scan.`,
+      `3. \`ALTER TABLE ${table.sql} DROP CONSTRAINT ${ident(pending)};\` (the column's NOT NULL does the job now)`,
+    ].join('\n');
+  } else {
+    help = [
+      'Instead, prove the column has no NULLs with a CHECK constraint first, so SET NOT NULL skips the scan:',
+      `1. \`${add}\` (instant: new writes are checked, existing rows are not)`,
+      `2. ${LATER_MIGRATION}: \`${validate}\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)`,
+      `3. Then \`ALTER TABLE ${table.sql} ALTER COLUMN ${col} SET NOT NULL;\` (uses the validated CHECK instead of reading the table)`,
+      `4. \`ALTER TABLE ${table.sql} DROP CONSTRAINT ${ident(check)};\` (the column's NOT NULL does the job now)`,
+    ].join('\n');
+    if (pgVersion >= 18) {
+      help += `\nOn PostgreSQL 18 two steps are enough: \`ALTER TABLE ${table.sql} ADD CONSTRAINT ${ident(check)} NOT NULL ${col} NOT VALID;\`, then ${IN_A_LATER_MIGRATION} \`${validate}\`, which makes the column NOT NULL.`;
+    }
+  }
+  return { message: message(table.shown, column), lock: lock(table.shown), help };
+}
+
+/** PostgreSQL 18: `ADD CONSTRAINT n NOT NULL col` validates every row unless NOT VALID. */
+function addNotNullConstraint({ statement }: RuleContext, column: string, name: string | undefined): Finding {
+  const table = tableOf(statement);
+  const single = alterCommands(statement).length === 1;
+  const constraint = name ?? objectName(bareName(statement.body.relation), column, 'not_null');
+  const first = single && name ? `\`${statementSql(`${statement.sql} NOT VALID`)}\`` : `\`ALTER TABLE ${table.sql} ADD CONSTRAINT ${ident(constraint)} NOT NULL ${ident(column)} NOT VALID;\``;
+  return {
+    message: message(table.shown, column),
+    lock: lock(table.shown),
+    help: [
+      'Instead, add it NOT VALID (new writes are checked at once) and validate it separately:',
+      `1. ${first}${name ? '' : ' (named, so a later migration can validate it)'}`,
+      `2. ${LATER_MIGRATION}: \`${validateSql(table.sql, constraint)}\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)`,
+    ].join('\n'),
+  };
+}
+
+/** A `CHECK (col IS NOT NULL)` on the table that is not validated yet. */
+function pendingNotNullCheck(constraints: ReadonlyMap<string, ConstraintInfo> | undefined, column: string): string | undefined {
+  for (const [name, info] of constraints ?? []) if (info.kind === 'check' && !info.validated && info.notNullColumn === column) return name;
+  return undefined;
+}

@@ -1,0 +1,59 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lintSql, loadParser, rendered } from '../__fixtures__/harness.js';
+import { settingSchema as rule } from './setting-schema.js';
+
+beforeAll(loadParser);
+
+const lint = (sql: string) => lintSql(sql, { rules: [rule], history: ['CREATE TABLE "auth"."users" ("id" serial PRIMARY KEY);'] });
+
+describe('setting-schema', () => {
+  it('reports moving a table, with the move-plus-view recipe', () => {
+    const sql = 'ALTER TABLE "auth"."users" SET SCHEMA "identity";';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  setting-schema
+        Moving table auth.users to schema identity breaks the running app: it still names auth.users (or finds it through search_path) and fails until the new version is deployed.
+        1 | ALTER TABLE "auth"."users" SET SCHEMA "identity";
+          | ^
+        help: Instead, keep the old name working until the new app is deployed:
+              1. Move it and, in the same migration, create a view with the old name: \`ALTER TABLE "auth"."users" SET SCHEMA "identity";\` then \`CREATE VIEW "auth"."users" AS SELECT * FROM "identity"."users";\` (a simple view is updatable, so INSERTs, UPDATEs and DELETEs keep working too).
+              2. Deploy the app version that uses identity.users.
+              3. In a contract migration, drop the view: \`DROP VIEW "auth"."users";\`."
+    `);
+  });
+
+  it('reports moving a type or a function, with the deploy-first recipe', () => {
+    const sql = 'ALTER TYPE "public"."mood" SET SCHEMA "app";';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  setting-schema
+        Moving type mood to schema app breaks the running app: it still names mood (or finds it through search_path) and fails until the new version is deployed.
+        1 | ALTER TYPE "public"."mood" SET SCHEMA "app";
+          | ^
+        help: Instead, first deploy an app version that no longer names mood, then move it in a contract migration (\`pnpm sdk db migrate --phase expand\` applies everything before it), with \`-- sdk-lint-ignore setting-schema: <why>\` on the line before."
+    `);
+    expect(lint('ALTER FUNCTION set_updated_at() SET SCHEMA util;')[0]?.help).toContain('keep a function with the old name that calls the moved one');
+  });
+
+  it('reports views, materialized views and sequences', () => {
+    expect(lint('ALTER VIEW active_users SET SCHEMA reporting;')[0]?.message).toContain('Moving view active_users to schema reporting');
+    expect(lint('ALTER MATERIALIZED VIEW stats SET SCHEMA reporting;')).toHaveLength(1);
+    expect(lint('ALTER SEQUENCE order_no SET SCHEMA billing;')[0]?.help).toContain('first deploy an app version');
+  });
+
+  it('accepts the move when a later statement creates a view with the old name', () => {
+    const sql = 'ALTER TABLE "auth"."users" SET SCHEMA "identity";\n--> statement-breakpoint\nCREATE VIEW "auth"."users" AS SELECT * FROM "identity"."users";';
+    expect(lint(sql)).toEqual([]);
+  });
+
+  it('accepts moving objects created earlier in the same file', () => {
+    expect(lint('CREATE TABLE "t" ("a" int);\n--> statement-breakpoint\nALTER TABLE "t" SET SCHEMA "archive";')).toEqual([]);
+    expect(lint("CREATE TYPE mood AS ENUM ('ok');\nALTER TYPE mood SET SCHEMA app;")).toEqual([]);
+  });
+
+  it('does not report moving an extension', () => {
+    expect(lint('ALTER EXTENSION pgcrypto SET SCHEMA extensions;')).toEqual([]);
+  });
+
+  it('finds the statement inside a DO block', () => {
+    expect(lint('DO $$ BEGIN\n  ALTER TABLE auth.users SET SCHEMA archive;\nEND $$;')).toMatchObject([{ rule: 'setting-schema', line: 2, column: 3 }]);
+  });
+});

@@ -1,0 +1,63 @@
+import { objectName, relationKey } from '../../sql/ast.js';
+import { statementSql } from '../rewrite.js';
+import type { LintRule } from '../types.js';
+import { displayName, objectCreatedInFile, qualifiedLike, relationCreatedInFile, relationLike, relationText, viewCreatedLater } from './breaking-helpers.js';
+
+const RELATIONS: Record<string, string> = {
+  OBJECT_TABLE: 'table',
+  OBJECT_VIEW: 'view',
+  OBJECT_MATVIEW: 'materialized view',
+  OBJECT_FOREIGN_TABLE: 'foreign table',
+  OBJECT_SEQUENCE: 'sequence',
+};
+const TYPES: Record<string, string> = { OBJECT_TYPE: 'type', OBJECT_DOMAIN: 'domain' };
+const FUNCTIONS: Record<string, string> = { OBJECT_FUNCTION: 'function', OBJECT_PROCEDURE: 'procedure', OBJECT_ROUTINE: 'routine' };
+
+/**
+ * SET SCHEMA moves the object at once; the application version still running during the
+ * migration names it by its old schema-qualified name (Drizzle qualifies every table of a
+ * `pgSchema`) or finds it through search_path, and fails with "does not exist" until the new
+ * version is deployed.
+ * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-SCHEMA
+ */
+export const settingSchema = {
+  id: 'setting-schema',
+  severity: 'error',
+  title: 'Moving an object the running app uses to another schema',
+  check(context) {
+    const { statement } = context;
+    if (statement.kind !== 'AlterObjectSchemaStmt') return undefined;
+    const type = String(statement.body.objectType ?? '');
+    const newSchema = String(statement.body.newschema ?? '?');
+    const relationWord = RELATIONS[type];
+    const word = relationWord ?? TYPES[type] ?? FUNCTIONS[type];
+    if (!word) return undefined;
+    const raw = relationWord ? relationKey(statement.body.relation) : objectName(statement.body.object);
+    if (!raw) return undefined;
+    const from = raw.includes('.') ? raw : `public.${raw}`;
+    const bare = from.slice(from.indexOf('.') + 1);
+    if (relationWord ? relationCreatedInFile(context, from) : objectCreatedInFile(context, TYPES[type] ? 'type' : 'function', from)) return undefined;
+    const message = `Moving ${word} ${displayName(from)} to schema ${newSchema} breaks the running app: it still names ${displayName(from)} (or finds it through search_path) and fails until the new version is deployed.`;
+    if (relationWord && relationWord !== 'sequence') {
+      // The expand/contract pattern itself: a later statement recreates the old name as a view.
+      if (viewCreatedLater(context, from)) return undefined;
+      const userText = relationText(statement.sql, from);
+      const oldName = relationLike(from, userText);
+      const newName = qualifiedLike(`${newSchema}.${bare}`, userText);
+      return {
+        message,
+        help: [
+          'Instead, keep the old name working until the new app is deployed:',
+          `1. Move it and, in the same migration, create a view with the old name: \`${statementSql(statement.sql)}\` then \`CREATE VIEW ${oldName} AS SELECT * FROM ${newName};\`${relationWord === 'table' ? ' (a simple view is updatable, so INSERTs, UPDATEs and DELETEs keep working too)' : ''}.`,
+          `2. Deploy the app version that uses ${newSchema}.${bare}.`,
+          `3. In a contract migration, drop the view: \`DROP VIEW ${oldName};\`.`,
+        ].join('\n'),
+      };
+    }
+    const bridge = FUNCTIONS[type] ? ', or keep a function with the old name that calls the moved one until then' : '';
+    return {
+      message,
+      help: `Instead, first deploy an app version that no longer names ${displayName(from)}${bridge}, then move it in a contract migration (\`pnpm sdk db migrate --phase expand\` applies everything before it), with \`-- sdk-lint-ignore setting-schema: <why>\` on the line before.`,
+    };
+  },
+} satisfies LintRule;

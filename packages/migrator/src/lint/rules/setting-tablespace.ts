@@ -1,0 +1,84 @@
+import { qualified, relationKey } from '../../sql/ast.js';
+import { describeLock } from '../locks.js';
+import { ident } from '../rewrite.js';
+import type { Finding, LintRule, RuleContext } from '../types.js';
+import { alterCommands, indexOnNewTable, OwnStatement, sqlNames } from './rewrites-helpers.js';
+
+/**
+ * SET TABLESPACE copies every file of the relation to the new tablespace while holding ACCESS
+ * EXCLUSIVE on it. For an index, queries on its table wait too: planning a query locks every
+ * index of the table. ALTER ... ALL IN TABLESPACE does it for every relation there, keeping each
+ * lock until the transaction ends.
+ * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-TABLESPACE
+ * https://www.postgresql.org/docs/current/sql-reindex.html
+ */
+export const settingTablespace = {
+  id: 'setting-tablespace',
+  severity: 'error',
+  title: 'Moving a table, index or materialized view to another tablespace',
+  check(context) {
+    const { statement } = context;
+    if (statement.kind === 'AlterTableMoveAllStmt') return moveAll(context);
+    if (statement.kind !== 'AlterTableStmt') return undefined;
+    const findings: Finding[] = [];
+    for (const cmd of alterCommands(statement.body)) {
+      if (cmd.subtype !== 'AT_SetTableSpace' || typeof cmd.name !== 'string') continue;
+      const finding = move(context, String(statement.body.objtype), ident(cmd.name));
+      if (finding) findings.push(finding);
+    }
+    return findings;
+  },
+} satisfies LintRule;
+
+function move(context: RuleContext, objtype: string, tablespace: string): Finding | undefined {
+  const relation = context.statement.body.relation;
+  const key = relationKey(relation);
+  const name = qualified(relation);
+  const lock = `${describeLock('ACCESS EXCLUSIVE', name)} until the copy ends`;
+  const sqlName = sqlNames(OwnStatement.of(context.statement.sql), relation).table;
+  switch (objtype) {
+    case 'OBJECT_TABLE':
+      if (context.isNewTable(key)) return undefined;
+      return {
+        message: `Moving ${name} to tablespace ${tablespace} copies every file of the table while every query on ${name} waits, which takes minutes on a big table (its indexes stay where they are).`,
+        lock,
+        help:
+          `Instead, move it online with pg_repack, which holds ACCESS EXCLUSIVE only briefly at the start and the end: \`pg_repack --table=${name} --tablespace=${tablespace} --moveidx\`. ` +
+          'Or run this at a quiet time, and create new tables in the right tablespace from the start (`CREATE TABLE ... TABLESPACE ...`).',
+      };
+    case 'OBJECT_INDEX':
+      if (indexOnNewTable(context, key)) return undefined;
+      return {
+        message: `Moving index ${name} to tablespace ${tablespace} copies every file of the index while holding ACCESS EXCLUSIVE on it; queries on its table wait too, because planning a query locks every index of the table.`,
+        lock,
+        help:
+          context.pgVersion >= 14
+            ? `Build a copy in the new tablespace without blocking reads or writes instead: \`REINDEX (TABLESPACE ${tablespace}) INDEX CONCURRENTLY ${sqlName};\` (the runner runs it outside a transaction).`
+            : `Instead, build a copy with the same definition in the new tablespace without blocking writes (\`CREATE INDEX CONCURRENTLY ... TABLESPACE ${tablespace}\`), then \`DROP INDEX CONCURRENTLY ${sqlName};\` and rename the copy. From PostgreSQL 14, \`REINDEX (TABLESPACE ${tablespace}) INDEX CONCURRENTLY ${sqlName};\` does it in one statement.`,
+      };
+    case 'OBJECT_MATVIEW':
+      if (context.isNewTable(key)) return undefined;
+      return {
+        message: `Moving materialized view ${name} to tablespace ${tablespace} copies every file of the view while every query on it waits.`,
+        lock,
+        help: `Instead, create a new materialized view with the same query in that tablespace (\`CREATE MATERIALIZED VIEW ... TABLESPACE ${tablespace} AS ...\`), switch the application to it, and drop the old one in a contract migration.`,
+      };
+    default:
+      return undefined;
+  }
+}
+
+const MOVE_ALL_WORDS: Record<string, string> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_MATVIEW: 'materialized view' };
+
+function moveAll({ statement }: RuleContext): Finding {
+  const what = MOVE_ALL_WORDS[String(statement.body.objtype)] ?? 'relation';
+  const from = ident(String(statement.body.orig_tablespacename ?? '?'));
+  const to = ident(String(statement.body.new_tablespacename ?? '?'));
+  return {
+    message: `Moving every ${what} in tablespace ${from} to ${to} copies all their files, locking each one with ACCESS EXCLUSIVE until the transaction ends; queries on each wait from the moment it is locked.`,
+    lock: `${describeLock('ACCESS EXCLUSIVE', `every ${what} in tablespace ${from}`)}, each held until the transaction ends`,
+    help:
+      'Instead, move them one at a time with an online method: pg_repack (`pg_repack --table=... --tablespace=... --moveidx`) for tables, ' +
+      '`REINDEX (TABLESPACE ...) INDEX CONCURRENTLY ...` for indexes (PostgreSQL 14+).',
+  };
+}
