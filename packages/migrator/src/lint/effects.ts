@@ -319,7 +319,7 @@ export function addColumnRewrite(def: Node | undefined, context: EffectContext):
     const c = bodyOf(item, 'Constraint');
     if (!c) continue;
     if (c.contype === 'CONSTR_IDENTITY') return `ADD COLUMN ${column} GENERATED AS IDENTITY fills every existing row from a sequence, rewriting the table`;
-    if (c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v' && !isVirtual(c)) return `ADD COLUMN ${column} GENERATED ALWAYS AS (...) STORED computes every existing row, rewriting the table`;
+    if (c.contype === 'CONSTR_GENERATED' && !isVirtual(c)) return `ADD COLUMN ${column} GENERATED ALWAYS AS (...) STORED computes every existing row, rewriting the table`;
     if (c.contype === 'CONSTR_DEFAULT' && !isNullConstant(c.raw_expr)) {
       if (context.pgVersion < 11) return `ADD COLUMN ${column} with a DEFAULT rewrites the table before PostgreSQL 11`;
       const fn = volatileCall(c.raw_expr, context.knowledge);
@@ -334,7 +334,8 @@ function isVirtual(constraint: Node): boolean {
   return constraint.generated_kind === 'v';
 }
 
+/** `NULL`, or `NULL::type` as drizzle-kit and pg_dump write it. */
 function isNullConstant(expr: unknown): boolean {
-  const constant = bodyOf(expr, 'A_Const');
-  return constant?.isnull === true;
+  const inner = bodyOf(expr, 'TypeCast')?.arg ?? expr;
+  return bodyOf(inner, 'A_Const')?.isnull === true;
 }

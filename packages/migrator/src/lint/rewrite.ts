@@ -6,7 +6,7 @@ import { SourceText } from '../sql/source-text.js';
  * quoting, casing and formatting survive: `CREATE INDEX "i" ON "t"` becomes
  * `CREATE INDEX CONCURRENTLY "i" ON "t"`, not a re-printed statement.
  */
-interface Token {
+export interface Token {
   start: number;
   end: number;
   text: string;
@@ -14,7 +14,8 @@ interface Token {
   keyword: boolean;
 }
 
-function tokens(sql: string): Token[] {
+/** The statement's tokens without comments, with string offsets and upper-cased text. */
+export function tokens(sql: string): Token[] {
   const source = new SourceText(sql);
   return scanSync(sql)
     .tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT')
