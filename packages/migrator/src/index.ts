@@ -4,3 +4,4 @@ export { connect, parseDatabaseUrl, DEFAULT_CONNECT_TIMEOUT_MS } from './db/conn
 export { blockersOf, invalidIndexes } from './db/sessions.js';
 export * from './runner/index.js';
 export * from './lint/index.js';
+export * from './inspect/index.js';

@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, writeMigrationsFolder, type MigrationSpec, type TestDatabase } from '@big0290/testing';
+import { migrate } from '@big0290/migrator';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
+const ROLE = 'sdk_plan_cli';
+const PASSWORD = 'pl4n-s3cr3t-QRS';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function sdk(args: string[], env: Record<string, string>): Promise<Run> {
+  const full: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...env };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: full as NodeJS.ProcessEnv, cwd: tmpdir(), timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const INIT: MigrationSpec = {
+  tag: '0000_init',
+  sql: 'CREATE TABLE "accounts" ("id" serial PRIMARY KEY, "email" text NOT NULL, "n" integer NOT NULL DEFAULT 0);',
+};
+
+let db: TestDatabase;
+let url: string;
+let admin: pg.Client;
+
+beforeAll(async () => {
+  db = await createTestDatabase('cli_plan');
+  admin = new pg.Client({ connectionString: db.adminUrl });
+  await admin.connect();
+  // A role with a distinctive password, to check it never leaks; CREATEDB for the trace's scratch database.
+  await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${ROLE} LOGIN SUPERUSER; END IF; END $$`);
+  await admin.query(`ALTER ROLE ${ROLE} PASSWORD '${PASSWORD}'`);
+  const u = new URL(db.url);
+  u.username = ROLE;
+  u.password = PASSWORD;
+  url = u.toString();
+  const folder = await writeMigrationsFolder([INIT]);
+  await migrate({ databaseUrl: db.url, migrationsFolder: folder });
+  await db.pool.query("INSERT INTO accounts (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 20000) g; ANALYZE accounts");
+});
+afterAll(async () => {
+  await admin.end();
+  await db.drop();
+});
+
+describe('sdk db plan', () => {
+  it('--json prints the plan: locks, table sizes, estimates and lint findings; exit 1 on a lint error; no password', async () => {
+    const folder = await writeMigrationsFolder([
+      INIT,
+      { tag: '0001_index', sql: 'ALTER TABLE "accounts" ALTER COLUMN "n" SET DATA TYPE bigint;\n--> statement-breakpoint\nCREATE INDEX "accounts_email_idx" ON "accounts" ("email");' },
+    ]);
+    const run = await sdk(['db', 'plan', '--json', '--migrations', folder], { DATABASE_URL: url });
+    expect(run.stdout).not.toContain(PASSWORD);
+    expect(run.stderr).not.toContain(PASSWORD);
+    expect(run.code).toBe(1);
+    const plan = JSON.parse(run.stdout);
+    expect(plan.target).toContain(`${ROLE}:****@`);
+    expect(plan.trace).toBeNull();
+    expect(plan.migrations.map((m: { tag: string }) => m.tag)).toEqual(['0001_index']);
+    const [alter, index] = plan.migrations[0].statements;
+    expect(alter.effects[0]).toMatchObject({ relation: 'public.accounts', lock: 'ACCESS EXCLUSIVE', rewrite: true, size: { exists: true, rows: 20000 } });
+    expect(alter.estimatedMs).toBeGreaterThan(0);
+    expect(index.effects[0]).toMatchObject({ lock: 'SHARE', scan: true });
+    expect(index.violations.map((v: { rule: string }) => v.rule)).toContain('creating-index-non-concurrently');
+    expect(plan.rates.rewrite.bytesPerSecond).toBeGreaterThan(0);
+    expect(plan.errors).toBeGreaterThanOrEqual(1);
+  });
+
+  it('--trace on a safe migration: the locks observed agree, exit 0, and a readable report', async () => {
+    const folder = await writeMigrationsFolder([
+      INIT,
+      { tag: '0001_safe', sql: 'ALTER TABLE "accounts" ADD COLUMN "status" text;\n--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "accounts_email_idx" ON "accounts" ("email");' },
+    ]);
+    const json = await sdk(['db', 'plan', '--trace', '--json', '--migrations', folder], { DATABASE_URL: url });
+    expect(json.code).toBe(0);
+    const plan = JSON.parse(json.stdout);
+    expect(plan.trace).toMatchObject({ disagreements: [], failures: 0, scratchDropped: true, schemaCopy: { method: 'pg_dump' } });
+    expect(plan.trace.migrations[0].statements.map((s: { status: string }) => s.status)).toEqual(['traced', 'not-traced']);
+    const { rows } = await admin.query("SELECT 1 FROM pg_database WHERE datname LIKE 'sdk\\_trace\\_%'");
+    expect(rows).toEqual([]);
+
+    const pretty = await sdk(['db', 'plan', '--trace', '--migrations', folder], { DATABASE_URL: url });
+    if (process.env.SDK_PRINT_PLAN) console.log(pretty.stdout, pretty.stderr);
+    expect(pretty.code).toBe(0);
+    expect(pretty.stdout).toContain('0001_safe');
+    expect(pretty.stdout).toMatch(/ADD COLUMN "status" text\s+public\.accounts\s+ACCESS EXCLUSIVE\s+reads, writes\s+-\s+20,000/);
+    expect(pretty.stdout).toContain('runs outside a transaction');
+    expect(pretty.stdout).toMatch(/agrees/);
+    expect(pretty.stdout).toContain('trace: 0 disagreement(s), 0 failure(s).');
+    expect(pretty.stdout + pretty.stderr).not.toContain(PASSWORD);
+  });
+
+  it('with nothing pending says so and exits 0', async () => {
+    const folder = await writeMigrationsFolder([INIT]);
+    const run = await sdk(['db', 'plan', '--migrations', folder], { DATABASE_URL: url });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Nothing pending');
+  });
+});

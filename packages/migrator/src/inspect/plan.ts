@@ -1,0 +1,225 @@
+import type pg from 'pg';
+import { connect } from '../db/connect.js';
+import { checkPgVersion, NEWEST_PG_VERSION, OLDEST_PG_VERSION } from '../lint/files.js';
+import { blocks, stronger } from '../lint/locks.js';
+import type { RelationEffect } from '../lint/types.js';
+import { redactUrl } from '../util/redact.js';
+import { DEFAULT_LONG_TRANSACTION_SECONDS, lockSessions, relationSizes } from './live.js';
+import { analyzePending, pendingMigrations, type AnalyzedMigration, type AnalyzedStatement } from './pending.js';
+import { measureRates } from './rates.js';
+import type { HeldLock, MeasuredRates, PlannedEffect, PlannedMigrationReport, PlannedStatement, PlanReport, RelationSize } from './types.js';
+
+/** Statement text in reports is cut to one line of this many characters. */
+export const SQL_EXCERPT_LENGTH = 120;
+
+export interface PlanOptions {
+  /** Connection string of the target database. */
+  databaseUrl: string;
+  /** Folder holding `meta/_journal.json` and the `NNNN_tag.sql` files. */
+  migrationsFolder: string;
+  /** Judge for this PostgreSQL major version instead of the server's. */
+  pgVersion?: number | undefined;
+  /** Measure scan/rewrite rates on the server for the estimates (default true). */
+  measureRates?: boolean | undefined;
+  /** A transaction open longer than this is flagged (default DEFAULT_LONG_TRANSACTION_SECONDS). */
+  longTransactionSeconds?: number | undefined;
+}
+
+/**
+ * What the pending migrations will do to the target database, without changing it: each
+ * statement's locks (and what they block), rewrites and scans, the live size of each table, an
+ * estimated duration from rates measured on that server, who holds or waits for locks on those
+ * tables right now, and the lint findings judged with the database's real column types and
+ * constraints.
+ *
+ * Reads only, except for the rate measurement: a temporary table filled, scanned, indexed and
+ * rewritten in a transaction that is rolled back (about half a second; `measureRates: false` skips it).
+ *
+ * @example
+ * const plan = await planMigrations({ databaseUrl: process.env.DATABASE_URL!, migrationsFolder: './migrations' });
+ * for (const m of plan.migrations) for (const s of m.statements) console.log(m.tag, s.line, s.effects.map((e) => e.lock), s.estimatedMs);
+ */
+export async function planMigrations(options: PlanOptions): Promise<PlanReport> {
+  const started = performance.now();
+  const client = await connect(options.databaseUrl, { applicationName: 'sdk plan' });
+  try {
+    const server = await serverInfo(client);
+    const pgVersion = options.pgVersion ?? server.major;
+    checkPgVersion(pgVersion);
+    const { pending, notes } = await pendingMigrations(client, options.migrationsFolder);
+    const analyzed = await analyzePending(client, pending, pgVersion);
+
+    const touched = [...new Set(analyzed.flatMap((m) => m.statements.flatMap((s) => s.effects.map((e) => e.relation))))];
+    const sizes = await relationSizes(client, touched);
+    const createdBy = new Map<string, string>();
+    for (const m of analyzed) for (const key of m.creates) if (!sizes.has(key) && !createdBy.has(key)) createdBy.set(key, m.file.tag);
+
+    let rates: MeasuredRates | null = null;
+    let ratesError: string | undefined;
+    if (options.measureRates === false) ratesError = 'not measured (measureRates: false)';
+    else if (analyzed.length > 0) {
+      try {
+        rates = await measureRates(client);
+      } catch (error) {
+        // A hot standby or a role without TEMP privilege cannot create the probe table: plan without estimates.
+        ratesError = `could not measure rates on this server: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+
+    const sizeOf = (relation: string): RelationSize => {
+      const live = sizes.get(relation);
+      if (live) {
+        const { oid: _oid, ...size } = live;
+        return size;
+      }
+      return { relation, exists: false, rows: null, tableBytes: null, totalBytes: null, createdBy: createdBy.get(relation) };
+    };
+    const migrations = analyzed.map((m) => planMigration(m, sizeOf, rates));
+    const { lockHolders, longTransactions } = await lockSessions(
+      client,
+      [...sizes.values()].map((s) => s.oid),
+      options.longTransactionSeconds ?? DEFAULT_LONG_TRANSACTION_SECONDS,
+    );
+    const violations = migrations.flatMap((m) => [...m.fileViolations, ...m.statements.flatMap((s) => s.violations)]);
+    return {
+      target: redactUrl(options.databaseUrl),
+      serverVersion: server.version,
+      pgVersion,
+      migrations,
+      rates,
+      ...(ratesError ? { ratesError } : {}),
+      lockHolders,
+      longTransactions,
+      notes,
+      errors: violations.filter((v) => v.severity === 'error').length,
+      warnings: violations.filter((v) => v.severity === 'warning').length,
+      estimatedMs: sum(migrations.map((m) => m.estimatedMs)),
+      durationMs: Math.round(performance.now() - started),
+    };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** The server's version string and the major version verdicts use (clamped to what the linter knows). */
+export async function serverInfo(client: Pick<pg.Client, 'query'>): Promise<{ version: string; major: number; serverMajor: number }> {
+  const { rows } = await client.query<{ version: string; num: string }>("SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num");
+  const serverMajor = Math.floor(Number(rows[0]?.num ?? 0) / 10_000);
+  return { version: rows[0]?.version ?? 'unknown', major: Math.min(NEWEST_PG_VERSION, Math.max(OLDEST_PG_VERSION, serverMajor)), serverMajor };
+}
+
+function planMigration(m: AnalyzedMigration, sizeOf: (relation: string) => RelationSize, rates: MeasuredRates | null): PlannedMigrationReport {
+  const statements = m.statements.map((s) => planStatement(s, sizeOf, rates));
+  return {
+    tag: m.file.tag,
+    state: m.state,
+    phase: m.phase,
+    phaseReason: m.unreadable ?? m.phaseReason,
+    statements,
+    fileViolations: m.fileViolations,
+    locksHeld: locksHeld(statements),
+    estimatedMs: sum(statements.map((s) => s.estimatedMs)),
+  };
+}
+
+function planStatement(s: AnalyzedStatement, sizeOf: (relation: string) => RelationSize, rates: MeasuredRates | null): PlannedStatement {
+  const effects: PlannedEffect[] = s.effects.map((effect) => {
+    const size = sizeOf(effect.relation);
+    const { ms, basis } = estimate(effect, size, s.kind, rates);
+    return { ...effect, blocks: blocks(effect.lock), size, estimatedMs: ms, estimateBasis: basis };
+  });
+  return {
+    index: s.index,
+    line: s.line,
+    column: s.column,
+    sql: excerpt(s.sql),
+    kind: s.kind,
+    transactional: s.transactional,
+    ...(s.nonTransactionalReason ? { nonTransactionalReason: s.nonTransactionalReason } : {}),
+    phase: s.phase,
+    effects,
+    estimatedMs: sum(effects.map((e) => e.estimatedMs)),
+    violations: s.violations,
+  };
+}
+
+/**
+ * The time a statement's rewrite or scan of one relation takes: its bytes divided by the rate
+ * measured for that kind of work. A rewrite writes the whole relation again, indexes included
+ * (pg_total_relation_size); a scan or an index build reads the heap (pg_relation_size). An
+ * UPDATE of every row writes a new version of each, so it is costed as a rewrite.
+ */
+export function estimate(effect: RelationEffect, size: RelationSize, kind: string, rates: MeasuredRates | null): { ms: number | null; basis: string } {
+  if (!effect.rewrite && !effect.scan) return { ms: 0, basis: 'catalog change only: instant once the lock is granted' };
+  if (effect.created || size.createdBy) return { ms: 0, basis: 'a new table: empty' };
+  if (!size.exists) return { ms: null, basis: 'not in the target database: size unknown' };
+  if (!rates) return { ms: null, basis: 'no rate measured on this server' };
+  const rewrite = effect.rewrite || kind === 'UpdateStmt';
+  const index = !rewrite && (kind === 'IndexStmt' || kind === 'ReindexStmt' || /\bindex\b/i.test(effect.why));
+  const bytes = (rewrite ? size.totalBytes : size.tableBytes) ?? 0;
+  const rate = rewrite ? rates.rewrite : index ? rates.indexBuild : rates.scan;
+  const verb = rewrite ? 'rewrite of' : index ? 'index build over' : 'scan of';
+  return { ms: Math.round((bytes / Math.max(1, rate.bytesPerSecond)) * 1000), basis: `${verb} ${formatBytes(bytes)} at ${formatBytes(rate.bytesPerSecond)}/s` };
+}
+
+/**
+ * A transaction keeps every lock it takes until it commits: the runner runs consecutive
+ * transactional statements of a migration in one transaction, so a lock taken by the first is
+ * held through the last. Statements run outside a transaction hold theirs only while they run.
+ */
+export function locksHeld(statements: readonly PlannedStatement[]): HeldLock[] {
+  const held: HeldLock[] = [];
+  const segments: PlannedStatement[][] = [];
+  for (const s of statements) {
+    const last = segments.at(-1);
+    if (s.transactional && last?.[0]?.transactional) last.push(s);
+    else segments.push([s]);
+  }
+  for (const segment of segments) {
+    const first = new Map<string, HeldLock>();
+    segment.forEach((s, position) => {
+      for (const effect of s.effects) {
+        const existing = first.get(effect.relation);
+        if (existing) {
+          existing.lock = stronger(existing.lock, effect.lock);
+          existing.blocks = blocks(existing.lock);
+          continue;
+        }
+        first.set(effect.relation, {
+          relation: effect.relation,
+          lock: effect.lock,
+          blocks: blocks(effect.lock),
+          fromStatement: s.index,
+          estimatedMs: sum(segment.slice(position).map((t) => t.estimatedMs)),
+        });
+      }
+    });
+    held.push(...first.values());
+  }
+  return held;
+}
+
+function sum(values: readonly (number | null)[]): number | null {
+  let total = 0;
+  for (const v of values) {
+    if (v === null) return null;
+    total += v;
+  }
+  return total;
+}
+
+export function excerpt(sql: string, max = SQL_EXCERPT_LENGTH): string {
+  const line = sql.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
