@@ -1,4 +1,4 @@
-import { unwrap, type Node } from '../sql/ast.js';
+import { relationKey, unwrap, type Node } from '../sql/ast.js';
 import { classify, createdTable } from '../sql/classify.js';
 import { parseStatements, type RawStatement } from '../sql/parse.js';
 import { SourceText } from '../sql/source-text.js';
@@ -117,9 +117,7 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
         });
       }
     }
-    // CREATE TABLE IF NOT EXISTS of a table an earlier migration created does nothing: it stays an existing table.
-    const table = createdTable(statement.kind, statement.body);
-    if (table && !(statement.body.if_not_exists === true && knowledge.tables.has(table))) created.add(table);
+    trackCreated(created, statement, knowledge);
     learn(knowledge, statement.kind, statement.body, { file: knowledge.file, statement: statement.index });
   });
 
@@ -160,4 +158,27 @@ function transactionOpen(node: Node, open: boolean): boolean {
   if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') return true;
   if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') return false;
   return open;
+}
+
+/**
+ * Keeps the set of tables created earlier in the file (new, empty, unused by the running app) up
+ * to date: CREATE TABLE / CREATE TABLE AS / SELECT INTO / CREATE MATERIALIZED VIEW add one, and a
+ * rename or SET SCHEMA of a new table moves it, so statements that name it afterwards still see a
+ * new table. CREATE TABLE IF NOT EXISTS of a table an earlier migration created does nothing: it
+ * stays an existing table.
+ */
+function trackCreated(created: Set<string>, statement: LintStatement, knowledge: SchemaKnowledge): void {
+  const { kind, body } = statement;
+  const table = createdTable(kind, body) ?? (kind === 'SelectStmt' ? relationKey((body.intoClause as Node | undefined)?.rel) : undefined);
+  if (table && !(body.if_not_exists === true && knowledge.tables.has(table))) created.add(table);
+  const from = relationKey(body.relation);
+  if (!from || !created.has(from)) return;
+  const schema = from.slice(0, from.indexOf('.'));
+  if (kind === 'RenameStmt' && ['OBJECT_TABLE', 'OBJECT_MATVIEW'].includes(String(body.renameType)) && typeof body.newname === 'string') {
+    created.delete(from);
+    created.add(`${schema}.${body.newname}`);
+  } else if (kind === 'AlterObjectSchemaStmt' && typeof body.newschema === 'string') {
+    created.delete(from);
+    created.add(`${body.newschema}.${from.slice(schema.length + 1)}`);
+  }
 }

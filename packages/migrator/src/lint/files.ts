@@ -41,6 +41,7 @@ export async function lintPaths(options: LintOptions): Promise<LintResult> {
   const pgVersion = options.pgVersion ?? NEWEST_PG_VERSION;
   checkPgVersion(pgVersion);
   await loadParser();
+  orderCache.clear();
   const rules = options.rules ?? RULES;
   const targets = collect(options.paths);
   const sources = new Map<string, string>();
@@ -142,6 +143,15 @@ function sqlFilesBelow(folder: string): string[] {
 
 /** The `.sql` files of one folder in the order they run: the drizzle journal's, then the rest by name. */
 function migrationOrder(folder: string): string[] {
+  let order = orderCache.get(folder);
+  if (!order) orderCache.set(folder, (order = readMigrationOrder(folder)));
+  return order;
+}
+
+/** Folder orders of the current lintPaths call (collect() and the lint loop both need them). */
+const orderCache = new Map<string, string[]>();
+
+function readMigrationOrder(folder: string): string[] {
   const names = readdirSync(folder, { withFileTypes: true }).filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.sql')).map((e) => e.name).sort();
   const journal = join(folder, 'meta', '_journal.json');
   let tags: string[] = [];
@@ -153,9 +163,13 @@ function migrationOrder(folder: string): string[] {
       // A broken journal is the runner's to report (`sdk db status`); lint falls back to name order.
     }
   }
-  const inJournal = tags.filter((t) => names.includes(t));
-  return [...inJournal, ...names.filter((n) => !inJournal.includes(n))].map((n) => join(folder, n));
+  const present = new Set(names);
+  const inJournal = new Set(tags.filter((t) => present.has(t)));
+  return [...inJournal, ...names.filter((n) => !inJournal.has(n))].map((n) => join(folder, n));
 }
+
+/** Strict: invalid bytes throw instead of turning into U+FFFD. Strips a BOM. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The file's text, or a report saying why it cannot be linted. */
 function readMigration(absolute: string, display: string): string | FileReport {
@@ -179,7 +193,7 @@ function readMigration(absolute: string, display: string): string | FileReport {
     return unreadable('This is a binary file, not SQL text.', 'Pass migration .sql files or the migrations folder.');
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     const at = firstInvalidUtf8(bytes);
     const before = new SourceText(bytes.subarray(0, at).toString('utf8'));
