@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
 import { migrationsFolder as defaultMigrationsFolder } from '@big0290/db-config/paths';
 import { ALL_RULES, lintPaths, NEWEST_PG_VERSION, renderGithub, renderJson, renderPretty, renderSarif, type LintReport } from '@big0290/migrator/lint';
-import { givenDatabaseUrl } from '../database-url.js';
 import type { Output } from '../output.js';
 import type { LintFlags } from '../program.js';
 
@@ -56,6 +55,8 @@ function displayPath(path: string): string {
  * that does not answer only costs a notice.
  */
 async function targetVersion(options: LintFlags, out: Output): Promise<number | undefined> {
+  // Loaded here, not at the top: dotenv pulls in node:crypto, which `--pg-version` runs never need.
+  const { givenDatabaseUrl } = await import('../database-url.js');
   const given = givenDatabaseUrl(options.databaseUrl);
   if (!given) return undefined;
   out.addSecretsOf(given.url);
