@@ -1,25 +1,27 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { MigratorError } from '../errors.js';
 import { loadParser } from '../sql/parse.js';
-import { SourceText } from '../sql/source-text.js';
-import { ENGINE_RULE_IDS, fileViolation, lintText } from './engine.js';
-import { SchemaKnowledge } from './knowledge.js';
-import { RULE_IDS, RULES } from './registry.js';
+import { runJobs } from './parallel.js';
+import { RULES } from './registry.js';
+import type { SequenceJob } from './sequence.js';
 import type { FileReport, LintReport, LintRule } from './types.js';
 
 /** The newest PostgreSQL major the verdicts know; the default without a target database. */
 export const NEWEST_PG_VERSION = 18;
 /** The oldest major whose behaviour the rules describe (10: before constant defaults stopped rewriting). */
 export const OLDEST_PG_VERSION = 10;
-/** Larger files are reported, not parsed: a migration that big is a data dump, and parsing it would take the memory of a small server. */
-export const MAX_LINT_FILE_BYTES = 16 * 1024 * 1024;
 
 export interface LintOptions {
   /** Files and folders (folders: every `.sql` file below, in migration order). */
   paths: readonly string[];
   pgVersion?: number | undefined;
   rules?: readonly LintRule[] | undefined;
+  /**
+   * Worker threads besides the main thread for large inputs (default: one per extra CPU, at most 3,
+   * from PARALLEL_MIN_FILES files up). Custom `rules` always run on the main thread.
+   */
+  workers?: number | undefined;
 }
 
 export interface LintResult {
@@ -54,33 +56,21 @@ export async function lintPaths(options: LintOptions): Promise<LintResult> {
     if (list) list.push(file.absolute);
     else byFolder.set(folder, [file.absolute]);
   }
-  const reports = new Map<string, FileReport>();
+  const jobs: SequenceJob[] = [];
   const display = new Map(targets.map((t) => [t.absolute, t.display]));
   for (const [folder, wanted] of byFolder) {
     const ordered = migrationOrder(folder);
     const position = new Map(ordered.map((file, i) => [file, i]));
     const wantedSet = new Set(wanted);
     // Earlier migrations of the folder first (read, not reported); a non-.sql file given by name last.
-    const last = Math.max(-1, ...wanted.map((w) => position.get(w) ?? -1));
+    let last = -1;
+    for (const w of wanted) last = Math.max(last, position.get(w) ?? -1);
     const sequence = [...ordered.slice(0, last + 1), ...wanted.filter((w) => !position.has(w))];
-    const knowledge = new SchemaKnowledge();
-    sequence.forEach((absolute, i) => {
-      knowledge.file = i;
-      const path = display.get(absolute) ?? absolute;
-      const read = readMigration(absolute, path);
-      if (typeof read !== 'string') {
-        if (wantedSet.has(absolute)) reports.set(absolute, read);
-        return;
-      }
-      const report = lintText(read, { path, pgVersion, rules: wantedSet.has(absolute) ? rules : [], knownRules: RULE_IDS, knowledge });
-      if (!wantedSet.has(absolute)) return;
-      if (report.violations.some((v) => v.rule === ENGINE_RULE_IDS.syntax) && extname(absolute).toLowerCase() !== '.sql') {
-        for (const v of report.violations) v.help = `${v.help} Is ${basename(absolute)} an SQL file? Only .sql files are migrations.`;
-      }
-      sources.set(path, read);
-      reports.set(absolute, report);
-    });
+    jobs.push({ pgVersion, files: sequence.map((absolute) => ({ absolute, display: display.get(absolute) ?? absolute, lint: wantedSet.has(absolute) })) });
   }
+  const results = await runJobs(jobs, rules, options.workers);
+  const reports = new Map(results.flatMap((r) => r.reports));
+  for (const result of results) for (const [path, text] of result.sources) sources.set(path, text);
   for (const target of targets) files.push(reports.get(target.absolute)!);
   const all = files.flatMap((f) => f.violations);
   return {
@@ -166,51 +156,4 @@ function readMigrationOrder(folder: string): string[] {
   const present = new Set(names);
   const inJournal = new Set(tags.filter((t) => present.has(t)));
   return [...inJournal, ...names.filter((n) => !inJournal.has(n))].map((n) => join(folder, n));
-}
-
-/** Strict: invalid bytes throw instead of turning into U+FFFD. Strips a BOM. */
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The file's text, or a report saying why it cannot be linted. */
-function readMigration(absolute: string, display: string): string | FileReport {
-  const unreadable = (message: string, help: string, line = 1, column = 1): FileReport => ({
-    path: display,
-    violations: [fileViolation(ENGINE_RULE_IDS.unreadable, 'error', line, column, message, help)],
-    statements: [],
-  });
-  const size = statSync(absolute).size;
-  if (size > MAX_LINT_FILE_BYTES) {
-    return unreadable(`This file is ${(size / 1024 / 1024).toFixed(0)} MB; the linter reads migrations up to ${MAX_LINT_FILE_BYTES / 1024 / 1024} MB.`,
-      'Split it into smaller migrations, and move bulk data into a data migration (batched backfill) or a COPY outside the migrations.');
-  }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(absolute);
-  } catch (error) {
-    return unreadable(`This file cannot be read: ${(error as Error).message}.`, 'Check its permissions, then run the linter again.');
-  }
-  if (bytes.subarray(0, 8192).includes(0)) {
-    return unreadable('This is a binary file, not SQL text.', 'Pass migration .sql files or the migrations folder.');
-  }
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    const at = firstInvalidUtf8(bytes);
-    const before = new SourceText(bytes.subarray(0, at).toString('utf8'));
-    const position = before.position(before.text.length);
-    return unreadable(`This file is not valid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at byte offset ${at}).`,
-      'Save it as UTF-8 (PostgreSQL reads migrations in the server encoding, UTF-8 almost everywhere), e.g. `iconv -f latin1 -t utf-8`.', position.line, position.column);
-  }
-}
-
-/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
-function firstInvalidUtf8(bytes: Buffer): number {
-  for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i]!;
-    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
-    if (length === 0) return i;
-    for (let k = 1; k < length; k++) if ((bytes[i + k] ?? 0) >> 6 !== 0b10) return i;
-    i += length;
-  }
-  return bytes.length;
 }

@@ -1,0 +1,54 @@
+import { readFileSync, statSync } from 'node:fs';
+import { SourceText } from '../sql/source-text.js';
+import { ENGINE_RULE_IDS, fileViolation } from './engine.js';
+import type { FileReport } from './types.js';
+
+/** Larger files are reported, not parsed: a migration that big is a data dump, and parsing it would take the memory of a small server. */
+export const MAX_LINT_FILE_BYTES = 16 * 1024 * 1024;
+
+/** Strict: invalid bytes throw instead of turning into U+FFFD. Strips a BOM. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The file's text, or a report saying why it cannot be linted. */
+export function readMigration(absolute: string, display: string): string | FileReport {
+  const unreadable = (message: string, help: string, line = 1, column = 1): FileReport => ({
+    path: display,
+    violations: [fileViolation(ENGINE_RULE_IDS.unreadable, 'error', line, column, message, help)],
+    statements: [],
+  });
+  const size = statSync(absolute).size;
+  if (size > MAX_LINT_FILE_BYTES) {
+    return unreadable(`This file is ${(size / 1024 / 1024).toFixed(0)} MB; the linter reads migrations up to ${MAX_LINT_FILE_BYTES / 1024 / 1024} MB.`,
+      'Split it into smaller migrations, and move bulk data into a data migration (batched backfill) or a COPY outside the migrations.');
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(absolute);
+  } catch (error) {
+    return unreadable(`This file cannot be read: ${(error as Error).message}.`, 'Check its permissions, then run the linter again.');
+  }
+  if (bytes.subarray(0, 8192).includes(0)) {
+    return unreadable('This is a binary file, not SQL text.', 'Pass migration .sql files or the migrations folder.');
+  }
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const before = new SourceText(bytes.subarray(0, at).toString('utf8'));
+    const position = before.position(before.text.length);
+    return unreadable(`This file is not valid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at byte offset ${at}).`,
+      'Save it as UTF-8 (PostgreSQL reads migrations in the server encoding, UTF-8 almost everywhere), e.g. `iconv -f latin1 -t utf-8`.', position.line, position.column);
+  }
+}
+
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (length === 0) return i;
+    for (let k = 1; k < length; k++) if ((bytes[i + k] ?? 0) >> 6 !== 0b10) return i;
+    i += length;
+  }
+  return bytes.length;
+}
