@@ -35,9 +35,9 @@ const CONTYPE: Record<string, ConstraintInfo['kind']> = { c: 'check', f: 'foreig
 export async function seedKnowledge(db: Queryable, knowledge: SchemaKnowledge, tables: readonly string[]): Promise<void> {
   const [schemas, names] = keyArrays(tables);
   if (tables.length > 0) {
-    const { rows: columns } = await db.query<{ key: string; column: string; typname: string; elem: string | null; formatted: string }>(
+    const { rows: columns } = await db.query<{ key: string; column: string; typname: string; elem: string | null; formatted: string; notnull: boolean }>(
       `SELECT n.nspname || '.' || c.relname AS key, a.attname AS column, t.typname, e.typname AS elem,
-              format_type(a.atttypid, a.atttypmod) AS formatted
+              format_type(a.atttypid, a.atttypmod) AS formatted, a.attnotnull AS notnull
          FROM pg_attribute a
          JOIN pg_class c ON c.oid = a.attrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -54,6 +54,7 @@ export async function seedKnowledge(db: Queryable, knowledge: SchemaKnowledge, t
         typmods: mods ? mods.split(',').map(Number) : [],
         array: row.elem !== null,
       });
+      knowledge.setNotNull(row.key, row.column, row.notnull);
     }
     const { rows: constraints } = await db.query<{ key: string; name: string; contype: string; validated: boolean; def: string }>(
       `SELECT n.nspname || '.' || c.relname AS key, con.conname AS name, con.contype::text AS contype,
@@ -75,6 +76,20 @@ export async function seedKnowledge(db: Queryable, knowledge: SchemaKnowledge, t
       });
     }
   }
+  // Every index of the user's schemas: DROP INDEX and REINDEX INDEX name only the index, and lock its table too.
+  const { rows: indexes } = await db.query<{ index: string; table: string; columns: (string | null)[] }>(
+    `SELECT ni.nspname || '.' || ci.relname AS index, nt.nspname || '.' || ct.relname AS table,
+            ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord)
+                    LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+                   ORDER BY k.ord)::text[] AS columns
+       FROM pg_index x
+       JOIN pg_class ci ON ci.oid = x.indexrelid
+       JOIN pg_namespace ni ON ni.oid = ci.relnamespace
+       JOIN pg_class ct ON ct.oid = x.indrelid
+       JOIN pg_namespace nt ON nt.oid = ct.relnamespace
+      WHERE ni.nspname NOT IN ('pg_catalog', 'information_schema') AND ni.nspname NOT LIKE 'pg\\_toast%'`,
+  );
+  for (const row of indexes) knowledge.indexes.set(row.index, { table: row.table, columns: row.columns.map((c) => c ?? undefined) });
   const { rows: functions } = await db.query<{ name: string; volatility: 'i' | 's' | 'v' }>(
     `SELECT lower(proname) AS name,
             CASE max(CASE provolatile WHEN 'v' THEN 3 WHEN 's' THEN 2 ELSE 1 END) WHEN 3 THEN 'v' WHEN 2 THEN 's' ELSE 'i' END AS volatility

@@ -1,5 +1,5 @@
 import { bodyOf, list, objectName, optionEnabled, qualified, relationKey, type Node } from '../sql/ast.js';
-import { columnType, typeChangeKeepsRows, typeText, volatileCall, type SchemaKnowledge } from './knowledge.js';
+import { columnType, droppedConstraints, timestampZoneChangeSkipsRewriteInUtc, typeChangeKeepsRows, typeText, usingIndexColumns, usingIsPlainColumn, volatileCall, type SchemaKnowledge } from './knowledge.js';
 import { stronger, type LockMode } from './locks.js';
 import type { RelationEffect } from './types.js';
 
@@ -29,7 +29,7 @@ export function statementEffects(kind: string, body: Node, context: EffectContex
       break;
     }
     case 'DropStmt':
-      drop(body, effects);
+      drop(body, effects, context);
       break;
     case 'RenameStmt': {
       const table = relationKey(body.relation);
@@ -63,9 +63,11 @@ export function statementEffects(kind: string, body: Node, context: EffectContex
       const concurrent = optionEnabled(body.params, 'concurrently') === true;
       const target = relationKey(body.relation);
       if (body.kind === 'REINDEX_OBJECT_TABLE' || body.kind === 'REINDEX_OBJECT_INDEX') {
-        // REINDEX INDEX: SHARE on the index's table (unknown here) and ACCESS EXCLUSIVE on the index.
+        // REINDEX INDEX: ACCESS EXCLUSIVE on the index and SHARE on its table (when a CREATE INDEX told which).
         const mode: LockMode = concurrent ? 'SHARE UPDATE EXCLUSIVE' : body.kind === 'REINDEX_OBJECT_INDEX' ? 'ACCESS EXCLUSIVE' : 'SHARE';
-        effects.add(target, mode, { scan: true, why: concurrent ? 'REINDEX CONCURRENTLY builds a new copy without blocking writes' : 'REINDEX rebuilds the index while blocking writes' });
+        const why = concurrent ? 'REINDEX CONCURRENTLY builds a new copy without blocking writes' : 'REINDEX rebuilds the index while blocking writes';
+        effects.add(target, mode, { scan: true, why });
+        if (body.kind === 'REINDEX_OBJECT_INDEX') effects.add(context.knowledge.indexTable(target), concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE', { scan: true, why });
       }
       break;
     }
@@ -84,6 +86,19 @@ export function statementEffects(kind: string, body: Node, context: EffectContex
       break;
     case 'CreateTrigStmt':
       effects.add(relationKey(body.relation), 'SHARE ROW EXCLUSIVE', { why: 'CREATE TRIGGER' });
+      break;
+    case 'CommentStmt':
+      comment(body, effects);
+      break;
+    case 'CreateStatsStmt':
+      for (const rel of list(body.relations)) effects.add(relationKey(bodyOf(rel, 'RangeVar')), 'SHARE UPDATE EXCLUSIVE', { why: 'CREATE STATISTICS' });
+      break;
+    case 'CreatePolicyStmt':
+    case 'AlterPolicyStmt':
+      effects.add(relationKey(body.table), 'ACCESS EXCLUSIVE', { why: `${kind === 'CreatePolicyStmt' ? 'CREATE' : 'ALTER'} POLICY changes the table's row security` });
+      break;
+    case 'RuleStmt':
+      effects.add(relationKey(body.relation), 'ACCESS EXCLUSIVE', { why: 'CREATE RULE changes how the table is queried' });
       break;
     case 'CreateStmt':
       createTable(body, effects);
@@ -147,20 +162,40 @@ function createTable(body: Node, effects: Effects): void {
   }
 }
 
-function drop(body: Node, effects: Effects): void {
-  const type = body.removeType;
+/** DROP POLICY / TRIGGER / RULE name ON table: the object list is the table's name followed by the object's. */
+const DROPPED_FROM_TABLE: Record<string, string> = { OBJECT_POLICY: 'POLICY', OBJECT_TRIGGER: 'TRIGGER', OBJECT_RULE: 'RULE' };
+
+function drop(body: Node, effects: Effects, context: EffectContext): void {
+  const type = String(body.removeType ?? '');
   for (const object of list(body.objects)) {
     const name = objectName(object);
     const key = name.includes('.') ? name : `public.${name}`;
     if (type === 'OBJECT_TABLE' || type === 'OBJECT_MATVIEW' || type === 'OBJECT_VIEW') {
       effects.add(key, 'ACCESS EXCLUSIVE', { why: `DROP ${type === 'OBJECT_TABLE' ? 'TABLE' : 'VIEW'} removes it` });
     } else if (type === 'OBJECT_INDEX') {
-      // The index's table is not in the statement: the lock is reported on the index.
-      effects.add(key, body.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', {
-        why: body.concurrent ? 'DROP INDEX CONCURRENTLY waits for queries using the index' : 'DROP INDEX locks the index and its table',
-      });
+      // The index's table is not in the statement: known when a CREATE INDEX linted so far made the index.
+      const mode: LockMode = body.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+      const why = body.concurrent ? 'DROP INDEX CONCURRENTLY waits for queries using the index' : 'DROP INDEX locks the index and its table';
+      effects.add(key, mode, { why });
+      effects.add(context.knowledge.indexTable(key), mode, { why });
+    } else if (DROPPED_FROM_TABLE[type]) {
+      const names = name.split('.');
+      const table = names.slice(0, -1).join('.');
+      if (table) effects.add(table.includes('.') ? table : `public.${table}`, 'ACCESS EXCLUSIVE', { why: `DROP ${DROPPED_FROM_TABLE[type]} changes the table` });
     }
   }
+}
+
+/** COMMENT ON a relation or a column: SHARE UPDATE EXCLUSIVE on the relation (CommentObject). */
+const COMMENTED_RELATIONS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_INDEX', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE']);
+
+function comment(body: Node, effects: Effects): void {
+  const type = String(body.objtype ?? '');
+  if (!COMMENTED_RELATIONS.has(type) && type !== 'OBJECT_COLUMN') return;
+  const names = objectName(body.object).split('.');
+  const relation = type === 'OBJECT_COLUMN' ? names.slice(0, -1) : names;
+  if (relation.length === 0) return;
+  effects.add(relation.length > 1 ? relation.join('.') : `public.${relation[0]}`, 'SHARE UPDATE EXCLUSIVE', { why: 'COMMENT ON changes the catalog entry' });
 }
 
 function vacuum(body: Node, effects: Effects): void {
@@ -203,7 +238,12 @@ function alterTable(body: Node, effects: Effects, context: EffectContext): void 
       case 'AT_AddColumn': {
         const def = bodyOf(cmd.def, 'ColumnDef');
         const rewrite = addColumnRewrite(def, context);
-        effects.add(table, 'ACCESS EXCLUSIVE', { rewrite: rewrite !== undefined, scan: rewrite !== undefined || addsIndex(def), why: rewrite ?? 'ADD COLUMN changes the table definition' });
+        const check = addsCheck(def);
+        effects.add(table, 'ACCESS EXCLUSIVE', {
+          rewrite: rewrite !== undefined,
+          scan: rewrite !== undefined || addsIndex(def) || check,
+          why: rewrite ?? (check ? `ADD COLUMN ${String(def?.colname ?? '?')} ... CHECK checks every existing row while holding the lock` : 'ADD COLUMN changes the table definition'),
+        });
         for (const c of list(def?.constraints)) foreignKey(bodyOf(c, 'Constraint'), table, effects, false);
         break;
       }
@@ -211,18 +251,26 @@ function alterTable(body: Node, effects: Effects, context: EffectContext): void 
         const def = bodyOf(cmd.def, 'ColumnDef');
         const to = columnType(def?.typeName);
         const from = context.knowledge.columnType(table, column);
-        const keeps = def?.raw_default === undefined && to ? typeChangeKeepsRows(from, to) : false;
+        // `USING col` and `USING col::<new type>` are what PostgreSQL does without a USING.
+        const plain = usingIsPlainColumn(def?.raw_default, column, to);
+        const keeps = plain && to ? typeChangeKeepsRows(from, to) : false;
+        // timestamp <-> timestamptz: still counted as a rewrite, which happens unless the session TimeZone is UTC.
+        const utcOnly = plain && from && to && context.pgVersion >= 12 && timestampZoneChangeSkipsRewriteInUtc(from, to);
+        const target = `ALTER COLUMN ${column} TYPE ${to ? typeText(to) : '?'}`;
         effects.add(table, 'ACCESS EXCLUSIVE', {
           rewrite: keeps !== true,
           scan: keeps !== true,
           why: keeps === true
-            ? `ALTER COLUMN ${column} TYPE ${to ? typeText(to) : '?'} keeps the rows (binary-coercible from ${from ? typeText(from) : '?'})`
-            : `ALTER COLUMN ${column} TYPE ${to ? typeText(to) : '?'} rewrites the table${from ? ` (from ${typeText(from)})` : ''}`,
+            ? `${target} keeps the rows (binary-coercible from ${from ? typeText(from) : '?'})`
+            : utcOnly
+              ? `${target} (from ${typeText(from)}) rewrites unless the session TimeZone is UTC (PostgreSQL 12+)`
+              : `${target} rewrites the table${from ? ` (from ${typeText(from)})` : ''}`,
         });
         break;
       }
       case 'AT_SetNotNull': {
-        const check = context.pgVersion >= 12 ? context.knowledge.validatedNotNullCheck(table, column) : undefined;
+        // A CHECK the same statement drops is gone before SET NOT NULL runs (DROP runs in an earlier pass).
+        const check = context.pgVersion >= 12 ? context.knowledge.validatedNotNullCheck(table, column, droppedConstraints(body)) : undefined;
         effects.add(table, 'ACCESS EXCLUSIVE', {
           scan: !check,
           why: check ? `SET NOT NULL on ${column} uses the validated CHECK ${check} instead of scanning` : `SET NOT NULL on ${column} scans the table to check for NULLs`,
@@ -235,9 +283,16 @@ function alterTable(body: Node, effects: Effects, context: EffectContext): void 
         else {
           const validates = constraint?.skip_validation !== true && (constraint?.contype === 'CONSTR_CHECK' || constraint?.contype === 'CONSTR_NOTNULL');
           const index = (constraint?.contype === 'CONSTR_UNIQUE' || constraint?.contype === 'CONSTR_PRIMARY' || constraint?.contype === 'CONSTR_EXCLUSION') && !constraint.indexname;
+          const nullable = primaryKeyNullableColumns(constraint, table, body, context);
           effects.add(table, 'ACCESS EXCLUSIVE', {
-            scan: validates || index,
-            why: index ? 'the constraint builds its index while holding the lock' : validates ? 'the constraint is validated against every row while holding the lock' : 'ADD CONSTRAINT changes the table definition',
+            scan: validates || index || nullable.length > 0,
+            why: index
+              ? 'the constraint builds its index while holding the lock'
+              : validates
+                ? 'the constraint is validated against every row while holding the lock'
+                : nullable.length > 0
+                  ? `PRIMARY KEY USING INDEX sets NOT NULL on ${nullable.join(', ')}, which scans the table for NULLs`
+                  : 'ADD CONSTRAINT changes the table definition',
           });
         }
         break;
@@ -295,6 +350,33 @@ function foreignKey(constraint: Node | undefined, table: string | undefined, eff
   const why = validates ? 'the foreign key is validated against every row while both tables are locked' : 'a foreign key adds triggers to both tables';
   effects.add(table, 'SHARE ROW EXCLUSIVE', { scan: validates, why });
   effects.add(relationKey(constraint.pktable), 'SHARE ROW EXCLUSIVE', { scan: validates, why });
+}
+
+/**
+ * The columns `ADD PRIMARY KEY USING INDEX` makes NOT NULL by scanning the table: key columns of
+ * the index known to be nullable, without a validated `CHECK (col IS NOT NULL)` that PostgreSQL
+ * 12+ uses instead. Empty when the index or its columns are unknown.
+ */
+export function primaryKeyNullableColumns(constraint: Node | undefined, table: string | undefined, body: Node, context: EffectContext): string[] {
+  const columns = usingIndexColumns(context.knowledge, table, constraint);
+  if (!columns) return [];
+  const dropped = droppedConstraints(body);
+  // A SET NOT NULL of the same statement runs first (and scans on its own account).
+  const setHere = new Set(list(body.cmds).map((item) => bodyOf(item, 'AlterTableCmd')).filter((cmd) => cmd?.subtype === 'AT_SetNotNull').map((cmd) => cmd?.name));
+  return columns.filter(
+    (c) =>
+      !setHere.has(c) &&
+      context.knowledge.isNotNull(table, c) === false &&
+      !(context.pgVersion >= 12 && context.knowledge.validatedNotNullCheck(table, c, dropped)),
+  );
+}
+
+/** Whether ADD COLUMN ... CHECK (...) checks the existing rows (a column CHECK cannot be NOT VALID). */
+function addsCheck(def: Node | undefined): boolean {
+  return list(def?.constraints).some((c) => {
+    const constraint = bodyOf(c, 'Constraint');
+    return constraint?.contype === 'CONSTR_CHECK' && constraint.skip_validation !== true;
+  });
 }
 
 /** Whether ADD COLUMN ... UNIQUE / PRIMARY KEY builds an index over the existing rows. */

@@ -1,10 +1,14 @@
-import { bodyOf, list, nameList, relationKey, walk, type Node } from '../sql/ast.js';
+import { bodyOf, list, nameList, objectName, relationKey, type Node } from '../sql/ast.js';
+import { columnType, type ColumnType } from './column-types.js';
 
-/** A column type as PostgreSQL names it internally: `varchar` with typmods `[255]`, `int4`, `_text`... */
-export interface ColumnType {
-  name: string;
-  typmods: number[];
-  array: boolean;
+export { columnType, timestampZoneChangeSkipsRewriteInUtc, typeChangeKeepsRows, typeText, usingIsPlainColumn, type ColumnType } from './column-types.js';
+export { volatileCall } from './volatility.js';
+
+export interface IndexInfo {
+  /** relationKey of the indexed table. */
+  table: string;
+  /** The key columns, in order; an expression is `undefined`. */
+  columns: (string | undefined)[];
 }
 
 export interface ConstraintInfo {
@@ -29,6 +33,17 @@ export class SchemaKnowledge {
   readonly constraints = new Map<string, Map<string, ConstraintInfo>>();
   /** Function name (lower case, unqualified) -> volatility letter as in pg_proc: i, s, v. */
   readonly functions = new Map<string, 'i' | 's' | 'v'>();
+  /**
+   * Index relationKey (`schema.name`: an index lives in its table's schema) -> its table and its
+   * plain key columns, from CREATE INDEX: DROP INDEX and REINDEX INDEX lock that table too, and
+   * PRIMARY KEY USING INDEX makes those columns NOT NULL.
+   */
+  readonly indexes = new Map<string, IndexInfo>();
+  /**
+   * table -> column -> whether it is NOT NULL (NOT NULL, PRIMARY KEY, serial, identity, SET NOT
+   * NULL), for the columns whose definition was linted; absent = unknown.
+   */
+  readonly nullability = new Map<string, Map<string, boolean>>();
   /** Index of the file being linted, so a rule can tell "earlier in this file" from "an earlier migration". */
   file = 0;
 
@@ -41,7 +56,27 @@ export class SchemaKnowledge {
     let columns = this.columns.get(table);
     if (!columns) this.columns.set(table, (columns = new Map()));
     if (type) columns.set(column, type);
-    else columns.delete(column);
+    else {
+      columns.delete(column);
+      this.nullability.get(table)?.delete(column);
+    }
+  }
+
+  /** Whether the column is NOT NULL: undefined when no linted statement defined it. */
+  isNotNull(table: string | undefined, column: string | undefined): boolean | undefined {
+    if (!table || !column) return undefined;
+    return this.nullability.get(table)?.get(column);
+  }
+
+  setNotNull(table: string, column: string, notNull: boolean): void {
+    let columns = this.nullability.get(table);
+    if (!columns) this.nullability.set(table, (columns = new Map()));
+    columns.set(column, notNull);
+  }
+
+  /** The table of an index (relationKey), when a CREATE INDEX linted so far made it. */
+  indexTable(index: string | undefined): string | undefined {
+    return index ? this.indexes.get(index)?.table : undefined;
   }
 
   constraint(table: string | undefined, name: string | undefined): ConstraintInfo | undefined {
@@ -56,10 +91,15 @@ export class SchemaKnowledge {
     else constraints.delete(name);
   }
 
-  /** A validated `CHECK (column IS NOT NULL)` (or PostgreSQL 18 NOT NULL constraint) on the column, which lets SET NOT NULL skip its scan on PostgreSQL 12+. */
-  validatedNotNullCheck(table: string | undefined, column: string | undefined): string | undefined {
+  /**
+   * A validated `CHECK (column IS NOT NULL)` (or PostgreSQL 18 NOT NULL constraint) on the column,
+   * which lets SET NOT NULL skip its scan on PostgreSQL 12+. `except`: constraints the same ALTER
+   * TABLE drops, which are gone before SET NOT NULL looks for them (DROP runs in an earlier pass).
+   */
+  validatedNotNullCheck(table: string | undefined, column: string | undefined, except?: ReadonlySet<string>): string | undefined {
     if (!table || !column) return undefined;
     for (const [name, info] of this.constraints.get(table) ?? []) {
+      if (except?.has(name)) continue;
       if ((info.kind === 'check' || info.kind === 'notnull') && info.validated && info.notNullColumn === column) return name;
     }
     return undefined;
@@ -76,15 +116,25 @@ export class SchemaKnowledge {
     this.tables.delete(table);
     this.columns.delete(table);
     this.constraints.delete(table);
+    this.nullability.delete(table);
+    for (const [index, info] of this.indexes) if (info.table === table) this.indexes.delete(index);
   }
 
   renameTable(from: string, to: string): void {
     if (this.tables.delete(from)) this.tables.add(to);
-    for (const map of [this.columns, this.constraints] as Map<string, Map<string, unknown>>[]) {
+    for (const map of [this.columns, this.constraints, this.nullability] as Map<string, unknown>[]) {
       const entry = map.get(from);
       map.delete(from);
       if (entry) map.set(to, entry);
     }
+    for (const info of this.indexes.values()) if (info.table === from) info.table = to;
+  }
+
+  /** Moves an index's facts to its new name (ALTER INDEX ... RENAME TO), or forgets a dropped one. */
+  renameIndex(from: string, to: string | undefined): void {
+    const info = this.indexes.get(from);
+    this.indexes.delete(from);
+    if (info && to) this.indexes.set(to, info);
   }
 
   renameColumn(table: string, from: string, to: string): void {
@@ -94,6 +144,13 @@ export class SchemaKnowledge {
       columns.delete(from);
       columns.set(to, type);
     }
+    const nullability = this.nullability.get(table);
+    const notNull = nullability?.get(from);
+    if (nullability && notNull !== undefined) {
+      nullability.delete(from);
+      nullability.set(to, notNull);
+    }
+    for (const index of this.indexes.values()) if (index.table === table) index.columns = index.columns.map((c) => (c === from ? to : c));
     for (const info of this.constraints.get(table)?.values() ?? []) if (info.notNullColumn === from) info.notNullColumn = to;
   }
 }
@@ -120,99 +177,17 @@ export function notNullCheckColumn(constraint: Node | undefined): string | undef
   return fields.length === 1 ? (bodyOf(fields[0], 'String')?.sval as string | undefined) : undefined;
 }
 
-/** Aliases the parser leaves as written; everything else arrives as the internal name (`int4`, `varchar`). */
-const TYPE_ALIASES: Record<string, string> = {
-  serial: 'int4', serial4: 'int4', bigserial: 'int8', serial8: 'int8', smallserial: 'int2', serial2: 'int2',
-  int: 'int4', integer: 'int4', bigint: 'int8', smallint: 'int2', 'character varying': 'varchar', character: 'bpchar',
-  char: 'bpchar', boolean: 'bool', 'double precision': 'float8', real: 'float4', decimal: 'numeric',
-};
 
-/** ColumnDef.typeName / TypeCast.typeName (a TypeName body) -> ColumnType. */
-export function columnType(typeName: unknown): ColumnType | undefined {
-  const t = typeName as Node | undefined;
-  if (!t) return undefined;
-  const raw = String(bodyOf(list(t.names).at(-1), 'String')?.sval ?? '').toLowerCase();
-  if (!raw) return undefined;
-  const typmods = list(t.typmods).map((m) => Number((bodyOf(m, 'A_Const')?.ival as { ival?: number } | undefined)?.ival ?? 0));
-  return { name: TYPE_ALIASES[raw] ?? raw, typmods, array: list(t.arrayBounds).length > 0 };
-}
-
-export function typeText(type: ColumnType): string {
-  return `${type.name}${type.typmods.length ? `(${type.typmods.join(',')})` : ''}${type.array ? '[]' : ''}`;
-}
-
-/** Types whose typmod only limits values: widening or removing it does not touch the rows. */
-const WIDENABLE = new Set(['varchar', 'varbit', 'numeric', 'timestamp', 'timestamptz', 'time', 'timetz', 'interval']);
-
-/**
- * Whether `ALTER COLUMN ... TYPE to` keeps the rows as they are (binary-coercible, or a typmod
- * that only widens), so PostgreSQL skips the rewrite (and, for these, the scan).
- * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES
- * `undefined` when the current type is unknown.
- */
-export function typeChangeKeepsRows(from: ColumnType | undefined, to: ColumnType): boolean | undefined {
-  if (!from) return undefined;
-  if (from.array !== to.array) return false;
-  if (from.name === to.name) {
-    if (sameMods(from.typmods, to.typmods)) return true;
-    if (!WIDENABLE.has(to.name)) return false;
-    if (to.typmods.length === 0) return true; // varchar(20) -> varchar, numeric(10,2) -> numeric
-    if (from.typmods.length === 0) return false; // varchar -> varchar(20) checks every row
-    if (to.name === 'numeric') {
-      // numeric(p,s) -> numeric(p2,s2) keeps rows when the scale is unchanged and precision grows.
-      return (from.typmods[1] ?? 0) === (to.typmods[1] ?? 0) && to.typmods[0]! >= from.typmods[0]!;
-    }
-    return to.typmods[0]! >= from.typmods[0]!;
+/** The constraints an ALTER TABLE drops (`DROP CONSTRAINT name`), by name. */
+export function droppedConstraints(body: Node): Set<string> {
+  const names = new Set<string>();
+  for (const item of list(body.cmds)) {
+    const cmd = bodyOf(item, 'AlterTableCmd');
+    if (cmd?.subtype === 'AT_DropConstraint' && typeof cmd.name === 'string') names.add(cmd.name);
   }
-  // Binary-coercible pairs (pg_cast castmethod 'b') that migrations meet.
-  if ((from.name === 'varchar' && to.name === 'text') || (from.name === 'text' && to.name === 'varchar' && to.typmods.length === 0)) return true;
-  if (from.name === 'cidr' && to.name === 'inet') return true;
-  if (from.name === 'xml' && to.name === 'text') return true;
-  return false;
+  return names;
 }
 
-function sameMods(a: number[], b: number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-/** Functions whose result changes per row: a DEFAULT calling one must be evaluated for every existing row. */
-const VOLATILE = new Set([
-  'random', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'uuidv4', 'uuidv7',
-  'clock_timestamp', 'timeofday', 'nextval', 'setval', 'txid_current', 'random_normal', 'gen_random_bytes',
-]);
-
-/** Functions that are stable or immutable: one value for the whole statement. */
-const NOT_VOLATILE = new Set([
-  'now', 'transaction_timestamp', 'statement_timestamp', 'current_setting', 'lower', 'upper', 'length', 'concat',
-  'coalesce', 'nullif', 'greatest', 'least', 'to_jsonb', 'to_json', 'jsonb_build_object', 'json_build_object',
-  'jsonb_build_array', 'json_build_array', 'array_fill', 'make_date', 'make_timestamp', 'make_interval', 'to_timestamp',
-  'to_date', 'to_char', 'md5', 'replace', 'trim', 'btrim', 'abs', 'round', 'floor', 'ceil', 'date_trunc', 'timezone',
-  'current_database', 'current_schema', 'current_user', 'session_user', 'inet_server_addr', 'pg_backend_pid',
-]);
-
-/**
- * Whether an expression calls a volatile function, so a DEFAULT using it is evaluated once per
- * existing row (a rewrite). Constants, casts, CURRENT_TIMESTAMP/now() and other stable calls are
- * evaluated once and stored in the catalog (PostgreSQL 11+). An unknown function is volatile
- * unless declared otherwise, as CREATE FUNCTION assumes.
- * Returns the name of the first volatile (or unknown) function, or undefined.
- */
-export function volatileCall(expr: unknown, knowledge: SchemaKnowledge): string | undefined {
-  let found: string | undefined;
-  walk(expr, (obj) => {
-    if (found) return;
-    const call = obj.FuncCall as Node | undefined;
-    if (!call) return;
-    const name = nameList(call.funcname).split('.').at(-1)!.toLowerCase();
-    const declared = knowledge.functions.get(name);
-    if (declared) {
-      if (declared === 'v') found = name;
-    } else if (VOLATILE.has(name) || !NOT_VOLATILE.has(name)) {
-      found = name;
-    }
-  });
-  return found;
-}
 
 /** Records what a statement creates, validates, renames or drops. Called after the rules saw it. */
 export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: { file: number; statement: number }): void {
@@ -230,10 +205,25 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
         const column = bodyOf(element, 'ColumnDef');
         if (column && typeof column.colname === 'string') {
           knowledge.setColumn(table, column.colname, columnType(column.typeName));
+          knowledge.setNotNull(table, column.colname, declaredNotNull(column));
           for (const c of list(column.constraints)) addConstraint(knowledge, table, bodyOf(c, 'Constraint'), at);
         }
         addConstraint(knowledge, table, bodyOf(element, 'Constraint'), at);
       }
+      // After every column: `PRIMARY KEY (id)` may come before the column `id` it makes NOT NULL.
+      for (const element of list(body.tableElts)) {
+        for (const key of notNullKeys(knowledge, table, bodyOf(element, 'Constraint'))) knowledge.setNotNull(table, key, true);
+      }
+      return;
+    }
+    case 'IndexStmt': {
+      const table = relationKey(body.relation);
+      if (!table || typeof body.idxname !== 'string') return;
+      const columns = list(body.indexParams).map((p) => {
+        const name = bodyOf(p, 'IndexElem')?.name;
+        return typeof name === 'string' ? name : undefined;
+      });
+      knowledge.indexes.set(`${table.split('.')[0]}.${body.idxname}`, { table, columns });
       return;
     }
     case 'AlterTableStmt': {
@@ -246,13 +236,20 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
         const def = bodyOf(cmd.def, 'ColumnDef');
         if (cmd.subtype === 'AT_AddColumn' && def && typeof def.colname === 'string') {
           knowledge.setColumn(table, def.colname, columnType(def.typeName));
+          knowledge.setNotNull(table, def.colname, declaredNotNull(def));
           for (const c of list(def.constraints)) addConstraint(knowledge, table, bodyOf(c, 'Constraint'), at);
+        } else if (cmd.subtype === 'AT_SetNotNull' && name) {
+          knowledge.setNotNull(table, name, true);
+        } else if (cmd.subtype === 'AT_DropNotNull' && name) {
+          knowledge.setNotNull(table, name, false);
         } else if (cmd.subtype === 'AT_AlterColumnType' && name && def) {
           knowledge.setColumn(table, name, columnType(def.typeName));
         } else if (cmd.subtype === 'AT_DropColumn' && name) {
           knowledge.setColumn(table, name, undefined);
         } else if (cmd.subtype === 'AT_AddConstraint') {
-          addConstraint(knowledge, table, bodyOf(cmd.def, 'Constraint'), at);
+          const constraint = bodyOf(cmd.def, 'Constraint');
+          for (const key of notNullKeys(knowledge, table, constraint)) knowledge.setNotNull(table, key, true);
+          addConstraint(knowledge, table, constraint, at);
         } else if (cmd.subtype === 'AT_ValidateConstraint' && name) {
           const info = knowledge.constraint(table, name);
           if (info) info.validated = true;
@@ -267,6 +264,8 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
       if (!table) return;
       if (body.renameType === 'OBJECT_TABLE' && typeof body.newname === 'string') {
         knowledge.renameTable(table, `${table.split('.')[0]}.${body.newname}`);
+      } else if (body.renameType === 'OBJECT_INDEX' && typeof body.newname === 'string') {
+        knowledge.renameIndex(table, `${table.split('.')[0]}.${body.newname}`);
       } else if (body.renameType === 'OBJECT_COLUMN' && typeof body.subname === 'string' && typeof body.newname === 'string') {
         knowledge.renameColumn(table, body.subname, body.newname);
       }
@@ -277,6 +276,11 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
         for (const object of list(body.objects)) {
           const names = list(bodyOf(object, 'List')?.items).map((i) => String(bodyOf(i, 'String')?.sval ?? ''));
           knowledge.dropTable(names.length > 1 ? names.join('.') : `public.${names[0] ?? ''}`);
+        }
+      } else if (body.removeType === 'OBJECT_INDEX') {
+        for (const object of list(body.objects)) {
+          const name = objectName(object);
+          knowledge.renameIndex(name.includes('.') ? name : `public.${name}`, undefined);
         }
       }
       return;
@@ -295,6 +299,41 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
     default:
       return;
   }
+}
+
+const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
+
+/** A column definition that makes the column NOT NULL: NOT NULL, PRIMARY KEY, serial, identity. */
+function declaredNotNull(def: Node): boolean {
+  const type = String(bodyOf(list((def.typeName as Node | undefined)?.names).at(-1), 'String')?.sval ?? '').toLowerCase();
+  if (SERIAL_TYPES.has(type)) return true;
+  return list(def.constraints).some((c) => ['CONSTR_NOTNULL', 'CONSTR_PRIMARY', 'CONSTR_IDENTITY'].includes(String(bodyOf(c, 'Constraint')?.contype)));
+}
+
+/**
+ * The columns a table constraint makes NOT NULL: a PRIMARY KEY's (its keys, or the key columns of
+ * the index it takes over with USING INDEX), a validated PostgreSQL 18 `NOT NULL col` constraint's.
+ */
+function notNullKeys(knowledge: SchemaKnowledge, table: string, constraint: Node | undefined): string[] {
+  if (constraint?.contype === 'CONSTR_PRIMARY') {
+    if (typeof constraint.indexname === 'string') {
+      const index = knowledge.indexes.get(`${table.split('.')[0]}.${constraint.indexname}`);
+      return (index?.columns ?? []).filter((c): c is string => c !== undefined);
+    }
+    return list(constraint.keys).map((k) => String(bodyOf(k, 'String')?.sval ?? '')).filter(Boolean);
+  }
+  if (constraint?.contype === 'CONSTR_NOTNULL' && constraint.skip_validation !== true) {
+    return list(constraint.keys).map((k) => String(bodyOf(k, 'String')?.sval ?? '')).filter(Boolean);
+  }
+  return [];
+}
+
+/** The key columns of an index that PRIMARY KEY USING INDEX would make NOT NULL, undefined when the index is unknown. */
+export function usingIndexColumns(knowledge: SchemaKnowledge, table: string | undefined, constraint: Node | undefined): string[] | undefined {
+  if (!table || constraint?.contype !== 'CONSTR_PRIMARY' || typeof constraint.indexname !== 'string') return undefined;
+  const index = knowledge.indexes.get(`${table.split('.')[0]}.${constraint.indexname}`);
+  if (!index || index.table !== table) return undefined;
+  return index.columns.filter((c): c is string => c !== undefined);
 }
 
 function addConstraint(knowledge: SchemaKnowledge, table: string, constraint: Node | undefined, at: ConstraintInfo['addedIn']): void {

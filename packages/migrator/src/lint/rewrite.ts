@@ -14,15 +14,28 @@ export interface Token {
   keyword: boolean;
 }
 
-/** The statement's tokens without comments, with string offsets and upper-cased text. */
-export function tokens(sql: string): Token[] {
+/** The last statement tokenized: the rules run one after the other on the same statement, so they share one scan. */
+let last: { sql: string; tokens: readonly Token[] } | undefined;
+
+/**
+ * The statement's tokens without comments, with string offsets and upper-cased text. Every rule
+ * helper tokenizes through here; the result is shared (cached for the last `sql`), so callers
+ * must not change it.
+ */
+export function tokens(sql: string): readonly Token[] {
+  if (last?.sql !== sql) last = { sql, tokens: scan(sql) };
+  return last.tokens;
+}
+
+function scan(sql: string): Token[] {
   const source = new SourceText(sql);
   return scanSync(sql)
     .tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT')
     .map((t) => {
       const start = source.charFromByte(t.start);
       const end = source.charFromByte(t.end);
-      return { start, end, text: sql.slice(start, end), upper: sql.slice(start, end).toUpperCase(), keyword: t.keywordKind !== 0 };
+      const text = sql.slice(start, end);
+      return { start, end, text, upper: text.toUpperCase(), keyword: t.keywordKind !== 0 };
     });
 }
 
@@ -31,11 +44,33 @@ export function tokens(sql: string): Token[] {
  * returns undefined when the statement has no such keywords.
  */
 export function insertAfter(sql: string, after: readonly string[], words: string): string | undefined {
+  // Most statements start with the words looked for (`CREATE [UNIQUE] INDEX`): no scan needed.
+  const leading = leadingKeywordsEnd(sql, after);
+  if (leading !== undefined) return `${sql.slice(0, leading)} ${words}${sql.slice(leading)}`;
   const list = tokens(sql);
   for (let i = 0; i + after.length <= list.length; i++) {
     if (after.every((word, j) => list[i + j]!.keyword && list[i + j]!.upper === word)) {
       const at = list[i + after.length - 1]!.end;
       return `${sql.slice(0, at)} ${words}${sql.slice(at)}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Where the first run of `after` ends when it is among the plain words that start the statement
+ * (letters and underscores separated by blanks, before any other character): those are the
+ * statement's first tokens, and a bare word equal to a keyword is that keyword, so this finds what
+ * the token search would. Undefined when the run is not there; the caller then scans.
+ */
+function leadingKeywordsEnd(sql: string, after: readonly string[]): number | undefined {
+  const words: { upper: string; end: number }[] = [];
+  const word = /\s*([A-Za-z_]+)(?=\s|$)/y;
+  let match: RegExpExecArray | null;
+  while ((match = word.exec(sql)) !== null) {
+    words.push({ upper: match[1]!.toUpperCase(), end: word.lastIndex });
+    for (let i = 0; i + after.length <= words.length; i++) {
+      if (after.every((w, j) => words[i + j]!.upper === w)) return words[i + after.length - 1]!.end;
     }
   }
   return undefined;

@@ -68,4 +68,41 @@ describe('adding-check-constraint', () => {
     expect(violations).toMatchObject([{ rule: 'adding-check-constraint', line: 2, column: 3 }]);
     expect(violations[0]?.help).toContain('`ALTER TABLE "public"."orders" ADD CONSTRAINT "c" CHECK ("status" IN (\'new\', \'paid\')) NOT VALID;` (in place of the statement inside the DO block)');
   });
+
+  describe('ADD COLUMN ... CHECK', () => {
+    it('reports a CHECK on a new column: it is checked against every existing row under the lock', () => {
+      const sql = 'ALTER TABLE "orders" ADD COLUMN "discount_pct" integer CHECK ("discount_pct" BETWEEN 0 AND 100);';
+      expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+        "migration.sql:1:1  error  adding-check-constraint
+          Adding column discount_pct with a CHECK constraint reads every row of orders to check it, and every read and write of the table waits until it is done: minutes on a big table.
+          1 | ALTER TABLE "orders" ADD COLUMN "discount_pct" integer CHECK ("discount_pct" BETWEEN 0 AND 100);
+            | ^
+          lock: ACCESS EXCLUSIVE lock on orders (blocks every read and write), held while every row is checked
+          help: Instead, add the column without the CHECK, then add the CHECK NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:
+                1. \`ALTER TABLE "orders" ADD COLUMN "discount_pct" integer;\`
+                2. In the same migration: \`ALTER TABLE orders ADD CONSTRAINT orders_discount_pct_check CHECK ("discount_pct" BETWEEN 0 AND 100) NOT VALID;\`
+                3. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE orders VALIDATE CONSTRAINT orders_discount_pct_check;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)"
+      `);
+    });
+
+    it('keeps the other commands and constraints of the statement in step 1, and the CHECK name given', () => {
+      const sql = 'alter table orders add column note text, add column pct int not null default 0 constraint pct_range check (pct <= 100);';
+      const [v] = lint(sql);
+      expect(v?.message).toBe('Adding column pct with CHECK constraint pct_range reads every row of orders to check it, and every read and write of the table waits until it is done: minutes on a big table.');
+      expect(v?.help).toContain('1. `alter table orders add column note text, add column pct int not null default 0;`');
+      expect(v?.help).toContain('2. In the same migration: `ALTER TABLE orders ADD CONSTRAINT pct_range CHECK (pct <= 100) NOT VALID;`');
+    });
+
+    it('accepts it on a table created earlier in the same file, and a new column without CHECK', () => {
+      expect(lint(`${orders}\n--> statement-breakpoint\nALTER TABLE "orders" ADD COLUMN "pct" integer CHECK ("pct" >= 0);`, [])).toEqual([]);
+      expect(lint('ALTER TABLE "orders" ADD COLUMN "pct" integer DEFAULT 0 NOT NULL;')).toEqual([]);
+    });
+
+    it('finds it inside a DO block', () => {
+      const sql = 'DO $$ BEGIN\n  ALTER TABLE orders ADD COLUMN pct integer CHECK (pct >= 0);\nEND $$;';
+      const [v] = lint(sql);
+      expect(v).toMatchObject({ line: 2, column: 3 });
+      expect(v?.help).toContain('1. `ALTER TABLE orders ADD COLUMN pct integer;` (in place of the statement inside the DO block)');
+    });
+  });
 });

@@ -1,12 +1,16 @@
+import { bodyOf, list, type Node } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
-import type { Finding, LintRule } from '../types.js';
-import { addedConstraint, alterCommands, bareName, constraintName, notValidSteps, tableOf } from './constraints-helpers.js';
+import { ident, statementSql } from '../rewrite.js';
+import type { Finding, LintRule, LintStatement } from '../types.js';
+import { addedConstraints, alterCommands, bareName, constraintName, LATER_MIGRATION, notValidSteps, tableOf, validateSql } from './constraints-helpers.js';
+import { OwnStatement } from './rewrites-helpers.js';
 
 /**
  * ADD CONSTRAINT ... CHECK reads every row to validate it while holding ACCESS EXCLUSIVE: every
- * read and write of the table waits for the whole scan. With NOT VALID the constraint is added
- * at once (new writes are checked, existing rows are not), and VALIDATE CONSTRAINT checks the
- * existing rows later under SHARE UPDATE EXCLUSIVE, which lets reads and writes continue.
+ * read and write of the table waits for the whole scan. So does ADD COLUMN ... CHECK (...), even
+ * though the new column is NULL (or its default) everywhere. With NOT VALID the constraint is
+ * added at once (new writes are checked, existing rows are not), and VALIDATE CONSTRAINT checks
+ * the existing rows later under SHARE UPDATE EXCLUSIVE, which lets reads and writes continue.
  * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES
  */
 export const addingCheckConstraint = {
@@ -14,20 +18,53 @@ export const addingCheckConstraint = {
   severity: 'error',
   title: 'Adding a CHECK constraint without NOT VALID',
   check({ statement, isNewTable }) {
+    const commands = alterCommands(statement);
+    if (!commands.some((cmd) => cmd.subtype === 'AT_AddConstraint' || cmd.subtype === 'AT_AddColumn')) return undefined;
     const table = tableOf(statement);
     if (isNewTable(table.key)) return undefined;
     const findings: Finding[] = [];
-    for (const cmd of alterCommands(statement)) {
-      const constraint = addedConstraint(cmd);
-      // NOT VALID and PostgreSQL 18's NOT ENFORCED both set skip_validation: no scan.
-      if (constraint?.contype !== 'CONSTR_CHECK' || constraint.skip_validation === true) continue;
-      const { name, named } = constraintName(constraint, bareName(statement.body.relation));
-      findings.push({
-        message: `Adding ${named ? `CHECK constraint ${name}` : 'a CHECK constraint'} reads every row of ${table.shown} to validate it, and every read and write of the table waits until it is done: minutes on a big table.`,
-        lock: `${describeLock('ACCESS EXCLUSIVE', table.shown)}, held while every row is checked`,
-        help: ['Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:', ...notValidSteps(statement, constraint)].join('\n'),
-      });
-    }
+    commands.forEach((cmd, index) => {
+      for (const { constraint, column } of addedConstraints(cmd)) {
+        // NOT VALID and PostgreSQL 18's NOT ENFORCED both set skip_validation: no scan.
+        if (constraint.contype !== 'CONSTR_CHECK' || constraint.skip_validation === true) continue;
+        const { name, named } = constraintName(constraint, bareName(statement.body.relation));
+        const what = named ? `CHECK constraint ${name}` : 'a CHECK constraint';
+        findings.push({
+          message: column
+            ? `Adding column ${String(column.colname ?? '?')} with ${what} reads every row of ${table.shown} to check it, and every read and write of the table waits until it is done: minutes on a big table.`
+            : `Adding ${what} reads every row of ${table.shown} to validate it, and every read and write of the table waits until it is done: minutes on a big table.`,
+          lock: `${describeLock('ACCESS EXCLUSIVE', table.shown)}, held while every row is checked`,
+          help: column
+            ? addColumnRecipe(statement, index, column, constraint, name)
+            : ['Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:', ...notValidSteps(statement, constraint)].join('\n'),
+        });
+      }
+    });
     return findings;
   },
 } satisfies LintRule;
+
+/**
+ * ADD COLUMN ... CHECK: a column constraint cannot be NOT VALID, so the column is added without
+ * it and the CHECK is added as a table constraint NOT VALID, then validated later. `index` is the
+ * command's position in the statement and `constraint` the column constraint in the engine's tree;
+ * the statement is re-parsed to cut the CHECK out of the user's own text.
+ */
+function addColumnRecipe(statement: LintStatement, index: number, column: Node, constraint: Node, name: string): string {
+  const table = tableOf(statement);
+  const nth = list(column.constraints).findIndex((c) => bodyOf(c, 'Constraint') === constraint);
+  const own = OwnStatement.of(statement.sql);
+  const ownCmd = own ? list(own.body.cmds).map((c) => bodyOf(c, 'AlterTableCmd'))[index] : undefined;
+  const ownDef = bodyOf(ownCmd?.def, 'ColumnDef');
+  const ownConstraint = bodyOf(list(ownDef?.constraints)[nth], 'Constraint');
+  const span = own && ownDef && ownConstraint ? own.constraintSpans(ownDef).find((s) => s.constraint === ownConstraint) : undefined;
+  const expression = own && span ? own.parenthesized(span.start) : undefined;
+  const where = statement.embeddedIn ? ' (in place of the statement inside the DO block)' : '';
+  const without = own && span ? `\`${statementSql(own.without([span]))}\`${where}` : `This ADD COLUMN without its CHECK clause${where}.`;
+  return [
+    'Instead, add the column without the CHECK, then add the CHECK NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:',
+    `1. ${without}`,
+    `2. In the same migration: \`ALTER TABLE ${table.sql} ADD CONSTRAINT ${ident(name)} CHECK ${expression ?? '(...)'} NOT VALID;\``,
+    `3. ${LATER_MIGRATION}: \`${validateSql(table.sql, name)}\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)`,
+  ].join('\n');
+}

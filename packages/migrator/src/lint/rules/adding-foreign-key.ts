@@ -17,11 +17,13 @@ export const addingForeignKey = {
   severity: 'error',
   title: 'Adding a foreign key without NOT VALID',
   check({ statement, isNewTable }) {
+    const commands = alterCommands(statement);
+    if (!commands.some((cmd) => cmd.subtype === 'AT_AddConstraint' || cmd.subtype === 'AT_AddColumn')) return undefined;
     const table = tableOf(statement);
     // A table created earlier in this file is empty: there is nothing to check.
     if (isNewTable(table.key)) return undefined;
     const findings: Finding[] = [];
-    for (const cmd of alterCommands(statement)) {
+    for (const cmd of commands) {
       const constraint = addedConstraint(cmd);
       // NOT VALID and PostgreSQL 18's NOT ENFORCED both set skip_validation: no check of the rows.
       if (constraint?.contype === 'CONSTR_FOREIGN' && constraint.skip_validation !== true) {

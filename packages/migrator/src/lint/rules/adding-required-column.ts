@@ -2,7 +2,7 @@ import { bodyOf, list, qualified, relationKey, type Node } from '../../sql/ast.j
 import { SourceText } from '../../sql/source-text.js';
 import { statementSql } from '../rewrite.js';
 import type { Finding, LintRule } from '../types.js';
-import { columnAddedInFile, cut, identLike, itemEnd, relationLike, relationText, reparsedBody, sqlTokens, STEPS } from './breaking-helpers.js';
+import { applyEdits, columnAddedInFile, cutRange, identLike, itemEnd, relationLike, relationText, reparsedBody, sqlTokens, STEPS } from './breaking-helpers.js';
 
 /**
  * ADD COLUMN ... NOT NULL (or PRIMARY KEY) with nothing to fill it in fails with "column contains
@@ -128,19 +128,19 @@ function editedColumn(sql: string, column: string): { nullable?: string; withDef
   const columnEnd = itemEnd(tokens, source.charFromByte(def.location));
   // Each constraint runs from its location to the next constraint's, or to the end of the column.
   const spans = constraints.map((c, i) => ({ c, from: at(c), to: constraints[i + 1] ? at(constraints[i + 1]!) : columnEnd }));
-  const removed = spans.filter((s) => s.c.contype === 'CONSTR_NOTNULL' || s.c.contype === 'CONSTR_PRIMARY').reverse();
-  let nullable = sql;
-  for (const span of removed) nullable = cut(nullable, sqlTokens(nullable), span.from, span.to);
-  const first = spans.find((s) => s.c.contype === 'CONSTR_NOTNULL' || s.c.contype === 'CONSTR_PRIMARY');
-  const withoutNullDefault = spans.filter((s) => s.c.contype === 'CONSTR_DEFAULT').reverse();
+  // Every edit is placed in the original text, with its one token list.
+  const removal = (span: { from: number; to: number }) => {
+    const range = cutRange(tokens, span.from, span.to);
+    return range ? [{ ...range, text: '' }] : [];
+  };
+  const removed = spans.filter((s) => s.c.contype === 'CONSTR_NOTNULL' || s.c.contype === 'CONSTR_PRIMARY');
+  const nullable = applyEdits(sql, removed.flatMap(removal));
+  const first = removed[0];
   let withDefault: string | undefined;
   if (first) {
-    withDefault = `${sql.slice(0, first.from)}DEFAULT ${sampleDefault(def)} ${sql.slice(first.from)}`;
     // A DEFAULT NULL written by the user goes: the inserted default replaces it.
-    for (const span of withoutNullDefault) {
-      const shift = span.from > first.from ? `DEFAULT ${sampleDefault(def)} `.length : 0;
-      withDefault = cut(withDefault, sqlTokens(withDefault), span.from + shift, span.to + shift);
-    }
+    const nullDefaults = spans.filter((s) => s.c.contype === 'CONSTR_DEFAULT').flatMap(removal);
+    withDefault = applyEdits(sql, [{ start: first.from, end: first.from, text: `DEFAULT ${sampleDefault(def)} ` }, ...nullDefaults]);
   }
   return { nullable: removed.length ? nullable : undefined, withDefault };
 }

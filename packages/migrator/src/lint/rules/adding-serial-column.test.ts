@@ -74,4 +74,10 @@ describe('adding-serial-column', () => {
   it('keeps the NOT NULL steps right before PostgreSQL 12, where SET NOT NULL scans', () => {
     expect(lint('ALTER TABLE t ADD COLUMN n serial;', [], 11)[0]?.help).toContain('SET NOT NULL itself scans the table under ACCESS EXCLUSIVE before PostgreSQL 12');
   });
+
+  it('spells the table as written when other statements come before it in the file', () => {
+    const sql = 'DROP INDEX "a";\n--> statement-breakpoint\nALTER TABLE "auth"."users" ADD COLUMN "n" bigserial;';
+    const [v] = lint(sql, ['CREATE TABLE "auth"."users" ("id" integer);']);
+    expect(v?.help).toContain('1. Add a plain column: `ALTER TABLE "auth"."users" ADD COLUMN "n" bigint;`');
+  });
 });

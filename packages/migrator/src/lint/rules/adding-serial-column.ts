@@ -18,13 +18,16 @@ export const addingSerialColumn = {
   title: 'Adding a serial or identity column to an existing table',
   check(context) {
     const { statement } = context;
-    if (!altersTable(statement) || context.isNewTable(relationKey(statement.body.relation))) return undefined;
-    const own = OwnStatement.of(statement.sql);
+    if (!altersTable(statement) || !alterCommands(statement.body).some((cmd) => cmd.subtype === 'AT_AddColumn')) return undefined;
+    if (context.isNewTable(relationKey(statement.body.relation))) return undefined;
+    // Only a statement that rewrites the table can be reported.
+    if (!statement.effects.some((e) => e.rewrite)) return undefined;
     const findings: Finding[] = [];
     for (const cmd of alterCommands(statement.body)) {
       const def = cmd.subtype === 'AT_AddColumn' ? bodyOf(cmd.def, 'ColumnDef') : undefined;
       const kind = def ? serialKind(def) : undefined;
-      if (def && kind) findings.push(finding(context, def, kind, own));
+      // The statement is re-parsed (once, shared by the rules) only to word a finding.
+      if (def && kind) findings.push(finding(context, def, kind, OwnStatement.of(statement.sql)));
     }
     return findings;
   },
@@ -60,7 +63,8 @@ function finding(context: RuleContext, def: Node, kind: Kind, own: OwnStatement 
 /** Plain column, a sequence default for new rows, a batched backfill, then NOT NULL (and the key or identity). */
 function recipe(context: RuleContext, def: Node, kind: Kind, own: OwnStatement | undefined): string {
   const relation = context.statement.body.relation as Node;
-  const names = sqlNames(own, relation);
+  // The re-parsed relation: the engine's RangeVar counts its location from the start of the file.
+  const names = sqlNames(own, own?.body.relation ?? relation);
   const columnName = String(def.colname ?? '?');
   const column = names.column(columnName);
   const declared = columnType(def.typeName);

@@ -72,4 +72,10 @@ describe('adding-stored-generated-column', () => {
     const violations = lint('DO $$ BEGIN\n  ALTER TABLE t ADD COLUMN b int GENERATED ALWAYS AS (a + 1) STORED;\nEND $$;');
     expect(violations).toMatchObject([{ line: 2, column: 3 }]);
   });
+
+  it('spells the table as written when other statements come before it in the file', () => {
+    const sql = 'DROP INDEX "a";\n--> statement-breakpoint\nALTER TABLE "shop"."orders" ADD COLUMN "total" numeric GENERATED ALWAYS AS ("price" * "quantity") STORED;';
+    const [v] = lint(sql, ['CREATE TABLE "shop"."orders" ("price" numeric, "quantity" integer);'], 17);
+    expect(v?.help).toContain('`UPDATE "shop"."orders" SET "total" = ("price" * "quantity") WHERE ctid');
+  });
 });

@@ -18,7 +18,10 @@ export const addingStoredGeneratedColumn = {
   title: 'Adding a STORED generated column, or changing its expression, on an existing table',
   check(context) {
     const { statement } = context;
-    if (!altersTable(statement) || context.isNewTable(relationKey(statement.body.relation))) return undefined;
+    if (!altersTable(statement) || !alterCommands(statement.body).some((cmd) => cmd.subtype === 'AT_AddColumn' || cmd.subtype === 'AT_SetExpression')) return undefined;
+    if (context.isNewTable(relationKey(statement.body.relation))) return undefined;
+    // Only a statement that rewrites the table can be reported: skip the re-parse for every other one.
+    if (!statement.effects.some((e) => e.rewrite)) return undefined;
     const own = OwnStatement.of(statement.sql);
     const ownCommands = own ? alterCommands(own.body) : [];
     const findings: Finding[] = [];
@@ -46,7 +49,7 @@ function addColumn(context: RuleContext, def: Node, own: OwnStatement | undefine
   const relation = context.statement.body.relation;
   const name = qualified(relation);
   const columnName = String(def.colname ?? '?');
-  const names = sqlNames(own, relation);
+  const names = sqlNames(own, own?.body.relation ?? relation);
   const column = names.column(columnName);
   const spans = own && ownDef ? own.constraintSpans(ownDef) : [];
   const span = spans.find((s) => s.constraint.contype === 'CONSTR_GENERATED');
@@ -70,7 +73,7 @@ function addColumn(context: RuleContext, def: Node, own: OwnStatement | undefine
 function setExpression(context: RuleContext, columnName: string, own: OwnStatement | undefined, nth: number): Finding {
   const relation = context.statement.body.relation;
   const name = qualified(relation);
-  const names = sqlNames(own, relation);
+  const names = sqlNames(own, own?.body.relation ?? relation);
   const column = names.column(columnName);
   const expression = own ? newExpression(own, nth) : undefined;
   const maybeVirtual =

@@ -19,10 +19,12 @@ export const addingUniqueConstraint = {
   severity: 'error',
   title: 'Adding a UNIQUE, PRIMARY KEY or EXCLUDE constraint that builds its index under lock',
   check({ statement, isNewTable }) {
+    const commands = alterCommands(statement);
+    if (!commands.some((cmd) => cmd.subtype === 'AT_AddConstraint' || cmd.subtype === 'AT_AddColumn')) return undefined;
     const table = tableOf(statement);
     if (isNewTable(table.key)) return undefined;
     const findings: Finding[] = [];
-    for (const cmd of alterCommands(statement)) {
+    for (const cmd of commands) {
       const constraint = addedConstraint(cmd);
       // USING INDEX takes over an index that already exists: nothing is built.
       if (constraint && WORDS[String(constraint.contype)] && !constraint.indexname) {

@@ -57,6 +57,10 @@ describe('adding-volatile-default', () => {
     ['CURRENT_TIMESTAMP', 'ALTER TABLE users ADD COLUMN created_at timestamp DEFAULT CURRENT_TIMESTAMP'],
     ['CURRENT_DATE', 'ALTER TABLE users ADD COLUMN d date DEFAULT CURRENT_DATE'],
     ['a cast constant', "ALTER TABLE users ADD COLUMN tags jsonb DEFAULT '[]'::jsonb"],
+    ['extract() over now()', 'ALTER TABLE "sessions" ADD COLUMN "created_epoch" bigint DEFAULT extract(epoch from now())::bigint NOT NULL'],
+    ['date_part()', "ALTER TABLE users ADD COLUMN y int DEFAULT date_part('year', now())"],
+    ['a range constructor', "ALTER TABLE users ADD COLUMN during tstzrange DEFAULT tstzrange(now(), NULL)"],
+    ['point()', 'ALTER TABLE users ADD COLUMN at point DEFAULT point(0, 0)'],
     ['NULL', 'ALTER TABLE users ADD COLUMN note text DEFAULT NULL'],
     ['no default', 'ALTER TABLE users ADD COLUMN note text'],
     ['SET DEFAULT on an existing column (new rows only)', 'ALTER TABLE users ALTER COLUMN id SET DEFAULT gen_random_uuid()'],
@@ -123,5 +127,11 @@ describe('adding-volatile-default', () => {
     const violations = lint('DO $$ BEGIN\n  ALTER TABLE users ADD COLUMN u uuid DEFAULT gen_random_uuid();\nEXCEPTION WHEN duplicate_column THEN null; END $$;');
     expect(violations).toHaveLength(1);
     expect(violations[0]).toMatchObject({ line: 2, column: 3 });
+  });
+
+  it('spells the table as written when other statements come before it in the file', () => {
+    const sql = 'DROP INDEX "a";\n--> statement-breakpoint\nALTER TABLE "auth"."users" ADD COLUMN "token" uuid DEFAULT gen_random_uuid();';
+    const [v] = lint(sql, [users]);
+    expect(v?.help).toContain('`ALTER TABLE "auth"."users" ALTER COLUMN "token" SET DEFAULT gen_random_uuid();`');
   });
 });

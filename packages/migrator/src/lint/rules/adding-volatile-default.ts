@@ -18,7 +18,10 @@ export const addingVolatileDefault = {
   title: 'Adding a column with a volatile DEFAULT to an existing table',
   check(context) {
     const { statement } = context;
-    if (!altersTable(statement) || context.isNewTable(relationKey(statement.body.relation))) return undefined;
+    if (!altersTable(statement) || !alterCommands(statement.body).some((cmd) => cmd.subtype === 'AT_AddColumn')) return undefined;
+    if (context.isNewTable(relationKey(statement.body.relation))) return undefined;
+    // Only a statement that rewrites the table can be reported: skip the re-parse for every other one.
+    if (!statement.effects.some((e) => e.rewrite)) return undefined;
     const own = OwnStatement.of(statement.sql);
     const ownCommands = own ? alterCommands(own.body) : [];
     const findings: Finding[] = [];
@@ -37,7 +40,7 @@ export const addingVolatileDefault = {
 /** Built-in functions known to be volatile, to tell them from functions the lint has not seen declared. */
 const BUILTIN_VOLATILE = new Set([
   'random', 'random_normal', 'gen_random_uuid', 'gen_random_bytes', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4',
-  'uuidv4', 'uuidv7', 'clock_timestamp', 'timeofday', 'nextval', 'setval', 'txid_current',
+  'uuidv4', 'uuidv7', 'clock_timestamp', 'timeofday', 'nextval', 'setval',
 ]);
 
 function volatileDefault(context: RuleContext, def: Node, defaultClause: Node, own: OwnStatement | undefined, ownDef: Node | undefined): Finding | undefined {
@@ -69,7 +72,8 @@ function volatileDefault(context: RuleContext, def: Node, defaultClause: Node, o
 
 /** Add the column bare, default for new rows only, backfill the old ones, then NOT NULL if it had one. */
 function recipe(context: RuleContext, def: Node, own: OwnStatement | undefined, ownDef: Node | undefined): string {
-  const names = sqlNames(own, context.statement.body.relation);
+  // The re-parsed relation: the engine's RangeVar counts its location from the start of the file.
+  const names = sqlNames(own, own?.body.relation ?? context.statement.body.relation);
   const column = names.column(String(def.colname ?? '?'));
   const contypes = list(def.constraints).map((c) => String(bodyOf(c, 'Constraint')?.contype ?? ''));
   // A PRIMARY KEY implies NOT NULL: the bare column could not be added to a table with rows.

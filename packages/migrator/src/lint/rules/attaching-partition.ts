@@ -18,9 +18,11 @@ export const attachingPartition = {
   title: 'Attaching a partition without a CHECK constraint that proves its bound',
   check(context) {
     const { statement, isNewTable, knowledge, pgVersion } = context;
+    const commands = alterCommands(statement);
+    if (!commands.some((cmd) => cmd.subtype === 'AT_AttachPartition')) return undefined;
     const parent = tableOf(statement);
     const findings: Finding[] = [];
-    for (const cmd of alterCommands(statement)) {
+    for (const cmd of commands) {
       if (cmd.subtype !== 'AT_AttachPartition') continue;
       const partition = bodyOf(cmd.def, 'PartitionCmd');
       const child = relationKey(partition?.name);

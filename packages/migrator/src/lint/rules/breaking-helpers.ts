@@ -1,7 +1,6 @@
-import { parseSync, scanSync } from 'libpg-query';
-import { bodyOf, list, nameList, objectName, relationKey, stringConstants, unwrap, walk, type Node } from '../../sql/ast.js';
-import { SourceText } from '../../sql/source-text.js';
-import { ident } from '../rewrite.js';
+import { bodyOf, list, nameList, objectName, relationKey, stringConstants, walk, type Node } from '../../sql/ast.js';
+import { ident, tokens, type Token } from '../rewrite.js';
+import { OwnStatement } from './rewrites-helpers.js';
 import type { LintStatement, RuleContext } from '../types.js';
 
 /**
@@ -15,26 +14,10 @@ export const STEPS = {
   backup: '`pnpm sdk db backup`',
 } as const;
 
-/** A token of the user's statement, positioned in string offsets (not bytes). */
-export interface Token {
-  start: number;
-  end: number;
-  text: string;
-  upper: string;
-  keyword: boolean;
-}
+export type { Token } from '../rewrite.js';
 
-/** The statement's tokens, without comments. */
-export function sqlTokens(sql: string): Token[] {
-  const source = new SourceText(sql);
-  return scanSync(sql)
-    .tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT')
-    .map((t) => {
-      const start = source.charFromByte(t.start);
-      const end = source.charFromByte(t.end);
-      return { start, end, text: sql.slice(start, end), upper: sql.slice(start, end).toUpperCase(), keyword: t.keywordKind !== 0 };
-    });
-}
+/** The statement's tokens, without comments (rewrite.ts's shared, cached scan). */
+export const sqlTokens = tokens;
 
 /** The end (string offset) of the list item that starts at `from`: before the next top-level comma, or the statement's last token. */
 export function itemEnd(tokens: readonly Token[], from: number): number {
@@ -56,26 +39,30 @@ function lastEndBefore(tokens: readonly Token[], at: number): number {
   return end;
 }
 
-/** Removes the tokens in [from, to) (string offsets) together with the blank before them. */
-export function cut(sql: string, tokens: readonly Token[], from: number, to: number): string {
-  const before = lastEndBefore(tokens, from);
-  const inside = tokens.filter((t) => t.start >= from && t.end <= to);
-  const last = inside.at(-1);
-  if (!last) return sql;
-  return `${sql.slice(0, before)}${sql.slice(last.end)}`;
+/**
+ * The range that removes the tokens in [from, to) (string offsets) together with the blank before
+ * them, in offsets of the text the tokens come from; undefined when no token is inside.
+ */
+export function cutRange(tokens: readonly Token[], from: number, to: number): { start: number; end: number } | undefined {
+  let last: Token | undefined;
+  for (const t of tokens) if (t.start >= from && t.end <= to) last = t;
+  return last ? { start: lastEndBefore(tokens, from), end: last.end } : undefined;
+}
+
+/** Applies edits given in offsets of the original `sql` (non-overlapping), from the last to the first. */
+export function applyEdits(sql: string, edits: readonly { start: number; end: number; text: string }[]): string {
+  let out = sql;
+  for (const edit of [...edits].sort((a, b) => b.start - a.start || b.end - a.end)) out = `${out.slice(0, edit.start)}${edit.text}${out.slice(edit.end)}`;
+  return out;
 }
 
 /**
  * The statement's top-level node body re-parsed from its own text, so that every `location` in
- * it is a byte offset into `sql` (the engine's tree counts from the start of the file).
+ * it is a byte offset into `sql` (the engine's tree counts from the start of the file). Shares
+ * the parse the rewrite rules make of the same statement.
  */
 export function reparsedBody(sql: string): Node | undefined {
-  try {
-    const stmt = (parseSync(sql).stmts ?? [])[0]?.stmt as Node | undefined;
-    return unwrap(stmt)?.body;
-  } catch {
-    return undefined;
-  }
+  return OwnStatement.of(sql)?.body;
 }
 
 /** An identifier as the parser stores it: a quoted one as written, a bare one folded to lower case. */

@@ -144,5 +144,60 @@ describe('changing-column-type', () => {
     it('reports an error when the precision shrinks', () => {
       expect(lint('ALTER TABLE "auth"."users" ALTER COLUMN "seen_at" TYPE timestamptz(3);', [users], 16)[0]?.severity).toBe('error');
     });
+
+    it('reports an error, even in UTC, for a target precision other than 6: the typmod coercion rewrites', () => {
+      const events = 'CREATE TABLE "events" ("id" serial PRIMARY KEY, "happened_at" timestamp (3) NOT NULL);';
+      const utc = "SET LOCAL TimeZone = 'UTC';\n--> statement-breakpoint\n";
+      expect(lint(`${utc}ALTER TABLE "events" ALTER COLUMN "happened_at" SET DATA TYPE timestamp (3) with time zone;`, [events], 15).map((v) => v.severity)).toEqual(['error']);
+      expect(lint(`${utc}ALTER TABLE "events" ALTER COLUMN "happened_at" SET DATA TYPE timestamp (6) with time zone;`, [events], 15)).toEqual([]);
+      expect(lint(`${utc}ALTER TABLE "events" ALTER COLUMN "happened_at" SET DATA TYPE timestamp with time zone;`, [events], 15)).toEqual([]);
+    });
+  });
+
+  describe('arrays', () => {
+    const posts = 'CREATE TABLE "posts" ("id" serial PRIMARY KEY, "tags" varchar(20)[]);';
+
+    it('reports widening the elements of an array, which goes through an array coercion that rewrites', () => {
+      const sql = 'ALTER TABLE "posts" ALTER COLUMN "tags" SET DATA TYPE varchar(40)[];';
+      expect(lint(sql, [posts]).map((v) => v.message)).toEqual([
+        'Changing posts.tags from varchar(20)[] to varchar(40)[] rewrites the whole table and rebuilds its indexes; every query on posts waits until the rewrite ends, which takes minutes on a big table.',
+      ]);
+    });
+
+    it('reports varchar[] -> text[], although varchar -> text keeps the rows', () => {
+      expect(lint('ALTER TABLE "posts" ALTER COLUMN "tags" SET DATA TYPE text[];', [posts])).toHaveLength(1);
+    });
+
+    it('accepts dropping the typmod of the elements', () => {
+      expect(lint('ALTER TABLE "posts" ALTER COLUMN "tags" SET DATA TYPE varchar[];', [posts])).toEqual([]);
+    });
+  });
+
+  describe('USING', () => {
+    const products = 'CREATE TABLE products (id serial PRIMARY KEY, sku varchar(50) NOT NULL, name varchar(100));';
+
+    it('accepts USING the column itself, or the column cast to the new type: what PostgreSQL does without USING', () => {
+      expect(lint('ALTER TABLE products ALTER COLUMN sku TYPE varchar(100) USING sku;', [products])).toEqual([]);
+      expect(lint('ALTER TABLE products ALTER COLUMN name TYPE varchar(200) USING name::varchar(200);', [products])).toEqual([]);
+    });
+
+    it('reports USING the column cast to another type, or any other expression', () => {
+      expect(lint('ALTER TABLE products ALTER COLUMN name TYPE varchar(200) USING name::text;', [products])).toHaveLength(1);
+      expect(lint('ALTER TABLE products ALTER COLUMN name TYPE varchar(200) USING lower(name);', [products])).toHaveLength(1);
+    });
+
+    it('still reports USING the column when the type change itself rewrites', () => {
+      const [v] = lint('ALTER TABLE products ALTER COLUMN id TYPE bigint USING id;', [products]);
+      expect(v?.message).toContain('from integer to bigint rewrites the whole table');
+      expect(v?.help).toContain('`ALTER TABLE products ADD COLUMN id_new bigint;`');
+    });
+  });
+
+  it('spells the table as written when other statements come before it in the file', () => {
+    const sql = 'DROP INDEX "a";\n--> statement-breakpoint\nALTER TABLE "orders" ALTER COLUMN "total" SET DATA TYPE numeric(14, 2);';
+    const violations = lint(sql, ['CREATE TABLE "orders" ("id" serial PRIMARY KEY, "total" integer);']);
+    expect(violations).toHaveLength(1);
+    expect(violations[0]?.help).toContain('1. Add a column of the new type: `ALTER TABLE "orders" ADD COLUMN "total_new" numeric(14, 2);`');
+    expect(violations[0]?.help).toContain('`UPDATE "orders" SET "total_new" = "total"::numeric(14, 2) WHERE ctid');
   });
 });

@@ -1,5 +1,5 @@
 import { bodyOf, qualified, relationKey, type Node } from '../../sql/ast.js';
-import { columnType, typeChangeKeepsRows, type ColumnType } from '../knowledge.js';
+import { columnType, timestampZoneChangeSkipsRewriteInUtc, typeChangeKeepsRows, usingIsPlainColumn, type ColumnType } from '../knowledge.js';
 import { describeLock } from '../locks.js';
 import type { Finding, LintRule, RuleContext } from '../types.js';
 import { alterCommands, altersTable, backfillStep, numbered, OwnStatement, sessionTimeZoneIsUtc, sqlNames, typeLabel } from './rewrites-helpers.js';
@@ -17,38 +17,44 @@ export const changingColumnType = {
   title: 'Changing a column type in a way that rewrites the table',
   check(context) {
     const { statement } = context;
-    if (!altersTable(statement)) return undefined;
+    if (!altersTable(statement) || !alterCommands(statement.body).some((cmd) => cmd.subtype === 'AT_AlterColumnType')) return undefined;
     const table = relationKey(statement.body.relation);
     if (context.isNewTable(table)) return undefined;
-    const own = OwnStatement.of(statement.sql);
-    const ownCommands = own ? alterCommands(own.body) : [];
+    // Only a statement that rewrites the table can be reported.
+    if (!statement.effects.some((e) => e.rewrite)) return undefined;
     const findings: Finding[] = [];
     alterCommands(statement.body).forEach((cmd, i) => {
       if (cmd.subtype !== 'AT_AlterColumnType' || typeof cmd.name !== 'string') return;
       const to = columnType(bodyOf(cmd.def, 'ColumnDef')?.typeName);
       if (!to) return;
-      const finding = typeChange(context, cmd, to, own, ownCommands[i]);
+      const finding = typeChange(context, cmd, to, i);
       if (finding) findings.push(finding);
     });
     return findings;
   },
 } satisfies LintRule;
 
-function typeChange(context: RuleContext, cmd: Node, to: ColumnType, own: OwnStatement | undefined, ownCmd: Node | undefined): Finding | undefined {
+function typeChange(context: RuleContext, cmd: Node, to: ColumnType, index: number): Finding | undefined {
   const relation = context.statement.body.relation;
   const name = qualified(relation);
   const column = String(cmd.name);
   const from = context.knowledge.columnType(relationKey(relation), column);
-  const using = bodyOf(cmd.def, 'ColumnDef')?.raw_default !== undefined;
+  // `USING col` and `USING col::<new type>` are what PostgreSQL does without a USING clause.
+  const using = !usingIsPlainColumn(bodyOf(cmd.def, 'ColumnDef')?.raw_default, column, to);
   const keeps = using ? false : typeChangeKeepsRows(from, to);
   if (keeps === true) return undefined;
 
   const lock = `${describeLock('ACCESS EXCLUSIVE', name)} until the rewrite and the index rebuilds end`;
-  const help = `Instead, change the type in steps (expand/contract):\n${recipe(own, ownCmd, relation, column, to)}`;
+  const recipeFor = () => {
+    // The statement is re-parsed (once, shared by the rules) only to word a finding.
+    const own = OwnStatement.of(context.statement.sql);
+    const ownCmd = own ? alterCommands(own.body)[index] : undefined;
+    return `Instead, change the type in steps (expand/contract):\n${recipe(own, ownCmd, relation, column, to, using)}`;
+  };
   const where = `${name}.${column}`;
   const consequence = `every query on ${name} waits until the rewrite ends, which takes minutes on a big table`;
 
-  if (from && !using && timestampZoneChangeSkipsRewrite(from, to) && context.pgVersion >= 12) {
+  if (from && !using && timestampZoneChangeSkipsRewriteInUtc(from, to) && context.pgVersion >= 12) {
     const utc = sessionTimeZoneIsUtc(context);
     if (utc === true) return undefined;
     if (utc === undefined) {
@@ -70,7 +76,7 @@ function typeChange(context: RuleContext, cmd: Node, to: ColumnType, own: OwnSta
     return {
       message: `Changing ${where} to ${typeLabel(to)} with a USING clause computes every row again: PostgreSQL rewrites the whole table and rebuilds its indexes, and ${consequence}.`,
       lock,
-      help,
+      help: recipeFor(),
     };
   }
   if (!from) {
@@ -79,30 +85,21 @@ function typeChange(context: RuleContext, cmd: Node, to: ColumnType, own: OwnSta
         `Changing ${where} to ${typeLabel(to)} rewrites the whole table and rebuilds its indexes while every query on ${name} waits, unless the change keeps the rows (such as varchar to text, or a longer varchar). ` +
         `The current type of ${column} is unknown here, so a rewrite is assumed: lint the whole migrations folder (\`pnpm sdk db lint packages/db-config/migrations\`) or run \`pnpm sdk db plan\` against the database to know.`,
       lock,
-      help,
+      help: recipeFor(),
     };
   }
   return {
     message: `Changing ${where} from ${typeLabel(from)} to ${typeLabel(to)} rewrites the whole table and rebuilds its indexes; ${consequence}.`,
     lock,
-    help,
+    help: recipeFor(),
   };
 }
 
-/**
- * timestamp <-> timestamptz with a typmod that does not shrink: PostgreSQL 12+ relabels the column
- * when the session time zone has a zero UTC offset (TimestampTimestampTzRequiresRewrite).
- */
-function timestampZoneChangeSkipsRewrite(from: ColumnType, to: ColumnType): boolean {
-  const pair = (from.name === 'timestamp' && to.name === 'timestamptz') || (from.name === 'timestamptz' && to.name === 'timestamp');
-  const precision = (t: ColumnType) => t.typmods[0] ?? 6;
-  return pair && !from.array && !to.array && precision(to) >= precision(from);
-}
-
 /** The expand/contract recipe, with the new type and the conversion as the user wrote them. */
-function recipe(own: OwnStatement | undefined, ownCmd: Node | undefined, relation: unknown, column: string, to: ColumnType): string {
-  const names = sqlNames(own, relation);
-  const { type, conversion } = written(own, ownCmd) ?? {};
+function recipe(own: OwnStatement | undefined, ownCmd: Node | undefined, relation: unknown, column: string, to: ColumnType, using: boolean): string {
+  // The re-parsed relation: the engine's RangeVar counts its location from the start of the file.
+  const names = sqlNames(own, own?.body.relation ?? relation);
+  const { type, conversion } = written(own, ownCmd, using) ?? {};
   const newType = type ?? typeLabel(to);
   const old = names.column(column);
   const added = names.column(`${column}_new`);
@@ -118,13 +115,13 @@ function recipe(own: OwnStatement | undefined, ownCmd: Node | undefined, relatio
 }
 
 /** The new type and the USING expression of one ALTER COLUMN ... TYPE, as written. */
-function written(own: OwnStatement | undefined, cmd: Node | undefined): { type: string; conversion: string | undefined } | undefined {
+function written(own: OwnStatement | undefined, cmd: Node | undefined, using: boolean): { type: string; conversion: string | undefined } | undefined {
   const def = bodyOf(cmd?.def, 'ColumnDef');
   const start = own?.at((def?.typeName as Node | undefined)?.location);
   if (!own || start === undefined) return undefined;
   const type = own.sql.slice(start, own.clauseEnd(start, ['USING', 'COLLATE']));
   const end = own.clauseEnd(start);
-  const keyword = def?.raw_default === undefined ? undefined : own.keywordAfter(start, 'USING', end);
+  const keyword = !using || def?.raw_default === undefined ? undefined : own.keywordAfter(start, 'USING', end);
   const from = keyword === undefined ? undefined : own.nextToken(keyword);
   return { type, conversion: from === undefined ? undefined : own.sql.slice(from, own.clauseEnd(from, [], end)) };
 }

@@ -43,4 +43,10 @@ describe('clustering-table', () => {
   it('finds the statement inside a DO block', () => {
     expect(lint('DO $$ BEGIN\n  CLUSTER users USING users_pkey;\nEND $$;')).toMatchObject([{ line: 2, column: 3 }]);
   });
+
+  it('spells the table as written when other statements come before it in the file', () => {
+    const sql = 'DROP INDEX "a";\n--> statement-breakpoint\nCLUSTER "auth"."users" USING "users_created_at_idx";';
+    const [v] = lint(sql, ['CREATE TABLE "auth"."users" ("id" integer);']);
+    expect(v?.help).toContain('`ALTER TABLE "auth"."users" CLUSTER ON users_created_at_idx;`');
+  });
 });

@@ -26,7 +26,8 @@ export const clusteringTable = {
     }
     if (isNewTable(relationKey(relation))) return undefined;
     const name = qualified(relation);
-    const table = sqlNames(OwnStatement.of(statement.sql), relation).table;
+    const own = OwnStatement.of(statement.sql);
+    const table = sqlNames(own, own?.body.relation ?? relation).table;
     const index = typeof statement.body.indexname === 'string' ? statement.body.indexname : undefined;
     const mark = index ? `mark the index, which only changes the catalog: \`ALTER TABLE ${table} CLUSTER ON ${ident(index)};\`, then ` : '';
     return {

@@ -1,8 +1,7 @@
-import { scanSync } from 'libpg-query';
 import { bodyOf, list, qualified, relationKey, walk, type Node, type RangeVar } from '../../sql/ast.js';
-import { SourceText } from '../../sql/source-text.js';
-import { ident, insertAfter, statementSql } from '../rewrite.js';
+import { ident, insertAfter, statementSql, tokens as sqlTokens } from '../rewrite.js';
 import type { LintStatement, RuleContext } from '../types.js';
+import { alterCommands as bodyCommands } from './rewrites-helpers.js';
 
 /** Where a recipe sends a step that must commit separately: `${LATER_MIGRATION}: ...` starts a step. */
 export const LATER_MIGRATION = 'In a later migration (`pnpm db:generate --custom`)';
@@ -14,17 +13,30 @@ export const IN_A_LATER_MIGRATION = 'in a later migration (`pnpm db:generate --c
  * The `AlterTableCmd` bodies of an ALTER TABLE statement; empty for anything else, including ALTER
  * FOREIGN TABLE (PostgreSQL neither scans nor indexes a foreign table's remote rows).
  */
-export function alterCommands(statement: LintStatement): Node[] {
-  if (statement.kind !== 'AlterTableStmt' || statement.body.objtype !== 'OBJECT_TABLE') return [];
-  return list(statement.body.cmds).flatMap((item) => {
-    const cmd = bodyOf(item, 'AlterTableCmd');
-    return cmd ? [cmd] : [];
-  });
+export function alterCommands(statement: LintStatement): readonly Node[] {
+  if (statement.kind !== 'AlterTableStmt' || statement.body.objtype !== 'OBJECT_TABLE') return NONE;
+  return bodyCommands(statement.body);
 }
+
+const NONE: readonly Node[] = [];
 
 /** The `Constraint` body an `ADD CONSTRAINT` command adds, if it is one. */
 export function addedConstraint(cmd: Node): Node | undefined {
   return cmd.subtype === 'AT_AddConstraint' ? bodyOf(cmd.def, 'Constraint') : undefined;
+}
+
+/**
+ * The `Constraint` bodies a command adds: the one of `ADD CONSTRAINT`, or the column constraints
+ * of `ADD COLUMN` (`ADD COLUMN x int CHECK (...)` checks the existing rows just the same).
+ */
+export function addedConstraints(cmd: Node): { constraint: Node; column: Node | undefined }[] {
+  const constraint = addedConstraint(cmd);
+  if (constraint) return [{ constraint, column: undefined }];
+  const column = cmd.subtype === 'AT_AddColumn' ? bodyOf(cmd.def, 'ColumnDef') : undefined;
+  return list(column?.constraints).flatMap((c) => {
+    const inline = bodyOf(c, 'Constraint');
+    return inline ? [{ constraint: inline, column }] : [];
+  });
 }
 
 /** `[{ String: { sval } }]` -> `['a', 'b']`. */
@@ -173,9 +185,7 @@ export function indexOnNewTable(context: RuleContext, index: string): boolean {
  * `FOR VALUES IN (1, 2)` -> `{ IN: '1, 2' }`; `text` is everything from FOR VALUES on.
  */
 export function boundClauses(sql: string): { text: string | undefined; parts: Record<string, string> } {
-  const source = new SourceText(sql);
-  const tokens = scanSync(sql).tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT')
-    .map((t) => ({ start: source.charFromByte(t.start), end: source.charFromByte(t.end), upper: t.text.toUpperCase(), keyword: t.keywordKind !== 0 }));
+  const tokens = sqlTokens(sql);
   const at = tokens.findIndex((t, i) => t.keyword && t.upper === 'FOR' && tokens[i + 1]?.keyword && tokens[i + 1]?.upper === 'VALUES');
   const parts: Record<string, string> = {};
   if (at < 0) return { text: undefined, parts };

@@ -65,6 +65,7 @@ function dropStatement(context: RuleContext): Finding | undefined {
 
 function alterStatement(context: RuleContext): Finding[] {
   const { body } = context.statement;
+  if (!list(body.cmds).some((item) => bodyOf(item, 'AlterTableCmd')?.behavior === 'DROP_CASCADE')) return [];
   const table = relationKey(body.relation);
   if (body.objtype === 'OBJECT_TABLE' && relationCreatedInFile(context, table)) return [];
   const findings: Finding[] = [];

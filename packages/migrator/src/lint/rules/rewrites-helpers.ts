@@ -1,8 +1,8 @@
-import { parseSync, scanSync } from 'libpg-query';
+import { parseSync } from 'libpg-query';
 import { bodyOf, list, nameList, relationKey, unwrap, type Node } from '../../sql/ast.js';
 import { SourceText } from '../../sql/source-text.js';
 import type { ColumnType } from '../knowledge.js';
-import { ident, tableSql } from '../rewrite.js';
+import { ident, tableSql, tokens, type Token } from '../rewrite.js';
 import type { LintStatement, RuleContext } from '../types.js';
 
 /**
@@ -12,38 +12,34 @@ import type { LintStatement, RuleContext } from '../types.js';
  * statements of the file did.
  */
 
-interface Token {
-  start: number;
-  end: number;
-  text: string;
-  upper: string;
-  keyword: boolean;
-}
-
 /**
  * A statement parsed again on its own text, so node locations are offsets into `statement.sql`
  * (the engine's tree carries offsets into the file, or into a DO block's body).
  */
 export class OwnStatement {
   readonly body: Node;
-  readonly tokens: Token[];
   private readonly source: SourceText;
 
   private constructor(readonly sql: string, body: Node) {
     this.body = body;
     this.source = new SourceText(sql);
-    this.tokens = scanSync(sql)
-      .tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT')
-      .map((t) => {
-        const start = this.source.charFromByte(t.start);
-        const end = this.source.charFromByte(t.end);
-        const text = sql.slice(start, end);
-        return { start, end, text, upper: text.toUpperCase(), keyword: t.keywordKind !== 0 };
-      });
   }
+
+  /** The statement's tokens without comments (rewrite.ts's shared scan, made on first use). */
+  get tokens(): readonly Token[] {
+    return tokens(this.sql);
+  }
+
+  /** The last statement parsed: the rules run one after the other on the same statement, so they share one parse. */
+  private static last: { sql: string; own: OwnStatement | undefined } | undefined;
 
   /** Parses `sql` (one statement); undefined when it does not parse on its own. */
   static of(sql: string): OwnStatement | undefined {
+    if (OwnStatement.last?.sql !== sql) OwnStatement.last = { sql, own: OwnStatement.parse(sql) };
+    return OwnStatement.last.own;
+  }
+
+  private static parse(sql: string): OwnStatement | undefined {
     try {
       const body = unwrap(parseSync(sql).stmts?.[0]?.stmt)?.body;
       return body ? new OwnStatement(sql, body) : undefined;
@@ -122,19 +118,25 @@ export class OwnStatement {
   }
 
   /**
-   * A relation name as the statement spells it (`"auth"."users"`), from its RangeVar's location;
-   * undefined when the location is missing.
+   * A relation name as the statement spells it (`"auth"."users"`), from the location of a RangeVar
+   * of `this.body` (a location from another tree, such as the engine's, which counts from the start
+   * of the file, points elsewhere); undefined when the location is missing or the name found there
+   * is not the RangeVar's.
    */
   relation(rangeVar: unknown): string | undefined {
     const start = this.at((rangeVar as Node | undefined)?.location);
     if (start === undefined) return undefined;
     let i = this.tokenAt(start);
+    if (this.tokens[i]?.start !== start) return undefined;
     let end = this.tokens[i]?.end;
     while (this.tokens[i + 1]?.text === '.' && this.tokens[i + 2]) {
       i += 2;
       end = this.tokens[i]!.end;
     }
-    return end === undefined ? undefined : this.sql.slice(start, end);
+    const last = this.tokens[i];
+    const name = last?.text.startsWith('"') ? last.text.slice(1, -1).replace(/""/g, '"') : last?.text.toLowerCase();
+    if (end === undefined || name !== (rangeVar as { relname?: string }).relname) return undefined;
+    return this.sql.slice(start, end);
   }
 
   /** The statement with the character spans removed, each with the blank in front of it. */
@@ -181,9 +183,17 @@ export function sqlNames(own: OwnStatement | undefined, rangeVar: unknown): { ta
 }
 
 /** The AlterTableCmd bodies of an ALTER TABLE, with their position among the statement's commands. */
-export function alterCommands(body: Node): Node[] {
-  return list(body.cmds).map((c) => bodyOf(c, 'AlterTableCmd')).filter((c): c is Node => c !== undefined);
+export function alterCommands(body: Node): readonly Node[] {
+  let commands = COMMANDS.get(body);
+  if (!commands) {
+    commands = list(body.cmds).map((c) => bodyOf(c, 'AlterTableCmd')).filter((c): c is Node => c !== undefined);
+    COMMANDS.set(body, commands);
+  }
+  return commands;
 }
+
+/** alterCommands of each statement body: several rules ask for the same statement's. */
+const COMMANDS = new WeakMap<Node, readonly Node[]>();
 
 /** Whether the ALTER statement targets a plain (or partitioned) table, which has storage to rewrite. */
 export function altersTable(statement: LintStatement): boolean {

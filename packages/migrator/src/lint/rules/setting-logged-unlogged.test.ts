@@ -49,4 +49,10 @@ describe('setting-logged-unlogged', () => {
   it('finds the statement inside a DO block', () => {
     expect(lint('DO $$ BEGIN\n  ALTER TABLE t SET LOGGED;\nEND $$;')).toMatchObject([{ line: 2, column: 3 }]);
   });
+
+  it('spells the table as written when other statements come before it in the file', () => {
+    const sql = 'DROP INDEX "a";\n--> statement-breakpoint\nALTER TABLE "audit"."events" SET LOGGED;';
+    const [v] = lint(sql, ['CREATE UNLOGGED TABLE "audit"."events" ("id" bigint);']);
+    expect(v?.help).toContain('`CREATE TABLE "audit"."events_new" (LIKE "audit"."events" INCLUDING ALL);`');
+  });
 });

@@ -19,7 +19,8 @@ export const settingLoggedUnlogged = {
     const findings: Finding[] = [];
     for (const cmd of alterCommands(statement.body)) {
       if (cmd.subtype !== 'AT_SetLogged' && cmd.subtype !== 'AT_SetUnLogged') continue;
-      const names = sqlNames(OwnStatement.of(statement.sql), statement.body.relation);
+      const own = OwnStatement.of(statement.sql);
+      const names = sqlNames(own, own?.body.relation ?? statement.body.relation);
       const waits = `while every query on ${name} waits, which takes minutes on a big table`;
       const lock = `${describeLock('ACCESS EXCLUSIVE', name)} until the copy ends`;
       if (cmd.subtype === 'AT_SetLogged') {

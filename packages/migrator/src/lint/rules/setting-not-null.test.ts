@@ -119,4 +119,74 @@ describe('setting-not-null', () => {
     const violations = lint('DO $$ BEGIN\n  ALTER TABLE auth.users ALTER COLUMN email SET NOT NULL;\nEND $$;');
     expect(violations).toMatchObject([{ rule: 'setting-not-null', line: 2, column: 3 }]);
   });
+
+  describe('a CHECK dropped by the same statement', () => {
+    const history = [
+      users,
+      'ALTER TABLE "auth"."users" ADD CONSTRAINT "users_email_not_null" CHECK ("email" IS NOT NULL) NOT VALID;',
+      'ALTER TABLE "auth"."users" VALIDATE CONSTRAINT "users_email_not_null";',
+    ];
+
+    it('reports SET NOT NULL next to DROP CONSTRAINT of the CHECK that proves it: the DROP runs first', () => {
+      const sql = 'ALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL, DROP CONSTRAINT "users_email_not_null";';
+      expect(rendered(sql, lint(sql, history))).toMatchInlineSnapshot(`
+        "migration.sql:1:1  error  setting-not-null
+          Making auth.users.email NOT NULL reads every row of auth.users to look for NULLs, and every read and write of the table waits until it is done: minutes on a big table. The validated CHECK users_email_not_null would spare the scan, but this statement drops it, and PostgreSQL runs the DROP CONSTRAINT before SET NOT NULL looks for it.
+          1 | ALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL, DROP CONSTRAINT "users_email_not_null";
+            | ^
+          lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write), held while every row is read
+          help: Instead, drop the CHECK only once the column is NOT NULL:
+                1. \`ALTER TABLE auth.users ALTER COLUMN email SET NOT NULL;\` (uses the validated CHECK users_email_not_null instead of reading the table)
+                2. Then, in a separate statement: \`ALTER TABLE auth.users DROP CONSTRAINT users_email_not_null;\`"
+      `);
+    });
+
+    it('accepts the same two changes as two statements', () => {
+      const sql = 'ALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL;\n--> statement-breakpoint\nALTER TABLE "auth"."users" DROP CONSTRAINT "users_email_not_null";';
+      expect(lint(sql, history)).toEqual([]);
+    });
+
+    it('accepts dropping another constraint in the same statement', () => {
+      expect(lint('ALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL, DROP CONSTRAINT "other";', history)).toEqual([]);
+    });
+  });
+
+  describe('PRIMARY KEY USING INDEX', () => {
+    const index = 'CREATE UNIQUE INDEX CONCURRENTLY legacy_imports_id_idx ON legacy_imports (id);';
+    const sql = 'ALTER TABLE legacy_imports ADD CONSTRAINT legacy_imports_pkey PRIMARY KEY USING INDEX legacy_imports_id_idx;';
+
+    it('reports it on a nullable column: PostgreSQL runs SET NOT NULL, which reads the table', () => {
+      const violations = lint(sql, ['CREATE TABLE legacy_imports (id integer, payload jsonb);', index]);
+      expect(rendered(sql, violations)).toMatchInlineSnapshot(`
+        "migration.sql:1:1  error  setting-not-null
+          Adding PRIMARY KEY legacy_imports_pkey USING INDEX makes legacy_imports.id NOT NULL, which reads every row of legacy_imports to look for NULLs, and every read and write of the table waits until it is done: minutes on a big table.
+          1 | ALTER TABLE legacy_imports ADD CONSTRAINT legacy_imports_pkey PRIMARY KEY USING INDEX legacy_imports_id_idx;
+            | ^
+          lock: ACCESS EXCLUSIVE lock on legacy_imports (blocks every read and write), held while every row is read
+          help: Instead, prove the key columns have no NULLs with a CHECK constraint first, so the PRIMARY KEY skips the scan:
+                1. \`ALTER TABLE legacy_imports ADD CONSTRAINT legacy_imports_id_not_null CHECK (id IS NOT NULL) NOT VALID;\` (instant: new writes are checked, existing rows are not)
+                2. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE legacy_imports VALIDATE CONSTRAINT legacy_imports_id_not_null;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)
+                3. Then \`ALTER TABLE legacy_imports ADD CONSTRAINT legacy_imports_pkey PRIMARY KEY USING INDEX legacy_imports_id_idx;\` (uses the validated CHECK instead of reading the table)
+                4. \`ALTER TABLE legacy_imports DROP CONSTRAINT legacy_imports_id_not_null;\` (the column's NOT NULL does the job now)"
+      `);
+    });
+
+    it('accepts it on a NOT NULL column, or one proven NOT NULL by a validated CHECK', () => {
+      expect(lint(sql, ['CREATE TABLE legacy_imports (id integer NOT NULL, payload jsonb);', index])).toEqual([]);
+      expect(lint(sql, ['CREATE TABLE legacy_imports (id integer, payload jsonb);', 'ALTER TABLE legacy_imports ALTER COLUMN id SET NOT NULL;', index])).toEqual([]);
+      const proven = ['CREATE TABLE legacy_imports (id integer);', 'ALTER TABLE legacy_imports ADD CONSTRAINT id_present CHECK (id IS NOT NULL) NOT VALID;', 'ALTER TABLE legacy_imports VALIDATE CONSTRAINT id_present;', index];
+      expect(lint(sql, proven)).toEqual([]);
+      expect(lint(sql, proven, 11)).toHaveLength(1);
+    });
+
+    it('reports a SET NOT NULL of the same statement once, not the PRIMARY KEY again', () => {
+      const both = 'ALTER TABLE legacy_imports ALTER COLUMN id SET NOT NULL, ADD CONSTRAINT legacy_imports_pkey PRIMARY KEY USING INDEX legacy_imports_id_idx;';
+      expect(lint(both, ['CREATE TABLE legacy_imports (id integer, payload jsonb);', index]).map((v) => v.message.split(' ')[0])).toEqual(['Making']);
+    });
+
+    it('stays silent when the index or the column was not seen created', () => {
+      expect(lint(sql, ['CREATE TABLE legacy_imports (id integer, payload jsonb);'])).toEqual([]);
+      expect(lint(sql, [index])).toEqual([]);
+    });
+  });
 });

@@ -1,5 +1,7 @@
+import type { Node } from '../../sql/ast.js';
+import { primaryKeyNullableColumns } from '../effects.js';
+import { droppedConstraints, type ConstraintInfo } from '../knowledge.js';
 import { ident, statementSql } from '../rewrite.js';
-import type { ConstraintInfo } from '../knowledge.js';
 import { describeLock } from '../locks.js';
 import type { Finding, LintRule, RuleContext } from '../types.js';
 import { addedConstraint, alterCommands, bareName, LATER_MIGRATION, IN_A_LATER_MIGRATION, names, objectName, tableOf, validateSql } from './constraints-helpers.js';
@@ -18,21 +20,31 @@ export const settingNotNull = {
   title: 'Setting NOT NULL on an existing column',
   check(context) {
     const { statement, isNewTable, knowledge, pgVersion } = context;
+    const commands = alterCommands(statement);
+    if (!commands.some((cmd) => cmd.subtype === 'AT_SetNotNull' || cmd.subtype === 'AT_AddConstraint')) return undefined;
     const table = tableOf(statement);
     if (isNewTable(table.key)) return undefined;
+    // A CHECK the same ALTER TABLE drops is gone before SET NOT NULL looks for it (DROP runs in an earlier pass).
+    const dropped = droppedConstraints(statement.body);
     const findings: Finding[] = [];
-    for (const cmd of alterCommands(statement)) {
+    for (const cmd of commands) {
       if (cmd.subtype === 'AT_SetNotNull' && typeof cmd.name === 'string') {
-        if (pgVersion >= 12 && knowledge.validatedNotNullCheck(table.key, cmd.name)) continue;
-        findings.push(setNotNull(context, cmd.name));
+        if (pgVersion >= 12 && knowledge.validatedNotNullCheck(table.key, cmd.name, dropped)) continue;
+        const droppedProof = pgVersion >= 12 ? knowledge.validatedNotNullCheck(table.key, cmd.name) : undefined;
+        findings.push(droppedProof ? droppedTooSoon(context, cmd.name, droppedProof) : setNotNull(context, cmd.name));
       }
       const constraint = addedConstraint(cmd);
       // A table-level NOT NULL constraint is PostgreSQL 18 syntax; older servers reject the statement.
       if (pgVersion >= 18 && constraint?.contype === 'CONSTR_NOTNULL' && constraint.skip_validation !== true) {
         const column = names(constraint.keys)[0] ?? '?';
         // The same proof lets PostgreSQL 18 skip the scan of a NOT NULL constraint.
-        if (knowledge.validatedNotNullCheck(table.key, column)) continue;
+        if (knowledge.validatedNotNullCheck(table.key, column, dropped)) continue;
         findings.push(addNotNullConstraint(context, column, typeof constraint.conname === 'string' ? constraint.conname : undefined));
+      }
+      // PRIMARY KEY USING INDEX runs SET NOT NULL on each nullable key column.
+      if (constraint?.contype === 'CONSTR_PRIMARY' && typeof constraint.indexname === 'string') {
+        const nullable = primaryKeyNullableColumns(constraint, table.key, statement.body, context);
+        if (nullable.length > 0) findings.push(primaryKeyUsingIndex(context, constraint, nullable));
       }
     }
     return findings;
@@ -82,6 +94,46 @@ function setNotNull({ statement, knowledge, pgVersion }: RuleContext, column: st
     }
   }
   return { message: message(table.shown, column), lock: lock(table.shown), help };
+}
+
+/** SET NOT NULL next to DROP CONSTRAINT of the validated CHECK that would have proved it. */
+function droppedTooSoon({ statement }: RuleContext, column: string, check: string): Finding {
+  const table = tableOf(statement);
+  return {
+    message: `${message(table.shown, column)} The validated CHECK ${check} would spare the scan, but this statement drops it, and PostgreSQL runs the DROP CONSTRAINT before SET NOT NULL looks for it.`,
+    lock: lock(table.shown),
+    help: [
+      'Instead, drop the CHECK only once the column is NOT NULL:',
+      `1. \`ALTER TABLE ${table.sql} ALTER COLUMN ${ident(column)} SET NOT NULL;\` (uses the validated CHECK ${check} instead of reading the table)`,
+      `2. Then, in a separate statement: \`ALTER TABLE ${table.sql} DROP CONSTRAINT ${ident(check)};\``,
+    ].join('\n'),
+  };
+}
+
+/** `ADD CONSTRAINT ... PRIMARY KEY USING INDEX` on nullable columns: SET NOT NULL on each, with its scan. */
+function primaryKeyUsingIndex({ statement, pgVersion }: RuleContext, constraint: Node, columns: readonly string[]): Finding {
+  const table = tableOf(statement);
+  const name = typeof constraint.conname === 'string' ? `PRIMARY KEY ${constraint.conname}` : 'a PRIMARY KEY';
+  const list = columns.map((c) => `${table.shown}.${c}`).join(', ');
+  const checks = columns.map((c) => ({ column: ident(c), check: ident(objectName(bareName(statement.body.relation), c, 'not_null')) }));
+  const add = checks.map(({ column, check }) => `\`ALTER TABLE ${table.sql} ADD CONSTRAINT ${check} CHECK (${column} IS NOT NULL) NOT VALID;\``).join(' and ');
+  const validate = checks.map(({ check }) => `\`ALTER TABLE ${table.sql} VALIDATE CONSTRAINT ${check};\``).join(' and ');
+  const drop = checks.map(({ check }) => `\`ALTER TABLE ${table.sql} DROP CONSTRAINT ${check};\``).join(' and ');
+  const help =
+    pgVersion < 12
+      ? `PostgreSQL ${pgVersion} reads the whole table for this even when a CHECK constraint proves the column has no NULLs (PostgreSQL 12 and later use the CHECK). Run it at a quiet time, or once the database is on PostgreSQL 12 or later, prove it first with a validated CHECK (\`CHECK (col IS NOT NULL)\` added NOT VALID, then VALIDATE CONSTRAINT in a later migration).`
+      : [
+          'Instead, prove the key columns have no NULLs with a CHECK constraint first, so the PRIMARY KEY skips the scan:',
+          `1. ${add} (instant: new writes are checked, existing rows are not)`,
+          `2. ${LATER_MIGRATION}: ${validate} (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)`,
+          `3. Then \`${statementSql(statement.sql)}\` (uses the validated CHECK instead of reading the table)`,
+          `4. ${drop} (the column's NOT NULL does the job now)`,
+        ].join('\n');
+  return {
+    message: `Adding ${name} USING INDEX makes ${list} NOT NULL, which reads every row of ${table.shown} to look for NULLs, and every read and write of the table waits until it is done: minutes on a big table.`,
+    lock: lock(table.shown),
+    help,
+  };
 }
 
 /** PostgreSQL 18: `ADD CONSTRAINT n NOT NULL col` validates every row unless NOT VALID. */

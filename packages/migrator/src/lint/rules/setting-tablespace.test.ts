@@ -68,4 +68,10 @@ describe('setting-tablespace', () => {
   it('finds the statement inside a DO block', () => {
     expect(lint('DO $$ BEGIN\n  ALTER TABLE t SET TABLESPACE x;\nEND $$;')).toMatchObject([{ line: 2, column: 3 }]);
   });
+
+  it('spells the index as written when other statements come before it in the file', () => {
+    const sql = 'DROP INDEX "a";\n--> statement-breakpoint\nALTER INDEX "auth"."users_email_idx" SET TABLESPACE fast_ssd;';
+    const [v] = lint(sql, ['CREATE TABLE "auth"."users" ("email" text);', 'CREATE INDEX "users_email_idx" ON "auth"."users" ("email");'], 16);
+    expect(v?.help).toContain('`REINDEX (TABLESPACE fast_ssd) INDEX CONCURRENTLY "auth"."users_email_idx";`');
+  });
 });

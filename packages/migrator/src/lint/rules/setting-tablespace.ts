@@ -35,7 +35,8 @@ function move(context: RuleContext, objtype: string, tablespace: string): Findin
   const key = relationKey(relation);
   const name = qualified(relation);
   const lock = `${describeLock('ACCESS EXCLUSIVE', name)} until the copy ends`;
-  const sqlName = sqlNames(OwnStatement.of(context.statement.sql), relation).table;
+  const own = OwnStatement.of(context.statement.sql);
+  const sqlName = sqlNames(own, own?.body.relation ?? relation).table;
   switch (objtype) {
     case 'OBJECT_TABLE':
       if (context.isNewTable(key)) return undefined;

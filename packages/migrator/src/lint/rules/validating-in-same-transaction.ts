@@ -18,11 +18,13 @@ export const validatingInSameTransaction = {
   title: 'Validating a constraint in the transaction that added it',
   check(context) {
     const { statement, isNewTable, knowledge } = context;
+    const commands = alterCommands(statement);
+    if (!commands.some((cmd) => cmd.subtype === 'AT_ValidateConstraint')) return undefined;
     const table = tableOf(statement);
     // A table created earlier in this file is empty: the validation reads nothing.
     if (isNewTable(table.key)) return undefined;
     const findings: Finding[] = [];
-    for (const cmd of alterCommands(statement)) {
+    for (const cmd of commands) {
       if (cmd.subtype !== 'AT_ValidateConstraint' || typeof cmd.name !== 'string') continue;
       const info = knowledge.constraint(table.key, cmd.name);
       // Added validated (VALIDATE is then a no-op), or by an earlier migration: nothing to report.

@@ -1,0 +1,1 @@
+CREATE TABLE products (id serial PRIMARY KEY, sku varchar(50) NOT NULL, name varchar(100));

@@ -1,0 +1,1 @@
+CREATE TABLE legacy_imports (id integer, payload jsonb);

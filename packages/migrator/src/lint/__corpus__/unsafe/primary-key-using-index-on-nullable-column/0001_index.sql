@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX CONCURRENTLY legacy_imports_id_idx ON legacy_imports (id);

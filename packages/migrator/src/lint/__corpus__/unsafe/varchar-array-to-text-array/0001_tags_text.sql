@@ -1,0 +1,3 @@
+-- expect: changing-column-type
+-- varchar -> text is binary-coercible, but varchar[] -> text[] is an array coercion: the table is rewritten.
+ALTER TABLE "posts" ALTER COLUMN "tags" SET DATA TYPE text[];

@@ -1,0 +1,105 @@
+import { bodyOf, list, type Node } from '../sql/ast.js';
+
+/**
+ * Column types as the linter compares them, and which `ALTER COLUMN ... TYPE` changes keep the
+ * rows (PostgreSQL then skips the rewrite).
+ */
+
+/** A column type as PostgreSQL names it internally: `varchar` with typmods `[255]`, `int4`, `_text`... */
+export interface ColumnType {
+  name: string;
+  typmods: number[];
+  array: boolean;
+}
+
+/** Aliases the parser leaves as written; everything else arrives as the internal name (`int4`, `varchar`). */
+const TYPE_ALIASES: Record<string, string> = {
+  serial: 'int4', serial4: 'int4', bigserial: 'int8', serial8: 'int8', smallserial: 'int2', serial2: 'int2',
+  int: 'int4', integer: 'int4', bigint: 'int8', smallint: 'int2', 'character varying': 'varchar', character: 'bpchar',
+  char: 'bpchar', boolean: 'bool', 'double precision': 'float8', real: 'float4', decimal: 'numeric',
+};
+
+/** ColumnDef.typeName / TypeCast.typeName (a TypeName body) -> ColumnType. */
+export function columnType(typeName: unknown): ColumnType | undefined {
+  const t = typeName as Node | undefined;
+  if (!t) return undefined;
+  const raw = String(bodyOf(list(t.names).at(-1), 'String')?.sval ?? '').toLowerCase();
+  if (!raw) return undefined;
+  const typmods = list(t.typmods).map((m) => Number((bodyOf(m, 'A_Const')?.ival as { ival?: number } | undefined)?.ival ?? 0));
+  return { name: TYPE_ALIASES[raw] ?? raw, typmods, array: list(t.arrayBounds).length > 0 };
+}
+
+export function typeText(type: ColumnType): string {
+  return `${type.name}${type.typmods.length ? `(${type.typmods.join(',')})` : ''}${type.array ? '[]' : ''}`;
+}
+
+/** Types whose typmod only limits values: widening or removing it does not touch the rows. */
+const WIDENABLE = new Set(['varchar', 'varbit', 'numeric', 'timestamp', 'timestamptz', 'time', 'timetz', 'interval']);
+
+/**
+ * Whether `ALTER COLUMN ... TYPE to` keeps the rows as they are (binary-coercible, or a typmod
+ * that only widens), so PostgreSQL skips the rewrite (and, for these, the scan). Widening and
+ * binary-coercible pairs hold for plain types only, not for arrays of them.
+ * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES
+ * `undefined` when the current type is unknown.
+ */
+export function typeChangeKeepsRows(from: ColumnType | undefined, to: ColumnType): boolean | undefined {
+  if (!from) return undefined;
+  if (from.array !== to.array) return false;
+  if (from.array) {
+    // An array's elements go through ArrayCoerceExpr, which ATColumnChangeRequiresRewrite never
+    // takes for a no-op: only the same type, or dropping the typmod (varchar(20)[] -> varchar[]), keeps the rows.
+    return from.name === to.name && (sameMods(from.typmods, to.typmods) || to.typmods.length === 0);
+  }
+  if (from.name === to.name) {
+    if (sameMods(from.typmods, to.typmods)) return true;
+    if (!WIDENABLE.has(to.name)) return false;
+    if (to.typmods.length === 0) return true; // varchar(20) -> varchar, numeric(10,2) -> numeric
+    if (from.typmods.length === 0) return false; // varchar -> varchar(20) checks every row
+    if (to.name === 'numeric') {
+      // numeric(p,s) -> numeric(p2,s2) keeps rows when the scale is unchanged and precision grows.
+      return (from.typmods[1] ?? 0) === (to.typmods[1] ?? 0) && to.typmods[0]! >= from.typmods[0]!;
+    }
+    return to.typmods[0]! >= from.typmods[0]!;
+  }
+  // Binary-coercible pairs (pg_cast castmethod 'b') that migrations meet.
+  if ((from.name === 'varchar' && to.name === 'text') || (from.name === 'text' && to.name === 'varchar' && to.typmods.length === 0)) return true;
+  if (from.name === 'cidr' && to.name === 'inet') return true;
+  if (from.name === 'xml' && to.name === 'text') return true;
+  return false;
+}
+
+function sameMods(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * timestamp <-> timestamptz to a precision of 6 or none: PostgreSQL 12+ only relabels the column
+ * when the session TimeZone has a zero UTC offset (TimestampTimestampTzRequiresRewrite). Any other
+ * target precision adds a typmod coercion on top of the conversion, which is not simplified away.
+ */
+export function timestampZoneChangeSkipsRewriteInUtc(from: ColumnType, to: ColumnType): boolean {
+  const pair = (from.name === 'timestamp' && to.name === 'timestamptz') || (from.name === 'timestamptz' && to.name === 'timestamp');
+  return pair && !from.array && !to.array && (to.typmods.length === 0 || to.typmods[0] === 6);
+}
+
+function sameType(a: ColumnType, b: ColumnType): boolean {
+  return a.name === b.name && a.array === b.array && sameMods(a.typmods, b.typmods);
+}
+
+/**
+ * Whether the USING clause of `ALTER COLUMN column TYPE to USING ...` is what PostgreSQL does
+ * without one: the column itself, or the column cast to the new type (`USING sku`,
+ * `USING name::varchar(200)`). Such a USING does not force a rewrite.
+ */
+export function usingIsPlainColumn(using: unknown, column: string | undefined, to: ColumnType | undefined): boolean {
+  if (using === undefined) return true;
+  const isColumn = (expr: unknown) => {
+    const fields = list(bodyOf(expr, 'ColumnRef')?.fields);
+    return fields.length === 1 && bodyOf(fields[0], 'String')?.sval === column;
+  };
+  if (isColumn(using)) return true;
+  const cast = bodyOf(using, 'TypeCast');
+  const castTo = cast ? columnType(cast.typeName) : undefined;
+  return cast !== undefined && isColumn(cast.arg) && castTo !== undefined && to !== undefined && sameType(castTo, to);
+}
