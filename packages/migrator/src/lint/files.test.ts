@@ -1,7 +1,6 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lintPaths } from './files.js';
 import { MAX_LINT_FILE_BYTES } from './read.js';
@@ -84,27 +83,5 @@ describe('lintPaths', () => {
     await expect(lintPaths({ paths: [join(root, 'nope')] })).rejects.toMatchObject({ code: 'E_LINT_PATH', message: expect.stringMatching(/no such file or folder$/) });
     await expect(lintPaths({ paths: [folder({ 'README.md': '# hi' })] })).rejects.toMatchObject({ code: 'E_LINT_PATH', message: expect.stringMatching(/no \.sql files in this folder$/) });
     await expect(lintPaths({ paths: [root], pgVersion: 9 })).rejects.toMatchObject({ code: 'E_PG_VERSION', hint: expect.stringMatching(/--pg-version/) });
-  });
-
-  it('gives the same reports with worker threads as on one thread', async () => {
-    // Workers run the built code (dist/lint/worker.js); `pnpm test` builds before testing.
-    const built = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'lint', 'index.js');
-    const { lintPaths: lintBuilt } = (await import(pathToFileURL(built).href)) as typeof import('./index.js');
-    const migration = (i: number) =>
-      i === 0
-        ? 'CREATE TABLE "t" ("id" serial PRIMARY KEY, "name" varchar(20), "n" integer);'
-        : [
-            `ALTER TABLE "t" ADD COLUMN "c${i}" integer${i % 3 === 0 ? ' NOT NULL' : ''};`,
-            `ALTER TABLE "t" ALTER COLUMN "name" SET DATA TYPE varchar(${20 + i});`,
-            i % 5 === 0 ? `CREATE INDEX "i${i}" ON "t" ("c${i}");` : `CREATE TABLE "n${i}" ("x" int);\n--> statement-breakpoint\nCREATE INDEX "j${i}" ON "n${i}" ("x");`,
-          ].join('\n--> statement-breakpoint\n');
-    const files = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`${String(i).padStart(4, '0')}_m.sql`, migration(i)]));
-    const big = folder(files(260));
-    const small = folder(files(60));
-    const serial = await lintBuilt({ paths: [big, small], workers: 0 });
-    const parallel = await lintBuilt({ paths: [big, small], workers: 2 });
-    expect(serial.report.errors).toBeGreaterThan(100);
-    expect(parallel.report).toEqual(serial.report);
-    expect(Object.fromEntries(parallel.sources)).toEqual(Object.fromEntries(serial.sources));
   });
 });

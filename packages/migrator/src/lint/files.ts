@@ -2,9 +2,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { MigratorError } from '../errors.js';
 import { loadParser } from '../sql/parse.js';
-import { runJobs } from './parallel.js';
 import { RULES } from './registry.js';
-import type { SequenceJob } from './sequence.js';
+import { lintSequence, type SequenceJob } from './sequence.js';
 import type { FileReport, LintReport, LintRule } from './types.js';
 
 /** The newest PostgreSQL major the verdicts know; the default without a target database. */
@@ -17,11 +16,6 @@ export interface LintOptions {
   paths: readonly string[];
   pgVersion?: number | undefined;
   rules?: readonly LintRule[] | undefined;
-  /**
-   * Worker threads besides the main thread for large inputs (default: one per extra CPU, at most 3,
-   * from PARALLEL_MIN_FILES files up). Custom `rules` always run on the main thread.
-   */
-  workers?: number | undefined;
 }
 
 export interface LintResult {
@@ -68,7 +62,7 @@ export async function lintPaths(options: LintOptions): Promise<LintResult> {
     const sequence = [...ordered.slice(0, last + 1), ...wanted.filter((w) => !position.has(w))];
     jobs.push({ pgVersion, files: sequence.map((absolute) => ({ absolute, display: display.get(absolute) ?? absolute, lint: wantedSet.has(absolute) })) });
   }
-  const results = await runJobs(jobs, rules, options.workers);
+  const results = jobs.map((job) => lintSequence(job, rules));
   const reports = new Map(results.flatMap((r) => r.reports));
   for (const result of results) for (const [path, text] of result.sources) sources.set(path, text);
   for (const target of targets) files.push(reports.get(target.absolute)!);

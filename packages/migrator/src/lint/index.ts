@@ -1,6 +1,5 @@
 export { lintPaths, checkPgVersion, NEWEST_PG_VERSION, OLDEST_PG_VERSION } from './files.js';
 export { MAX_LINT_FILE_BYTES } from './read.js';
-export { PARALLEL_MIN_FILES } from './parallel.js';
 export type { LintOptions, LintResult } from './files.js';
 export { lintText, ENGINE_RULE_IDS } from './engine.js';
 export { RULES, ENGINE_RULES, ALL_RULES, RULE_IDS } from './registry.js';

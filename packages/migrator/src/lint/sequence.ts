@@ -20,7 +20,7 @@ export interface SequenceResult {
 
 /**
  * Lints one sequence with one SchemaKnowledge, so each file is judged with what the files before
- * it created, typed and validated. Plain data in and out: it also runs in a worker thread.
+ * it created, typed and validated. Plain data in and out.
  */
 export function lintSequence(job: SequenceJob, rules: readonly LintRule[]): SequenceResult {
   const knowledge = new SchemaKnowledge();
