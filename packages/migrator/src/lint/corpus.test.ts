@@ -11,7 +11,9 @@ import { RULE_IDS } from './registry.js';
  * public API as `sdk db lint` lints it. A case is one `.sql` file, or a folder of `.sql` files that
  * run in name order where only the last one is judged (the earlier ones are its history). The
  * judged file's first line is the label: `-- expect: rule-a, rule-b` (exactly the rule ids that
- * must be reported) or `-- expect: none`; an optional second line `-- pg-version: <n>`.
+ * must be reported) or `-- expect: none`; then optionally `-- pg-version: <n>`, and
+ * `-- history: 0000_init.sql, ...`: migrations from `__corpus__/history/` that many cases start
+ * from, placed in the case's folder (by name order) before it is linted.
  *
  * Detection rate = unsafe cases whose expected ids are all reported / unsafe cases.
  * False-alarm rate = cases reporting any id they do not expect / all cases.
@@ -19,6 +21,7 @@ import { RULE_IDS } from './registry.js';
  */
 
 const CORPUS = fileURLToPath(new URL('./__corpus__/', import.meta.url));
+const SHARED_HISTORY = join(CORPUS, 'history');
 
 /** Every permanent rule id a label may name (the registry's ids are checked against this too). */
 const KNOWN_RULE_IDS = [
@@ -44,8 +47,10 @@ interface Case {
   safe: boolean;
   /** The file that is judged: the case's file, or the last file of the case's folder. */
   judged: string;
-  /** Earlier migrations of a folder case, in the order they run. */
+  /** Earlier migrations of a folder case (its own files and the shared ones it names), in the order they run. */
   history: string[];
+  /** Every file of the case, shared history included, by name. */
+  files: string[];
   expected: string[];
   pgVersion: number;
 }
@@ -72,16 +77,19 @@ function loadCases(): Case[] {
       }
       const judged = files.at(-1)!;
       // latin1 reads any bytes, so a case about a file that is not UTF-8 still has a label.
-      const [first = '', second = ''] = readFileSync(judged, 'latin1').split(/\r?\n/, 2);
+      const [first = '', ...header] = readFileSync(judged, 'latin1').split(/\r?\n/, 3);
       const label = /^--\s*expect:\s*(.*?)\s*$/.exec(first);
       if (!label) throw new Error(`${relative(CORPUS, judged)}: the first line must be \`-- expect: <rule-id>[, ...]\` or \`-- expect: none\``);
-      const version = /^--\s*pg-version:\s*(\d+)\s*$/.exec(second);
+      const version = header.map((line) => /^--\s*pg-version:\s*(\d+)\s*$/.exec(line)).find(Boolean);
+      const shared = header.map((line) => /^--\s*history:\s*(.*?)\s*$/.exec(line)?.[1]).find(Boolean)?.split(/\s*,\s*/) ?? [];
+      const all = [...shared.map((name) => join(SHARED_HISTORY, name)), ...files].sort((a, b) => basename(a).localeCompare(basename(b)));
       const expected = label[1] === 'none' ? [] : label[1]!.split(/\s*,\s*/).filter(Boolean).sort();
       cases.push({
         name: `${group}/${entry.replace(/\.sql$/, '')}`,
         safe: group === 'safe',
         judged,
-        history: files.slice(0, -1),
+        history: all.slice(0, -1),
+        files: all,
         expected,
         pgVersion: version ? Number(version[1]) : NEWEST_PG_VERSION,
       });
@@ -95,13 +103,25 @@ const outcomes = new Map<string, Outcome>();
 
 async function lintCase(c: Case): Promise<Outcome> {
   // The last file only: lintPaths reads the earlier files of its folder as history by itself.
-  const { report } = await lintPaths({ paths: [c.judged], pgVersion: c.pgVersion });
+  const { report } = await withCaseFolder(c, (judged) => lintPaths({ paths: [judged], pgVersion: c.pgVersion }));
   const got = [...new Set(report.files.flatMap((f) => f.violations.map((v) => v.rule)))].sort();
   return {
     got,
     missing: c.expected.filter((id) => !got.includes(id)),
     unexpected: got.filter((id) => !c.expected.includes(id)),
   };
+}
+
+/** Runs `use` on the judged file in a folder holding all the case's files (shared history copied in). */
+async function withCaseFolder<T>(c: Case, use: (judged: string) => Promise<T>): Promise<T> {
+  if (c.files.every((f) => !f.startsWith(SHARED_HISTORY))) return use(c.judged);
+  const folder = mkdtempSync(join(tmpdir(), 'sdk-corpus-'));
+  try {
+    for (const file of c.files) copyFileSync(file, join(folder, basename(file)));
+    return await use(join(folder, basename(c.judged)));
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 const percent = (n: number, of: number) => (of === 0 ? '-' : `${((100 * n) / of).toFixed(1)}%`);
@@ -138,7 +158,7 @@ describe('the labelled corpus', () => {
       const { report } = await lintPaths({ paths: [path], pgVersion: c.pgVersion });
       return report.files[0]!.statements.flatMap((s) => s.effects).map((e) => e.rewrite);
     };
-    expect(await rewrites(c.judged)).toEqual([false]);
+    expect(await withCaseFolder(c, rewrites)).toEqual([false]);
     const alone = mkdtempSync(join(tmpdir(), 'sdk-corpus-'));
     try {
       copyFileSync(c.judged, join(alone, basename(c.judged)));
@@ -146,6 +166,11 @@ describe('the labelled corpus', () => {
     } finally {
       rmSync(alone, { recursive: true, force: true });
     }
+  });
+
+  it('keeps the shared history in use', () => {
+    const used = new Set(cases.flatMap((c) => c.history.filter((h) => h.startsWith(SHARED_HISTORY))));
+    expect(readdirSync(SHARED_HISTORY).map((f) => join(SHARED_HISTORY, f)).filter((f) => !used.has(f))).toEqual([]);
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {

@@ -1,4 +1,5 @@
 -- expect: none
+-- history: 0000_init.sql
 CREATE TABLE "orders" (
 	"id" serial PRIMARY KEY NOT NULL,
 	"user_id" uuid NOT NULL,

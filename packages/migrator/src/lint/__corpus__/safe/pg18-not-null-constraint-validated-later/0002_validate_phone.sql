@@ -1,2 +1,3 @@
 -- expect: none
+-- history: 0000_init.sql
 ALTER TABLE "auth"."users" VALIDATE CONSTRAINT "users_phone_number_not_null";

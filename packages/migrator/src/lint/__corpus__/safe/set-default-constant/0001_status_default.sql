@@ -1,2 +1,3 @@
 -- expect: none
+-- history: 0000_init.sql
 ALTER TABLE "auth"."users" ALTER COLUMN "status" SET DEFAULT 'pending';

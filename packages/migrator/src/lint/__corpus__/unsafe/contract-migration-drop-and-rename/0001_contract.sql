@@ -1,4 +1,5 @@
 -- expect: dropping-column, renaming-column
+-- history: 0000_init.sql
 ALTER TABLE "auth"."users" DROP COLUMN "phone_number";
 --> statement-breakpoint
 ALTER TABLE "auth"."users" RENAME COLUMN "status" TO "state";

@@ -1,4 +1,5 @@
 -- expect: creating-index-non-concurrently
+-- history: 0000_init.sql, 0001_orders.sql
 CREATE TABLE "invoices" (
 	"id" serial PRIMARY KEY NOT NULL,
 	"order_id" integer NOT NULL,

@@ -1,2 +1,3 @@
 -- expect: dropping-column
+-- history: 0000_init.sql
 ALTER TABLE "auth"."users" DROP COLUMN "phone_number";

@@ -1,2 +1,3 @@
 -- expect: changing-column-type
+-- history: 0000_init.sql, 0001_orders.sql
 ALTER TABLE "orders" ALTER COLUMN "total" SET DATA TYPE numeric(12, 4);

@@ -1,4 +1,5 @@
 -- expect: creating-index-non-concurrently
+-- history: 0000_init.sql
 CREATE SCHEMA "audit";
 --> statement-breakpoint
 CREATE TABLE "audit"."users" (

@@ -1,2 +1,3 @@
 -- expect: unbounded-data-change
+-- history: 0000_init.sql
 UPDATE "auth"."users" SET "status" = 'active';

@@ -1,4 +1,5 @@
 -- expect: changing-column-type
+-- history: 0000_init.sql
 CREATE TYPE "public"."user_status" AS ENUM('active', 'suspended', 'deleted');
 --> statement-breakpoint
 ALTER TABLE "auth"."users" ALTER COLUMN "status" DROP DEFAULT;
