@@ -2,7 +2,7 @@ import { bodyOf, list, type Node } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { ident, statementSql } from '../rewrite.js';
 import type { Finding, LintRule, LintStatement } from '../types.js';
-import { addedConstraints, alterCommands, bareName, constraintName, LATER_MIGRATION, notValidSteps, tableOf, validateSql } from './constraints-helpers.js';
+import { addedConstraints, addingToExistingTable, bareName, constraintName, LATER_MIGRATION, notValidSteps, tableOf, validateSql } from './constraints-helpers.js';
 import { OwnStatement } from './rewrites-helpers.js';
 
 /**
@@ -18,10 +18,10 @@ export const addingCheckConstraint = {
   severity: 'error',
   title: 'Adding a CHECK constraint without NOT VALID',
   check({ statement, isNewTable }) {
-    const commands = alterCommands(statement);
-    if (!commands.some((cmd) => cmd.subtype === 'AT_AddConstraint' || cmd.subtype === 'AT_AddColumn')) return undefined;
-    const table = tableOf(statement);
-    if (isNewTable(table.key)) return undefined;
+    // A table created earlier in this file is empty: there is nothing to check or build.
+    const target = addingToExistingTable(statement, isNewTable);
+    if (!target) return undefined;
+    const { commands, table } = target;
     const findings: Finding[] = [];
     commands.forEach((cmd, index) => {
       for (const { constraint, column } of addedConstraints(cmd)) {

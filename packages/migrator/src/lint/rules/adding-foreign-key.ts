@@ -2,7 +2,7 @@ import { bodyOf, list, qualified, relationKey, type Node } from '../../sql/ast.j
 import { describeLock } from '../locks.js';
 import { ident } from '../rewrite.js';
 import type { Finding, LintRule, LintStatement } from '../types.js';
-import { addedConstraint, alterCommands, bareName, constraintName, names, notValidSteps, relationSql, tableOf, validateSql, LATER_MIGRATION } from './constraints-helpers.js';
+import { addedConstraint, addingToExistingTable, bareName, constraintName, LATER_MIGRATION, names, notValidSteps, relationSql, tableOf, validateSql } from './constraints-helpers.js';
 
 /**
  * Adding a FOREIGN KEY to a table that has rows checks every row against the referenced table
@@ -17,11 +17,9 @@ export const addingForeignKey = {
   severity: 'error',
   title: 'Adding a foreign key without NOT VALID',
   check({ statement, isNewTable }) {
-    const commands = alterCommands(statement);
-    if (!commands.some((cmd) => cmd.subtype === 'AT_AddConstraint' || cmd.subtype === 'AT_AddColumn')) return undefined;
-    const table = tableOf(statement);
-    // A table created earlier in this file is empty: there is nothing to check.
-    if (isNewTable(table.key)) return undefined;
+    // A table created earlier in this file is empty: there is nothing to check or build.
+    const commands = addingToExistingTable(statement, isNewTable)?.commands;
+    if (!commands) return undefined;
     const findings: Finding[] = [];
     for (const cmd of commands) {
       const constraint = addedConstraint(cmd);

@@ -2,7 +2,7 @@ import { bodyOf, list, type Node } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { ident, removeWords, statementSql } from '../rewrite.js';
 import type { Finding, LintRule, LintStatement } from '../types.js';
-import { addedConstraint, alterCommands, bareName, constraintName, IN_A_LATER_MIGRATION, names, objectName, tableOf } from './constraints-helpers.js';
+import { addedConstraint, addingToExistingTable, alterCommands, bareName, constraintName, IN_A_LATER_MIGRATION, names, objectName, tableOf } from './constraints-helpers.js';
 
 const WORDS: Record<string, string> = { CONSTR_UNIQUE: 'UNIQUE', CONSTR_PRIMARY: 'PRIMARY KEY', CONSTR_EXCLUSION: 'EXCLUDE' };
 
@@ -19,10 +19,9 @@ export const addingUniqueConstraint = {
   severity: 'error',
   title: 'Adding a UNIQUE, PRIMARY KEY or EXCLUDE constraint that builds its index under lock',
   check({ statement, isNewTable }) {
-    const commands = alterCommands(statement);
-    if (!commands.some((cmd) => cmd.subtype === 'AT_AddConstraint' || cmd.subtype === 'AT_AddColumn')) return undefined;
-    const table = tableOf(statement);
-    if (isNewTable(table.key)) return undefined;
+    // A table created earlier in this file is empty: there is nothing to check or build.
+    const commands = addingToExistingTable(statement, isNewTable)?.commands;
+    if (!commands) return undefined;
     const findings: Finding[] = [];
     for (const cmd of commands) {
       const constraint = addedConstraint(cmd);

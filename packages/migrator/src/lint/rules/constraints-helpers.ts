@@ -142,6 +142,21 @@ export function validateSql(table: string, name: string): string {
   return `ALTER TABLE ${table} VALIDATE CONSTRAINT ${ident(name)};`;
 }
 
+/**
+ * The commands and table of an ALTER TABLE that adds a constraint or a column to a table that
+ * existed before this file (a table created earlier in the file is empty: nothing to check or
+ * build); undefined for anything else. The common start of the constraint rules.
+ */
+export function addingToExistingTable(
+  statement: LintStatement,
+  isNewTable: (key: string | undefined) => boolean,
+): { commands: readonly Node[]; table: ReturnType<typeof tableOf> } | undefined {
+  const commands = alterCommands(statement);
+  if (!commands.some((cmd) => cmd.subtype === 'AT_AddConstraint' || cmd.subtype === 'AT_AddColumn')) return undefined;
+  const table = tableOf(statement);
+  return isNewTable(table.key) ? undefined : { commands, table };
+}
+
 /** The table of an ALTER TABLE as SQL, as the user wrote it (`"auth"."users"` -> `auth.users`). */
 export function tableOf(statement: LintStatement): { key: string | undefined; shown: string; sql: string } {
   const rel = statement.body.relation;
