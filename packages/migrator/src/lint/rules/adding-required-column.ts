@@ -1,8 +1,8 @@
-import { bodyOf, list, qualified, relationKey, type Node } from '../../sql/ast.js';
+import { bodyOf, list, qualified, type Node } from '../../sql/ast.js';
 import { SourceText } from '../../sql/source-text.js';
 import { statementSql } from '../rewrite.js';
 import type { Finding, LintRule } from '../types.js';
-import { applyEdits, columnAddedInFile, cutRange, identLike, itemEnd, relationLike, relationText, reparsedBody, sqlTokens, STEPS } from './breaking-helpers.js';
+import { applyEdits, columnAddedInFile, cutRange, identLike, itemEnd, relationLike, relationText, reparsedBody, sqlTokens, STEPS , existingTableAltered } from './breaking-helpers.js';
 
 /**
  * ADD COLUMN ... NOT NULL (or PRIMARY KEY) with nothing to fill it in fails with "column contains
@@ -17,9 +17,8 @@ export const addingRequiredColumn = {
   title: 'Adding a NOT NULL column without a default',
   check(context) {
     const { statement, pgVersion } = context;
-    if (statement.kind !== 'AlterTableStmt' || statement.body.objtype !== 'OBJECT_TABLE') return undefined;
-    const table = relationKey(statement.body.relation);
-    if (!table || context.isNewTable(table)) return undefined;
+    const table = existingTableAltered(context);
+    if (!table) return undefined;
     const findings: Finding[] = [];
     for (const item of list(statement.body.cmds)) {
       const cmd = bodyOf(item, 'AlterTableCmd');

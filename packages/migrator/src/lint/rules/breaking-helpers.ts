@@ -283,3 +283,14 @@ export function endsTransactionBlock(statement: LintStatement): boolean {
   if (statement.kind !== 'TransactionStmt') return false;
   return ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE'].includes(String(statement.body.kind));
 }
+
+/** How messages name the relation kinds of DropStmt.removeType / RenameStmt.renameType. */
+export const RELATION_WORDS: Record<string, string> = { OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
+
+/** The relationKey of the table an ALTER TABLE changes, when it existed before this file (the running app uses it); else undefined. */
+export function existingTableAltered(context: RuleContext): string | undefined {
+  const { statement } = context;
+  if (statement.kind !== 'AlterTableStmt' || statement.body.objtype !== 'OBJECT_TABLE') return undefined;
+  const table = relationKey(statement.body.relation);
+  return table && !context.isNewTable(table) ? table : undefined;
+}

@@ -1,7 +1,7 @@
-import { bodyOf, list, relationKey } from '../../sql/ast.js';
+import { bodyOf, list } from '../../sql/ast.js';
 import { statementSql } from '../rewrite.js';
 import type { Finding, LintRule } from '../types.js';
-import { columnAddedInFile, displayName, STEPS } from './breaking-helpers.js';
+import { columnAddedInFile, displayName, STEPS , existingTableAltered } from './breaking-helpers.js';
 
 /**
  * DROP COLUMN is instant (PostgreSQL only marks the column dropped), but the application version
@@ -16,9 +16,8 @@ export const droppingColumn = {
   title: 'Dropping a column the running app may use',
   check(context) {
     const { statement } = context;
-    if (statement.kind !== 'AlterTableStmt' || statement.body.objtype !== 'OBJECT_TABLE') return undefined;
-    const table = relationKey(statement.body.relation);
-    if (!table || context.isNewTable(table)) return undefined;
+    const table = existingTableAltered(context);
+    if (!table) return undefined;
     const findings: Finding[] = [];
     for (const item of list(statement.body.cmds)) {
       const cmd = bodyOf(item, 'AlterTableCmd');

@@ -1,8 +1,6 @@
 import { list, objectName } from '../../sql/ast.js';
 import type { LintRule } from '../types.js';
-import { displayName, relationCreatedInFile, STEPS } from './breaking-helpers.js';
-
-const WORDS: Record<string, string> = { OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
+import { displayName, relationCreatedInFile, STEPS , RELATION_WORDS } from './breaking-helpers.js';
 
 /**
  * DROP TABLE removes the table and its data for good, and the application version still running
@@ -16,7 +14,7 @@ export const droppingTable = {
   title: 'Dropping a table or view the running app may use',
   check(context) {
     const { statement } = context;
-    const word = statement.kind === 'DropStmt' ? WORDS[String(statement.body.removeType)] : undefined;
+    const word = statement.kind === 'DropStmt' ? RELATION_WORDS[String(statement.body.removeType)] : undefined;
     if (!word) return undefined;
     const existing = list(statement.body.objects)
       .map(objectName)

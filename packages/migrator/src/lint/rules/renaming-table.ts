@@ -1,9 +1,7 @@
 import { relationKey } from '../../sql/ast.js';
 import { statementSql } from '../rewrite.js';
 import type { LintRule } from '../types.js';
-import { displayName, relationCreatedInFile, relationLike, relationText, viewCreatedLater } from './breaking-helpers.js';
-
-const WORDS: Record<string, string> = { OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
+import { displayName, relationCreatedInFile, relationLike, relationText, viewCreatedLater , RELATION_WORDS } from './breaking-helpers.js';
 
 /**
  * RENAME TO is instant, but the application version still running during the migration names
@@ -18,7 +16,7 @@ export const renamingTable = {
   title: 'Renaming a table or view the running app uses',
   check(context) {
     const { statement } = context;
-    const word = statement.kind === 'RenameStmt' ? WORDS[String(statement.body.renameType)] : undefined;
+    const word = statement.kind === 'RenameStmt' ? RELATION_WORDS[String(statement.body.renameType)] : undefined;
     const from = relationKey(statement.body.relation);
     const to = statement.body.newname;
     if (!word || !from || typeof to !== 'string') return undefined;
