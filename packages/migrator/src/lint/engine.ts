@@ -87,13 +87,16 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
   const statementIgnores = directives.filter((d) => d.scope === 'statement' && !d.problem).map((d) => ({ directive: d, target: ignoredStatement(d, spans) }));
   const fileIgnores = directives.filter((d) => d.scope === 'file' && !d.problem);
 
+  const isNewTable = (key: string | undefined) => key !== undefined && created.has(key);
+  const effectContext = { knowledge, pgVersion: options.pgVersion, isNewTable };
   statements.forEach((statement, position) => {
-    const isNewTable = (key: string | undefined) => key !== undefined && created.has(key);
-    statement.effects = statementEffects(statement.kind, statement.body, { knowledge, pgVersion: options.pgVersion, isNewTable });
+    statement.effects = statementEffects(statement.kind, statement.body, effectContext);
     const context: RuleContext = { statement, statements, pgVersion: options.pgVersion, knowledge, isNewTable };
     for (const rule of options.rules) {
       const found = rule.check(context);
-      for (const finding of found === undefined ? [] : Array.isArray(found) ? found : [found]) {
+      // Most rules find nothing in most statements: no allocation on that path.
+      if (found === undefined || (Array.isArray(found) && found.length === 0)) continue;
+      for (const finding of Array.isArray(found) ? found : [found]) {
         const parent = parentOf[position]!;
         const suppressor =
           statementIgnores.find((i) => i.target === parent && i.directive.rules.includes(rule.id))?.directive ??
