@@ -11,7 +11,7 @@ import type { LintStatement, RuleContext } from '../types.js';
 /** Migration steps shared by the recipes. */
 export const STEPS = {
   separateMigration: 'a separate migration (`pnpm db:generate --custom`)',
-  backup: '`pnpm sdk db backup`',
+  backup: '`pg_dump -Fc` (the PostgreSQL client tools)',
 } as const;
 
 export type { Token } from '../rewrite.js';
