@@ -46,6 +46,12 @@ describe('ignore comments', () => {
     ]);
   });
 
+  it('apply to the statement they sit inside', () => {
+    expect(ids('CREATE INDEX i\n  -- sdk-lint-ignore creating-index-non-concurrently: t is tiny\n  ON t (x);\nCREATE INDEX j ON t (y);')).toEqual([
+      'creating-index-non-concurrently@4:1',
+    ]);
+  });
+
   it('apply to a whole file with sdk-lint-ignore-file', () => {
     expect(ids(`-- sdk-lint-ignore-file creating-index-non-concurrently: lookup tables\n${unsafe}\nCREATE INDEX j ON t (y);`)).toEqual([]);
   });

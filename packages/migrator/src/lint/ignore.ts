@@ -61,10 +61,13 @@ export function ignoreDirectives(text: string, knownRules: ReadonlySet<string>):
 }
 
 /**
- * The statement a statement-scoped ignore applies to: the statement it trails on the same line, else
- * the first one that starts after it. `statements` are [start, end) string offsets with the line of their end.
+ * The statement a statement-scoped ignore applies to: the statement it sits inside or trails on the
+ * same line, else the first one that starts after it. `statements` are [start, end) string offsets with the line of their end.
  */
 export function ignoredStatement(directive: IgnoreDirective, statements: readonly { start: number; end: number; endLine: number }[]): number | undefined {
+  // A comment inside a multi-line statement (between its lines) applies to that statement.
+  const inside = statements.findIndex((s) => s.start < directive.start && directive.end <= s.end);
+  if (inside >= 0) return inside;
   for (let i = 0; i < statements.length; i++) {
     const s = statements[i]!;
     if (s.start < directive.start && s.endLine === directive.line && s.end <= directive.start) return i;
