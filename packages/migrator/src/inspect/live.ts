@@ -90,6 +90,22 @@ export async function seedKnowledge(db: Queryable, knowledge: SchemaKnowledge, t
       WHERE ni.nspname NOT IN ('pg_catalog', 'information_schema') AND ni.nspname NOT LIKE 'pg\\_toast%'`,
   );
   for (const row of indexes) knowledge.indexes.set(row.index, { table: row.table, columns: row.columns.map((c) => c ?? undefined) });
+  // Every foreign key of the user's schemas: dropping one locks the referenced table, a new type for a
+  // referenced column rebuilds the keys pointing at it, TRUNCATE ... CASCADE empties their tables.
+  const { rows: foreignKeys } = await db.query<{ name: string; table: string; references: string; columns: string[]; refcolumns: string[] }>(
+    `SELECT con.conname AS name, nt.nspname || '.' || ct.relname AS table, nr.nspname || '.' || cr.relname AS references,
+            ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+                    JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns,
+            ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+                    JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS refcolumns
+       FROM pg_constraint con
+       JOIN pg_class ct ON ct.oid = con.conrelid
+       JOIN pg_namespace nt ON nt.oid = ct.relnamespace
+       JOIN pg_class cr ON cr.oid = con.confrelid
+       JOIN pg_namespace nr ON nr.oid = cr.relnamespace
+      WHERE con.contype = 'f' AND nt.nspname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  knowledge.foreignKeys = foreignKeys.map((row) => ({ name: row.name, table: row.table, references: row.references, columns: row.columns, refColumns: row.refcolumns }));
   const { rows: functions } = await db.query<{ name: string; volatility: 'i' | 's' | 'v' }>(
     `SELECT lower(proname) AS name,
             CASE max(CASE provolatile WHEN 'v' THEN 3 WHEN 's' THEN 2 ELSE 1 END) WHEN 3 THEN 'v' WHEN 2 THEN 's' ELSE 'i' END AS volatility

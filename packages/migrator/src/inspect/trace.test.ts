@@ -241,16 +241,16 @@ describe('a statement that fails on the scratch database', () => {
  */
 const GAPS: { name: string; sql: string; fixed?: true }[] = [
   // Changing the type of a referenced column re-creates the foreign keys that point at it: ACCESS EXCLUSIVE on every referencing table.
-  { name: 'ALTER COLUMN TYPE of a referenced key locks the referencing tables', sql: 'ALTER TABLE "accounts" ALTER COLUMN "id" SET DATA TYPE bigint' },
+  { name: 'ALTER COLUMN TYPE of a referenced key locks the referencing tables', sql: 'ALTER TABLE "accounts" ALTER COLUMN "id" SET DATA TYPE bigint', fixed: true },
   // Dropping a foreign key drops its triggers on the referenced table: ACCESS EXCLUSIVE on it.
-  { name: 'DROP CONSTRAINT of a foreign key locks the referenced table', sql: 'ALTER TABLE "orders" DROP CONSTRAINT "orders_account_id_accounts_id_fk"' },
-  { name: 'DROP COLUMN with a foreign key locks the referenced table', sql: 'ALTER TABLE "tags" DROP COLUMN "account_id"' },
-  { name: 'DROP TABLE with a foreign key locks the referenced table', sql: 'DROP TABLE "kin"' },
+  { name: 'DROP CONSTRAINT of a foreign key locks the referenced table', sql: 'ALTER TABLE "orders" DROP CONSTRAINT "orders_account_id_accounts_id_fk"', fixed: true },
+  { name: 'DROP COLUMN with a foreign key locks the referenced table', sql: 'ALTER TABLE "tags" DROP COLUMN "account_id"', fixed: true },
+  { name: 'DROP TABLE with a foreign key locks the referenced table', sql: 'DROP TABLE "kin"', fixed: true },
   // The index's table is not in the statement; PostgreSQL locks it too.
   { name: 'DROP INDEX locks its table with ACCESS EXCLUSIVE', sql: 'DROP INDEX "accounts_email_idx"', fixed: true },
   { name: 'REINDEX INDEX locks its table with SHARE', sql: 'REINDEX INDEX "accounts_pkey"', fixed: true },
   // TRUNCATE ... CASCADE empties (new relfilenode) every referencing table too.
-  { name: 'TRUNCATE ... CASCADE locks and rewrites the referencing tables', sql: 'TRUNCATE "parents" CASCADE' },
+  { name: 'TRUNCATE ... CASCADE locks and rewrites the referencing tables', sql: 'TRUNCATE "parents" CASCADE', fixed: true },
   // Statements effects.ts has no case for.
   { name: 'COMMENT ON TABLE takes SHARE UPDATE EXCLUSIVE', sql: 'COMMENT ON TABLE "accounts" IS \'people\'', fixed: true },
   { name: 'CREATE STATISTICS takes SHARE UPDATE EXCLUSIVE', sql: 'CREATE STATISTICS "accounts_stats" ON "id", "email" FROM "accounts"', fixed: true },

@@ -38,9 +38,17 @@ export function statementEffects(kind: string, body: Node, context: EffectContex
       if (table) effects.add(table, mode, { why: 'RENAME changes the catalog entry' });
       break;
     }
-    case 'TruncateStmt':
-      for (const rel of list(body.relations)) effects.add(relationKey(bodyOf(rel, 'RangeVar')), 'ACCESS EXCLUSIVE', { rewrite: true, why: 'TRUNCATE replaces the table with an empty file' });
+    case 'TruncateStmt': {
+      const truncated = list(body.relations).map((rel) => relationKey(bodyOf(rel, 'RangeVar')));
+      for (const table of truncated) effects.add(table, 'ACCESS EXCLUSIVE', { rewrite: true, why: 'TRUNCATE replaces the table with an empty file' });
+      // CASCADE empties every table whose foreign keys point at a truncated one, transitively.
+      if (body.behavior === 'DROP_CASCADE') {
+        for (const table of referencingTables(truncated, context.knowledge)) {
+          effects.add(table, 'ACCESS EXCLUSIVE', { rewrite: true, why: 'TRUNCATE ... CASCADE also empties the tables whose foreign keys point at it' });
+        }
+      }
       break;
+    }
     case 'LockStmt': {
       const mode = LOCK_STMT_MODES[Number(body.mode ?? 8)] ?? 'ACCESS EXCLUSIVE';
       for (const rel of list(body.relations)) effects.add(relationKey(bodyOf(rel, 'RangeVar')), mode, { why: 'LOCK TABLE holds the lock until the transaction ends' });
@@ -172,6 +180,8 @@ function drop(body: Node, effects: Effects, context: EffectContext): void {
     const key = name.includes('.') ? name : `public.${name}`;
     if (type === 'OBJECT_TABLE' || type === 'OBJECT_MATVIEW' || type === 'OBJECT_VIEW') {
       effects.add(key, 'ACCESS EXCLUSIVE', { why: `DROP ${type === 'OBJECT_TABLE' ? 'TABLE' : 'VIEW'} removes it` });
+      // Its foreign keys' triggers on the referenced tables go too.
+      for (const fk of context.knowledge.foreignKeys) if (fk.table === key) effects.add(fk.references, 'ACCESS EXCLUSIVE', { why: FK_DROPPED });
     } else if (type === 'OBJECT_INDEX') {
       // The index's table is not in the statement: known when a CREATE INDEX linted so far made the index.
       const mode: LockMode = body.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
@@ -340,6 +350,22 @@ function alterTable(body: Node, effects: Effects, context: EffectContext): void 
       default:
         effects.add(table, LIGHTER_SUBCOMMANDS[subtype] ?? 'ACCESS EXCLUSIVE', { why: `${subtype.replace(/^AT_/, '')} changes the table definition` });
     }
+    // Dropping a foreign key (itself, or the column it uses) drops its triggers on the referenced table.
+    if ((subtype === 'AT_DropConstraint' || subtype === 'AT_DropColumn') && column) {
+      for (const fk of context.knowledge.foreignKeys) {
+        if (fk.table === table && (subtype === 'AT_DropConstraint' ? fk.name === column : fk.columns.includes(column))) {
+          effects.add(fk.references, 'ACCESS EXCLUSIVE', { why: FK_DROPPED });
+        }
+      }
+    }
+    // A new type for a referenced column rebuilds the foreign keys pointing at it, on their tables.
+    if (subtype === 'AT_AlterColumnType' && column) {
+      for (const fk of context.knowledge.foreignKeys) {
+        if (fk.references === table && (fk.refColumns.length === 0 || fk.refColumns.includes(column))) {
+          effects.add(fk.table, 'ACCESS EXCLUSIVE', { why: `the foreign keys of ${fk.table} that point at ${column} are rebuilt` });
+        }
+      }
+    }
   }
 }
 
@@ -420,4 +446,22 @@ function isVirtual(constraint: Node): boolean {
 function isNullConstant(expr: unknown): boolean {
   const inner = bodyOf(expr, 'TypeCast')?.arg ?? expr;
   return bodyOf(inner, 'A_Const')?.isnull === true;
+}
+
+const FK_DROPPED = 'dropping a foreign key removes its triggers from the referenced table';
+
+/** Tables whose foreign keys point at any of `tables`, directly or through other such tables. */
+function referencingTables(tables: readonly (string | undefined)[], knowledge: SchemaKnowledge): Set<string> {
+  const found = new Set<string>();
+  const queue = tables.filter((t): t is string => t !== undefined);
+  while (queue.length > 0) {
+    const target = queue.pop()!;
+    for (const fk of knowledge.foreignKeys) {
+      if (fk.references === target && !found.has(fk.table) && !tables.includes(fk.table)) {
+        found.add(fk.table);
+        queue.push(fk.table);
+      }
+    }
+  }
+  return found;
 }

@@ -123,6 +123,20 @@ describe('effects', () => {
     expect(statementEffects('ALTER TABLE "t" ALTER COLUMN "n" SET DATA TYPE bigint;', history)[0]).toMatchObject({ rewrite: true, scan: true });
   });
 
+  it('know which tables a foreign key ties together, named or not', () => {
+    const history = [
+      'CREATE TABLE "accounts" ("id" serial PRIMARY KEY);\n--> statement-breakpoint\nCREATE TABLE "orders" ("id" serial PRIMARY KEY, "account_id" integer REFERENCES "accounts"("id"));',
+      'CREATE TABLE "lines" ("order_id" integer);\n--> statement-breakpoint\nALTER TABLE "lines" ADD CONSTRAINT "lines_order_fk" FOREIGN KEY ("order_id") REFERENCES "orders"("id");',
+    ];
+    const locked = (sql: string) => statementEffects(sql, history).map((e) => `${e.relation} ${e.lock}${e.rewrite ? ' rewrite' : ''}`);
+    expect(locked('ALTER TABLE "orders" DROP CONSTRAINT "orders_account_id_fkey";')).toEqual(['public.orders ACCESS EXCLUSIVE', 'public.accounts ACCESS EXCLUSIVE']);
+    expect(locked('ALTER TABLE "lines" DROP COLUMN "order_id";')).toEqual(['public.lines ACCESS EXCLUSIVE', 'public.orders ACCESS EXCLUSIVE']);
+    expect(locked('DROP TABLE "lines";')).toEqual(['public.lines ACCESS EXCLUSIVE', 'public.orders ACCESS EXCLUSIVE']);
+    expect(locked('ALTER TABLE "accounts" ALTER COLUMN "id" SET DATA TYPE bigint;')).toEqual(['public.accounts ACCESS EXCLUSIVE rewrite', 'public.orders ACCESS EXCLUSIVE']);
+    expect(locked('TRUNCATE "accounts" CASCADE;')).toEqual(['public.accounts ACCESS EXCLUSIVE rewrite', 'public.orders ACCESS EXCLUSIVE rewrite', 'public.lines ACCESS EXCLUSIVE rewrite']);
+    expect(locked('TRUNCATE "accounts";')).toEqual(['public.accounts ACCESS EXCLUSIVE rewrite']);
+  });
+
   it('know a foreign key locks both tables', () => {
     expect(statementEffects('ALTER TABLE "o" ADD CONSTRAINT "fk" FOREIGN KEY ("u") REFERENCES "auth"."users"("id");').map((e) => [e.relation, e.lock, e.scan])).toEqual([
       ['public.o', 'SHARE ROW EXCLUSIVE', true],

@@ -20,6 +20,16 @@ export interface ConstraintInfo {
   addedIn: { file: number; statement: number };
 }
 
+/** A foreign key: `table (columns) REFERENCES references (refColumns)`. */
+export interface ForeignKeyInfo {
+  name: string;
+  table: string;
+  columns: string[];
+  references: string;
+  /** Empty when the statement left them out (the referenced table's primary key). */
+  refColumns: string[];
+}
+
 /**
  * What the migrations linted so far (and, for `plan`, the live database) say about the schema:
  * column types, constraints and function volatility. Rules read it to tell a widening
@@ -44,6 +54,12 @@ export class SchemaKnowledge {
    * NULL), for the columns whose definition was linted; absent = unknown.
    */
   readonly nullability = new Map<string, Map<string, boolean>>();
+  /**
+   * Every foreign key known, named or not: dropping one, or its column or table, locks the
+   * referenced table too; changing a referenced column's type rebuilds the keys pointing at it;
+   * TRUNCATE ... CASCADE empties the referencing tables.
+   */
+  foreignKeys: ForeignKeyInfo[] = [];
   /** Index of the file being linted, so a rule can tell "earlier in this file" from "an earlier migration". */
   file = 0;
 
@@ -114,6 +130,7 @@ export class SchemaKnowledge {
   /** Forgets a dropped table; moves facts on a rename. */
   dropTable(table: string): void {
     this.tables.delete(table);
+    this.foreignKeys = this.foreignKeys.filter((fk) => fk.table !== table);
     this.columns.delete(table);
     this.constraints.delete(table);
     this.nullability.delete(table);
@@ -128,6 +145,10 @@ export class SchemaKnowledge {
       if (entry) map.set(to, entry);
     }
     for (const info of this.indexes.values()) if (info.table === from) info.table = to;
+    for (const fk of this.foreignKeys) {
+      if (fk.table === from) fk.table = to;
+      if (fk.references === from) fk.references = to;
+    }
   }
 
   /** Moves an index's facts to its new name (ALTER INDEX ... RENAME TO), or forgets a dropped one. */
@@ -206,7 +227,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
         if (column && typeof column.colname === 'string') {
           knowledge.setColumn(table, column.colname, columnType(column.typeName));
           knowledge.setNotNull(table, column.colname, declaredNotNull(column));
-          for (const c of list(column.constraints)) addConstraint(knowledge, table, bodyOf(c, 'Constraint'), at);
+          for (const c of list(column.constraints)) addConstraint(knowledge, table, bodyOf(c, 'Constraint'), at, column.colname);
         }
         addConstraint(knowledge, table, bodyOf(element, 'Constraint'), at);
       }
@@ -237,7 +258,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
         if (cmd.subtype === 'AT_AddColumn' && def && typeof def.colname === 'string') {
           knowledge.setColumn(table, def.colname, columnType(def.typeName));
           knowledge.setNotNull(table, def.colname, declaredNotNull(def));
-          for (const c of list(def.constraints)) addConstraint(knowledge, table, bodyOf(c, 'Constraint'), at);
+          for (const c of list(def.constraints)) addConstraint(knowledge, table, bodyOf(c, 'Constraint'), at, def.colname);
         } else if (cmd.subtype === 'AT_SetNotNull' && name) {
           knowledge.setNotNull(table, name, true);
         } else if (cmd.subtype === 'AT_DropNotNull' && name) {
@@ -246,6 +267,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
           knowledge.setColumn(table, name, columnType(def.typeName));
         } else if (cmd.subtype === 'AT_DropColumn' && name) {
           knowledge.setColumn(table, name, undefined);
+          knowledge.foreignKeys = knowledge.foreignKeys.filter((fk) => !(fk.table === table && fk.columns.includes(name)));
         } else if (cmd.subtype === 'AT_AddConstraint') {
           const constraint = bodyOf(cmd.def, 'Constraint');
           for (const key of notNullKeys(knowledge, table, constraint)) knowledge.setNotNull(table, key, true);
@@ -255,6 +277,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
           if (info) info.validated = true;
         } else if (cmd.subtype === 'AT_DropConstraint' && name) {
           knowledge.setConstraint(table, name, undefined);
+          knowledge.foreignKeys = knowledge.foreignKeys.filter((fk) => !(fk.table === table && fk.name === name));
         }
       }
       return;
@@ -336,9 +359,17 @@ export function usingIndexColumns(knowledge: SchemaKnowledge, table: string | un
   return index.columns.filter((c): c is string => c !== undefined);
 }
 
-function addConstraint(knowledge: SchemaKnowledge, table: string, constraint: Node | undefined, at: ConstraintInfo['addedIn']): void {
+function addConstraint(knowledge: SchemaKnowledge, table: string, constraint: Node | undefined, at: ConstraintInfo['addedIn'], column?: string): void {
   if (!constraint) return;
   const kind = constraintKind(constraint);
+  if (kind === 'foreign') {
+    const strings = (items: unknown) => list(items).map((i) => String(bodyOf(i, 'String')?.sval ?? ''));
+    const columns = column ? [column] : strings(constraint.fk_attrs);
+    const references = relationKey(constraint.pktable);
+    // PostgreSQL names an unnamed key <table>_<columns>_fkey.
+    const name = typeof constraint.conname === 'string' ? constraint.conname : `${table.slice(table.indexOf('.') + 1)}_${columns.join('_')}_fkey`;
+    if (references) knowledge.foreignKeys.push({ name, table, columns, references, refColumns: strings(constraint.pk_attrs) });
+  }
   // A column's own NOT NULL / DEFAULT have no name; only named constraints can be validated later.
   const name = typeof constraint.conname === 'string' ? constraint.conname : undefined;
   if (!name || kind === 'other') return;
