@@ -106,6 +106,16 @@ export async function seedKnowledge(db: Queryable, knowledge: SchemaKnowledge, t
       WHERE con.contype = 'f' AND nt.nspname NOT IN ('pg_catalog', 'information_schema')`,
   );
   knowledge.foreignKeys = foreignKeys.map((row) => ({ name: row.name, table: row.table, references: row.references, columns: row.columns, refColumns: row.refcolumns }));
+  // Partitioned tables and their partitions: the safe index recipe goes partition by partition.
+  const { rows: partitioned } = await db.query<{ parent: string; partitions: string[] }>(
+    `SELECT n.nspname || '.' || c.relname AS parent,
+            ARRAY(SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i
+                    JOIN pg_class pc ON pc.oid = i.inhrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+                   WHERE i.inhparent = c.oid ORDER BY 1)::text[] AS partitions
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'p' AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  for (const row of partitioned) knowledge.partitioned.set(row.parent, new Set(row.partitions));
   const { rows: functions } = await db.query<{ name: string; volatility: 'i' | 's' | 'v' }>(
     `SELECT lower(proname) AS name,
             CASE max(CASE provolatile WHEN 'v' THEN 3 WHEN 's' THEN 2 ELSE 1 END) WHEN 3 THEN 'v' WHEN 2 THEN 's' ELSE 'i' END AS volatility

@@ -60,6 +60,11 @@ export class SchemaKnowledge {
    * TRUNCATE ... CASCADE empties the referencing tables.
    */
   foreignKeys: ForeignKeyInfo[] = [];
+  /**
+   * Partitioned tables (CREATE TABLE ... PARTITION BY) -> their partitions: CREATE INDEX
+   * CONCURRENTLY cannot run on the parent, so the safe index recipe goes partition by partition.
+   */
+  readonly partitioned = new Map<string, Set<string>>();
   /** Index of the file being linted, so a rule can tell "earlier in this file" from "an earlier migration". */
   file = 0;
 
@@ -130,6 +135,8 @@ export class SchemaKnowledge {
   /** Forgets a dropped table; moves facts on a rename. */
   dropTable(table: string): void {
     this.tables.delete(table);
+    this.partitioned.delete(table);
+    for (const partitions of this.partitioned.values()) partitions.delete(table);
     this.foreignKeys = this.foreignKeys.filter((fk) => fk.table !== table);
     this.columns.delete(table);
     this.constraints.delete(table);
@@ -139,7 +146,8 @@ export class SchemaKnowledge {
 
   renameTable(from: string, to: string): void {
     if (this.tables.delete(from)) this.tables.add(to);
-    for (const map of [this.columns, this.constraints, this.nullability] as Map<string, unknown>[]) {
+    for (const partitions of this.partitioned.values()) if (partitions.delete(from)) partitions.add(to);
+    for (const map of [this.columns, this.constraints, this.nullability, this.partitioned] as Map<string, unknown>[]) {
       const entry = map.get(from);
       map.delete(from);
       if (entry) map.set(to, entry);
@@ -222,6 +230,10 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
       const table = relationKey(body.relation);
       if (!table) return;
       knowledge.tables.add(table);
+      if (body.partspec) knowledge.partitioned.set(table, new Set());
+      if (body.partbound) {
+        for (const parent of list(body.inhRelations)) knowledge.partitioned.get(relationKey(bodyOf(parent, 'RangeVar')) ?? '')?.add(table);
+      }
       for (const element of list(body.tableElts)) {
         const column = bodyOf(element, 'ColumnDef');
         if (column && typeof column.colname === 'string') {
@@ -254,6 +266,9 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
         const cmd = bodyOf(item, 'AlterTableCmd');
         if (!cmd) continue;
         const name = typeof cmd.name === 'string' ? cmd.name : undefined;
+        const partition = relationKey(bodyOf(cmd.def, 'PartitionCmd')?.name);
+        if (cmd.subtype === 'AT_AttachPartition' && partition) knowledge.partitioned.get(table)?.add(partition);
+        if (cmd.subtype === 'AT_DetachPartition' && partition) knowledge.partitioned.get(table)?.delete(partition);
         const def = bodyOf(cmd.def, 'ColumnDef');
         if (cmd.subtype === 'AT_AddColumn' && def && typeof def.colname === 'string') {
           knowledge.setColumn(table, def.colname, columnType(def.typeName));

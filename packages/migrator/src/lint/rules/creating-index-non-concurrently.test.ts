@@ -38,6 +38,26 @@ describe('creating-index-non-concurrently', () => {
     expect(lint('CREATE INDEX "i" ON "t" ("x");', ['CREATE TABLE "t" ("x" int);'])).toHaveLength(1);
   });
 
+  it('on a partitioned table, builds each partition\'s index concurrently and attaches it', () => {
+    const history = [
+      'CREATE TABLE "events" ("id" bigint, "at" date, "kind" text) PARTITION BY RANGE ("at");\n--> statement-breakpoint\nCREATE TABLE "events_2026" PARTITION OF "events" FOR VALUES FROM (\'2026-01-01\') TO (\'2027-01-01\');',
+      'CREATE TABLE "events_2027" ("id" bigint, "at" date, "kind" text);\n--> statement-breakpoint\nALTER TABLE "events" ATTACH PARTITION "events_2027" FOR VALUES FROM (\'2027-01-01\') TO (\'2028-01-01\');',
+    ];
+    const sql = 'CREATE INDEX "events_kind_idx" ON "events" USING btree ("kind");';
+    const violations = lint(sql, history);
+    expect(rendered(sql, violations)).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  creating-index-non-concurrently
+        Building this index on partitioned table events blocks every write to each partition until its part of the build ends.
+        1 | CREATE INDEX "events_kind_idx" ON "events" USING btree ("kind");
+          | ^
+        lock: SHARE lock on events and each of its partitions (blocks every write (INSERT, UPDATE, DELETE); reads continue)
+        help: Instead (CREATE INDEX CONCURRENTLY cannot run on a partitioned table):
+              1. \`CREATE INDEX "events_kind_idx" ON ONLY "events" USING btree ("kind");\` (instant: the parent's index starts INVALID)
+              2. For each partition: \`CREATE INDEX CONCURRENTLY events_kind_idx_events_2026 ON events_2026 USING btree ("kind");\`, \`CREATE INDEX CONCURRENTLY events_kind_idx_events_2027 ON events_2027 USING btree ("kind");\`
+              3. Attach each one: \`ALTER INDEX events_kind_idx ATTACH PARTITION events_kind_idx_events_2026;\`, \`ALTER INDEX events_kind_idx ATTACH PARTITION events_kind_idx_events_2027;\` (the parent's index is valid once every partition has one)"
+    `);
+  });
+
   it('finds the statement inside a DO block', () => {
     const violations = lint('DO $$ BEGIN\n  CREATE INDEX i ON t (x);\nEXCEPTION WHEN duplicate_table THEN null; END $$;');
     expect(violations).toHaveLength(1);

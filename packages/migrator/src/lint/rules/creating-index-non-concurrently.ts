@@ -1,7 +1,7 @@
 import { qualified, relationKey } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
-import { insertAfter, statementSql } from '../rewrite.js';
-import type { LintRule } from '../types.js';
+import { ident, insertAfter, statementSql, tableSql, tokens } from '../rewrite.js';
+import type { Finding, LintRule, LintStatement } from '../types.js';
 
 /**
  * CREATE INDEX without CONCURRENTLY holds a SHARE lock for the whole build: every INSERT, UPDATE
@@ -12,10 +12,12 @@ export const creatingIndexNonConcurrently = {
   id: 'creating-index-non-concurrently',
   severity: 'error',
   title: 'Creating an index without CONCURRENTLY',
-  check({ statement, isNewTable }) {
+  check({ statement, isNewTable, knowledge }) {
     if (statement.kind !== 'IndexStmt' || statement.body.concurrent) return undefined;
     const table = relationKey(statement.body.relation);
     if (isNewTable(table)) return undefined;
+    const partitions = table ? knowledge.partitioned.get(table) : undefined;
+    if (partitions) return partitionedIndex(statement, [...partitions]);
     const safe = insertAfter(statement.sql, ['INDEX'], 'CONCURRENTLY');
     return {
       message: `Building this index blocks every write to ${qualified(statement.body.relation)} until the build ends, which takes minutes on a big table.`,
@@ -24,3 +26,48 @@ export const creatingIndexNonConcurrently = {
     };
   },
 } satisfies LintRule;
+
+/**
+ * PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table; a plain CREATE INDEX on it
+ * builds the index on every partition under SHARE locks. The safe way: an invalid index on the
+ * parent only, each partition's index built concurrently, then attached; the parent's index
+ * becomes valid when the last one is attached.
+ * https://www.postgresql.org/docs/current/ddl-partitioning.html#DDL-PARTITIONING-DECLARATIVE-MAINTENANCE
+ */
+function partitionedIndex(statement: LintStatement, partitions: string[]): Finding {
+  const table = qualified(statement.body.relation);
+  const index = typeof statement.body.idxname === 'string' ? statement.body.idxname : undefined;
+  const lock = describeLock('SHARE', `${table} and each of its partitions`);
+  const message = `Building this index on partitioned table ${table} blocks every write to each partition until its part of the build ends.`;
+  const parentOnly = insertAfter(statement.sql, ['ON'], 'ONLY');
+  const rest = afterTable(statement.sql);
+  if (!index || !parentOnly || rest === undefined) {
+    return { message, lock, help: 'Instead, name the index, create it `ON ONLY` the parent, build each partition\'s index with CREATE INDEX CONCURRENTLY, and attach each one with `ALTER INDEX ... ATTACH PARTITION`.' };
+  }
+  const each = partitions.length > 0 ? partitions : ['<partition>'];
+  const name = (partition: string) => ident(`${index}_${partition.slice(partition.indexOf('.') + 1)}`.slice(0, 63));
+  const unique = statement.body.unique ? 'UNIQUE ' : '';
+  return {
+    message,
+    lock,
+    help: [
+      'Instead (CREATE INDEX CONCURRENTLY cannot run on a partitioned table):',
+      `1. \`${statementSql(parentOnly)}\` (instant: the parent's index starts INVALID)`,
+      `2. For each partition: ${each.map((p) => `\`CREATE ${unique}INDEX CONCURRENTLY ${name(p)} ON ${tableSql(p)}${rest};\``).join(', ')}`,
+      `3. Attach each one: ${each.map((p) => `\`ALTER INDEX ${ident(index)} ATTACH PARTITION ${name(p)};\``).join(', ')} (the parent's index is valid once every partition has one)`,
+    ].join('\n'),
+  };
+}
+
+/** The statement's text after the table name (`USING btree ("email") WHERE ...`), or undefined. */
+function afterTable(sql: string): string | undefined {
+  const list = tokens(sql);
+  let i = list.findIndex((t) => t.keyword && t.upper === 'ON');
+  if (i < 0) return undefined;
+  i++;
+  if (list[i]?.upper === 'ONLY') i++;
+  // The table name: a name, optionally `schema.` before it.
+  if (list[i + 1]?.text === '.') i += 2;
+  const name = list[i];
+  return name ? sql.slice(name.end) : undefined;
+}
