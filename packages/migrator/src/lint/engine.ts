@@ -62,17 +62,18 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
     const raw = raws[index]!;
     if (!statement.transactional) segment++;
     const add = (r: RawStatement, embedded: LintStatement['embeddedIn'], inBlock: boolean) => {
-      const body = unwrap(r.node)?.body ?? {};
-      statements.push({
-        ...(embedded ? { ...statement, kind: r.kind, sql: r.sql, line: r.line, column: r.column, offset: r.offset } : statement),
-        node: r.node,
-        position: statements.length,
-        body,
-        effects: [],
-        inTransactionBlock: inBlock,
-        transaction: segment,
-        embeddedIn: embedded,
-      });
+      // The classified statement is this file's own object: extend it in place (no copy) for the
+      // statement itself; a statement from inside a DO block gets its own copy.
+      const base = embedded ? { ...statement, kind: r.kind, sql: r.sql, line: r.line, column: r.column, offset: r.offset } : statement;
+      const linted = base as LintStatement;
+      linted.node = r.node;
+      linted.position = statements.length;
+      linted.body = unwrap(r.node)?.body ?? {};
+      linted.effects = [];
+      linted.inTransactionBlock = inBlock;
+      linted.transaction = segment;
+      linted.embeddedIn = embedded;
+      statements.push(linted);
       parentOf.push(index);
     };
     add(raw, undefined, explicitTransaction);
