@@ -6,7 +6,8 @@ import type { RuleInfo } from '../registry.js';
 /**
  * `--format json`: one object, every input file listed even when clean.
  * `{ "files": [{ "path", "violations": [{ "rule", "severity", "line", "column", "message", "help" }] }] }`
- * plus, per file, each statement's phase and effects, and totals.
+ * plus, per file, each statement's phase and effects, and totals. Compact (no indentation), like
+ * other linters' JSON: a report of thousands of files stays half the size and twice as fast to write.
  */
 export function renderJson(report: LintReport): string {
   return JSON.stringify(
@@ -37,8 +38,6 @@ export function renderJson(report: LintReport): string {
         })),
       })),
     },
-    null,
-    2,
   );
 }
 
