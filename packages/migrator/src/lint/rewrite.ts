@@ -116,3 +116,20 @@ const RESERVED = new Set([
   'returning', 'select', 'session_user', 'some', 'symmetric', 'system_user', 'table', 'then', 'to', 'trailing', 'true',
   'union', 'unique', 'user', 'using', 'variadic', 'when', 'where', 'window', 'with',
 ]);
+
+/**
+ * The statement's text after the relation named right after `keyword` (`ON` of CREATE INDEX,
+ * `TABLE` of ALTER TABLE), skipping `IF EXISTS` and `ONLY`: what to keep when the same statement
+ * is written for another table (a partition). Undefined when the statement has no such name.
+ */
+export function afterRelationName(sql: string, keyword: string): string | undefined {
+  const list = tokens(sql);
+  let i = list.findIndex((t) => t.keyword && t.upper === keyword);
+  if (i < 0) return undefined;
+  i++;
+  if (list[i]?.upper === 'IF' && list[i + 1]?.upper === 'EXISTS') i += 2;
+  if (list[i]?.upper === 'ONLY') i++;
+  if (list[i + 1]?.text === '.') i += 2; // schema.name
+  const name = list[i];
+  return name ? sql.slice(name.end) : undefined;
+}

@@ -39,6 +39,23 @@ describe('adding-foreign-key', () => {
     `);
   });
 
+  it('on a partitioned table before PostgreSQL 18, goes partition by partition (the parent refuses NOT VALID)', () => {
+    const partitioned = [
+      'CREATE TABLE "users" ("id" serial PRIMARY KEY);\n--> statement-breakpoint\nCREATE TABLE "events" ("id" bigint, "user_id" integer, "at" date) PARTITION BY RANGE ("at");\n--> statement-breakpoint\nCREATE TABLE "events_2026" PARTITION OF "events" FOR VALUES FROM (\'2026-01-01\') TO (\'2027-01-01\');',
+    ];
+    const sql = 'ALTER TABLE "events" ADD CONSTRAINT "events_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "users"("id");';
+    const v17 = lintSql(sql, { rules: [rule], history: partitioned, pgVersion: 17 });
+    expect(v17[0]?.help).toMatchInlineSnapshot(`
+      "Instead (before PostgreSQL 18 a partitioned table refuses NOT VALID foreign keys), add it partition by partition, then to the parent:
+      1. \`ALTER TABLE events_2026 ADD CONSTRAINT "events_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "users"("id") NOT VALID;\` (instant on each)
+      2. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE events_2026 VALIDATE CONSTRAINT events_user_id_fk;\` (reads and writes continue)
+      3. Then this statement: the parent adopts the validated keys of its partitions without checking the rows again."
+    `);
+    const v18 = lintSql(sql, { rules: [rule], history: partitioned, pgVersion: 18 });
+    expect(v18[0]?.help).toContain('NOT VALID;`');
+    expect(v18[0]?.help).not.toContain('partition by partition');
+  });
+
   it('accepts NOT VALID', () => {
     expect(lint('ALTER TABLE "posts" ADD CONSTRAINT "fk" FOREIGN KEY ("user_id") REFERENCES "users"("id") NOT VALID;')).toEqual([]);
   });

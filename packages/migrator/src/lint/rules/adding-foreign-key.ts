@@ -1,8 +1,8 @@
 import { bodyOf, list, qualified, relationKey, type Node } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
-import { ident } from '../rewrite.js';
+import { afterRelationName, ident, statementSql, tableSql } from '../rewrite.js';
 import type { Finding, LintRule, LintStatement } from '../types.js';
-import { addedConstraint, addingToExistingTable, bareName, constraintName, LATER_MIGRATION, names, notValidSteps, relationSql, tableOf, validateSql } from './constraints-helpers.js';
+import { addedConstraint, addingToExistingTable, alterCommands, bareName, constraintName, LATER_MIGRATION, names, notValidSteps, relationSql, tableOf, validateSql } from './constraints-helpers.js';
 
 /**
  * Adding a FOREIGN KEY to a table that has rows checks every row against the referenced table
@@ -16,7 +16,7 @@ export const addingForeignKey = {
   id: 'adding-foreign-key',
   severity: 'error',
   title: 'Adding a foreign key without NOT VALID',
-  check({ statement, isNewTable }) {
+  check({ statement, isNewTable, knowledge, pgVersion }) {
     // A table created earlier in this file is empty: there is nothing to check or build.
     const commands = addingToExistingTable(statement, isNewTable)?.commands;
     if (!commands) return undefined;
@@ -26,9 +26,12 @@ export const addingForeignKey = {
       // NOT VALID and PostgreSQL 18's NOT ENFORCED both set skip_validation: no check of the rows.
       if (constraint?.contype === 'CONSTR_FOREIGN' && constraint.skip_validation !== true) {
         const { name, named } = constraintName(constraint, bareName(statement.body.relation));
+        const partitions = knowledge.partitioned.get(tableOf(statement).key ?? '');
         findings.push({
           ...hazard(statement, constraint, named ? name : undefined),
-          help: ['Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:', ...notValidSteps(statement, constraint)].join('\n'),
+          help:
+            (partitions && pgVersion < 18 && partitionedRecipe(statement, name, [...partitions])) ||
+            ['Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:', ...notValidSteps(statement, constraint)].join('\n'),
         });
       }
       const column = cmd.subtype === 'AT_AddColumn' ? bodyOf(cmd.def, 'ColumnDef') : undefined;
@@ -82,4 +85,22 @@ function hasDefault(column: Node): boolean {
     const constraint = bodyOf(c, 'Constraint');
     return constraint?.contype === 'CONSTR_DEFAULT' && bodyOf(constraint.raw_expr, 'A_Const')?.isnull !== true;
   });
+}
+
+/**
+ * Before PostgreSQL 18 a partitioned table refuses a NOT VALID foreign key. Adding the key to each
+ * partition NOT VALID, validating those, then adding it to the parent works: the parent adopts the
+ * partitions' validated keys without checking the rows again (checked on PostgreSQL 15).
+ * https://www.postgresql.org/docs/current/sql-altertable.html (ADD table_constraint)
+ */
+function partitionedRecipe(statement: LintStatement, name: string, partitions: string[]): string | undefined {
+  const rest = afterRelationName(statement.sql, 'TABLE');
+  if (rest === undefined || alterCommands(statement).length !== 1) return undefined;
+  const each = partitions.length > 0 ? partitions : ['<partition>'];
+  return [
+    'Instead (before PostgreSQL 18 a partitioned table refuses NOT VALID foreign keys), add it partition by partition, then to the parent:',
+    `1. ${each.map((p) => `\`${statementSql(`ALTER TABLE ${tableSql(p)}${rest} NOT VALID`)}\``).join(', ')} (instant on each)`,
+    `2. ${LATER_MIGRATION}: ${each.map((p) => `\`${validateSql(tableSql(p), name)}\``).join(', ')} (reads and writes continue)`,
+    `3. Then this statement: the parent adopts the validated keys of its partitions without checking the rows again.`,
+  ].join('\n');
 }

@@ -1,6 +1,6 @@
 import { qualified, relationKey } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
-import { ident, insertAfter, statementSql, tableSql, tokens } from '../rewrite.js';
+import { afterRelationName, ident, insertAfter, statementSql, tableSql } from '../rewrite.js';
 import type { Finding, LintRule, LintStatement } from '../types.js';
 
 /**
@@ -40,7 +40,7 @@ function partitionedIndex(statement: LintStatement, partitions: string[]): Findi
   const lock = describeLock('SHARE', `${table} and each of its partitions`);
   const message = `Building this index on partitioned table ${table} blocks every write to each partition until its part of the build ends.`;
   const parentOnly = insertAfter(statement.sql, ['ON'], 'ONLY');
-  const rest = afterTable(statement.sql);
+  const rest = afterRelationName(statement.sql, 'ON');
   if (!index || !parentOnly || rest === undefined) {
     return { message, lock, help: 'Instead, name the index, create it `ON ONLY` the parent, build each partition\'s index with CREATE INDEX CONCURRENTLY, and attach each one with `ALTER INDEX ... ATTACH PARTITION`.' };
   }
@@ -57,17 +57,4 @@ function partitionedIndex(statement: LintStatement, partitions: string[]): Findi
       `3. Attach each one: ${each.map((p) => `\`ALTER INDEX ${ident(index)} ATTACH PARTITION ${name(p)};\``).join(', ')} (the parent's index is valid once every partition has one)`,
     ].join('\n'),
   };
-}
-
-/** The statement's text after the table name (`USING btree ("email") WHERE ...`), or undefined. */
-function afterTable(sql: string): string | undefined {
-  const list = tokens(sql);
-  let i = list.findIndex((t) => t.keyword && t.upper === 'ON');
-  if (i < 0) return undefined;
-  i++;
-  if (list[i]?.upper === 'ONLY') i++;
-  // The table name: a name, optionally `schema.` before it.
-  if (list[i + 1]?.text === '.') i += 2;
-  const name = list[i];
-  return name ? sql.slice(name.end) : undefined;
 }
