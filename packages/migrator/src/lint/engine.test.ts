@@ -40,6 +40,12 @@ describe('ignore comments', () => {
     expect(ids(`${unsafe} -- sdk-lint-ignore creating-index-non-concurrently: tiny table`)).toEqual([]);
   });
 
+  it('trailing two statements on one line, apply to the second', () => {
+    expect(ids('CREATE INDEX a ON t (x); CREATE INDEX b ON t (y); -- sdk-lint-ignore creating-index-non-concurrently: tiny')).toEqual([
+      'creating-index-non-concurrently@1:1',
+    ]);
+  });
+
   it('apply to that statement only', () => {
     expect(ids(`-- sdk-lint-ignore creating-index-non-concurrently: tiny\n${unsafe}\nCREATE INDEX j ON t (y);`)).toEqual([
       'creating-index-non-concurrently@3:1',

@@ -68,7 +68,8 @@ export function ignoredStatement(directive: IgnoreDirective, statements: readonl
   // A comment inside a multi-line statement (between its lines) applies to that statement.
   const inside = statements.findIndex((s) => s.start < directive.start && directive.end <= s.end);
   if (inside >= 0) return inside;
-  for (let i = 0; i < statements.length; i++) {
+  // Trailing a line: the last statement that ends on that line before the comment.
+  for (let i = statements.length - 1; i >= 0; i--) {
     const s = statements[i]!;
     if (s.start < directive.start && s.endLine === directive.line && s.end <= directive.start) return i;
   }

@@ -59,6 +59,14 @@ describe('reindexing-non-concurrently', () => {
     expect(lint('REINDEX (CONCURRENTLY) TABLE users;')).toEqual([]);
   });
 
+  it('reports REINDEX ... CONCURRENTLY before PostgreSQL 12, where it is a syntax error', () => {
+    const sql = 'REINDEX INDEX CONCURRENTLY "users_email_idx";';
+    const [v] = lintSql(sql, { rules: [rule], pgVersion: 11 });
+    expect(v?.message).toBe('REINDEX ... CONCURRENTLY needs PostgreSQL 12; on PostgreSQL 11 this statement is a syntax error and the migration fails.');
+    expect(v?.help).toMatch(/^REINDEX CONCURRENTLY needs PostgreSQL 12 \(this is 11\)\. Instead, build a replacement/);
+    expect(lintSql(sql, { rules: [rule], pgVersion: 12 })).toEqual([]);
+  });
+
   it('accepts REINDEX SYSTEM, which has no concurrent form', () => {
     expect(lint('REINDEX SYSTEM;')).toEqual([]);
   });

@@ -27,7 +27,10 @@ export const reindexingNonConcurrently = {
   title: 'Rebuilding indexes without CONCURRENTLY',
   check(context) {
     const { statement, isNewTable, pgVersion } = context;
-    if (statement.kind !== 'ReindexStmt' || optionEnabled(statement.body.params, 'concurrently') === true) return undefined;
+    if (statement.kind !== 'ReindexStmt') return undefined;
+    // Before PostgreSQL 12 CONCURRENTLY is a syntax error: the migration would fail, so it needs the replacement recipe too.
+    const concurrently = optionEnabled(statement.body.params, 'concurrently') === true;
+    if (concurrently && pgVersion >= 12) return undefined;
     const target = TARGETS[String(statement.body.kind)];
     // REINDEX SYSTEM has no CONCURRENTLY: system catalogs cannot be rebuilt that way.
     if (!target) return undefined;
@@ -40,7 +43,9 @@ export const reindexingNonConcurrently = {
     const lock = target === 'INDEX'
       ? `${describeLock('SHARE', "the index's table")}, and ACCESS EXCLUSIVE lock on ${name} (${PLANNER})`
       : `${describeLock('SHARE', target === 'TABLE' ? name : 'each table in turn')}, and ACCESS EXCLUSIVE lock on each index while it is rebuilt (${PLANNER})`;
-    const message = `Rebuilding ${subject} blocks every write to ${tables} until it ends, and nearly every read too (the planner looks at every index of a table): minutes on a big table.`;
+    const message = concurrently
+      ? `REINDEX ... CONCURRENTLY needs PostgreSQL 12; on PostgreSQL ${pgVersion} this statement is a syntax error and the migration fails.`
+      : `Rebuilding ${subject} blocks every write to ${tables} until it ends, and nearly every read too (the planner looks at every index of a table): minutes on a big table.`;
     const outside = statement.inTransactionBlock ? ` It cannot run in a transaction block: ${outOfTransactionBlock(statement)}.` : '';
     if (pgVersion >= 12) {
       const safe = insertAfter(statement.sql, [target], 'CONCURRENTLY') ?? statement.sql;
@@ -59,7 +64,7 @@ export const reindexingNonConcurrently = {
     const freshQualified = schema ? `${ident(schema)}.${fresh}` : fresh;
     return {
       message,
-      lock,
+      lock: concurrently ? undefined : lock,
       help: [
         `REINDEX CONCURRENTLY needs PostgreSQL 12 (this is ${pgVersion}). Instead, build a replacement${target === 'INDEX' ? '' : ` for each index i of ${name}`} and swap it in:`,
         `1. \`CREATE INDEX CONCURRENTLY ${fresh} ON ...;\` with the definition of ${index} (\`SELECT pg_get_indexdef('${index}'::regclass);\` prints it, UNIQUE included)`,
