@@ -36,7 +36,7 @@ const KNOWN_RULE_IDS = [
   // breaking changes, data
   'adding-required-column', 'renaming-column', 'renaming-table', 'dropping-column', 'dropping-table', 'dropping-schema',
   'drop-cascade', 'truncating-table', 'unbounded-data-change', 'disabling-triggers', 'setting-schema',
-  'enum-value-in-transaction', 'transaction-control',
+  'enum-value-in-transaction', 'transaction-control', 'unsupported-in-version',
   // engine
   'syntax-error', 'unreadable-file', 'empty-migration', 'unused-ignore', 'invalid-ignore',
 ] as const;

@@ -32,6 +32,7 @@ import { settingTablespace } from './rules/setting-tablespace.js';
 import { transactionControl } from './rules/transaction-control.js';
 import { truncatingTable } from './rules/truncating-table.js';
 import { unboundedDataChange } from './rules/unbounded-data-change.js';
+import { unsupportedInVersion } from './rules/unsupported-in-version.js';
 import { vacuumFull } from './rules/vacuum-full.js';
 import { validatingInSameTransaction } from './rules/validating-in-same-transaction.js';
 
@@ -79,10 +80,11 @@ export const RULES: readonly LintRule[] = [
   truncatingTable,
   unboundedDataChange,
   disablingTriggers,
-  // Transactions and locks
+  // Transactions, locks and versions
   lockingTable,
   enumValueInTransaction,
   transactionControl,
+  unsupportedInVersion,
 ];
 
 /** Findings the engine makes about a file as a whole. */

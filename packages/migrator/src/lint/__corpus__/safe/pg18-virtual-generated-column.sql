@@ -1,2 +1,3 @@
 -- expect: none
-ALTER TABLE "customers" ADD COLUMN "full_name" text GENERATED ALWAYS AS ("first_name" || ' ' || "last_name") VIRTUAL;
+-- pg-version: 18
+CREATE TABLE "people" ("first" text, "last" text, "full_name" text GENERATED ALWAYS AS ("first" || ' ' || "last"));
