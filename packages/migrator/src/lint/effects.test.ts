@@ -19,6 +19,26 @@ const locks = (effects: RelationEffect[]) => effects.map((e) => [e.relation, e.l
 const accounts = 'CREATE TABLE "accounts" ("id" serial PRIMARY KEY, "email" text, "note" varchar(20)[], "seen_at" timestamp (3));';
 
 describe('effects of statements that change a table', () => {
+  it('know ADD COLUMN of a domain with constraints rewrites the table, default or not', () => {
+    const domain = 'CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0);';
+    expect(effectsOf('ALTER TABLE "accounts" ADD COLUMN "credits" positive_int;', [accounts, domain])[0]).toMatchObject({ lock: 'ACCESS EXCLUSIVE', rewrite: true, scan: true });
+    expect(effectsOf('ALTER TABLE "accounts" ADD COLUMN "credits" positive_int DEFAULT 1;', [accounts, domain])[0]).toMatchObject({ rewrite: true });
+    expect(effectsOf('ALTER TABLE "accounts" ADD COLUMN "credits" plain_int;', [accounts, 'CREATE DOMAIN plain_int AS integer;'])[0]).toMatchObject({ rewrite: false, scan: false });
+  });
+
+  it('know a COLLATE that keeps the rows rebuilds indexes without rewriting the table', () => {
+    expect(effectsOf('ALTER TABLE "accounts" ALTER COLUMN "email" TYPE text COLLATE "C";', [accounts])[0]).toMatchObject({ rewrite: false, scan: true });
+  });
+
+  it('know a new partition scans the parent\'s DEFAULT partition under ACCESS EXCLUSIVE', () => {
+    const events = 'CREATE TABLE events (at date) PARTITION BY RANGE (at);\nCREATE TABLE events_default PARTITION OF events DEFAULT;\nCREATE TABLE events_2025 (at date);';
+    const create = effectsOf("CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');", [events]);
+    expect(create.find((e) => e.relation === 'public.events_default')).toMatchObject({ lock: 'ACCESS EXCLUSIVE', scan: true });
+    const attach = effectsOf("ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');", [events]);
+    expect(attach.find((e) => e.relation === 'public.events_default')).toMatchObject({ lock: 'ACCESS EXCLUSIVE', scan: true });
+    expect(effectsOf("CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');", ['CREATE TABLE events (at date) PARTITION BY RANGE (at);']).map((e) => e.relation)).toEqual(['public.events']);
+  });
+
   it('know ADD COLUMN ... CHECK checks every row, and a plain ADD COLUMN does not', () => {
     expect(effectsOf('ALTER TABLE "accounts" ADD COLUMN "age" integer CHECK ("age" >= 0);', [accounts])[0]).toMatchObject({ lock: 'ACCESS EXCLUSIVE', rewrite: false, scan: true });
     expect(effectsOf('ALTER TABLE "accounts" ADD COLUMN "age" integer;', [accounts])[0]).toMatchObject({ rewrite: false, scan: false });

@@ -109,7 +109,7 @@ export function statementEffects(kind: string, body: Node, context: EffectContex
       effects.add(relationKey(body.relation), 'ACCESS EXCLUSIVE', { why: 'CREATE RULE changes how the table is queried' });
       break;
     case 'CreateStmt':
-      createTable(body, effects);
+      createTable(body, effects, context);
       break;
     case 'CreateTableAsStmt':
       break;
@@ -154,7 +154,7 @@ class Effects {
   }
 }
 
-function createTable(body: Node, effects: Effects): void {
+function createTable(body: Node, effects: Effects, context: EffectContext): void {
   // A foreign key to an existing table takes SHARE ROW EXCLUSIVE on it (to add the RI triggers);
   // the new table is empty, so nothing is validated.
   const referenced = (constraint: Node | undefined) => {
@@ -166,8 +166,21 @@ function createTable(body: Node, effects: Effects): void {
   }
   // CREATE TABLE ... PARTITION OF takes ACCESS EXCLUSIVE on the parent.
   for (const parent of list(body.inhRelations)) {
-    if (body.partbound) effects.add(relationKey(bodyOf(parent, 'RangeVar')), 'ACCESS EXCLUSIVE', { why: 'CREATE TABLE ... PARTITION OF changes the parent' });
+    if (!body.partbound) continue;
+    const key = relationKey(bodyOf(parent, 'RangeVar'));
+    effects.add(key, 'ACCESS EXCLUSIVE', { why: 'CREATE TABLE ... PARTITION OF changes the parent' });
+    if ((body.partbound as Node).is_default !== true) defaultPartitionScan(key, effects, context);
   }
+}
+
+/**
+ * A new partition of a parent with a DEFAULT partition (CREATE TABLE ... PARTITION OF, ATTACH
+ * PARTITION): PostgreSQL scans the default partition under ACCESS EXCLUSIVE for rows that belong
+ * to the new bound (check_default_partition_contents), and fails if it finds one.
+ */
+function defaultPartitionScan(parent: string | undefined, effects: Effects, context: EffectContext): void {
+  const partition = parent ? context.knowledge.defaultPartitions.get(parent) : undefined;
+  if (partition) effects.add(partition, 'ACCESS EXCLUSIVE', { scan: true, why: 'the new partition makes PostgreSQL scan the default partition for rows of its bound' });
 }
 
 /** DROP POLICY / TRIGGER / RULE name ON table: the object list is the table's name followed by the object's. */
@@ -267,11 +280,15 @@ function alterTable(body: Node, effects: Effects, context: EffectContext): void 
         // timestamp <-> timestamptz: still counted as a rewrite, which happens unless the session TimeZone is UTC.
         const utcOnly = plain && from && to && context.pgVersion >= 12 && timestampZoneChangeSkipsRewriteInUtc(from, to);
         const target = `ALTER COLUMN ${column} TYPE ${to ? typeText(to) : '?'}`;
+        // A new collation keeps the rows (the table file stays) but rebuilds the column's indexes.
+        const collation = def?.collClause !== undefined;
         effects.add(table, 'ACCESS EXCLUSIVE', {
           rewrite: keeps !== true,
-          scan: keeps !== true,
+          scan: keeps !== true || collation,
           why: keeps === true
-            ? `${target} keeps the rows (binary-coercible from ${from ? typeText(from) : '?'})`
+            ? collation
+              ? `${target} COLLATE keeps the rows but rebuilds the indexes on ${column}`
+              : `${target} keeps the rows (binary-coercible from ${from ? typeText(from) : '?'})`
             : utcOnly
               ? `${target} (from ${typeText(from)}) rewrites unless the session TimeZone is UTC (PostgreSQL 12+)`
               : `${target} rewrites the table${from ? ` (from ${typeText(from)})` : ''}`,
@@ -338,6 +355,7 @@ function alterTable(body: Node, effects: Effects, context: EffectContext): void 
           scan: !proven,
           why: proven ? 'a validated CHECK constraint proves the partition bound' : 'ATTACH PARTITION scans the partition to check its rows fit the bound',
         });
+        if ((partition?.bound as Node | undefined)?.is_default !== true) defaultPartitionScan(table, effects, context);
         break;
       }
       case 'AT_DetachPartition': {
@@ -423,6 +441,9 @@ export function addColumnRewrite(def: Node | undefined, context: EffectContext):
   const column = String(def.colname ?? '?');
   const typeName = String(bodyOf(list((def.typeName as Node | undefined)?.names).at(-1), 'String')?.sval ?? '').toLowerCase();
   if (SERIAL.has(typeName)) return `ADD COLUMN ${column} ${typeName} fills every existing row from a sequence, rewriting the table`;
+  // ATExecAddColumn: a domain with constraints must be checked for every row (even NULL), so the table is rewritten, default or not.
+  const domain = context.knowledge.constrainedDomain((def.typeName as Node | undefined)?.names);
+  if (domain) return `ADD COLUMN ${column} of domain ${domain} checks the domain's constraints for every existing row, rewriting the table`;
   for (const item of list(def.constraints)) {
     const c = bodyOf(item, 'Constraint');
     if (!c) continue;

@@ -20,6 +20,13 @@ export interface ConstraintInfo {
   addedIn: { file: number; statement: number };
 }
 
+/** A domain: its base type and the CHECK / NOT NULL constraints it has. */
+export interface DomainInfo {
+  baseType: ColumnType | undefined;
+  /** Constraint names (PostgreSQL's generated name for an unnamed one); NOT NULL is `NOT NULL`. */
+  constraints: Set<string>;
+}
+
 /** A foreign key: `table (columns) REFERENCES references (refColumns)`. */
 export interface ForeignKeyInfo {
   name: string;
@@ -65,6 +72,22 @@ export class SchemaKnowledge {
    * CONCURRENTLY cannot run on the parent, so the safe index recipe goes partition by partition.
    */
   readonly partitioned = new Map<string, Set<string>>();
+  /**
+   * Partitioned table -> its DEFAULT partition (`PARTITION OF parent DEFAULT`, `ATTACH PARTITION
+   * ... DEFAULT`): a new partition of the parent makes PostgreSQL scan the default partition
+   * under ACCESS EXCLUSIVE for rows that belong to the new bound.
+   */
+  readonly defaultPartitions = new Map<string, string>();
+  /**
+   * Domain key (`schema.name`) -> the names of its CHECK / NOT NULL constraints, and its base type:
+   * a new column of a domain with constraints is checked row by row, rewriting the table.
+   */
+  readonly domains = new Map<string, DomainInfo>();
+  /**
+   * Materialized views created WITH NO DATA (or refreshed WITH NO DATA) and not refreshed since:
+   * REFRESH ... CONCURRENTLY fails on them.
+   */
+  readonly unpopulated = new Set<string>();
   /** Index of the file being linted, so a rule can tell "earlier in this file" from "an earlier migration". */
   file = 0;
 
@@ -93,6 +116,12 @@ export class SchemaKnowledge {
     let columns = this.nullability.get(table);
     if (!columns) this.nullability.set(table, (columns = new Map()));
     columns.set(column, notNull);
+  }
+
+  /** Whether the type named `names` (a TypeName's names) is a domain known to have CHECK or NOT NULL constraints. */
+  constrainedDomain(names: unknown): string | undefined {
+    const key = typeKey(names);
+    return key && (this.domains.get(key)?.constraints.size ?? 0) > 0 ? key : undefined;
   }
 
   /** The table of an index (relationKey), when a CREATE INDEX linted so far made it. */
@@ -137,6 +166,9 @@ export class SchemaKnowledge {
     this.tables.delete(table);
     this.partitioned.delete(table);
     for (const partitions of this.partitioned.values()) partitions.delete(table);
+    this.defaultPartitions.delete(table);
+    for (const [parent, partition] of this.defaultPartitions) if (partition === table) this.defaultPartitions.delete(parent);
+    this.unpopulated.delete(table);
     this.foreignKeys = this.foreignKeys.filter((fk) => fk.table !== table);
     this.columns.delete(table);
     this.constraints.delete(table);
@@ -147,7 +179,9 @@ export class SchemaKnowledge {
   renameTable(from: string, to: string): void {
     if (this.tables.delete(from)) this.tables.add(to);
     for (const partitions of this.partitioned.values()) if (partitions.delete(from)) partitions.add(to);
-    for (const map of [this.columns, this.constraints, this.nullability, this.partitioned] as Map<string, unknown>[]) {
+    for (const [parent, partition] of this.defaultPartitions) if (partition === from) this.defaultPartitions.set(parent, to);
+    if (this.unpopulated.delete(from)) this.unpopulated.add(to);
+    for (const map of [this.columns, this.constraints, this.nullability, this.partitioned, this.defaultPartitions] as Map<string, unknown>[]) {
       const entry = map.get(from);
       map.delete(from);
       if (entry) map.set(to, entry);
@@ -222,8 +256,37 @@ export function droppedConstraints(body: Node): Set<string> {
 export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: { file: number; statement: number }): void {
   switch (kind) {
     case 'CreateTableAsStmt': {
-      const table = relationKey((body.into as Node | undefined)?.rel);
-      if (table) knowledge.tables.add(table);
+      const into = body.into as Node | undefined;
+      const table = relationKey(into?.rel);
+      if (!table) return;
+      knowledge.tables.add(table);
+      if (body.objtype === 'OBJECT_MATVIEW' && into?.skipData === true) knowledge.unpopulated.add(table);
+      else knowledge.unpopulated.delete(table);
+      return;
+    }
+    case 'RefreshMatViewStmt': {
+      const view = relationKey(body.relation);
+      // A refresh with data populates the view (a CONCURRENTLY one fails on an unpopulated view and changes nothing).
+      if (view && body.skipData === true) knowledge.unpopulated.add(view);
+      else if (view && body.concurrent !== true) knowledge.unpopulated.delete(view);
+      return;
+    }
+    case 'CreateDomainStmt': {
+      const key = typeKey(body.domainname);
+      if (!key) return;
+      const info: DomainInfo = { baseType: columnType(body.typeName), constraints: new Set() };
+      for (const c of list(body.constraints)) addDomainConstraint(info, key, bodyOf(c, 'Constraint'));
+      knowledge.domains.set(key, info);
+      return;
+    }
+    case 'AlterDomainStmt': {
+      const key = typeKey(body.typeName);
+      const info = key ? knowledge.domains.get(key) : undefined;
+      if (!key || !info) return;
+      if (body.subtype === 'C') addDomainConstraint(info, key, bodyOf(body.def, 'Constraint'));
+      else if (body.subtype === 'X' && typeof body.name === 'string') info.constraints.delete(body.name);
+      else if (body.subtype === 'O') info.constraints.add('NOT NULL');
+      else if (body.subtype === 'N') info.constraints.delete('NOT NULL');
       return;
     }
     case 'CreateStmt': {
@@ -232,7 +295,11 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
       knowledge.tables.add(table);
       if (body.partspec) knowledge.partitioned.set(table, new Set());
       if (body.partbound) {
-        for (const parent of list(body.inhRelations)) knowledge.partitioned.get(relationKey(bodyOf(parent, 'RangeVar')) ?? '')?.add(table);
+        for (const item of list(body.inhRelations)) {
+          const parent = relationKey(bodyOf(item, 'RangeVar')) ?? '';
+          knowledge.partitioned.get(parent)?.add(table);
+          if ((body.partbound as Node).is_default === true) knowledge.defaultPartitions.set(parent, table);
+        }
       }
       for (const element of list(body.tableElts)) {
         const column = bodyOf(element, 'ColumnDef');
@@ -267,8 +334,14 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
         if (!cmd) continue;
         const name = typeof cmd.name === 'string' ? cmd.name : undefined;
         const partition = relationKey(bodyOf(cmd.def, 'PartitionCmd')?.name);
-        if (cmd.subtype === 'AT_AttachPartition' && partition) knowledge.partitioned.get(table)?.add(partition);
-        if (cmd.subtype === 'AT_DetachPartition' && partition) knowledge.partitioned.get(table)?.delete(partition);
+        if (cmd.subtype === 'AT_AttachPartition' && partition) {
+          knowledge.partitioned.get(table)?.add(partition);
+          if ((bodyOf(cmd.def, 'PartitionCmd')?.bound as Node | undefined)?.is_default === true) knowledge.defaultPartitions.set(table, partition);
+        }
+        if (cmd.subtype === 'AT_DetachPartition' && partition) {
+          knowledge.partitioned.get(table)?.delete(partition);
+          if (knowledge.defaultPartitions.get(table) === partition) knowledge.defaultPartitions.delete(table);
+        }
         const def = bodyOf(cmd.def, 'ColumnDef');
         if (cmd.subtype === 'AT_AddColumn' && def && typeof def.colname === 'string') {
           knowledge.setColumn(table, def.colname, columnType(def.typeName));
@@ -300,7 +373,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
     case 'RenameStmt': {
       const table = relationKey(body.relation);
       if (!table) return;
-      if (body.renameType === 'OBJECT_TABLE' && typeof body.newname === 'string') {
+      if ((body.renameType === 'OBJECT_TABLE' || body.renameType === 'OBJECT_MATVIEW') && typeof body.newname === 'string') {
         knowledge.renameTable(table, `${table.split('.')[0]}.${body.newname}`);
       } else if (body.renameType === 'OBJECT_INDEX' && typeof body.newname === 'string') {
         knowledge.renameIndex(table, `${table.split('.')[0]}.${body.newname}`);
@@ -315,6 +388,8 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
           const names = list(bodyOf(object, 'List')?.items).map((i) => String(bodyOf(i, 'String')?.sval ?? ''));
           knowledge.dropTable(names.length > 1 ? names.join('.') : `public.${names[0] ?? ''}`);
         }
+      } else if (body.removeType === 'OBJECT_DOMAIN') {
+        for (const object of list(body.objects)) knowledge.domains.delete(typeKey(bodyOf(object, 'TypeName')?.names) ?? '');
       } else if (body.removeType === 'OBJECT_INDEX') {
         for (const object of list(body.objects)) {
           const name = objectName(object);
@@ -336,6 +411,24 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
     }
     default:
       return;
+  }
+}
+
+/** `schema.name` of a type or domain name list, `public` when unqualified; undefined for pg_catalog and empty names. */
+function typeKey(names: unknown): string | undefined {
+  const parts = list(names).map((n) => String(bodyOf(n, 'String')?.sval ?? ''));
+  if (parts.length === 0 || parts.some((p) => !p) || parts[0] === 'pg_catalog') return undefined;
+  return parts.length > 1 ? parts.slice(-2).join('.') : `public.${parts[0]}`;
+}
+
+/** Records a domain's CHECK or NOT NULL constraint under the name PostgreSQL gives it. */
+function addDomainConstraint(info: DomainInfo, key: string, constraint: Node | undefined): void {
+  if (constraint?.contype === 'CONSTR_NOTNULL') info.constraints.add('NOT NULL');
+  else if (constraint?.contype === 'CONSTR_CHECK') {
+    const leaf = key.slice(key.indexOf('.') + 1);
+    let name = typeof constraint.conname === 'string' ? constraint.conname : `${leaf}_check`;
+    for (let i = 1; typeof constraint.conname !== 'string' && info.constraints.has(name); i++) name = `${leaf}_check${i}`;
+    info.constraints.add(name);
   }
 }
 

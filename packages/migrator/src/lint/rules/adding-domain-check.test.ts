@@ -60,4 +60,49 @@ describe('adding-domain-check', () => {
   it('finds the statement inside a DO block', () => {
     expect(lint('DO $$ BEGIN\n  ALTER DOMAIN d ADD CHECK (VALUE > 0);\nEND $$;')).toMatchObject([{ line: 2, column: 3 }]);
   });
+
+  describe('ADD COLUMN of a domain with constraints', () => {
+    const users = 'CREATE TABLE "auth"."users" ("id" uuid PRIMARY KEY NOT NULL);';
+    const domain = 'CREATE DOMAIN "public"."positive_int" AS integer CHECK (VALUE > 0);';
+
+    it('reports the rewrite that checks every row, and adds a column of the base type with a CHECK validated later', () => {
+      const sql = 'ALTER TABLE "auth"."users" ADD COLUMN "credits" "positive_int";';
+      expect(rendered(sql, lint(sql, [domain, users]))).toMatchInlineSnapshot(`
+        "migration.sql:1:1  error  adding-domain-check
+          Adding column credits of domain public.positive_int to auth.users checks the domain's constraints against every existing row and rewrites the whole table, with or without a DEFAULT; every query on auth.users waits until it ends, which takes minutes on a big table.
+          1 | ALTER TABLE "auth"."users" ADD COLUMN "credits" "positive_int";
+            | ^
+          lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write) until the rewrite ends
+          help: Instead, add a column of the domain's base type and enforce the domain's rule with a CHECK validated later:
+                1. \`ALTER TABLE "auth"."users" ADD COLUMN "credits" integer;\` (only changes the catalog)
+                2. \`ALTER TABLE "auth"."users" ADD CONSTRAINT users_credits_check CHECK (...) NOT VALID;\` with the domain's condition, writing "credits" for VALUE (new rows are checked at once)
+                3. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE "auth"."users" VALIDATE CONSTRAINT users_credits_check;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)"
+      `);
+    });
+
+    it('reports it with a DEFAULT too, and keeps the DEFAULT in the suggested column', () => {
+      const [v] = lint('ALTER TABLE "auth"."users" ADD COLUMN "credits" positive_int DEFAULT 1 NOT NULL;', [domain, users]);
+      expect(v?.help).toContain('`ALTER TABLE "auth"."users" ADD COLUMN "credits" integer DEFAULT 1 NOT NULL;`');
+    });
+
+    it('reports a domain made NOT NULL, or given a CHECK later, and forgets a dropped constraint', () => {
+      const plain = 'CREATE DOMAIN app.code AS text;';
+      const sql = 'ALTER TABLE "auth"."users" ADD COLUMN "code" app.code;';
+      expect(lint(sql, [plain, users])).toEqual([]);
+      expect(lint(sql, [plain, 'ALTER DOMAIN app.code SET NOT NULL;', users])).toHaveLength(1);
+      expect(lint(sql, [plain, "ALTER DOMAIN app.code ADD CHECK (VALUE <> '');", users])).toHaveLength(1);
+      expect(lint(sql, [plain, "ALTER DOMAIN app.code ADD CHECK (VALUE <> '');", 'ALTER DOMAIN app.code DROP CONSTRAINT code_check;', users])).toEqual([]);
+      expect(lint(sql, ['CREATE DOMAIN app.code AS text NOT NULL;', 'DROP DOMAIN app.code;', plain, users])).toEqual([]);
+    });
+
+    it('accepts a domain without constraints, an unknown type, and a table created in the same file', () => {
+      expect(lint('ALTER TABLE "auth"."users" ADD COLUMN "note" plain_text;', ['CREATE DOMAIN plain_text AS text DEFAULT \'\';', users])).toEqual([]);
+      expect(lint('ALTER TABLE "auth"."users" ADD COLUMN "credits" integer;', [domain, users])).toEqual([]);
+      expect(lint(`CREATE TABLE t (id int);\nALTER TABLE t ADD COLUMN credits positive_int;`, [domain])).toEqual([]);
+    });
+
+    it('finds the statement inside a DO block', () => {
+      expect(lint('DO $$ BEGIN\n  ALTER TABLE "auth"."users" ADD COLUMN "credits" positive_int;\nEND $$;', [domain, users])).toMatchObject([{ line: 2, column: 3 }]);
+    });
+  });
 });

@@ -1,8 +1,9 @@
-import { bodyOf, list, nameList } from '../../sql/ast.js';
+import { bodyOf, list, nameList, qualified, relationKey, type Node } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { ident, insertAfter, statementSql } from '../rewrite.js';
-import type { LintRule } from '../types.js';
-import { domainCreatedInFile, nameKey } from './rewrites-helpers.js';
+import type { Finding, LintRule, RuleContext } from '../types.js';
+import { objectName } from './constraints-helpers.js';
+import { alterCommands, altersTable, domainCreatedInFile, nameKey, numbered, OwnStatement, sqlNames, typeLabel } from './rewrites-helpers.js';
 
 /**
  * ALTER DOMAIN ... ADD CONSTRAINT (CHECK or NOT NULL) and SET NOT NULL check every column of
@@ -10,6 +11,9 @@ import { domainCreatedInFile, nameKey } from './rewrites-helpers.js';
  * their rows. A CHECK added NOT VALID is enforced for new values at once and validated later by
  * VALIDATE CONSTRAINT, which takes SHARE UPDATE EXCLUSIVE from PostgreSQL 19 (SHARE before).
  * A domain NOT NULL cannot be NOT VALID; CHECK (VALUE IS NOT NULL) can.
+ * ADD COLUMN of a domain type with CHECK or NOT NULL constraints checks them for every existing
+ * row (NULL included), which rewrites the table under ACCESS EXCLUSIVE, with or without a DEFAULT
+ * (ATExecAddColumn).
  * https://www.postgresql.org/docs/current/sql-alterdomain.html
  */
 export const addingDomainCheck = {
@@ -18,6 +22,7 @@ export const addingDomainCheck = {
   title: 'Adding a domain constraint that checks existing rows',
   check(context) {
     const { statement, pgVersion } = context;
+    if (altersTable(statement)) return addColumns(context);
     if (statement.kind !== 'AlterDomainStmt') return undefined;
     const { body } = statement;
     const constraint = body.subtype === 'C' ? bodyOf(body.def, 'Constraint') : undefined;
@@ -56,3 +61,48 @@ export const addingDomainCheck = {
     };
   },
 } satisfies LintRule;
+
+/** ADD COLUMN of a domain with constraints to an existing table: a rewrite that checks every row. */
+function addColumns(context: RuleContext): Finding[] | undefined {
+  const { statement, knowledge } = context;
+  const relation = statement.body.relation;
+  const table = relationKey(relation);
+  if (context.isNewTable(table)) return undefined;
+  const commands = alterCommands(statement.body);
+  const findings: Finding[] = [];
+  commands.forEach((cmd, index) => {
+    const def = cmd.subtype === 'AT_AddColumn' ? bodyOf(cmd.def, 'ColumnDef') : undefined;
+    const domain = knowledge.constrainedDomain((def?.typeName as Node | undefined)?.names);
+    if (!def || !domain || typeof def.colname !== 'string') return;
+    const name = qualified(relation);
+    const column = def.colname;
+    const own = OwnStatement.of(statement.sql);
+    const names = sqlNames(own, own?.body.relation ?? relation);
+    const base = knowledge.domains.get(domain)?.baseType;
+    const baseSql = base ? typeLabel(base) : `<the base type of ${domain}>`;
+    const added = commands.length === 1 ? withType(own, index, baseSql) : undefined;
+    const check = objectName(String((relation as { relname?: string }).relname ?? 'table'), column, 'check');
+    const columnSql = names.column(column);
+    findings.push({
+      message:
+        `Adding column ${column} of domain ${domain} to ${name} checks the domain's constraints against every existing row and rewrites the whole table, ` +
+        `with or without a DEFAULT; every query on ${name} waits until it ends, which takes minutes on a big table.`,
+      lock: `${describeLock('ACCESS EXCLUSIVE', name)} until the rewrite ends`,
+      help: `Instead, add a column of the domain's base type and enforce the domain's rule with a CHECK validated later:\n${numbered([
+        `\`${added ?? `ALTER TABLE ${names.table} ADD COLUMN ${columnSql} ${baseSql};`}\` (only changes the catalog)`,
+        `\`ALTER TABLE ${names.table} ADD CONSTRAINT ${ident(check)} CHECK (...) NOT VALID;\` with the domain's condition, writing ${columnSql} for VALUE (new rows are checked at once)`,
+        `In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE ${names.table} VALIDATE CONSTRAINT ${ident(check)};\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)`,
+      ])}`,
+    });
+  });
+  return findings;
+}
+
+/** The user's ADD COLUMN with the domain replaced by its base type (DEFAULT and the rest kept), from the re-parsed statement. */
+function withType(own: OwnStatement | undefined, index: number, type: string): string | undefined {
+  const def = own ? bodyOf(alterCommands(own.body)[index]?.def, 'ColumnDef') : undefined;
+  const start = own?.at((def?.typeName as Node | undefined)?.location);
+  if (!own || start === undefined) return undefined;
+  const end = own.clauseEnd(start, ['DEFAULT', 'NOT', 'NULL', 'CONSTRAINT', 'CHECK', 'REFERENCES', 'UNIQUE', 'PRIMARY', 'COLLATE', 'GENERATED']);
+  return statementSql(`${own.sql.slice(0, start)}${type}${own.sql.slice(end)}`);
+}

@@ -1,6 +1,6 @@
 import { bodyOf, list, qualified, relationKey, type Node } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
-import { ident, statementSql } from '../rewrite.js';
+import { ident, statementSql, tableSql } from '../rewrite.js';
 import type { Finding, LintRule, RuleContext } from '../types.js';
 import { alterCommands, bareName, boundClauses, LATER_MIGRATION, objectName, relationSql, tableOf, validateSql } from './constraints-helpers.js';
 
@@ -10,7 +10,12 @@ import { alterCommands, bareName, boundClauses, LATER_MIGRATION, objectName, rel
  * PostgreSQL 12, ACCESS EXCLUSIVE before). A validated CHECK constraint that implies the bound
  * lets PostgreSQL skip that scan, and it can be added NOT VALID and validated under SHARE UPDATE
  * EXCLUSIVE, which lets reads and writes continue.
+ * When the parent has a DEFAULT partition, a new partition (ATTACH PARTITION, validated CHECK or
+ * not, and CREATE TABLE ... PARTITION OF, which also takes ACCESS EXCLUSIVE on the parent) makes
+ * PostgreSQL read every row of the default partition under ACCESS EXCLUSIVE, to check none
+ * belongs to the new bound (and fail if one does).
  * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-ATTACH-PARTITION
+ * https://www.postgresql.org/docs/current/sql-createtable.html#SQL-CREATETABLE-PARTITION
  */
 export const attachingPartition = {
   id: 'attaching-partition',
@@ -18,6 +23,7 @@ export const attachingPartition = {
   title: 'Attaching a partition without a CHECK constraint that proves its bound',
   check(context) {
     const { statement, isNewTable, knowledge, pgVersion } = context;
+    if (statement.kind === 'CreateStmt') return createPartition(context);
     const commands = alterCommands(statement);
     if (!commands.some((cmd) => cmd.subtype === 'AT_AttachPartition')) return undefined;
     const parent = tableOf(statement);
@@ -26,6 +32,10 @@ export const attachingPartition = {
       if (cmd.subtype !== 'AT_AttachPartition') continue;
       const partition = bodyOf(cmd.def, 'PartitionCmd');
       const child = relationKey(partition?.name);
+      if (partition && (partition.bound as Node | undefined)?.is_default !== true) {
+        const scanned = defaultPartitionFinding(context, parent.key, `Attaching ${qualified(partition.name)} to ${parent.shown}`, pgVersion >= 12 ? describeLock('SHARE UPDATE EXCLUSIVE', parent.shown) : describeLock('ACCESS EXCLUSIVE', parent.shown));
+        if (scanned) findings.push(scanned);
+      }
       // A table created earlier in this file is empty; a validated CHECK may prove the bound.
       if (!partition || isNewTable(child) || knowledge.hasValidatedCheck(child)) continue;
       const shown = qualified(partition.name);
@@ -39,6 +49,46 @@ export const attachingPartition = {
     return findings;
   },
 } satisfies LintRule;
+
+/** CREATE TABLE ... PARTITION OF a parent with a DEFAULT partition. */
+function createPartition(context: RuleContext): Finding | undefined {
+  const { body } = context.statement;
+  if (!body.partbound || (body.partbound as Node).is_default === true) return undefined;
+  const parentRel = bodyOf(list(body.inhRelations)[0], 'RangeVar');
+  const parent = qualified(parentRel);
+  const scanned = defaultPartitionFinding(context, relationKey(parentRel), `Creating ${qualified(body.relation)} as a partition of ${parent}`, describeLock('ACCESS EXCLUSIVE', parent), parent);
+  return scanned;
+}
+
+/**
+ * The scan of the parent's DEFAULT partition that a new partition causes, when an earlier
+ * statement made that default partition and it is not new (empty) in this file.
+ * `blocksParent`: the parent's name when the statement holds ACCESS EXCLUSIVE on it too.
+ */
+function defaultPartitionFinding(context: RuleContext, parentKey: string | undefined, doing: string, parentLock: string, blocksParent?: string): Finding | undefined {
+  const fallback = parentKey ? context.knowledge.defaultPartitions.get(parentKey) : undefined;
+  if (!fallback || context.isNewTable(fallback)) return undefined;
+  const shown = fallback.startsWith('public.') ? fallback.slice('public.'.length) : fallback;
+  const parentSql = relationSql(bodyOf(list(context.statement.body.inhRelations)[0], 'RangeVar') ?? context.statement.body.relation);
+  const fallbackSql = tableSql(fallback);
+  const check = ident(objectName(fallback.slice(fallback.indexOf('.') + 1), '', 'bound'));
+  const waits = blocksParent ? `every read and write of ${blocksParent} and ${shown}` : `every read and write of ${shown}`;
+  const evenProven = blocksParent ? '' : ", even when a validated CHECK proves the attached table's own bound";
+  return {
+    message:
+      `${doing} reads every row of its default partition ${shown} to check that none belongs to the new bound (the statement fails if one does)${evenProven}; ` +
+      `${waits} waits until it is done: minutes on a big default partition.`,
+    lock: `${describeLock('ACCESS EXCLUSIVE', shown)}, held while every row is checked; and ${parentLock}`,
+    help: [
+      `Instead, either move the rows of ${shown} that belong to the new bound out first, in batches (then the check cannot fail, and it stays short while ${shown} is small), ` +
+        `or take the default partition out while the partition is added, each step in its own migration (\`pnpm db:generate --custom\`: a migration keeps its locks until it commits):`,
+      `1. \`ALTER TABLE ${parentSql} DETACH PARTITION ${fallbackSql};\` (no scan; until step 4, rows that fit no other partition are rejected and the rows of ${shown} are not seen through ${parentSql})`,
+      `2. \`${statementSql(context.statement.sql)}\` (no default partition to read now)`,
+      `3. \`ALTER TABLE ${fallbackSql} ADD CONSTRAINT ${check} CHECK (...);\` with a condition that excludes the bound of every other partition (reads ${shown}, which nothing uses while it is detached; fails while rows of the new bound remain: move them to the new partition first)`,
+      `4. \`ALTER TABLE ${parentSql} ATTACH PARTITION ${fallbackSql} DEFAULT;\` (uses the validated CHECK instead of reading ${shown})`,
+    ].join('\n'),
+  };
+}
 
 function recipe(context: RuleContext, partition: Node): string {
   const { statement } = context;

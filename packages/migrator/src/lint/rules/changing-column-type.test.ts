@@ -200,4 +200,35 @@ describe('changing-column-type', () => {
     expect(violations[0]?.help).toContain('1. Add a column of the new type: `ALTER TABLE "orders" ADD COLUMN "total_new" numeric(14, 2);`');
     expect(violations[0]?.help).toContain('`UPDATE "orders" SET "total_new" = "total"::numeric(14, 2) WHERE ctid');
   });
+
+  describe('COLLATE', () => {
+    it('reports a collation change that keeps the rows, because it rebuilds the indexes on the column', () => {
+      const sql = 'ALTER TABLE "auth"."users" ALTER COLUMN "email" SET DATA TYPE varchar(50) COLLATE "C";';
+      expect(rendered(sql, lint(sql, [users]))).toMatchInlineSnapshot(`
+        "migration.sql:1:1  error  changing-column-type
+          Changing the collation of auth.users.email to "C" keeps the rows, but rebuilds every index on email while every query on auth.users waits until the rebuilds end, which takes minutes on a big table.
+          1 | ALTER TABLE "auth"."users" ALTER COLUMN "email" SET DATA TYPE varchar(50) COLLATE "C";
+            | ^
+          lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write) until the index rebuilds end
+          help: Instead, build the indexes with the new collation first, so this statement only changes the catalog:
+                1. For each index on "email", build a copy that uses the new collation without blocking writes: \`CREATE INDEX CONCURRENTLY users_email_collate_idx ON "auth"."users" ("email" COLLATE "C");\` (UNIQUE where the old index is unique)
+                2. Drop the old indexes with \`DROP INDEX CONCURRENTLY ...;\` (an index behind a UNIQUE or PRIMARY KEY constraint goes with \`ALTER TABLE "auth"."users" DROP CONSTRAINT ...;\`, once its unique copy exists)
+                3. Then \`ALTER TABLE "auth"."users" ALTER COLUMN "email" SET DATA TYPE varchar(50) COLLATE "C";\`: PostgreSQL keeps indexes whose collation does not change, so nothing is rebuilt.
+                If no index uses "email", the statement only changes the catalog already."
+      `);
+    });
+
+    it('reports a collation change with a rewrite as the rewrite', () => {
+      const [v] = lint('ALTER TABLE "auth"."users" ALTER COLUMN "email" TYPE varchar(20) COLLATE "C";', [users]);
+      expect(v?.message).toContain('rewrites the whole table');
+    });
+
+    it('accepts it on a table created earlier in the same file', () => {
+      expect(lint(`${users}\nALTER TABLE "auth"."users" ALTER COLUMN "email" TYPE varchar(50) COLLATE "C";`)).toEqual([]);
+    });
+
+    it('finds the statement inside a DO block', () => {
+      expect(lint('DO $$ BEGIN\n  ALTER TABLE "auth"."users" ALTER COLUMN "email" TYPE text COLLATE "C";\nEND $$;', [users])).toMatchObject([{ line: 2, column: 3 }]);
+    });
+  });
 });

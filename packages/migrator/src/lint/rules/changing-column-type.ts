@@ -1,4 +1,6 @@
-import { bodyOf, qualified, relationKey, type Node } from '../../sql/ast.js';
+import { bodyOf, list, qualified, relationKey, type Node } from '../../sql/ast.js';
+import { ident, statementSql } from '../rewrite.js';
+import { objectName } from './constraints-helpers.js';
 import { columnType, timestampZoneChangeSkipsRewriteInUtc, typeChangeKeepsRows, usingIsPlainColumn, type ColumnType } from '../knowledge.js';
 import { describeLock } from '../locks.js';
 import type { Finding, LintRule, RuleContext } from '../types.js';
@@ -20,8 +22,9 @@ export const changingColumnType = {
     if (!altersTable(statement) || !alterCommands(statement.body).some((cmd) => cmd.subtype === 'AT_AlterColumnType')) return undefined;
     const table = relationKey(statement.body.relation);
     if (context.isNewTable(table)) return undefined;
-    // Only a statement that rewrites the table can be reported.
-    if (!statement.effects.some((e) => e.rewrite)) return undefined;
+    // Only a statement that rewrites the table, or changes a collation (which rebuilds indexes), can be reported.
+    const collation = alterCommands(statement.body).some((cmd) => cmd.subtype === 'AT_AlterColumnType' && bodyOf(cmd.def, 'ColumnDef')?.collClause !== undefined);
+    if (!collation && !statement.effects.some((e) => e.rewrite)) return undefined;
     const findings: Finding[] = [];
     alterCommands(statement.body).forEach((cmd, i) => {
       if (cmd.subtype !== 'AT_AlterColumnType' || typeof cmd.name !== 'string') return;
@@ -42,7 +45,7 @@ function typeChange(context: RuleContext, cmd: Node, to: ColumnType, index: numb
   // `USING col` and `USING col::<new type>` are what PostgreSQL does without a USING clause.
   const using = !usingIsPlainColumn(bodyOf(cmd.def, 'ColumnDef')?.raw_default, column, to);
   const keeps = using ? false : typeChangeKeepsRows(from, to);
-  if (keeps === true) return undefined;
+  if (keeps === true) return collationChange(context, cmd);
 
   const lock = `${describeLock('ACCESS EXCLUSIVE', name)} until the rewrite and the index rebuilds end`;
   const recipeFor = () => {
@@ -92,6 +95,36 @@ function typeChange(context: RuleContext, cmd: Node, to: ColumnType, index: numb
     message: `Changing ${where} from ${typeLabel(from)} to ${typeLabel(to)} rewrites the whole table and rebuilds its indexes; ${consequence}.`,
     lock,
     help: recipeFor(),
+  };
+}
+
+/**
+ * `TYPE ... COLLATE` on a type change that keeps the rows: the table file stays, but every index
+ * on the column whose collation changes is rebuilt under the ACCESS EXCLUSIVE lock. An index
+ * already built with the new collation is kept (CheckIndexCompatible).
+ */
+function collationChange(context: RuleContext, cmd: Node): Finding | undefined {
+  const clause = bodyOf(cmd.def, 'ColumnDef')?.collClause as Node | undefined;
+  if (!clause) return undefined;
+  const relation = context.statement.body.relation;
+  const name = qualified(relation);
+  const column = String(cmd.name);
+  const own = OwnStatement.of(context.statement.sql);
+  const names = sqlNames(own, own?.body.relation ?? relation);
+  const collation = list(clause.collname).map((n) => ident(String(bodyOf(n, 'String')?.sval ?? '?'))).join('.');
+  const columnSql = names.column(column);
+  const index = ident(objectName(String((relation as { relname?: string }).relname ?? 'table'), `${column}_collate`, 'idx'));
+  return {
+    message:
+      `Changing the collation of ${name}.${column} to ${collation} keeps the rows, but rebuilds every index on ${column} while every query on ${name} waits until the rebuilds end, ` +
+      'which takes minutes on a big table.',
+    lock: `${describeLock('ACCESS EXCLUSIVE', name)} until the index rebuilds end`,
+    help:
+      `Instead, build the indexes with the new collation first, so this statement only changes the catalog:\n${numbered([
+        `For each index on ${columnSql}, build a copy that uses the new collation without blocking writes: \`CREATE INDEX CONCURRENTLY ${index} ON ${names.table} (${columnSql} COLLATE ${collation});\` (UNIQUE where the old index is unique)`,
+        `Drop the old indexes with \`DROP INDEX CONCURRENTLY ...;\` (an index behind a UNIQUE or PRIMARY KEY constraint goes with \`ALTER TABLE ${names.table} DROP CONSTRAINT ...;\`, once its unique copy exists)`,
+        `Then \`${statementSql(context.statement.sql)}\`: PostgreSQL keeps indexes whose collation does not change, so nothing is rebuilt.`,
+      ])}\nIf no index uses ${columnSql}, the statement only changes the catalog already.`,
   };
 }
 

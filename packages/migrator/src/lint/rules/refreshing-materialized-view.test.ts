@@ -51,4 +51,37 @@ describe('refreshing-materialized-view', () => {
   it('finds the statement inside a DO block', () => {
     expect(lint('DO $$ BEGIN\n  REFRESH MATERIALIZED VIEW daily_sales;\nEND $$;')).toMatchObject([{ line: 2, column: 3 }]);
   });
+
+  describe('a view that is not populated', () => {
+    const unpopulated = 'CREATE MATERIALIZED VIEW "order_counts" AS (SELECT 1 AS "n") WITH NO DATA;';
+
+    it('reports CONCURRENTLY on a view created WITH NO DATA by an earlier migration, which fails', () => {
+      const sql = 'REFRESH MATERIALIZED VIEW CONCURRENTLY "order_counts";';
+      expect(rendered(sql, lint(sql, [unpopulated]))).toMatchInlineSnapshot(`
+        "migration.sql:1:1  error  refreshing-materialized-view
+          REFRESH ... CONCURRENTLY fails on order_counts: the view was created WITH NO DATA (or refreshed WITH NO DATA) and has not been populated since, and PostgreSQL rejects it with "CONCURRENTLY cannot be used when the materialized view is not populated".
+          1 | REFRESH MATERIALIZED VIEW CONCURRENTLY "order_counts";
+            | ^
+          help: Populate it once without CONCURRENTLY: \`REFRESH MATERIALIZED VIEW "order_counts";\` (queries on the view fail anyway until it is populated); later refreshes can use CONCURRENTLY."
+      `);
+    });
+
+    it('reports it for a view created earlier in the same file', () => {
+      const sql = `${unpopulated}\nREFRESH MATERIALIZED VIEW CONCURRENTLY "order_counts";`;
+      expect(lint(sql)).toMatchObject([{ line: 2, message: expect.stringContaining('CONCURRENTLY fails on order_counts') }]);
+      expect(lint(sql)[0]?.help).toContain('nothing reads it yet');
+    });
+
+    it('accepts the refresh that populates it, and CONCURRENTLY after it', () => {
+      expect(lint('REFRESH MATERIALIZED VIEW "order_counts";', [unpopulated])).toEqual([]);
+      expect(lint('REFRESH MATERIALIZED VIEW CONCURRENTLY "order_counts";', [unpopulated, 'REFRESH MATERIALIZED VIEW "order_counts";'])).toEqual([]);
+      expect(lint('REFRESH MATERIALIZED VIEW CONCURRENTLY "order_counts";', ['CREATE MATERIALIZED VIEW "order_counts" AS (SELECT 1 AS "n");'])).toEqual([]);
+    });
+
+    it('knows REFRESH ... WITH NO DATA unpopulates it, and follows a rename', () => {
+      const populated = 'CREATE MATERIALIZED VIEW "order_counts" AS (SELECT 1 AS "n");';
+      expect(lint('REFRESH MATERIALIZED VIEW CONCURRENTLY "order_counts";', [populated, 'REFRESH MATERIALIZED VIEW "order_counts" WITH NO DATA;'])).toHaveLength(1);
+      expect(lint('REFRESH MATERIALIZED VIEW CONCURRENTLY "counts";', [unpopulated, 'ALTER MATERIALIZED VIEW "order_counts" RENAME TO "counts";'])).toHaveLength(1);
+    });
+  });
 });

@@ -7,7 +7,9 @@ import type { LintRule } from '../types.js';
  * REFRESH MATERIALIZED VIEW recomputes the view into a new file under ACCESS EXCLUSIVE: every
  * query on the view waits for the whole recomputation. CONCURRENTLY computes the new contents
  * beside the old ones under EXCLUSIVE (reads continue) and needs a unique index on the view.
- * WITH NO DATA empties the view: queries on it fail until it is refreshed again.
+ * WITH NO DATA empties the view: queries on it fail until it is refreshed again. CONCURRENTLY
+ * fails on a view that is not populated (created WITH NO DATA, or refreshed WITH NO DATA, and not
+ * refreshed since); populating such a view without CONCURRENTLY blocks no query that could succeed.
  * https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html
  */
 export const refreshingMaterializedView = {
@@ -18,9 +20,22 @@ export const refreshingMaterializedView = {
     const { statement } = context;
     if (statement.kind !== 'RefreshMatViewStmt') return undefined;
     const relation = statement.body.relation;
-    if (context.isNewTable(relationKey(relation))) return undefined;
+    const key = relationKey(relation);
     const name = qualified(relation);
     const view = String((relation as { relname?: string } | undefined)?.relname ?? name);
+    if (statement.body.concurrent && !statement.body.skipData && key && context.knowledge.unpopulated.has(key)) {
+      const plain = removeWords(statement.sql, ['CONCURRENTLY']);
+      const fresh = context.isNewTable(key);
+      return {
+        message: `REFRESH ... CONCURRENTLY fails on ${name}: the view was created WITH NO DATA (or refreshed WITH NO DATA) and has not been populated since, and PostgreSQL rejects it with "CONCURRENTLY cannot be used when the materialized view is not populated".`,
+        help: fresh
+          ? `Populate it without CONCURRENTLY: \`${statementSql(plain ?? statement.sql)}\` (the view is new in this migration, so nothing reads it yet), or create it WITH DATA.`
+          : `Populate it once without CONCURRENTLY: \`${statementSql(plain ?? statement.sql)}\` (queries on the view fail anyway until it is populated); later refreshes can use CONCURRENTLY.`,
+      };
+    }
+    if (context.isNewTable(key)) return undefined;
+    // The only way to populate an unpopulated view: queries on it fail until then anyway.
+    if (!statement.body.concurrent && !statement.body.skipData && key && context.knowledge.unpopulated.has(key)) return undefined;
     if (statement.body.skipData) {
       if (statement.body.concurrent) return undefined; // PostgreSQL rejects CONCURRENTLY with WITH NO DATA
       const withData = removeWords(statement.sql, ['WITH', 'NO', 'DATA']);

@@ -1,0 +1,3 @@
+-- expect: adding-domain-check
+-- history: 0000_init.sql
+ALTER TABLE "auth"."users" ADD COLUMN "credits" "positive_int";
