@@ -6,7 +6,8 @@ import { SqlSyntaxError } from '../errors.js';
 import { statementEffects } from './effects.js';
 import { embeddedStatements } from './embedded.js';
 import { ignoreDirectives, ignoredStatement } from './ignore.js';
-import { learn, SchemaKnowledge } from './knowledge.js';
+import { SchemaKnowledge } from './knowledge.js';
+import { learn } from './learn.js';
 import type { FileReport, LintRule, LintStatement, RuleContext, Violation } from './types.js';
 
 export interface LintTextOptions {

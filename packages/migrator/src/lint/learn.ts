@@ -1,0 +1,234 @@
+import { bodyOf, list, nameList, objectName, relationKey, type Node } from '../sql/ast.js';
+import { columnType } from './column-types.js';
+import { constraintKind, notNullCheckColumn, typeKey, type ConstraintInfo, type DomainInfo, type SchemaKnowledge } from './knowledge.js';
+
+/**
+ * How each statement changes what the linter knows about the schema (SchemaKnowledge): tables,
+ * columns and their types and nullability, constraints, indexes, foreign keys, partitions,
+ * domains, functions. The engine calls `learn` after the rules have seen the statement.
+ */
+
+/** Records what a statement creates, validates, renames or drops. Called after the rules saw it. */
+export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: { file: number; statement: number }): void {
+  switch (kind) {
+    case 'CreateTableAsStmt': {
+      const into = body.into as Node | undefined;
+      const table = relationKey(into?.rel);
+      if (!table) return;
+      knowledge.tables.add(table);
+      if (body.objtype === 'OBJECT_MATVIEW' && into?.skipData === true) knowledge.unpopulated.add(table);
+      else knowledge.unpopulated.delete(table);
+      return;
+    }
+    case 'RefreshMatViewStmt': {
+      const view = relationKey(body.relation);
+      // A refresh with data populates the view (a CONCURRENTLY one fails on an unpopulated view and changes nothing).
+      if (view && body.skipData === true) knowledge.unpopulated.add(view);
+      else if (view && body.concurrent !== true) knowledge.unpopulated.delete(view);
+      return;
+    }
+    case 'CreateDomainStmt': {
+      const key = typeKey(body.domainname);
+      if (!key) return;
+      const info: DomainInfo = { baseType: columnType(body.typeName), constraints: new Set() };
+      for (const c of list(body.constraints)) addDomainConstraint(info, key, bodyOf(c, 'Constraint'));
+      knowledge.domains.set(key, info);
+      return;
+    }
+    case 'AlterDomainStmt': {
+      const key = typeKey(body.typeName);
+      const info = key ? knowledge.domains.get(key) : undefined;
+      if (!key || !info) return;
+      if (body.subtype === 'C') addDomainConstraint(info, key, bodyOf(body.def, 'Constraint'));
+      else if (body.subtype === 'X' && typeof body.name === 'string') info.constraints.delete(body.name);
+      else if (body.subtype === 'O') info.constraints.add('NOT NULL');
+      else if (body.subtype === 'N') info.constraints.delete('NOT NULL');
+      return;
+    }
+    case 'CreateStmt': {
+      const table = relationKey(body.relation);
+      if (!table) return;
+      knowledge.tables.add(table);
+      if (body.partspec) knowledge.partitioned.set(table, new Set());
+      if (body.partbound) {
+        for (const item of list(body.inhRelations)) {
+          const parent = relationKey(bodyOf(item, 'RangeVar')) ?? '';
+          knowledge.partitioned.get(parent)?.add(table);
+          if ((body.partbound as Node).is_default === true) knowledge.defaultPartitions.set(parent, table);
+        }
+      }
+      for (const element of list(body.tableElts)) {
+        const column = bodyOf(element, 'ColumnDef');
+        if (column && typeof column.colname === 'string') {
+          knowledge.setColumn(table, column.colname, columnType(column.typeName));
+          knowledge.setNotNull(table, column.colname, declaredNotNull(column));
+          for (const c of list(column.constraints)) addConstraint(knowledge, table, bodyOf(c, 'Constraint'), at, column.colname);
+        }
+        addConstraint(knowledge, table, bodyOf(element, 'Constraint'), at);
+      }
+      // After every column: `PRIMARY KEY (id)` may come before the column `id` it makes NOT NULL.
+      for (const element of list(body.tableElts)) {
+        for (const key of notNullKeys(knowledge, table, bodyOf(element, 'Constraint'))) knowledge.setNotNull(table, key, true);
+      }
+      return;
+    }
+    case 'IndexStmt': {
+      const table = relationKey(body.relation);
+      if (!table || typeof body.idxname !== 'string') return;
+      const columns = list(body.indexParams).map((p) => {
+        const name = bodyOf(p, 'IndexElem')?.name;
+        return typeof name === 'string' ? name : undefined;
+      });
+      knowledge.indexes.set(`${table.split('.')[0]}.${body.idxname}`, { table, columns });
+      return;
+    }
+    case 'AlterTableStmt': {
+      const table = relationKey(body.relation);
+      if (!table) return;
+      for (const item of list(body.cmds)) {
+        const cmd = bodyOf(item, 'AlterTableCmd');
+        if (!cmd) continue;
+        const name = typeof cmd.name === 'string' ? cmd.name : undefined;
+        const partition = relationKey(bodyOf(cmd.def, 'PartitionCmd')?.name);
+        if (cmd.subtype === 'AT_AttachPartition' && partition) {
+          knowledge.partitioned.get(table)?.add(partition);
+          if ((bodyOf(cmd.def, 'PartitionCmd')?.bound as Node | undefined)?.is_default === true) knowledge.defaultPartitions.set(table, partition);
+        }
+        if (cmd.subtype === 'AT_DetachPartition' && partition) {
+          knowledge.partitioned.get(table)?.delete(partition);
+          if (knowledge.defaultPartitions.get(table) === partition) knowledge.defaultPartitions.delete(table);
+        }
+        const def = bodyOf(cmd.def, 'ColumnDef');
+        if (cmd.subtype === 'AT_AddColumn' && def && typeof def.colname === 'string') {
+          knowledge.setColumn(table, def.colname, columnType(def.typeName));
+          knowledge.setNotNull(table, def.colname, declaredNotNull(def));
+          for (const c of list(def.constraints)) addConstraint(knowledge, table, bodyOf(c, 'Constraint'), at, def.colname);
+        } else if (cmd.subtype === 'AT_SetNotNull' && name) {
+          knowledge.setNotNull(table, name, true);
+        } else if (cmd.subtype === 'AT_DropNotNull' && name) {
+          knowledge.setNotNull(table, name, false);
+        } else if (cmd.subtype === 'AT_AlterColumnType' && name && def) {
+          knowledge.setColumn(table, name, columnType(def.typeName));
+        } else if (cmd.subtype === 'AT_DropColumn' && name) {
+          knowledge.setColumn(table, name, undefined);
+          knowledge.foreignKeys = knowledge.foreignKeys.filter((fk) => !(fk.table === table && fk.columns.includes(name)));
+        } else if (cmd.subtype === 'AT_AddConstraint') {
+          const constraint = bodyOf(cmd.def, 'Constraint');
+          for (const key of notNullKeys(knowledge, table, constraint)) knowledge.setNotNull(table, key, true);
+          addConstraint(knowledge, table, constraint, at);
+        } else if (cmd.subtype === 'AT_ValidateConstraint' && name) {
+          const info = knowledge.constraint(table, name);
+          if (info) info.validated = true;
+        } else if (cmd.subtype === 'AT_DropConstraint' && name) {
+          knowledge.setConstraint(table, name, undefined);
+          knowledge.foreignKeys = knowledge.foreignKeys.filter((fk) => !(fk.table === table && fk.name === name));
+        }
+      }
+      return;
+    }
+    case 'RenameStmt': {
+      const table = relationKey(body.relation);
+      if (!table) return;
+      if ((body.renameType === 'OBJECT_TABLE' || body.renameType === 'OBJECT_MATVIEW') && typeof body.newname === 'string') {
+        knowledge.renameTable(table, `${table.split('.')[0]}.${body.newname}`);
+      } else if (body.renameType === 'OBJECT_INDEX' && typeof body.newname === 'string') {
+        knowledge.renameIndex(table, `${table.split('.')[0]}.${body.newname}`);
+      } else if (body.renameType === 'OBJECT_COLUMN' && typeof body.subname === 'string' && typeof body.newname === 'string') {
+        knowledge.renameColumn(table, body.subname, body.newname);
+      }
+      return;
+    }
+    case 'DropStmt':
+      if (body.removeType === 'OBJECT_TABLE' || body.removeType === 'OBJECT_MATVIEW') {
+        for (const object of list(body.objects)) {
+          const names = list(bodyOf(object, 'List')?.items).map((i) => String(bodyOf(i, 'String')?.sval ?? ''));
+          knowledge.dropTable(names.length > 1 ? names.join('.') : `public.${names[0] ?? ''}`);
+        }
+      } else if (body.removeType === 'OBJECT_DOMAIN') {
+        for (const object of list(body.objects)) knowledge.domains.delete(typeKey(bodyOf(object, 'TypeName')?.names) ?? '');
+      } else if (body.removeType === 'OBJECT_INDEX') {
+        for (const object of list(body.objects)) {
+          const name = objectName(object);
+          knowledge.renameIndex(name.includes('.') ? name : `public.${name}`, undefined);
+        }
+      }
+      return;
+    case 'CreateFunctionStmt': {
+      const name = nameList(body.funcname).split('.').at(-1)!.toLowerCase();
+      let volatility: 'i' | 's' | 'v' = 'v';
+      for (const option of list(body.options)) {
+        const def = bodyOf(option, 'DefElem');
+        if (def?.defname !== 'volatility') continue;
+        const value = String(bodyOf(def.arg, 'String')?.sval ?? '');
+        volatility = value === 'immutable' ? 'i' : value === 'stable' ? 's' : 'v';
+      }
+      knowledge.functions.set(name, volatility);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** Records a domain's CHECK or NOT NULL constraint under the name PostgreSQL gives it. */
+function addDomainConstraint(info: DomainInfo, key: string, constraint: Node | undefined): void {
+  if (constraint?.contype === 'CONSTR_NOTNULL') info.constraints.add('NOT NULL');
+  else if (constraint?.contype === 'CONSTR_CHECK') {
+    const leaf = key.slice(key.indexOf('.') + 1);
+    let name = typeof constraint.conname === 'string' ? constraint.conname : `${leaf}_check`;
+    for (let i = 1; typeof constraint.conname !== 'string' && info.constraints.has(name); i++) name = `${leaf}_check${i}`;
+    info.constraints.add(name);
+  }
+}
+
+const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
+
+/** A column definition that makes the column NOT NULL: NOT NULL, PRIMARY KEY, serial, identity. */
+function declaredNotNull(def: Node): boolean {
+  const type = String(bodyOf(list((def.typeName as Node | undefined)?.names).at(-1), 'String')?.sval ?? '').toLowerCase();
+  if (SERIAL_TYPES.has(type)) return true;
+  return list(def.constraints).some((c) => ['CONSTR_NOTNULL', 'CONSTR_PRIMARY', 'CONSTR_IDENTITY'].includes(String(bodyOf(c, 'Constraint')?.contype)));
+}
+
+/**
+ * The columns a table constraint makes NOT NULL: a PRIMARY KEY's (its keys, or the key columns of
+ * the index it takes over with USING INDEX), a validated PostgreSQL 18 `NOT NULL col` constraint's.
+ */
+function notNullKeys(knowledge: SchemaKnowledge, table: string, constraint: Node | undefined): string[] {
+  if (constraint?.contype === 'CONSTR_PRIMARY') {
+    if (typeof constraint.indexname === 'string') {
+      const index = knowledge.indexes.get(`${table.split('.')[0]}.${constraint.indexname}`);
+      return (index?.columns ?? []).filter((c): c is string => c !== undefined);
+    }
+    return list(constraint.keys).map((k) => String(bodyOf(k, 'String')?.sval ?? '')).filter(Boolean);
+  }
+  if (constraint?.contype === 'CONSTR_NOTNULL' && constraint.skip_validation !== true) {
+    return list(constraint.keys).map((k) => String(bodyOf(k, 'String')?.sval ?? '')).filter(Boolean);
+  }
+  return [];
+}
+
+function addConstraint(knowledge: SchemaKnowledge, table: string, constraint: Node | undefined, at: ConstraintInfo['addedIn'], column?: string): void {
+  if (!constraint) return;
+  const kind = constraintKind(constraint);
+  if (kind === 'foreign') {
+    const strings = (items: unknown) => list(items).map((i) => String(bodyOf(i, 'String')?.sval ?? ''));
+    const columns = column ? [column] : strings(constraint.fk_attrs);
+    const references = relationKey(constraint.pktable);
+    // PostgreSQL names an unnamed key <table>_<columns>_fkey.
+    const name = typeof constraint.conname === 'string' ? constraint.conname : `${table.slice(table.indexOf('.') + 1)}_${columns.join('_')}_fkey`;
+    if (references) knowledge.foreignKeys.push({ name, table, columns, references, refColumns: strings(constraint.pk_attrs) });
+  }
+  // A column's own NOT NULL / DEFAULT have no name; only named constraints can be validated later.
+  const name = typeof constraint.conname === 'string' ? constraint.conname : undefined;
+  if (!name || kind === 'other') return;
+  // PostgreSQL 18 names NOT NULL constraints (`ADD CONSTRAINT n NOT NULL col [NOT VALID]`); a column's own bare NOT NULL has no name.
+  const notNullColumn = kind === 'notnull' ? (bodyOf(list(constraint.keys)[0], 'String')?.sval as string | undefined) : notNullCheckColumn(constraint);
+  knowledge.setConstraint(table, name, {
+    kind,
+    validated: constraint.skip_validation !== true,
+    notNullColumn,
+    addedIn: { ...at },
+  });
+}
+
