@@ -75,7 +75,7 @@ class LaterUsage {
 }
 
 /** Bodies of DO blocks and functions: the `as` option, which the parser keeps as plain strings. */
-function embeddedCode(node: Node): string[] {
+export function embeddedCode(node: Node): string[] {
   const out: string[] = [];
   walk(node, (obj) => {
     const def = obj.DefElem as Node | undefined;

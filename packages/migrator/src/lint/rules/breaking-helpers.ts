@@ -1,5 +1,6 @@
-import { bodyOf, list, nameList, objectName, relationKey, stringConstants, walk, type Node } from '../../sql/ast.js';
+import { bodyOf, list, nameList, objectName, relationKey, stringConstants, type Node } from '../../sql/ast.js';
 import { ident, tokens, type Token } from '../rewrite.js';
+import { embeddedCode } from '../../sql/classify.js';
 import { OwnStatement } from './rewrites-helpers.js';
 import type { LintStatement, RuleContext } from '../types.js';
 
@@ -266,16 +267,7 @@ export function viewCreatedLater(context: RuleContext, key: string): boolean {
 export function usesValue(statement: LintStatement, value: string): boolean {
   if (stringConstants(statement.node).has(value)) return true;
   const quoted = `'${value.replace(/'/g, "''")}'`;
-  let found = false;
-  walk(statement.node, (obj) => {
-    const def = obj.DefElem as Node | undefined;
-    if (found || def?.defname !== 'as') return;
-    walk(def.arg, (inner) => {
-      const text = bodyOf(inner, 'String')?.sval;
-      if (typeof text === 'string' && text.includes(quoted)) found = true;
-    });
-  });
-  return found;
+  return embeddedCode(statement.node).some((code) => code.includes(quoted));
 }
 
 /** COMMIT, END, ROLLBACK and PREPARE TRANSACTION close an explicit transaction block. */
