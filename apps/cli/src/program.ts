@@ -17,9 +17,9 @@ interface Common {
   verbose?: boolean;
 }
 
-function withCommon(command: Command): Command {
+function withCommon(command: Command, databaseUrl = 'target database (default: DATABASE_URL, then .env, then the embedded PostgreSQL)'): Command {
   return command
-    .option('--database-url <url>', 'target database (default: DATABASE_URL, then .env, then the embedded PostgreSQL)')
+    .option('--database-url <url>', databaseUrl)
     .option('--migrations <path>', 'migrations folder (default: packages/db-config/migrations)')
     .option('--json', 'print one JSON object on stdout')
     .option('--verbose', 'more detail, and stack traces on errors');
@@ -86,6 +86,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
       .command('lint')
       .description('check migration SQL for statements that lock, rewrite or break a busy database; exit 1 when an error remains')
       .argument('[paths...]', 'migration files or folders (default: the migrations folder)'),
+    'only to read the PostgreSQL version the verdicts are for (default: DATABASE_URL, then .env; never the embedded server)',
   )
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'github', 'sarif']).default('pretty'))
     .option('--pg-version <major>', 'judge for this PostgreSQL major version (default: the target database\'s, else the newest known)', nonNegativeInt)
