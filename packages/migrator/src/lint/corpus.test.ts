@@ -168,6 +168,13 @@ describe('the labelled corpus', () => {
     }
   });
 
+  it("lints the project's own migrations clean (what drizzle-kit generated for the schema)", async () => {
+    const migrations = fileURLToPath(new URL('../../../db-config/migrations/', import.meta.url));
+    const { report } = await lintPaths({ paths: [migrations] });
+    expect(report.files.length).toBeGreaterThan(0);
+    expect(report.files.flatMap((f) => f.violations)).toEqual([]);
+  });
+
   it('keeps the shared history in use', () => {
     const used = new Set(cases.flatMap((c) => c.history.filter((h) => h.startsWith(SHARED_HISTORY))));
     expect(readdirSync(SHARED_HISTORY).map((f) => join(SHARED_HISTORY, f)).filter((f) => !used.has(f))).toEqual([]);

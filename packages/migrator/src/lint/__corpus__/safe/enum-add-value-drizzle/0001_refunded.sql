@@ -1,2 +1,3 @@
 -- expect: none
+-- history: 0000_types.sql
 ALTER TYPE "public"."order_status" ADD VALUE 'refunded';

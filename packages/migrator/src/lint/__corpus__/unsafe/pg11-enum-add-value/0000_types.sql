@@ -1,1 +1,0 @@
-CREATE TYPE "public"."order_status" AS ENUM('pending', 'paid', 'shipped');

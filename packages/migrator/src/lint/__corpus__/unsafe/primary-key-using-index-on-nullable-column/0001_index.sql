@@ -1,1 +1,0 @@
-CREATE UNIQUE INDEX CONCURRENTLY legacy_imports_id_idx ON legacy_imports (id);

@@ -1,4 +1,0 @@
-CREATE TABLE "posts" (
-	"id" serial PRIMARY KEY NOT NULL,
-	"tags" varchar(20)[]
-);
