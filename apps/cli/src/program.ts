@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_ADVISORY_LOCK_WAIT_MS, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_RETRIES, DEFAULT_STATEMENT_TIMEOUT_MS } from '@big0290/migrator/defaults';
 import { Output } from './output.js';
 import { runCommand } from './run.js';
+import type { GenerateFlags } from './commands/db-generate.js';
 
 function nonNegativeInt(value: string): number {
   const n = Number(value);
@@ -104,7 +105,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .option('--custom', 'write an empty migration for hand-written SQL, passed to drizzle-kit')
     .addOption(new Option('--format <format>', 'lint output format').choices(['pretty', 'json', 'github', 'sarif']).default('pretty'))
     .option('--pg-version <major>', 'judge for this PostgreSQL major version', nonNegativeInt)
-    .action(async (options: LintFlags & { config?: string; name?: string; custom?: boolean }) => {
+    .action(async (options: GenerateFlags) => {
       process.exitCode = await runCommand({ ...options, json: options.json || options.format === 'json' }, async (out) =>
         (await import('./commands/db-generate.js')).dbGenerate(options, out),
       );

@@ -60,12 +60,11 @@ async function targetVersion(options: LintFlags, out: Output): Promise<number | 
   const given = givenDatabaseUrl(options.databaseUrl);
   if (!given) return undefined;
   out.addSecretsOf(given.url);
-  const { connect, redactText } = await import('@big0290/migrator');
+  const { connect, redactText, serverVersionNum } = await import('@big0290/migrator');
   try {
     const client = await connect(given.url, { timeoutMs: VERSION_PROBE_TIMEOUT_MS, applicationName: 'sdk lint' });
     try {
-      const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
-      return Math.floor(Number(rows[0]?.v ?? 0) / 10_000) || undefined;
+      return Math.floor((await serverVersionNum(client)) / 10_000) || undefined;
     } finally {
       await client.end();
     }

@@ -45,7 +45,7 @@ export async function dbPlan(options: DbPlanOptions, out: Output): Promise<numbe
 
 const paint = (out: Output) => (style: 'red' | 'yellow' | 'dim' | 'bold' | 'cyan', text: string) => out.style(style, text);
 
-export function renderPlan(plan: PlanReport, trace: TraceReport | null, out: Output): string {
+function renderPlan(plan: PlanReport, trace: TraceReport | null, out: Output): string {
   const lines = [`Target:  ${plan.target}`, `Server:  PostgreSQL ${plan.serverVersion} (verdicts for PostgreSQL ${plan.pgVersion})`];
   if (plan.rates) {
     const r = plan.rates;

@@ -12,7 +12,7 @@ type Queryable = Pick<pg.Client, 'query'>;
 export const DEFAULT_LONG_TRANSACTION_SECONDS = 60;
 
 /** `schema.name` -> [schema, name]; the linter's keys put the schema first, unqualified names in `public`. */
-export function splitKey(key: string): [string, string] {
+function splitKey(key: string): [string, string] {
   const dot = key.indexOf('.');
   return dot < 0 ? ['public', key] : [key.slice(0, dot), key.slice(dot + 1)];
 }
@@ -144,7 +144,7 @@ export function relkindName(relkind: string): string {
 }
 
 /** How long a size lookup waits for its ACCESS SHARE lock: a table locked by someone else is sized from pg_class instead. */
-export const SIZE_LOCK_TIMEOUT_MS = 500;
+const SIZE_LOCK_TIMEOUT_MS = 500;
 
 /**
  * The live size of each relation: reltuples (the planner's estimate, -1 when never analyzed),
@@ -154,13 +154,12 @@ export const SIZE_LOCK_TIMEOUT_MS = 500;
  * such a table is sized from pg_class.relpages instead (as of its last VACUUM or ANALYZE), and
  * its lock holders show in the plan.
  */
-export async function relationSizes(db: Queryable, keys: readonly string[]): Promise<Map<string, RelationSize & { oid: number }>> {
+export async function relationSizes(db: Queryable, keys: readonly string[], serverMajor: number): Promise<Map<string, RelationSize & { oid: number }>> {
   const out = new Map<string, RelationSize & { oid: number }>();
   if (keys.length === 0) return out;
   const [schemas, names] = keyArrays(keys);
   // pg_partition_tree() arrived in PostgreSQL 12; before it, a partitioned table counts as empty.
-  const { rows: version } = await db.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
-  const tree = Number(version[0]?.v ?? 0) >= 120_000;
+  const tree = serverMajor >= 12;
   const leaves = (expression: string, fallback: string) =>
     tree ? `CASE WHEN c.relkind = 'p' THEN (SELECT ${expression} FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid WHERE t.isleaf) ELSE ${fallback} END` : fallback;
   const { rows } = await db.query<{ key: string; oid: string; relkind: string; rows: string | null; pages_bytes: string }>(

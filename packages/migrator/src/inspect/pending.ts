@@ -129,7 +129,7 @@ function createdRelations(file: MigrationFile): string[] {
 }
 
 /** One entry per relation: the strongest lock, any rewrite or scan, every reason. */
-export function mergeEffects(into: RelationEffect[], more: readonly RelationEffect[]): RelationEffect[] {
+function mergeEffects(into: RelationEffect[], more: readonly RelationEffect[]): RelationEffect[] {
   const merged = into.map((e) => ({ ...e }));
   for (const effect of more) {
     const existing = merged.find((e) => e.relation === effect.relation);

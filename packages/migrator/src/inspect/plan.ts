@@ -50,7 +50,7 @@ export async function planMigrations(options: PlanOptions): Promise<PlanReport> 
     const analyzed = await analyzePending(client, pending, pgVersion);
 
     const touched = [...new Set(analyzed.flatMap((m) => m.statements.flatMap((s) => s.effects.map((e) => e.relation))))];
-    const sizes = await relationSizes(client, touched);
+    const sizes = await relationSizes(client, touched, server.serverMajor);
     const createdBy = new Map<string, string>();
     for (const m of analyzed) for (const key of m.creates) if (!sizes.has(key) && !createdBy.has(key)) createdBy.set(key, m.file.tag);
 

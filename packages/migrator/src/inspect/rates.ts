@@ -4,7 +4,7 @@ import type { MeasuredRates, Rate } from './types.js';
 /** Rows of the probe table the rates are measured on: big enough to time, small enough for well under a second. */
 export const DEFAULT_PROBE_ROWS = 50_000;
 /** The measurement gives up after this long (a loaded server answers slowly; the plan then has no estimates). */
-export const PROBE_TIMEOUT_MS = 10_000;
+const PROBE_TIMEOUT_MS = 10_000;
 
 /**
  * Measures, on the target server, how fast it scans, builds an index on and rewrites a table:

@@ -3,6 +3,7 @@ import { classify, createdTable } from '../sql/classify.js';
 import { parseStatements, type RawStatement } from '../sql/parse.js';
 import { SourceText } from '../sql/source-text.js';
 import { SqlSyntaxError } from '../errors.js';
+import { transactionBlockChange } from '../sql/transaction.js';
 import { statementEffects } from './effects.js';
 import { embeddedStatements } from './embedded.js';
 import { ignoreDirectives, ignoredStatement } from './ignore.js';
@@ -79,7 +80,8 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
     };
     add(raw, undefined, explicitTransaction);
     for (const inner of embeddedStatements(raw)) add(inner, 'do-block', true);
-    if (raw.kind === 'TransactionStmt') explicitTransaction = transactionOpen(raw.node, explicitTransaction);
+    const change = transactionBlockChange(raw.kind, unwrap(raw.node)?.body ?? {});
+    if (change) explicitTransaction = change === 'opens';
     if (!statement.transactional) segment++;
   });
 
@@ -158,12 +160,6 @@ export function fileViolation(rule: string, severity: Violation['severity'], lin
   return { rule, severity, line, column, endLine: line, endColumn: column, message, help };
 }
 
-function transactionOpen(node: Node, open: boolean): boolean {
-  const kind = String(unwrap(node)?.body.kind ?? '');
-  if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') return true;
-  if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') return false;
-  return open;
-}
 
 /**
  * Keeps the set of tables created earlier in the file (new, empty, unused by the running app) up

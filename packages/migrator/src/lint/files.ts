@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { MigratorError } from '../errors.js';
 import { loadParser } from '../sql/parse.js';
 import { RULES } from './registry.js';
-import { lintSequence, type SequenceJob } from './sequence.js';
+import { lintSequence } from './sequence.js';
 import type { FileReport, LintReport, LintRule } from './types.js';
 
 /** The newest PostgreSQL major the verdicts know; the default without a target database. */
@@ -50,7 +50,7 @@ export async function lintPaths(options: LintOptions): Promise<LintResult> {
     if (list) list.push(file.absolute);
     else byFolder.set(folder, [file.absolute]);
   }
-  const jobs: SequenceJob[] = [];
+  const reports = new Map<string, FileReport>();
   const display = new Map(targets.map((t) => [t.absolute, t.display]));
   for (const [folder, wanted] of byFolder) {
     const ordered = migrationOrder(folder);
@@ -60,11 +60,9 @@ export async function lintPaths(options: LintOptions): Promise<LintResult> {
     let last = -1;
     for (const w of wanted) last = Math.max(last, position.get(w) ?? -1);
     const sequence = [...ordered.slice(0, last + 1), ...wanted.filter((w) => !position.has(w))];
-    jobs.push({ pgVersion, files: sequence.map((absolute) => ({ absolute, display: display.get(absolute) ?? absolute, lint: wantedSet.has(absolute) })) });
+    const members = sequence.map((absolute) => ({ absolute, display: display.get(absolute) ?? absolute, lint: wantedSet.has(absolute) }));
+    lintSequence(members, { pgVersion, rules }, reports, sources);
   }
-  const results = jobs.map((job) => lintSequence(job, rules));
-  const reports = new Map(results.flatMap((r) => r.reports));
-  for (const result of results) for (const [path, text] of result.sources) sources.set(path, text);
   for (const target of targets) files.push(reports.get(target.absolute)!);
   const all = files.flatMap((f) => f.violations);
   return {

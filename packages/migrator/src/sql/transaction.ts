@@ -74,3 +74,15 @@ export function nonTransactionalReason(kind: string, body: Node): string | undef
       return undefined;
   }
 }
+
+/**
+ * Whether a TransactionStmt opens (BEGIN, START TRANSACTION) or closes (COMMIT, END, ROLLBACK,
+ * PREPARE TRANSACTION) an explicit transaction block; undefined for anything else (SAVEPOINT...).
+ */
+export function transactionBlockChange(kind: string, body: Node): 'opens' | 'closes' | undefined {
+  if (kind !== 'TransactionStmt') return undefined;
+  const what = String(body.kind ?? '');
+  if (what === 'TRANS_STMT_BEGIN' || what === 'TRANS_STMT_START') return 'opens';
+  if (what === 'TRANS_STMT_COMMIT' || what === 'TRANS_STMT_ROLLBACK' || what === 'TRANS_STMT_PREPARE') return 'closes';
+  return undefined;
+}

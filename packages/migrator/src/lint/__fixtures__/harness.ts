@@ -1,5 +1,6 @@
 import { loadParser } from '../../sql/parse.js';
 import { lintText } from '../engine.js';
+import { NEWEST_PG_VERSION } from '../files.js';
 import { SchemaKnowledge } from '../knowledge.js';
 import { RULE_IDS } from '../registry.js';
 import { renderViolation } from '../report/pretty.js';
@@ -7,15 +8,13 @@ import type { LintRule, Violation } from '../types.js';
 
 export { loadParser };
 
-export const NEWEST_PG = 18;
-
 /**
  * Lints `sql` with the given rules, as a file that follows `history` (earlier migrations, whose
  * tables are existing tables, not new ones). Call `await loadParser()` first.
  */
 export function lintSql(sql: string, options: { rules: readonly LintRule[]; pgVersion?: number; history?: readonly string[] }): Violation[] {
   const knowledge = new SchemaKnowledge();
-  const common = { pgVersion: options.pgVersion ?? NEWEST_PG, rules: options.rules, knownRules: RULE_IDS, knowledge };
+  const common = { pgVersion: options.pgVersion ?? NEWEST_PG_VERSION, rules: options.rules, knownRules: RULE_IDS, knowledge };
   (options.history ?? []).forEach((text, i) => {
     knowledge.file = i;
     lintText(text, { ...common, path: `history-${i}.sql`, rules: [] });

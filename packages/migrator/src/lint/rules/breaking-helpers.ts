@@ -1,6 +1,7 @@
 import { bodyOf, list, nameList, objectName, relationKey, stringConstants, type Node } from '../../sql/ast.js';
 import { ident, tokens, type Token } from '../rewrite.js';
 import { embeddedCode } from '../../sql/classify.js';
+import { transactionBlockChange } from '../../sql/transaction.js';
 import { OwnStatement } from './rewrites-helpers.js';
 import type { LintStatement, RuleContext } from '../types.js';
 
@@ -272,8 +273,7 @@ export function usesValue(statement: LintStatement, value: string): boolean {
 
 /** COMMIT, END, ROLLBACK and PREPARE TRANSACTION close an explicit transaction block. */
 export function endsTransactionBlock(statement: LintStatement): boolean {
-  if (statement.kind !== 'TransactionStmt') return false;
-  return ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE'].includes(String(statement.body.kind));
+  return transactionBlockChange(statement.kind, statement.body) === 'closes';
 }
 
 /** How messages name the relation kinds of DropStmt.removeType / RenameStmt.renameType. */
