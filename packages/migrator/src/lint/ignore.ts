@@ -1,5 +1,4 @@
-import { scanSync } from 'libpg-query';
-import { SourceText } from '../sql/source-text.js';
+import { sqlComments } from '../sql/comments.js';
 
 /** One `-- sdk-lint-ignore` comment. */
 export interface IgnoreDirective {
@@ -28,24 +27,11 @@ const DIRECTIVE = /^\s*sdk-lint-ignore(-file)?(?:\s+([^:]*?))?\s*(?::\s*(.*?))?\
  */
 export function ignoreDirectives(text: string, knownRules: ReadonlySet<string>): IgnoreDirective[] {
   if (!text.includes(MARKER)) return [];
-  const source = new SourceText(text);
   const out: IgnoreDirective[] = [];
-  let tokens;
-  try {
-    tokens = scanSync(text).tokens;
-  } catch {
-    return [];
-  }
-  for (const token of tokens) {
-    let inner: string;
-    if (token.tokenName === 'SQL_COMMENT') inner = token.text.slice(2);
-    else if (token.tokenName === 'C_COMMENT') inner = token.text.slice(2, -2);
-    else continue;
+  for (const comment of sqlComments(text)) {
+    const { inner, start, end, line, column } = comment;
     if (!inner.trimStart().startsWith(MARKER)) continue;
     const match = DIRECTIVE.exec(inner);
-    const start = source.charFromByte(token.start);
-    const end = source.charFromByte(token.end);
-    const position = source.position(start);
     const rules = (match?.[2] ?? '').split(/[\s,]+/).filter(Boolean);
     const reason = (match?.[3] ?? '').trim();
     let problem: string | undefined;
@@ -55,7 +41,7 @@ export function ignoreDirectives(text: string, knownRules: ReadonlySet<string>):
       const unknown = rules.filter((r) => !knownRules.has(r));
       if (unknown.length) problem = `names unknown rule ${unknown.join(', ')}: see \`sdk db lint --list-rules\``;
     }
-    out.push({ rules, reason, scope: match?.[1] ? 'file' : 'statement', ...position, start, end, used: new Set(), problem });
+    out.push({ rules, reason, scope: match?.[1] ? 'file' : 'statement', line, column, start, end, used: new Set(), problem });
   }
   return out;
 }

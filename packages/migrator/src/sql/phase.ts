@@ -1,6 +1,5 @@
-import { scanSync } from 'libpg-query';
 import { MigratorError } from '../errors.js';
-import { SourceText } from './source-text.js';
+import { sqlComments } from './comments.js';
 import type { Phase, SqlStatement } from './types.js';
 
 /** The phase of a whole migration, and where it comes from. */
@@ -35,19 +34,14 @@ export function migrationPhase(fileText: string, statements: readonly SqlStateme
 
 function phaseComment(fileText: string): { phase: Phase; line: number } | undefined {
   if (!fileText.toLowerCase().includes(MARKER)) return undefined; // skip the scan for almost every file
-  const source = new SourceText(fileText);
   let found: { phase: Phase; line: number } | undefined;
-  for (const token of scanSync(fileText).tokens) {
-    let inner: string;
-    if (token.tokenName === 'SQL_COMMENT') inner = token.text.slice(2);
-    else if (token.tokenName === 'C_COMMENT') inner = token.text.slice(2, -2);
-    else continue;
-    const match = OVERRIDE.exec(inner);
+  for (const comment of sqlComments(fileText)) {
+    const match = OVERRIDE.exec(comment.inner);
     if (!match) continue;
-    const line = source.position(source.charFromByte(token.start)).line;
+    const line = comment.line;
     const word = match[1]!.toLowerCase();
     if (word !== 'expand' && word !== 'contract') {
-      throw new MigratorError('E_PHASE_COMMENT', `line ${line}: \`${token.text.trim()}\` names no phase`, {
+      throw new MigratorError('E_PHASE_COMMENT', `line ${line}: \`${comment.text.trim()}\` names no phase`, {
         hint: 'write `-- sdk:phase expand` or `-- sdk:phase contract`, or remove the comment to let the statements decide',
       });
     }
