@@ -17,6 +17,7 @@ import { BENCH_DIR, barChart, flags, machine, median, printTable, writeResults }
 const TARGET_RATIO = 1.0;
 const ROOT = join(BENCH_DIR, '..');
 const CLI = join(ROOT, 'apps', 'cli', 'dist', 'bin.js');
+const FLOOR = join(BENCH_DIR, 'lint-floor.mjs');
 const SQUAWK = join(BENCH_DIR, 'node_modules', '.bin', process.platform === 'win32' ? 'squawk.cmd' : 'squawk');
 const BREAKPOINT = '\n--> statement-breakpoint\n';
 const MAX_STATEMENTS = 30;
@@ -709,9 +710,23 @@ export async function run(argv) {
       // `--reporter json` makes squawk faster than its default reporter (which draws a code frame
       // per finding), and matches sdk's --format json: the stricter comparison for sdk.
       squawk: () => exec(SQUAWK, ['--reporter', 'json', ...squawkArgs], { cwd: work, env }),
+      // Floors, timed in the same runs but not contenders: what any Node linter on libpg-query pays
+      // before its first rule (start Node, load the parser, read and parse every file), and Node alone.
+      'parse floor': () => exec(process.execPath, [FLOOR, 'corpus'], { cwd: work, env }),
+      'node start': () => exec(process.execPath, ['-e', ''], { cwd: work, env }),
     };
     const names = Object.keys(contenders);
-    const readers = { 'sdk db lint': readSdk, squawk: readSquawkJson };
+    const readFloor = (result) => {
+      if (result.code !== 0) throw new Error(`the parse floor exited ${result.code}: ${result.stderr.trim().slice(0, 500)}`);
+      const parsed = Number(result.stderr.trim());
+      if (parsed !== corpus.statements) throw new Error(`the parse floor parsed ${parsed} statements, expected ${corpus.statements}`);
+      return {};
+    };
+    const readNode = (result) => {
+      if (result.code !== 0) throw new Error(`node -e '' exited ${result.code}`);
+      return {};
+    };
+    const readers = { 'sdk db lint': readSdk, squawk: readSquawkJson, 'parse floor': readFloor, 'node start': readNode };
     const samples = Object.fromEntries(names.map((n) => [n, []]));
     const found = {};
     // Warm-up (page cache, V8 code cache), and checks that both tools read every file and parse all of it:
@@ -723,7 +738,7 @@ export async function run(argv) {
       const result = await contenders[name]();
       found[name] = readers[name](result);
       if (name === 'sdk db lint' && found[name].files !== corpus.files) throw new Error(`sdk db lint checked ${found[name].files} files, expected ${corpus.files}`);
-      console.error(`  warm-up ${name}: ${result.ms.toFixed(0)} ms, ${found[name].violations} violations`);
+      console.error(`  warm-up ${name}: ${result.ms.toFixed(0)} ms${found[name].violations === undefined ? "" : `, ${found[name].violations} violations`}`);
     }
     if (found.squawk.violations !== squawkSummary.violations) throw new Error(`squawk's JSON has ${found.squawk.violations} findings, its summary ${squawkSummary.violations}`);
     found.squawk.files = squawkSummary.files;
@@ -758,15 +773,18 @@ export async function run(argv) {
     const ratio = ours / theirs;
     // Each run's pair ran back to back, so the median of per-run ratios is less sensitive to load that comes and goes.
     const pairedRatio = median(samples['sdk db lint'].map((ms, i) => ms / samples.squawk[i]));
+    const floor = median(samples['parse floor']);
+    const nodeStart = median(samples['node start']);
+    const floorRatio = floor / theirs;
     const rows = [['tool', 'median ms', 'min ms', 'max ms', 'ms per file', 'violations']];
     for (const n of names) {
       const m = median(samples[n]);
-      rows.push([n, m.toFixed(1), Math.min(...samples[n]).toFixed(1), Math.max(...samples[n]).toFixed(1), (m / corpus.files).toFixed(3), String(found[n].violations)]);
+      rows.push([n, m.toFixed(1), Math.min(...samples[n]).toFixed(1), Math.max(...samples[n]).toFixed(1), (m / corpus.files).toFixed(3), String(found[n].violations ?? '-')]);
     }
     printTable(rows);
     const mach = machine();
     const verdict = ratio <= TARGET_RATIO ? 'within' : 'ABOVE';
-    const summary = `ratio sdk / squawk = ${ratio.toFixed(2)} (target <= ${TARGET_RATIO}: ${verdict} target); sdk ${ours.toFixed(0)} ms, squawk ${theirs.toFixed(0)} ms (median per-run ratio ${pairedRatio.toFixed(2)}); ${corpus.files} files, ${corpus.statements} statements, median of ${reps}, ${mach.cpus} CPUs, Node ${process.version}.`;
+    const summary = `ratio sdk / squawk = ${ratio.toFixed(2)} (target <= ${TARGET_RATIO}: ${verdict} target); sdk ${ours.toFixed(0)} ms, squawk ${theirs.toFixed(0)} ms (median per-run ratio ${pairedRatio.toFixed(2)}); ${corpus.files} files, ${corpus.statements} statements, median of ${reps}, ${mach.cpus} CPUs, Node ${process.version}. Parse floor (Node + libpg-query, read and parse only) ${floor.toFixed(0)} ms = ${floorRatio.toFixed(2)} x squawk; node start ${nodeStart.toFixed(0)} ms; sdk's rule work and report ${(ours - floor).toFixed(0)} ms.`;
     console.log(summary);
     const squawkVersion = (await exec(SQUAWK, ['--version'], { env })).stdout.trim();
     const dir = await writeResults('lint', {
@@ -777,13 +795,16 @@ export async function run(argv) {
         corpus: { files: corpus.files, statements: corpus.statements, projects: corpus.projects.map((p) => ({ name: p.name, files: p.migrations.length })), seed },
         commands: {
           sdk: `node apps/cli/dist/bin.js db lint <corpus> --format json --pg-version 18`,
+          parseFloor: 'node bench/lint-floor.mjs <corpus>',
+          nodeStart: "node -e ''",
           squawk: `bench/node_modules/.bin/squawk --reporter json --pg-version 18 <${corpus.files} files>  (${squawkVersion})`,
         },
         squawkDefaultReporterMs: check.ms,
         reps,
         requestedReps: wantedReps,
         samples,
-        medians: { sdk: ours, squawk: theirs },
+        medians: { sdk: ours, squawk: theirs, parseFloor: floor, nodeStart },
+        floorRatio,
         ratio,
         pairedRatio,
         targetRatio: TARGET_RATIO,
@@ -797,6 +818,8 @@ export async function run(argv) {
       chart: barChart(`Lint ${corpus.files} migrations (median of ${reps}; ratio ${ratio.toFixed(2)})`, [
         { label: 'sdk db lint', value: ours, color: '#2f855a' },
         { label: 'squawk', value: theirs, color: '#4a5568' },
+        { label: 'parse floor', value: floor, color: '#a0aec0' },
+        { label: 'node start', value: nodeStart, color: '#cbd5e0' },
       ]),
     });
     console.error(`results written to ${dir}`);
