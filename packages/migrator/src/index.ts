@@ -5,3 +5,4 @@ export { blockersOf, invalidIndexes } from './db/sessions.js';
 export * from './runner/index.js';
 export * from './lint/index.js';
 export * from './inspect/index.js';
+export * from './backup/index.js';

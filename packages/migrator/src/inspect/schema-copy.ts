@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { connect } from '../db/connect.js';
+import { libpqTarget } from '../db/libpq.js';
 import { MigratorError } from '../errors.js';
 import { migrate } from '../runner/migrate.js';
 import { passwordOf, redactText } from '../util/redact.js';
@@ -67,17 +68,8 @@ export async function copySchema(options: {
 }
 
 async function dumpSchema(pgDump: string, url: string): Promise<string> {
-  const u = new URL(url);
-  const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: 'sdk plan --trace' };
-  if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
-  u.password = '';
-  for (const key of [...u.searchParams.keys()]) {
-    if (/pass/i.test(key)) {
-      env.PGPASSWORD = u.searchParams.get(key) ?? '';
-      u.searchParams.delete(key);
-    }
-  }
-  const { stdout } = await run(pgDump, ['--schema-only', '--no-owner', '--no-privileges', '--no-publications', '--no-subscriptions', `--dbname=${u.toString()}`], env);
+  const target = libpqTarget(url, 'sdk plan --trace');
+  const { stdout } = await run(pgDump, ['--schema-only', '--no-owner', '--no-privileges', '--no-publications', '--no-subscriptions', `--dbname=${target.dbname}`], target.env);
   return stdout;
 }
 

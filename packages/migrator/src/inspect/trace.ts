@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { connect } from '../db/connect.js';
+import { withDatabase } from '../db/libpq.js';
+import { dropScratch, scratchName } from '../db/scratch.js';
 import { quoteIdent } from '../db/sessions.js';
 import { MigratorError } from '../errors.js';
 import { LOCK_MODES, lockModeFromPg, type LockMode } from '../lint/locks.js';
@@ -45,7 +46,7 @@ export interface TraceOptions {
 export async function traceMigrations(options: TraceOptions): Promise<TraceReport> {
   const started = performance.now();
   const target = await connect(options.databaseUrl, { applicationName: 'sdk plan --trace' });
-  const scratch = `${SCRATCH_DATABASE_PREFIX}${randomBytes(6).toString('hex')}`;
+  const scratch = scratchName(SCRATCH_DATABASE_PREFIX);
   const scratchUrl = withDatabase(options.databaseUrl, scratch);
   let created = false;
   let scratchDropped = false;
@@ -264,16 +265,4 @@ async function apply(client: pg.Client, statement: AnalyzedStatement, traced: Tr
     traced.status = 'failed';
     traced.reason = (error as Error).message;
   }
-}
-
-/** Terminates whatever is left connected to the scratch database and drops it. */
-async function dropScratch(target: pg.Client, name: string): Promise<void> {
-  await target.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
-  await target.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
 }

@@ -6,7 +6,7 @@ export const METADATA_SCHEMA = 'sdk_migrator';
 export const DRIZZLE_SCHEMA = 'drizzle';
 export const DRIZZLE_TABLE = '__drizzle_migrations';
 
-type Queryable = Pick<pg.Client, 'query'>;
+export type Queryable = Pick<pg.Client, 'query'>;
 
 /**
  * Creates the metadata tables. Called only while holding the runner's advisory lock, so two

@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { connect } from '../db/connect.js';
+import { libpqTarget } from '../db/libpq.js';
+import { MigratorError } from '../errors.js';
+import { ADVISORY_LOCK_KEYS } from '../runner/lock.js';
+import { readApplied } from '../runner/tracking.js';
+import { redactUrl } from '../util/redact.js';
+import { dumpedTables, exactCounts, serverIdentity } from './catalog.js';
+import { archivePathOf, checkArchive, readManifest, type Manifest } from './manifest.js';
+import { failureOf, RESTORE_LINE, runTool, TableProgress, type BackupProgress } from './process.js';
+import { findPgTool } from './tools.js';
+import { listArchive } from './verify.js';
+
+/** lock_timeout for the restore's DROP and CREATE statements: a live application's locks make it fail (and roll back) instead of queueing everyone behind it. */
+export const DEFAULT_RESTORE_LOCK_TIMEOUT_MS = 10_000;
+
+/** What a restore will replace, shown before anything is touched. */
+export interface RestorePreview {
+  archive: string;
+  target: string;
+  targetDatabase: string;
+  backup: {
+    database: string;
+    createdAt: string;
+    newestMigration: string | null;
+    tables: number;
+    rows: number;
+    verifiedAt: string | null;
+  };
+  current: {
+    newestMigration: string | null;
+    /** Tables now in the target, with the planner's row estimate. */
+    tables: { schema: string; name: string; rows: number }[];
+  };
+  /** Target tables the backup also has: dropped and replaced by the backup's. */
+  replaced: string[];
+  /** Target tables the backup does not have: left as they are (pg_restore --clean drops only what the archive holds). */
+  kept: string[];
+  /** The backup was made on another server (system identifiers differ). */
+  otherServer: boolean;
+}
+
+export interface RestoreOptions {
+  path: string;
+  databaseUrl: string;
+  /** Asked with the preview once every check passed and before anything is changed; false stops. */
+  confirm: (preview: RestorePreview) => Promise<boolean>;
+  /** Restore a backup of database `a` into database `b`. */
+  allowOtherDatabase?: boolean;
+  lockTimeoutMs?: number;
+  pgBinDir?: string | undefined;
+  onProgress?: (progress: BackupProgress) => void;
+}
+
+export interface RestoreResult {
+  restored: boolean;
+  preview: RestorePreview;
+  durationMs: number;
+  /** Tables whose exact row count after the restore differs from the manifest (should be none). */
+  mismatches: string[];
+}
+
+/**
+ * Restores a backup over its database in one transaction:
+ *
+ * 1. Refuses an archive that does not match its manifest (size, sha256) or that pg_restore
+ *    cannot list, before connecting to the target.
+ * 2. Refuses a backup of another database unless `allowOtherDatabase`.
+ * 3. Shows what will be replaced and asks (`confirm`).
+ * 4. Holds the migration runner's advisory lock so no `sdk db migrate` runs meanwhile, and runs
+ *    `pg_restore --single-transaction --clean --if-exists --exit-on-error` with a lock_timeout:
+ *    any failure rolls the whole restore back and leaves the target exactly as it was.
+ * 5. Compares the target's exact row counts with the manifest.
+ */
+export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
+  const archive = archivePathOf(options.path);
+  const manifest = await readManifest(archive);
+  await checkArchive(archive, manifest);
+  const pgRestore = await findPgTool('pg_restore', { pgBinDir: options.pgBinDir, atLeast: manifest.pgDump.major, why: `restoring an archive written by pg_dump ${manifest.pgDump.version}` });
+  await listArchive(pgRestore, archive);
+
+  const client = await connect(options.databaseUrl, { applicationName: 'sdk restore' });
+  const started = Date.now();
+  try {
+    const identity = await serverIdentity(client);
+    if (identity.database !== manifest.database.name && !options.allowOtherDatabase) {
+      throw new MigratorError(
+        'E_RESTORE_OTHER_DATABASE',
+        `${archive} is a backup of database ${manifest.database.name}, but the target is ${identity.database}: refusing to replace one database with another's contents`,
+        { hint: `check DATABASE_URL; if you mean to replace ${identity.database} with ${manifest.database.name}'s backup, add --allow-other-database` },
+      );
+    }
+    const preview = await previewOf(client, archive, manifest, options.databaseUrl, identity);
+    if (!(await options.confirm(preview))) return { restored: false, preview, durationMs: Date.now() - started, mismatches: [] };
+
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [ADVISORY_LOCK_KEYS[0], ADVISORY_LOCK_KEYS[1]]);
+    if (!rows[0]?.ok) {
+      throw new MigratorError('E_LOCKED', 'a migration run holds the migration lock on the target: restoring now would race it; nothing was changed', {
+        hint: 'wait for it to finish (see `sdk db status`), then run `sdk db restore` again',
+      });
+    }
+    // pg_dump archives start with `SET lock_timeout = 0`, so PGOPTIONS cannot bound pg_restore's lock
+    // waits: a watchdog on this session cancels its statement once it has waited lockTimeout for a lock.
+    const applicationName = `sdk restore (pg_restore ${randomBytes(4).toString('hex')})`;
+    const target = libpqTarget(options.databaseUrl, applicationName);
+    const lockTimeout = options.lockTimeoutMs ?? DEFAULT_RESTORE_LOCK_TIMEOUT_MS;
+    const progress = new TableProgress('restoring', manifest.tables.map((t) => ({ ...t, bytes: t.rows })), options.onProgress ?? (() => {}), RESTORE_LINE);
+    const args = ['--single-transaction', '--clean', '--if-exists', '--exit-on-error', '--verbose', `--dbname=${target.dbname}`, archive];
+    const run = runTool(pgRestore, args, target.env, (line) => progress.line(line));
+    const watchdog = new LockWatchdog(client, applicationName, lockTimeout);
+    const exit = await watchdog.watch(run.exited);
+    if (exit.code !== 0) {
+      const detail = watchdog.canceled ?? failureOf(pgRestore, exit);
+      const depends = /depends on|other objects depend/i.test(exit.errors.join(' '));
+      throw new MigratorError('E_RESTORE_FAILED', `the restore failed and was rolled back, the target is unchanged: ${detail}`, {
+        hint: watchdog.canceled
+          ? `stop the application's traffic to the database (the blocking sessions are in \`sdk db status\`), or raise --lock-timeout (now ${lockTimeout} ms), then run \`sdk db restore\` again`
+          : depends
+            ? `objects created after the backup depend on its tables (${preview.kept.slice(0, 3).join(', ') || 'see the error'}): drop them first, then run \`sdk db restore\` again`
+            : 'fix the cause pg_restore names, then run `sdk db restore` again',
+      });
+    }
+    progress.finish();
+    await client.query('SELECT pg_advisory_unlock($1, $2)', [ADVISORY_LOCK_KEYS[0], ADVISORY_LOCK_KEYS[1]]).catch(() => {});
+    const counts = await exactCounts(client, manifest.tables);
+    const mismatches = counts.filter((c, i) => c.rows !== manifest.tables[i]!.rows).map((c, i) => `${c.schema}.${c.name}: ${c.rows} rows, the backup had ${manifest.tables[i]!.rows}`);
+    return { restored: true, preview, durationMs: Date.now() - started, mismatches };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function previewOf(
+  client: Awaited<ReturnType<typeof connect>>,
+  archive: string,
+  manifest: Manifest,
+  url: string,
+  identity: Awaited<ReturnType<typeof serverIdentity>>,
+): Promise<RestorePreview> {
+  const tables = await dumpedTables(client);
+  const applied = await readApplied(client);
+  const inBackup = new Set(manifest.tables.map((t) => `${t.schema}.${t.name}`));
+  const names = tables.map((t) => `${t.schema}.${t.name}`);
+  return {
+    archive,
+    target: redactUrl(url),
+    targetDatabase: identity.database,
+    backup: {
+      database: manifest.database.name,
+      createdAt: manifest.createdAt,
+      newestMigration: manifest.migrations.at(-1)?.tag ?? null,
+      tables: manifest.tables.length,
+      rows: manifest.totalRows,
+      verifiedAt: manifest.verification?.ok ? manifest.verification.at : null,
+    },
+    current: {
+      newestMigration: applied.ours.at(-1)?.tag ?? null,
+      tables: tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows })),
+    },
+    replaced: names.filter((n) => inBackup.has(n)),
+    kept: names.filter((n) => !inBackup.has(n)),
+    otherServer: manifest.database.systemIdentifier !== null && identity.systemIdentifier !== null && manifest.database.systemIdentifier !== identity.systemIdentifier,
+  };
+}
+
+/**
+ * Polls pg_stat_activity for the pg_restore session (found by its unique application_name) and
+ * cancels its statement once it has waited `timeoutMs` on one lock, naming the blocking sessions.
+ */
+class LockWatchdog {
+  canceled: string | undefined;
+  private waitingSince: { key: string; at: number } | undefined;
+
+  constructor(
+    private readonly client: pg.Client,
+    private readonly applicationName: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Waits for `done`, watching meanwhile; a timeout of 0 waits for locks as long as it takes (as lock_timeout = 0). */
+  async watch<T>(done: Promise<T>): Promise<T> {
+    if (this.timeoutMs === 0) return done;
+    let finished = false;
+    const result = done.finally(() => {
+      finished = true;
+    });
+    while (!finished) {
+      await Promise.race([result, new Promise((r) => setTimeout(r, Math.min(200, Math.max(20, this.timeoutMs / 4))))]);
+      if (!finished) await this.check().catch(() => {});
+    }
+    return result;
+  }
+
+  private async check(): Promise<void> {
+    const { rows } = await this.client.query<{ pid: number; waiting: boolean; since: Date | null; blockers: number[]; query: string }>(
+      `SELECT pid, wait_event_type = 'Lock' AS waiting, query_start AS since, pg_blocking_pids(pid) AS blockers, left(query, 200) AS query
+         FROM pg_stat_activity WHERE application_name = $1`,
+      [this.applicationName],
+    );
+    const row = rows[0];
+    if (!row?.waiting) {
+      this.waitingSince = undefined;
+      return;
+    }
+    const key = `${row.pid}:${row.since?.toISOString()}`;
+    if (this.waitingSince?.key !== key) this.waitingSince = { key, at: Date.now() };
+    if (Date.now() - this.waitingSince.at < this.timeoutMs || this.canceled) return;
+    this.canceled = `it waited more than ${this.timeoutMs} ms for a lock held by session${row.blockers.length === 1 ? '' : 's'} ${row.blockers.join(', ')} (${row.query.replace(/\s+/g, ' ').trim().slice(0, 80)})`;
+    await this.client.query('SELECT pg_cancel_backend($1)', [row.pid]);
+  }
+}

@@ -1,0 +1,156 @@
+import { execFile } from 'node:child_process';
+import { connect } from '../db/connect.js';
+import { databaseOf, libpqTarget, withDatabase } from '../db/libpq.js';
+import { dropScratch, scratchName } from '../db/scratch.js';
+import { quoteIdent } from '../db/sessions.js';
+import { MigratorError } from '../errors.js';
+import { redactUrl } from '../util/redact.js';
+import { dumpedTables, exactCounts } from './catalog.js';
+import { archivePathOf, checkArchive, readManifest, writeManifest, type Manifest, type Verification } from './manifest.js';
+import { failureOf, RESTORE_LINE, runTool, TableProgress, type BackupProgress } from './process.js';
+import { findPgTool, type PgTool } from './tools.js';
+
+/** Scratch databases are named `sdk_verify_<random>`, so a leftover one is recognisable. */
+export const VERIFY_DATABASE_PREFIX = 'sdk_verify_';
+
+export interface VerifyOptions {
+  /** The archive, or its manifest. */
+  path: string;
+  /** The server the backup came from: the scratch database is made there unless `scratchUrl` is given. */
+  databaseUrl: string;
+  /** Another server (any database on it) to make the scratch database on. */
+  scratchUrl?: string | undefined;
+  /** Read-only queries that must succeed on the restored copy (e.g. `SELECT count(*) FROM users`). */
+  smoke?: string[];
+  /** Parallel restore workers. */
+  jobs?: number | undefined;
+  pgBinDir?: string | undefined;
+  onProgress?: (progress: BackupProgress) => void;
+}
+
+export interface VerifyResult {
+  path: string;
+  manifest: Manifest;
+  verification: Verification;
+}
+
+/** Lists an archive's table of contents: proves pg_restore can read it, and counts its TABLE DATA entries. */
+export function listArchive(pgRestore: PgTool, archive: string): Promise<{ entries: number; tableData: number }> {
+  return new Promise((resolve, reject) => {
+    execFile(pgRestore.path, ['--list', archive], { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) {
+        const detail = (stderr.trim().split('\n')[0] ?? error.message).replace(/^pg_restore:\s*(error:\s*)?/, '');
+        reject(
+          new MigratorError('E_BACKUP_UNREADABLE', `pg_restore ${pgRestore.version} cannot read ${archive}: ${detail}`, {
+            hint: /unsupported version/i.test(detail) ? 'use a pg_restore at least as new as the pg_dump that wrote it (--pg-bin-dir)' : 'the archive is damaged: use another backup',
+          }),
+        );
+        return;
+      }
+      const lines = stdout.split('\n').filter((l) => /^\d+;/.test(l));
+      resolve({ entries: lines.length, tableData: lines.filter((l) => / TABLE DATA /.test(l)).length });
+    });
+  });
+}
+
+/**
+ * Proves a backup restores: checks the archive against its manifest (size, sha256), lists it
+ * with pg_restore, restores it into a scratch database `sdk_verify_<random>` (on the backup's
+ * server, or `scratchUrl`'s), compares every table's exact row count with the manifest, runs the
+ * smoke queries read-only, and drops the scratch database whatever happened. The outcome is
+ * written into the manifest; only a passed verification makes the backup "verified".
+ */
+export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult> {
+  const archive = archivePathOf(options.path);
+  const manifest = await readManifest(archive);
+  await checkArchive(archive, manifest);
+  const pgRestore = await findPgTool('pg_restore', { pgBinDir: options.pgBinDir, atLeast: manifest.pgDump.major, why: `reading an archive written by pg_dump ${manifest.pgDump.version}` });
+  const toc = await listArchive(pgRestore, archive);
+  const problems: string[] = [];
+  const dataTables = manifest.tables.length;
+  if (toc.tableData < dataTables) problems.push(`the archive has data for ${toc.tableData} tables, the manifest lists ${dataTables}`);
+
+  const serverUrl = options.scratchUrl ?? options.databaseUrl;
+  const otherServer = options.scratchUrl !== undefined;
+  const scratch = scratchName(VERIFY_DATABASE_PREFIX);
+  const started = Date.now();
+  const admin = await connect(serverUrl, { applicationName: 'sdk verify-backup' });
+  let created = false;
+  const smoke: Verification['smoke'] = [];
+  let rowsCompared = 0;
+  try {
+    try {
+      await admin.query(`CREATE DATABASE ${quoteIdent(scratch)} TEMPLATE template0`);
+      created = true;
+    } catch (error) {
+      throw new MigratorError('E_BACKUP_VERIFY', `cannot create the scratch database ${scratch} on ${redactUrl(serverUrl)}: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'verification needs CREATEDB on that server; or pass --scratch-url with a server where it may create a database',
+      });
+    }
+    const scratchUrl = withDatabase(serverUrl, scratch);
+    const target = libpqTarget(scratchUrl, 'sdk verify-backup (pg_restore)');
+    const progress = new TableProgress('restoring', manifest.tables.map((t) => ({ ...t, bytes: t.rows })), options.onProgress ?? (() => {}), RESTORE_LINE);
+    const jobs = options.jobs ?? 1;
+    // Another server may not have the backup's roles: restore the objects without their owners and grants there.
+    const args = ['--exit-on-error', '--verbose', ...(otherServer ? ['--no-owner', '--no-privileges'] : []), ...(jobs > 1 ? [`--jobs=${jobs}`] : ['--single-transaction']), `--dbname=${target.dbname}`, archive];
+    const run = runTool(pgRestore, args, target.env, (line) => progress.line(line));
+    const exit = await run.exited;
+    if (exit.code !== 0) problems.push(`the restore into the scratch database failed: ${failureOf(pgRestore, exit)}`);
+    else {
+      progress.finish();
+      options.onProgress?.({ phase: 'comparing', tablesDone: 0, tablesTotal: dataTables, rowsDone: 0, rowsTotal: manifest.totalRows, bytesDone: 0, bytesTotal: 0, elapsedMs: Date.now() - started, etaMs: undefined });
+      const client = await connect(scratchUrl, { applicationName: 'sdk verify-backup' });
+      try {
+        const restored = await dumpedTables(client);
+        const have = new Set(restored.map((t) => `${t.schema}.${t.name}`));
+        const present = manifest.tables.filter((t) => have.has(`${t.schema}.${t.name}`));
+        for (const t of manifest.tables) if (!have.has(`${t.schema}.${t.name}`)) problems.push(`table ${t.schema}.${t.name} is missing from the restored copy`);
+        const wanted = new Set(manifest.tables.map((t) => `${t.schema}.${t.name}`));
+        for (const t of restored) if (!wanted.has(`${t.schema}.${t.name}`)) problems.push(`table ${t.schema}.${t.name} is in the restored copy but not in the manifest`);
+        const counts = await exactCounts(client, present);
+        for (const [i, c] of counts.entries()) {
+          const expected = present[i]!.rows;
+          rowsCompared += c.rows;
+          if (c.rows !== expected) problems.push(`${c.schema}.${c.name} has ${c.rows} rows restored, the manifest recorded ${expected}`);
+        }
+        for (const sql of options.smoke ?? []) {
+          try {
+            await client.query('BEGIN READ ONLY');
+            const result = await client.query(sql);
+            smoke.push({ sql, rows: result.rowCount ?? result.rows.length });
+          } catch (error) {
+            problems.push(`smoke query failed: ${sql.replace(/\s+/g, ' ').slice(0, 120)}: ${(error as Error).message}`);
+          } finally {
+            await client.query('ROLLBACK').catch(() => {});
+          }
+        }
+      } finally {
+        await client.end().catch(() => {});
+      }
+    }
+  } finally {
+    if (created) await dropScratch(admin, scratch).catch(() => {});
+    await admin.end().catch(() => {});
+  }
+  const verification: Verification = {
+    ok: problems.length === 0,
+    at: new Date().toISOString(),
+    durationMs: Date.now() - started,
+    server: otherServer ? redactUrl(serverUrl) : `the backup's server (${databaseOf(serverUrl)})`,
+    scratchDatabase: scratch,
+    tablesCompared: manifest.tables.length,
+    rowsCompared,
+    smoke,
+    problems,
+  };
+  // A failed check is recorded too, so `backups list` never shows an old success for a backup that now fails.
+  const updated = { ...manifest, verification };
+  await writeManifest(archive, updated);
+  if (!verification.ok) {
+    throw new MigratorError('E_BACKUP_VERIFY', `${archive} failed verification: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
+      hint: 'do not rely on this backup: make a new one with `sdk db backup --verify`',
+    });
+  }
+  return { path: archive, manifest: updated, verification };
+}
