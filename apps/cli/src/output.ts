@@ -98,3 +98,16 @@ export function duration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
+
+/** A span of seconds in the largest unit that reads well: `40 s`, `12 min`, `5 h`, `3 days`. */
+export function age(seconds: number): string {
+  const s = Math.max(0, seconds);
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} days`;
+}
+
+export function ago(iso: string): string {
+  return `${age((Date.now() - Date.parse(iso)) / 1000)} ago`;
+}

@@ -78,7 +78,9 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .option('--lock-wait <ms>', 'how long to wait for another run holding the migration lock', nonNegativeInt, DEFAULT_ADVISORY_LOCK_WAIT_MS)
     .action(action(async (options, out) => (await import('./commands/db-migrate.js')).dbMigrate(options, out)));
 
-  withCommon(db.command('status').description('show each migration with its phase and state; exit 1 when something needs attention')).action(
+  withCommon(db.command('status').description('show each migration with its phase and state, and the newest verified backup; exit 1 when something needs attention'))
+    .option('--backup-dir <path>', 'backup folder (default: SDK_BACKUP_DIR, else .sdk/backups in the project)')
+    .action(
     action(async (options, out) => (await import('./commands/db-status.js')).dbStatus(options, out)),
   );
 
@@ -116,7 +118,84 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .option('--pg-version <major>', 'judge for this PostgreSQL major version (default: the target server\'s)', nonNegativeInt)
     .action(action(async (options, out) => (await import('./commands/db-plan.js')).dbPlan(options, out)));
 
+  const backupTarget = 'database to back up (default: DATABASE_URL, then .env, then the embedded PostgreSQL)';
+  withConnection(db.command('backup').description('back up the database with pg_dump and write a manifest (sha256, versions, migrations, exact row counts); --verify proves it restores'), backupTarget)
+    .option('--output <path>', 'archive path (default: <backup dir>/pre-migration-<database>-<UTC YYYYMMDD-HHMMSS>.dump)')
+    .addOption(new Option('--format <format>', 'archive format').choices(['custom', 'directory']).default('custom'))
+    .option('--jobs <n>', 'parallel pg_dump workers (directory format)', positiveInt)
+    .option('--verify', 'then restore it into a scratch database and compare every table\'s row count (as verify-backup)')
+    .option('--smoke <sql>', 'with --verify: a read-only query that must succeed on the restored copy (repeatable)', collect, [])
+    .option('--backup-dir <path>', 'backup folder (default: SDK_BACKUP_DIR, else .sdk/backups in the project)')
+    .option('--pg-bin-dir <path>', 'folder holding pg_dump and pg_restore (default: PATH, then the usual install folders)')
+    .action(action(async (options, out) => (await import('./commands/db-backup.js')).dbBackup(options, out)));
+
+  withConnection(
+    db
+      .command('verify-backup')
+      .description('prove a backup restores: check its checksum, restore it into a scratch database, compare tables and exact row counts with the manifest, run smoke queries, drop the scratch database')
+      .argument('<path>', 'the archive (or its .manifest.json)'),
+    'server to make the scratch database on (default: DATABASE_URL, then .env, then the embedded PostgreSQL)',
+  )
+    .option('--scratch-url <url>', 'another server to restore on instead (any database there; objects restored without owners and grants)')
+    .option('--smoke <sql>', 'a read-only query that must succeed on the restored copy (repeatable)', collect, [])
+    .option('--jobs <n>', 'parallel pg_restore workers', positiveInt)
+    .option('--pg-bin-dir <path>', 'folder holding pg_restore')
+    .action(positional((path, options, out) => import('./commands/db-backup.js').then((m) => m.dbVerifyBackup(path, options, out))));
+
+  withConnection(
+    db
+      .command('restore')
+      .description('replace the database with a backup in one transaction (pg_restore --single-transaction --clean): a failure leaves it as it was')
+      .argument('<path>', 'the archive (or its .manifest.json)'),
+    'database to restore into (default: DATABASE_URL, then .env, then the embedded PostgreSQL)',
+  )
+    .option('--yes', 'restore without asking (required without a terminal)')
+    .option('--allow-other-database', 'restore a backup made of another database')
+    .option('--lock-timeout <ms>', 'give up (and roll back) when a statement waits this long for a lock; 0 waits forever', nonNegativeInt, 10_000)
+    .option('--pg-bin-dir <path>', 'folder holding pg_restore')
+    .action(positional((path, options, out) => import('./commands/db-backup.js').then((m) => m.dbRestore(path, options, out))));
+
+  const backups = db.command('backups').description('list and prune the backups in the backup folder');
+  backups
+    .command('list')
+    .description('every backup, newest first: database, size, rows, newest migration, verified, state')
+    .option('--backup-dir <path>', 'backup folder (default: SDK_BACKUP_DIR, else .sdk/backups in the project)')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--verbose', 'stack traces on errors')
+    .action(action(async (options, out) => (await import('./commands/db-backup.js')).dbBackupsList(options, out)));
+  backups
+    .command('prune')
+    .description('delete backups older than --keep-days; never the newest verified backup of a database')
+    .option('--keep-days <n>', 'keep backups made in the last N days (the guide keeps 7)', nonNegativeInt, 7)
+    .option('--dry-run', 'say what would be deleted, delete nothing')
+    .option('--backup-dir <path>', 'backup folder (default: SDK_BACKUP_DIR, else .sdk/backups in the project)')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--verbose', 'stack traces on errors')
+    .action(action(async (options, out) => (await import('./commands/db-backup.js')).dbBackupsPrune(options, out)));
+
   return program;
+}
+
+function positiveInt(value: string): number {
+  const n = nonNegativeInt(value);
+  if (n < 1) throw new InvalidArgumentError('expected a whole number of at least 1, e.g. 2');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function withConnection(command: Command, databaseUrl: string): Command {
+  return command
+    .option('--database-url <url>', databaseUrl)
+    .option('--json', 'print one JSON object on stdout')
+    .option('--verbose', 'more detail, and stack traces on errors');
+}
+
+/** `action` for commands with one positional argument. */
+function positional<T extends Common>(run: (arg: string, options: T, out: Output) => Promise<number>) {
+  return async (arg: string, options: T) => action<T>((o, out) => run(arg, o, out))(options);
 }
 
 export interface LintFlags extends Common {

@@ -1,12 +1,13 @@
 import { status, type StatusReport } from '@big0290/migrator';
-import { table, type Output } from '../output.js';
+import { age, table, type Output } from '../output.js';
 import { resolveTarget, type TargetOptions } from '../target.js';
+import { backupDirOf, type BackupDirFlags } from '../backup-dir.js';
 
 /** `sdk db status`: where the database stands; exit code 1 when something needs attention. */
-export async function dbStatus(options: TargetOptions, out: Output): Promise<number> {
+export async function dbStatus(options: TargetOptions & BackupDirFlags, out: Output): Promise<number> {
   const target = await resolveTarget(options, out);
   try {
-    const report = await status({ databaseUrl: target.url, migrationsFolder: target.migrationsFolder });
+    const report = await status({ databaseUrl: target.url, migrationsFolder: target.migrationsFolder, backupDir: backupDirOf(options.backupDir) });
     if (out.json) out.resultJson(report);
     else out.result(renderStatus(report, out));
     return report.needsAttention ? 1 : 0;
@@ -46,6 +47,7 @@ export function renderStatus(report: StatusReport, out: Output): string {
   if (report.lastRun) {
     lines.push(`Last run: ${report.lastRun.outcome}, started ${report.lastRun.startedAt}${report.lastRun.error ? `: ${report.lastRun.error}` : ''}`);
   }
+  if (report.backups) lines.push(backupLine(report.backups));
   lines.push('', summary(report));
   return lines.join('\n');
 }
@@ -62,4 +64,13 @@ function summary(report: StatusReport): string {
   }
   if (count('pending')) problems.push(`${count('pending')} pending: run \`pnpm sdk db migrate\``);
   return problems.length === 0 ? 'Up to date.' : `Needs attention: ${problems.join('; ')}.`;
+}
+
+function backupLine(b: NonNullable<StatusReport['backups']>): string {
+  if (b.newestVerified) {
+    const newer = b.newest && !b.newest.verified && b.newest.createdAt > b.newestVerified.createdAt ? ` (a newer one, ${age(b.newest.ageSeconds)} old, is not verified)` : '';
+    return `Newest verified backup: ${age(b.newestVerified.ageSeconds)} old, ${b.newestVerified.path}${newer}`;
+  }
+  if (b.newest) return `Newest verified backup: none; the newest backup (${age(b.newest.ageSeconds)} old) is not verified: \`sdk db verify-backup ${b.newest.path}\``;
+  return `Newest verified backup: none in ${b.dir}: \`sdk db backup --verify\``;
 }

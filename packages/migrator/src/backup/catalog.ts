@@ -11,9 +11,11 @@ import type { TableSize } from './process.js';
 export async function dumpedTables(db: Queryable): Promise<TableSize[]> {
   const { rows } = await db.query<{ schema: string; name: string; bytes: string; estimate: string }>(
     `SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes,
-            greatest(c.reltuples, 0)::bigint AS estimate
+            -- reltuples is -1 until the first ANALYZE; the statistics' live-row count is kept current.
+            coalesce(s.n_live_tup, greatest(c.reltuples, 0))::bigint AS estimate
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
       WHERE c.relkind = 'r'
         AND n.nspname NOT IN ('pg_catalog', 'information_schema')
         AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'

@@ -93,14 +93,14 @@ function leftover(path: string, state: BackupState, mtime: Date, size: number | 
   };
 }
 
-/** The newest backup whose verification passed, for one database (by name, and server when both are known). */
+/** A backup of this database: same name, and same server when both system identifiers are known. */
+export function isBackupOf(entry: BackupEntry, database: { name: string; systemIdentifier: string | null }): boolean {
+  return entry.database === database.name && (entry.systemIdentifier === null || database.systemIdentifier === null || entry.systemIdentifier === database.systemIdentifier);
+}
+
+/** The newest backup whose verification passed, of one database when given. */
 export function newestVerified(entries: BackupEntry[], database?: { name: string; systemIdentifier: string | null }): BackupEntry | undefined {
-  return entries.find(
-    (e) =>
-      e.state === 'ok' &&
-      e.verified &&
-      (!database || (e.database === database.name && (e.systemIdentifier === null || database.systemIdentifier === null || e.systemIdentifier === database.systemIdentifier))),
-  );
+  return entries.find((e) => e.state === 'ok' && e.verified && (!database || isBackupOf(e, database)));
 }
 
 export interface PruneResult {

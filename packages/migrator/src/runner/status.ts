@@ -5,15 +5,17 @@ import { analyzeForStatus } from './analyze.js';
 import { readMigrations } from './journal.js';
 import { lockHolder } from './lock.js';
 import { reconcile } from './reconcile.js';
-import { historyExists, METADATA_SCHEMA, readApplied } from './tracking.js';
-import type { MigrationStatus, RunnerOptions, StatusReport } from './types.js';
+import { historyExists, METADATA_SCHEMA, readApplied, type Queryable } from './tracking.js';
+import { serverIdentity } from '../backup/catalog.js';
+import { isBackupOf, listBackups, newestVerified } from '../backup/retention.js';
+import type { BackupStatus, MigrationStatus, RunnerOptions, StatusReport } from './types.js';
 
 /**
  * Reads, without changing anything, where the database stands against the migrations folder:
  * each migration's phase and state, INVALID indexes, a run in progress or interrupted, and the
  * last run's outcome. `needsAttention` is what a CI gate or `sdk db status` exit code uses.
  */
-export async function status(options: Pick<RunnerOptions, 'databaseUrl' | 'migrationsFolder'>): Promise<StatusReport> {
+export async function status(options: Pick<RunnerOptions, 'databaseUrl' | 'migrationsFolder'> & { backupDir?: string | undefined }): Promise<StatusReport> {
   const files = await readMigrations(options.migrationsFolder);
   const client = await connect(options.databaseUrl, { applicationName: 'sdk status' });
   try {
@@ -55,6 +57,7 @@ export async function status(options: Pick<RunnerOptions, 'databaseUrl' | 'migra
       invalid.length > 0 ||
       lastRun?.outcome === 'failed' ||
       lastRun?.outcome === 'interrupted';
+    const backups = options.backupDir === undefined ? undefined : await backupStatus(client, options.backupDir);
     return {
       target: redactUrl(options.databaseUrl),
       serverVersion: versionRows[0]?.v ?? 'unknown',
@@ -63,8 +66,24 @@ export async function status(options: Pick<RunnerOptions, 'databaseUrl' | 'migra
       runInProgress,
       lastRun,
       needsAttention,
+      ...(backups ? { backups } : {}),
     };
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** The newest backup, and the newest verified one, of the database `client` is connected to. */
+async function backupStatus(client: Queryable, dir: string): Promise<BackupStatus> {
+  const identity = await serverIdentity(client);
+  const database = { name: identity.database, systemIdentifier: identity.systemIdentifier };
+  const mine = (await listBackups(dir)).filter((e) => e.state === 'ok' && isBackupOf(e, database));
+  const age = (iso: string) => Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  const verified = newestVerified(mine);
+  const newest = mine[0];
+  return {
+    dir,
+    newestVerified: verified ? { path: verified.path, createdAt: verified.createdAt, verifiedAt: verified.verifiedAt!, ageSeconds: age(verified.createdAt) } : null,
+    newest: newest ? { path: newest.path, createdAt: newest.createdAt, ageSeconds: age(newest.createdAt), verified: newest.verified } : null,
+  };
 }

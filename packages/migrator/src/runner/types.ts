@@ -136,6 +136,16 @@ export interface StatusReport {
   lastRun: { outcome: string; startedAt: string; finishedAt: string | null; error: string | null } | null;
   /** True when something needs a person: pending, modified, missing, out-of-order, invalid indexes, interrupted run. */
   needsAttention: boolean;
+  /** Backups of this database in the backup folder, when `status` was given one. */
+  backups?: BackupStatus;
+}
+
+export interface BackupStatus {
+  dir: string;
+  /** The newest backup whose verification passed (a restore into a scratch database). */
+  newestVerified: { path: string; createdAt: string; verifiedAt: string; ageSeconds: number } | null;
+  /** The newest backup of this database, verified or not. */
+  newest: { path: string; createdAt: string; ageSeconds: number; verified: boolean } | null;
 }
 
 export type RunnerEvent =

@@ -1,0 +1,241 @@
+import { createInterface } from 'node:readline/promises';
+import {
+  backup,
+  formatBytes,
+  listBackups,
+  pruneBackups,
+  restoreBackup,
+  verifyBackup,
+  type ArchiveFormat,
+  type BackupEntry,
+  type Manifest,
+  type RestorePreview,
+  type Verification,
+} from '@big0290/migrator';
+import { backupDirOf, type BackupDirFlags } from '../backup-dir.js';
+import { ago, duration, table, type Output } from '../output.js';
+import { ProgressDisplay } from '../progress.js';
+import { UsageError } from '../run.js';
+import { resolveTarget, type TargetOptions } from '../target.js';
+
+export interface PgToolFlags {
+  pgBinDir?: string | undefined;
+}
+
+export interface DbBackupOptions extends TargetOptions, BackupDirFlags, PgToolFlags {
+  output?: string | undefined;
+  format?: ArchiveFormat | undefined;
+  jobs?: number | undefined;
+  verify?: boolean | undefined;
+  smoke?: string[] | undefined;
+}
+
+export interface DbVerifyBackupOptions extends TargetOptions, PgToolFlags {
+  scratchUrl?: string | undefined;
+  smoke?: string[] | undefined;
+  jobs?: number | undefined;
+}
+
+export interface DbRestoreOptions extends TargetOptions, PgToolFlags {
+  yes?: boolean | undefined;
+  allowOtherDatabase?: boolean | undefined;
+  lockTimeout?: number | undefined;
+}
+
+export interface DbBackupsPruneOptions extends BackupDirFlags {
+  keepDays: number;
+  dryRun?: boolean | undefined;
+}
+
+/** `sdk db backup`: pg_dump with a manifest; `--verify` restores it into a scratch database too. */
+export async function dbBackup(options: DbBackupOptions, out: Output): Promise<number> {
+  const target = await resolveTarget(options, out);
+  const progress = new ProgressDisplay(out);
+  try {
+    const result = await backup({
+      databaseUrl: target.url,
+      backupDir: backupDirOf(options.backupDir),
+      output: options.output,
+      format: options.format,
+      jobs: options.jobs,
+      pgBinDir: options.pgBinDir,
+      onProgress: progress.update,
+    });
+    progress.stop();
+    let manifest = result.manifest;
+    if (options.verify) {
+      if (!out.json) out.info(`Backup written to ${result.path}; verifying it…`);
+      try {
+        manifest = (await verifyBackup({ path: result.path, databaseUrl: target.url, smoke: options.smoke, pgBinDir: options.pgBinDir, onProgress: progress.update })).manifest;
+      } finally {
+        progress.stop();
+      }
+    }
+    if (out.json) out.resultJson({ path: result.path, manifestPath: result.manifestPath, verified: manifest.verification?.ok === true, manifest });
+    else out.result(renderBackup(result.path, result.manifestPath, manifest));
+    return 0;
+  } finally {
+    progress.stop();
+    await target.close();
+  }
+}
+
+function renderBackup(path: string, manifestPath: string, m: Manifest): string {
+  const lines = [
+    `Backup:    ${path}`,
+    `           ${m.format} format, ${formatBytes(m.sizeBytes)}, sha256 ${m.sha256}`,
+    `Database:  ${m.database.name} on PostgreSQL ${m.server.version} (pg_dump ${m.pgDump.version}), ${m.tables.length} tables, ${m.totalRows.toLocaleString('en-US')} rows, newest migration ${m.migrations.at(-1)?.tag ?? 'none'}`,
+    `Took:      ${duration(m.durationMs)}`,
+    `Manifest:  ${manifestPath}`,
+  ];
+  lines.push(m.verification?.ok ? `Verified:  ${renderVerification(m.verification)}` : `Verified:  not yet: run \`sdk db verify-backup ${path}\` (or back up with --verify)`);
+  return lines.join('\n');
+}
+
+function renderVerification(v: Verification): string {
+  const smoke = v.smoke.length ? `, ${v.smoke.length} smoke quer${v.smoke.length === 1 ? 'y' : 'ies'} passed` : '';
+  return `restored into a scratch database on ${v.server}: ${v.tablesCompared} tables and ${v.rowsCompared.toLocaleString('en-US')} rows match the manifest${smoke} (${duration(v.durationMs)}); the scratch database was dropped`;
+}
+
+/** `sdk db verify-backup PATH`: proves the backup restores and holds what its manifest says. */
+export async function dbVerifyBackup(path: string, options: DbVerifyBackupOptions, out: Output): Promise<number> {
+  out.addSecretsOf(options.scratchUrl);
+  // With --scratch-url the backup's own server is not needed: never start the embedded one for it.
+  const target = options.scratchUrl ? { url: options.scratchUrl, close: async () => {} } : await resolveTarget(options, out);
+  const progress = new ProgressDisplay(out);
+  try {
+    const result = await verifyBackup({ path, databaseUrl: target.url, scratchUrl: options.scratchUrl, smoke: options.smoke, jobs: options.jobs, pgBinDir: options.pgBinDir, onProgress: progress.update });
+    progress.stop();
+    if (out.json) out.resultJson({ path: result.path, verified: true, verification: result.verification });
+    else out.result(`Verified:  ${result.path}\n           ${renderVerification(result.verification)}`);
+    return 0;
+  } finally {
+    progress.stop();
+    await target.close();
+  }
+}
+
+/** `sdk db restore PATH`: replaces the target with the backup, in one transaction, after asking. */
+export async function dbRestore(path: string, options: DbRestoreOptions, out: Output): Promise<number> {
+  const target = await resolveTarget(options, out);
+  const progress = new ProgressDisplay(out);
+  try {
+    const result = await restoreBackup({
+      path,
+      databaseUrl: target.url,
+      allowOtherDatabase: options.allowOtherDatabase,
+      lockTimeoutMs: options.lockTimeout,
+      pgBinDir: options.pgBinDir,
+      onProgress: progress.update,
+      confirm: async (preview) => {
+        if (!out.json || out.verbose) out.info(renderPreview(preview));
+        if (options.yes) return true;
+        if (!process.stdin.isTTY || !process.stderr.isTTY) {
+          throw new UsageError(`restoring replaces database ${preview.targetDatabase} and there is no terminal to confirm on: add --yes to restore without asking`);
+        }
+        return confirmByName(preview.targetDatabase);
+      },
+    });
+    progress.stop();
+    if (out.json) out.resultJson({ path: result.preview.archive, restored: result.restored, durationMs: result.durationMs, mismatches: result.mismatches, preview: result.preview });
+    else if (!result.restored) out.result('Restore cancelled: nothing was changed.');
+    else {
+      out.result(
+        [
+          `Restored ${result.preview.archive} into ${result.preview.targetDatabase} in ${duration(result.durationMs)} (one transaction).`,
+          result.mismatches.length === 0
+            ? `Every table's row count matches the backup (${result.preview.backup.tables} tables, ${result.preview.backup.rows.toLocaleString('en-US')} rows).`
+            : `Row counts that differ from the backup: ${result.mismatches.join('; ')}`,
+          `Migrations are back at ${result.preview.backup.newestMigration ?? 'none'}: \`sdk db status\` shows what is pending again.`,
+        ].join('\n'),
+      );
+    }
+    return result.restored && result.mismatches.length > 0 ? 1 : 0;
+  } finally {
+    progress.stop();
+    await target.close();
+  }
+}
+
+export function renderPreview(p: RestorePreview): string {
+  const list = (names: string[]) => `${names.slice(0, 6).join(', ')}${names.length > 6 ? `, and ${names.length - 6} more` : ''}`;
+  const rows = p.current.tables.reduce((s, t) => s + t.rows, 0);
+  const lines = [
+    `Restore ${p.archive}`,
+    `  backup of  ${p.backup.database}, made ${p.backup.createdAt} (${ago(p.backup.createdAt)}), ${p.backup.verifiedAt ? `verified ${ago(p.backup.verifiedAt)}` : 'NEVER VERIFIED (run `sdk db verify-backup` first if you can)'}`,
+    `             ${p.backup.tables} tables, ${p.backup.rows.toLocaleString('en-US')} rows, newest migration ${p.backup.newestMigration ?? 'none'}`,
+    `  into       ${p.target} (database ${p.targetDatabase})`,
+    `             now ${p.current.tables.length} tables, about ${rows.toLocaleString('en-US')} rows, newest migration ${p.current.newestMigration ?? 'none'}`,
+    `  replaced   ${p.replaced.length} table${p.replaced.length === 1 ? '' : 's'}, dropped and recreated from the backup${p.replaced.length ? `: ${list(p.replaced)}` : ''}`,
+  ];
+  if (p.kept.length) lines.push(`  kept       ${p.kept.length} table${p.kept.length === 1 ? '' : 's'} the backup does not have, left as they are: ${list(p.kept)}`);
+  if (p.otherServer) lines.push('  note       the backup was made on another server (its system identifier differs)');
+  lines.push('  Any failure rolls the whole restore back: the database stays as it is now.');
+  return lines.join('\n');
+}
+
+async function confirmByName(database: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`Type the database name (${database}) to replace it, anything else to cancel: `);
+    return answer.trim() === database;
+  } finally {
+    rl.close();
+  }
+}
+
+/** `sdk db backups list`. */
+export async function dbBackupsList(options: BackupDirFlags & { json?: boolean | undefined }, out: Output): Promise<number> {
+  const dir = backupDirOf(options.backupDir);
+  const entries = await listBackups(dir);
+  if (out.json) {
+    out.resultJson({ dir, backups: entries });
+    return 0;
+  }
+  if (entries.length === 0) {
+    out.result(`No backups in ${dir}. Make one with \`sdk db backup --verify\`.`);
+    return 0;
+  }
+  const rows = [['CREATED (UTC)', 'AGE', 'DATABASE', 'SIZE', 'ROWS', 'MIGRATION', 'VERIFIED', 'STATE', 'PATH']];
+  for (const e of entries) {
+    rows.push([
+      e.createdAt.slice(0, 19).replace('T', ' '),
+      ago(e.createdAt),
+      e.database ?? '-',
+      e.sizeBytes === null ? '-' : formatBytes(e.sizeBytes),
+      e.totalRows === null ? '-' : e.totalRows.toLocaleString('en-US'),
+      e.newestMigration ?? '-',
+      e.verified ? `yes, ${ago(e.verifiedAt!)}` : e.verificationFailed ? 'FAILED' : 'no',
+      STATE_WORDS[e.state],
+      e.path,
+    ]);
+  }
+  out.result(`Backups in ${dir}\n\n${table(rows)}`);
+  return 0;
+}
+
+const STATE_WORDS: Record<BackupEntry['state'], string> = {
+  ok: 'ok',
+  'missing-archive': 'ARCHIVE MISSING',
+  'size-mismatch': 'SIZE CHANGED',
+  'bad-manifest': 'BAD MANIFEST',
+  partial: 'partial (unfinished)',
+  'no-manifest': 'no manifest',
+};
+
+/** `sdk db backups prune --keep-days N`. */
+export async function dbBackupsPrune(options: DbBackupsPruneOptions, out: Output): Promise<number> {
+  const dir = backupDirOf(options.backupDir);
+  const result = await pruneBackups(dir, { keepDays: options.keepDays, dryRun: options.dryRun });
+  if (out.json) {
+    out.resultJson({ dir, keepDays: options.keepDays, dryRun: options.dryRun ?? false, deleted: result.deleted, protected: result.protected, kept: result.kept });
+    return 0;
+  }
+  const verb = options.dryRun ? 'Would delete' : 'Deleted';
+  const lines = [`${verb} ${result.deleted.length} backup${result.deleted.length === 1 ? '' : 's'} older than ${options.keepDays} days from ${dir}${result.deleted.length ? ':' : '.'}`];
+  for (const e of result.deleted) lines.push(`  ${e.path} (${e.database ?? e.state}, ${ago(e.createdAt)})`);
+  for (const e of result.protected) lines.push(`Kept ${e.path} (${ago(e.createdAt)}): the newest verified backup of ${e.database}.`);
+  lines.push(`${result.kept.length + result.protected.length} kept.`);
+  out.result(lines.join('\n'));
+  return 0;
+}

@@ -1,0 +1,161 @@
+import { execFile } from 'node:child_process';
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, writeMigrationsFolder, type TestDatabase } from '@big0290/testing';
+import { migrate } from '@big0290/migrator';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
+const ROLE = 'sdk_backup_cli';
+const PASSWORD = 'b4ckup-s3cr3t-XYZ';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function sdk(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const full: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', DATABASE_URL: url, SDK_BACKUP_DIR: dir, ...env };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: full as NodeJS.ProcessEnv, cwd: tmpdir(), timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let db: TestDatabase;
+let url: string;
+let dir: string;
+let folder: string;
+let admin: pg.Client;
+
+beforeAll(async () => {
+  db = await createTestDatabase('cli_backup');
+  admin = new pg.Client({ connectionString: db.adminUrl });
+  await admin.connect();
+  await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${ROLE} LOGIN SUPERUSER; END IF; END $$`);
+  await admin.query(`ALTER ROLE ${ROLE} PASSWORD '${PASSWORD}'`);
+  const u = new URL(db.url);
+  u.username = ROLE;
+  u.password = PASSWORD;
+  url = u.toString();
+  dir = await mkdtemp(join(tmpdir(), 'sdk-cli-backups-'));
+  folder = await writeMigrationsFolder([{ tag: '0000_init', sql: 'CREATE TABLE "accounts" ("id" serial PRIMARY KEY, "email" text NOT NULL)' }]);
+  await migrate({ databaseUrl: db.url, migrationsFolder: folder });
+  await db.pool.query("INSERT INTO accounts (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 3000) g");
+});
+afterAll(async () => {
+  await admin.end();
+  await db.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const noPassword = (run: Run) => expect(run.stdout + run.stderr).not.toContain(PASSWORD);
+
+describe('sdk db backup / verify-backup / restore / backups', () => {
+  let path: string;
+
+  it('status says there is no verified backup yet', async () => {
+    const run = await sdk(['db', 'status', '--migrations', folder]);
+    expect(run.stdout).toContain(`Newest verified backup: none in ${dir}`);
+    noPassword(run);
+  });
+
+  it('backup --verify --json writes, verifies and describes the backup; progress goes to stderr only', async () => {
+    const run = await sdk(['db', 'backup', '--verify', '--smoke', 'SELECT * FROM accounts LIMIT 1', '--json', '--verbose']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    path = result.path;
+    expect(path.startsWith(dir)).toBe(true);
+    expect(result.verified).toBe(true);
+    expect(result.manifest).toMatchObject({ database: { name: db.name }, migrations: [{ tag: '0000_init' }], tables: expect.arrayContaining([{ schema: 'public', name: 'accounts', rows: 3000 }]) });
+    expect(result.manifest.verification).toMatchObject({ ok: true, smoke: [{ rows: 1 }] });
+    expect(run.stderr).toMatch(/dumping: \d+%, tables \d+\/\d+, rows/);
+    noPassword(run);
+  });
+
+  it('the pretty output names the file, its checksum and how it was verified', async () => {
+    const run = await sdk(['db', 'verify-backup', path]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Verified:  ${path}`);
+    expect(run.stdout).toMatch(/tables and 3,\d{3} rows match the manifest/);
+    noPassword(run);
+  });
+
+  it('status shows the age of the newest verified backup, in text and JSON', async () => {
+    const text = await sdk(['db', 'status', '--migrations', folder]);
+    expect(text.stdout).toMatch(new RegExp(`Newest verified backup: \\d+ s old, ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const json = JSON.parse((await sdk(['db', 'status', '--migrations', folder, '--json'])).stdout);
+    expect(json.backups.newestVerified).toMatchObject({ path });
+    expect(json.backups.newestVerified.ageSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('backups list shows it verified', async () => {
+    const run = await sdk(['db', 'backups', 'list']);
+    expect(run.stdout).toMatch(/yes, \d+ s ago\s+ok\s+/);
+    const json = JSON.parse((await sdk(['db', 'backups', 'list', '--json'])).stdout);
+    expect(json.backups).toEqual([expect.objectContaining({ path, state: 'ok', verified: true, database: db.name })]);
+  });
+
+  it('restore without --yes and without a terminal refuses (exit 2) and changes nothing', async () => {
+    await db.pool.query("DELETE FROM accounts WHERE id > 10");
+    const run = await sdk(['db', 'restore', path]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Restore ');
+    expect(run.stderr).toContain('replaced   ');
+    expect(run.stderr).toContain('error: restoring replaces database');
+    expect(run.stderr).toContain('add --yes');
+    const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM accounts');
+    expect(rows[0]!.n).toBe('10');
+    noPassword(run);
+  });
+
+  it('restore --yes puts the rows back and says the counts match', async () => {
+    const run = await sdk(['db', 'restore', path, '--yes']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Every table's row count matches the backup");
+    const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM accounts');
+    expect(rows[0]!.n).toBe('3000');
+    noPassword(run);
+  });
+
+  it('a corrupted backup: verify-backup and restore fail with one line and a hint, exit 1', async () => {
+    const copy = join(dir, 'copy.dump');
+    const bytes = await readFile(path);
+    bytes[100] = bytes[100]! ^ 0x01;
+    await writeFile(copy, bytes);
+    await writeFile(`${copy}.manifest.json`, await readFile(`${path}.manifest.json`));
+    for (const args of [['db', 'verify-backup', copy], ['db', 'restore', copy, '--yes']]) {
+      const run = await sdk(args);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^error: .*copy\.dump does not match its manifest: sha256 .*\nhint: do not restore it/m);
+    }
+    await rm(copy);
+    await rm(`${copy}.manifest.json`);
+  });
+
+  it('a missing pg_dump is one clear error', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'no-bin-'));
+    const run = await sdk(['db', 'backup', '--pg-bin-dir', empty]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`error: pg_dump not found in ${empty}`);
+    expect(run.stderr).toMatch(/hint: install the PostgreSQL \d+ client tools/);
+    await rm(empty, { recursive: true });
+  });
+
+  it('backups prune keeps the newest verified backup, and --dry-run deletes nothing', async () => {
+    const second = JSON.parse((await sdk(['db', 'backup', '--json'])).stdout).path;
+    const dry = JSON.parse((await sdk(['db', 'backups', 'prune', '--keep-days', '0', '--dry-run', '--json'])).stdout);
+    expect(dry.deleted.map((e: { path: string }) => e.path)).toEqual([second]);
+    expect(dry.protected.map((e: { path: string }) => e.path)).toEqual([path]);
+    const run = await sdk(['db', 'backups', 'prune', '--keep-days', '0']);
+    expect(run.stdout).toContain('Deleted 1 backup older than 0 days');
+    expect(run.stdout).toContain(`Kept ${path}`);
+    const list = JSON.parse((await sdk(['db', 'backups', 'list', '--json'])).stdout);
+    expect(list.backups.map((e: { path: string }) => e.path)).toEqual([path]);
+  });
+});
