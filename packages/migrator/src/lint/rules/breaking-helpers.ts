@@ -13,7 +13,7 @@ import type { LintStatement, RuleContext } from '../types.js';
 /** Migration steps shared by the recipes. */
 export const STEPS = {
   separateMigration: 'a separate migration (`pnpm db:generate --custom`)',
-  backup: '`pg_dump -Fc` (the PostgreSQL client tools)',
+  backup: '`sdk db backup --verify` (a backup proven to restore)',
 } as const;
 
 export type { Token } from '../rewrite.js';

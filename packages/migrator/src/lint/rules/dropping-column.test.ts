@@ -18,7 +18,7 @@ describe('dropping-column', () => {
           | ^
         help: Instead:
               1. Remove phone from the Drizzle schema and deploy that app version first.
-              2. Back up the data: \`pg_dump -Fc\` (the PostgreSQL client tools).
+              2. Back up the data: \`sdk db backup --verify\` (a backup proven to restore).
               3. Drop it in a contract migration that runs after the deploy: \`ALTER TABLE "auth"."users" DROP COLUMN "phone";\` (\`pnpm sdk db migrate --phase expand\` applies everything before it).
               Once no running app uses it, mark the statement with \`-- sdk-lint-ignore dropping-column: <why>\` on the line before."
     `);

@@ -16,7 +16,7 @@ describe('dropping-schema', () => {
           | ^
         help: Instead:
               1. Remove the schema's tables and types from the Drizzle schema and deploy that app version first.
-              2. Back up the data: \`pg_dump -Fc\` (the PostgreSQL client tools).
+              2. Back up the data: \`sdk db backup --verify\` (a backup proven to restore).
               3. Drop its tables, views, types and functions one by one in contract migrations, so each drop is reviewed.
               4. Drop the empty schema without CASCADE, with \`-- sdk-lint-ignore dropping-schema: <why>\` on the line before."
     `);

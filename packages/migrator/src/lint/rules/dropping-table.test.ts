@@ -17,7 +17,7 @@ describe('dropping-table', () => {
           | ^
         help: Instead:
               1. Remove auth.sessions from the Drizzle schema and the app's queries, and deploy that app version first.
-              2. Back up the data: \`pg_dump -Fc\` (the PostgreSQL client tools).
+              2. Back up the data: \`sdk db backup --verify\` (a backup proven to restore).
               3. Drop it in a contract migration that runs after the deploy (\`pnpm sdk db migrate --phase expand\` applies everything before it), with \`-- sdk-lint-ignore dropping-table: <why>\` on the line before."
     `);
   });

@@ -16,7 +16,7 @@ describe('truncating-table', () => {
           | ^
         lock: ACCESS EXCLUSIVE lock on auth.sessions (blocks every read and write), held until the migration commits
         help: If the rows must go:
-              1. Back them up: \`pg_dump -Fc\` (the PostgreSQL client tools).
+              1. Back them up: \`sdk db backup --verify\` (a backup proven to restore).
               2. Delete them in batches in a separate migration (\`pnpm db:generate --custom\`), repeating until it deletes nothing: \`DELETE FROM "auth"."sessions" WHERE "id" IN (SELECT "id" FROM "auth"."sessions" LIMIT 10000);\` (where "id" is the table's primary key).
               For a table nothing depends on (a cache, a staging table), keep the TRUNCATE with \`-- sdk-lint-ignore truncating-table: <why>\` on the line before."
     `);

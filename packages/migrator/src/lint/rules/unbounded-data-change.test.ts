@@ -28,7 +28,7 @@ describe('unbounded-data-change', () => {
         1 | DELETE FROM auth.sessions;
           | ^
         lock: ROW EXCLUSIVE lock on auth.sessions (blocks CREATE INDEX and other share locks; reads and writes continue, but rows it changes stay locked until commit)
-        help: Instead, back up the rows (\`pg_dump -Fc\` (the PostgreSQL client tools)), then delete them in batches by primary key, in a separate migration (\`pnpm db:generate --custom\`), each batch in its own transaction: \`DELETE FROM auth.sessions WHERE id IN (SELECT id FROM auth.sessions LIMIT 10000);\`, repeated until it deletes no rows."
+        help: Instead, back up the rows (\`sdk db backup --verify\` (a backup proven to restore)), then delete them in batches by primary key, in a separate migration (\`pnpm db:generate --custom\`), each batch in its own transaction: \`DELETE FROM auth.sessions WHERE id IN (SELECT id FROM auth.sessions LIMIT 10000);\`, repeated until it deletes no rows."
     `);
   });
 
