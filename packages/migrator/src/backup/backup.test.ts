@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -406,16 +406,23 @@ describe('backup safety', () => {
     }
   });
 
-  const canMount = process.platform === 'linux' && process.getuid?.() === 0 && (() => {
+  // A real full disk: a 64 kB tmpfs. Mounting needs root and CAP_SYS_ADMIN (an unprivileged
+  // container has neither), so it is tried once here and the test says why it is skipped.
+  const canMount = ((): boolean => {
+    if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+    const probe = mkdtempSync(join(tmpdir(), 'sdk-mount-probe-'));
     try {
-      execFileSync('mount', ['--version'], { stdio: 'ignore' });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
+      execFileSync('umount', [probe], { stdio: 'ignore' });
       return true;
     } catch {
       return false;
+    } finally {
+      rmSync(probe, { recursive: true, force: true });
     }
   })();
 
-  it.skipIf(!canMount)('a full disk is reported as such and leaves nothing behind', async () => {
+  it.skipIf(!canMount)('a full disk (a 64 kB tmpfs; needs root with CAP_SYS_ADMIN) is reported as such and leaves nothing behind', async () => {
     const small = await mkdtemp(join(tmpdir(), 'sdk-full-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small]);
     try {
