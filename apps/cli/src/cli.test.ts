@@ -8,26 +8,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type MigrationSpec, type TestDatabase } from '@big0290/testing';
 import { ADVISORY_LOCK_KEYS } from '@big0290/migrator';
+import { sdk, type Run } from './__fixtures__/sdk.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
 const PASSWORD = 's3cr3t-pw-XYZ';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sdk(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
-  delete env.DATABASE_URL;
-  Object.assign(env, options.env);
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, cwd: options.cwd ?? tmpdir(), timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 const MIGRATIONS: MigrationSpec[] = [
   { tag: '0000_init', sql: 'CREATE SCHEMA "auth";\n--> statement-breakpoint\nCREATE TABLE "auth"."users" ("id" serial PRIMARY KEY, "email" text);' },

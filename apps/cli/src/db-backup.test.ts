@@ -1,31 +1,18 @@
-import { execFile } from 'node:child_process';
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type TestDatabase } from '@big0290/testing';
 import { migrate } from '@big0290/migrator';
+import { passwordRoleUrl, sdk as runSdk, type Run } from './__fixtures__/sdk.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
+/** Every run targets the test database and a temporary backup folder. */
+const sdk = (args: string[]) => runSdk(args, { env: { DATABASE_URL: url, SDK_BACKUP_DIR: dir } });
+
 const ROLE = 'sdk_backup_cli';
 const PASSWORD = 'b4ckup-s3cr3t-XYZ';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sdk(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const full: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', DATABASE_URL: url, SDK_BACKUP_DIR: dir, ...env };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: full as NodeJS.ProcessEnv, cwd: tmpdir(), timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 let db: TestDatabase;
 let url: string;
@@ -37,12 +24,7 @@ beforeAll(async () => {
   db = await createTestDatabase('cli_backup');
   admin = new pg.Client({ connectionString: db.adminUrl });
   await admin.connect();
-  await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${ROLE} LOGIN SUPERUSER; END IF; END $$`);
-  await admin.query(`ALTER ROLE ${ROLE} PASSWORD '${PASSWORD}'`);
-  const u = new URL(db.url);
-  u.username = ROLE;
-  u.password = PASSWORD;
-  url = u.toString();
+  url = await passwordRoleUrl(admin, db.url, ROLE, PASSWORD);
   dir = await mkdtemp(join(tmpdir(), 'sdk-cli-backups-'));
   folder = await writeMigrationsFolder([{ tag: '0000_init', sql: 'CREATE TABLE "accounts" ("id" serial PRIMARY KEY, "email" text NOT NULL)' }]);
   await migrate({ databaseUrl: db.url, migrationsFolder: folder });

@@ -1,30 +1,12 @@
-import { execFile } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type MigrationSpec, type TestDatabase } from '@big0290/testing';
 import { migrate, pgDumpMajor } from '@big0290/migrator';
+import { passwordRoleUrl, sdk } from './__fixtures__/sdk.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
 const ROLE = 'sdk_plan_cli';
 const PASSWORD = 'pl4n-s3cr3t-QRS';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sdk(args: string[], env: Record<string, string>): Promise<Run> {
-  const full: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...env };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: full as NodeJS.ProcessEnv, cwd: tmpdir(), timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 const INIT: MigrationSpec = {
   tag: '0000_init',
@@ -40,12 +22,7 @@ beforeAll(async () => {
   admin = new pg.Client({ connectionString: db.adminUrl });
   await admin.connect();
   // A role with a distinctive password, to check it never leaks; CREATEDB for the trace's scratch database.
-  await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${ROLE} LOGIN SUPERUSER; END IF; END $$`);
-  await admin.query(`ALTER ROLE ${ROLE} PASSWORD '${PASSWORD}'`);
-  const u = new URL(db.url);
-  u.username = ROLE;
-  u.password = PASSWORD;
-  url = u.toString();
+  url = await passwordRoleUrl(admin, db.url, ROLE, PASSWORD);
   const folder = await writeMigrationsFolder([INIT]);
   await migrate({ databaseUrl: db.url, migrationsFolder: folder });
   await db.pool.query("INSERT INTO accounts (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 20000) g; ANALYZE accounts");
@@ -61,7 +38,7 @@ describe('sdk db plan', () => {
       INIT,
       { tag: '0001_index', sql: 'ALTER TABLE "accounts" ALTER COLUMN "n" SET DATA TYPE bigint;\n--> statement-breakpoint\nCREATE INDEX "accounts_email_idx" ON "accounts" ("email");' },
     ]);
-    const run = await sdk(['db', 'plan', '--json', '--migrations', folder], { DATABASE_URL: url });
+    const run = await sdk(['db', 'plan', '--json', '--migrations', folder], { env: { DATABASE_URL: url } });
     expect(run.stdout).not.toContain(PASSWORD);
     expect(run.stderr).not.toContain(PASSWORD);
     expect(run.code).toBe(1);
@@ -83,7 +60,7 @@ describe('sdk db plan', () => {
       INIT,
       { tag: '0001_safe', sql: 'ALTER TABLE "accounts" ADD COLUMN "status" text;\n--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "accounts_email_idx" ON "accounts" ("email");' },
     ]);
-    const json = await sdk(['db', 'plan', '--trace', '--json', '--migrations', folder], { DATABASE_URL: url });
+    const json = await sdk(['db', 'plan', '--trace', '--json', '--migrations', folder], { env: { DATABASE_URL: url } });
     expect(json.code).toBe(0);
     const plan = JSON.parse(json.stdout);
     // pg_dump when one that fits the server is installed, else the replay of the applied migrations.
@@ -94,7 +71,7 @@ describe('sdk db plan', () => {
     const { rows } = await admin.query("SELECT 1 FROM pg_database WHERE datname LIKE 'sdk\\_trace\\_%'");
     expect(rows).toEqual([]);
 
-    const pretty = await sdk(['db', 'plan', '--trace', '--migrations', folder], { DATABASE_URL: url });
+    const pretty = await sdk(['db', 'plan', '--trace', '--migrations', folder], { env: { DATABASE_URL: url } });
     if (process.env.SDK_PRINT_PLAN) console.log(pretty.stdout, pretty.stderr);
     expect(pretty.code).toBe(0);
     expect(pretty.stdout).toContain('0001_safe');
@@ -107,7 +84,7 @@ describe('sdk db plan', () => {
 
   it('with nothing pending says so and exits 0', async () => {
     const folder = await writeMigrationsFolder([INIT]);
-    const run = await sdk(['db', 'plan', '--migrations', folder], { DATABASE_URL: url });
+    const run = await sdk(['db', 'plan', '--migrations', folder], { env: { DATABASE_URL: url } });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Nothing pending');
   });

@@ -4,7 +4,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import pg from 'pg';
-import { ConfigError } from '@big0290/migrator';
+import { ConfigError } from '@big0290/migrator/errors';
 import { freePort, startEmbedded } from '@big0290/testing';
 
 /** Name of the application database the embedded server creates on first use. */

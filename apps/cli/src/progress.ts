@@ -1,5 +1,6 @@
-import cliProgress from 'cli-progress';
-import type { BackupProgress } from '@big0290/migrator';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
+import type { BackupProgress } from '@big0290/migrator/backup';
 import { duration, type Output } from './output.js';
 
 const PHASE_WORD: Record<BackupProgress['phase'], string> = {
@@ -26,7 +27,9 @@ export class ProgressDisplay {
   constructor(private readonly out: Output) {
     this.log = (!out.json || out.verbose) && !process.stderr.isTTY;
     if ((out.json && !out.verbose) || this.log) return;
-    this.bar = new cliProgress.SingleBar(
+    // Loaded only for a terminal: CI logs and --json never draw a bar.
+    const bars = createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
+    this.bar = new bars.SingleBar(
       {
         stream: process.stderr,
         format: '{phase} [{bar}] {percentage}% | tables {tables} | rows {rows} | {rate} rows/s | ETA {left}',
@@ -36,7 +39,7 @@ export class ProgressDisplay {
         etaBuffer: 1,
         fps: 5,
       },
-      cliProgress.Presets.shades_classic,
+      bars.Presets.shades_classic,
     );
   }
 

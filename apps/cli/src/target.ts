@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { migrationsFolder as defaultMigrationsFolder } from '@big0290/db-config/paths';
-import { ConfigError, parseDatabaseUrl } from '@big0290/migrator';
+import { parseDatabaseUrl } from '@big0290/migrator/connect';
+import { ConfigError } from '@big0290/migrator/errors';
 import { givenDatabaseUrl, projectRoot, URL_SOURCE_NAME, type UrlSource } from './database-url.js';
-import { startEmbeddedDefault } from './embedded.js';
 import type { Output } from './output.js';
 
 export interface TargetOptions {
@@ -30,6 +30,8 @@ export async function resolveTarget(options: TargetOptions, out: Output): Promis
     checkUrl(given.url, URL_SOURCE_NAME[given.source]);
     return { ...given, migrationsFolder, close: async () => {} };
   }
+  // Loaded only when needed: the embedded server's packages are not small.
+  const { startEmbeddedDefault } = await import('./embedded.js');
   const embedded = await startEmbeddedDefault(projectRoot(), {
     notice: (line) => out.info(line),
     secret: (password) => out.addSecret(password),

@@ -11,7 +11,7 @@ import {
   type Manifest,
   type RestorePreview,
   type Verification,
-} from '@big0290/migrator';
+} from '@big0290/migrator/backup';
 import { backupDirOf, type BackupDirFlags } from '../backup-dir.js';
 import { ago, duration, table, type Output } from '../output.js';
 import { ProgressDisplay } from '../progress.js';

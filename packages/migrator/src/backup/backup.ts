@@ -17,8 +17,8 @@ import {
   type ArchiveFormat,
   type Manifest,
 } from './manifest.js';
-import { DUMP_LINE, failureOf, runTool, TableProgress, type BackupProgress } from './process.js';
-import { findPgTool } from './tools.js';
+import { DUMP_LINE, failureOf, runTool, TableProgress, type BackupProgress, type TableSize } from './process.js';
+import { pickPgTool, probePgTools } from './tools.js';
 
 export interface BackupOptions {
   databaseUrl: string;
@@ -94,12 +94,15 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   }
   const started = (options.now ?? (() => new Date()))();
   const t0 = Date.now();
+  // Finding pg_dump starts processes; it overlaps with connecting.
+  const probe = probePgTools('pg_dump', options.pgBinDir);
+  probe.catch(() => {});
   const client = await connect(options.databaseUrl, { applicationName: 'sdk backup' });
   let partial: string | undefined;
   let inTransaction = false;
   try {
     const server = await serverIdentity(client);
-    const pgDump = await findPgTool('pg_dump', { pgBinDir: options.pgBinDir, atLeast: Math.floor(server.versionNum / 10000), why: `a backup of this PostgreSQL ${server.version} server` });
+    const pgDump = pickPgTool(await probe, { pgBinDir: options.pgBinDir, atLeast: Math.floor(server.versionNum / 10000), why: `a backup of this PostgreSQL ${server.version} server` });
     const path = await chooseOutput(options, server.database, started, format);
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     partial = `${path}${PARTIAL_SUFFIX}`;
@@ -111,15 +114,27 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     inTransaction = true;
     const { rows } = await client.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
-    const tables = await dumpedTables(client);
-    const applied = await readApplied(client);
 
-    const progress = new TableProgress('dumping', tables, options.onProgress ?? (() => {}), DUMP_LINE);
+    // pg_dump starts at once; the catalog reads for the manifest and the progress run meanwhile, in its snapshot.
     const target = libpqTarget(options.databaseUrl, 'sdk backup (pg_dump)');
     const args = [`--format=${format}`, `--file=${partial}`, `--snapshot=${rows[0]!.snapshot}`, '--verbose', ...(jobs > 1 ? [`--jobs=${jobs}`] : []), `--dbname=${target.dbname}`];
-    const run = runTool(pgDump, args, target.env, (line) => progress.line(line));
+    let progress: TableProgress | undefined;
+    const early: string[] = [];
+    const run = runTool(pgDump, args, target.env, (line) => (progress ? progress.line(line) : early.push(line)));
     if (run.pid !== undefined) options.onDumpStarted?.(run.pid);
-    const ticker = setInterval(() => progress.tick(), 1000);
+    let tables: TableSize[];
+    let applied: Awaited<ReturnType<typeof readApplied>>;
+    try {
+      tables = await dumpedTables(client);
+      applied = await readApplied(client);
+    } catch (error) {
+      run.kill();
+      await run.exited;
+      throw error;
+    }
+    progress = new TableProgress('dumping', tables, options.onProgress ?? (() => {}), DUMP_LINE);
+    for (const line of early) progress.line(line);
+    const ticker = setInterval(() => progress?.tick(), 1000);
     // Counted in the exported snapshot while pg_dump dumps it: the same rows, at no extra wall time.
     let countError: unknown;
     const counting = exactCounts(client, tables).catch((error: unknown) => {

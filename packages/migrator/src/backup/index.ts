@@ -5,3 +5,5 @@ export { listBackups, pruneBackups, newestVerified, isBackupOf, type BackupEntry
 export { readManifest, checkArchive, checksum, manifestPathOf, archivePathOf, MANIFEST_SUFFIX, PARTIAL_SUFFIX, type Manifest, type Verification, type TableCount, type ArchiveFormat } from './manifest.js';
 export { findPgTool, parseToolVersion, type PgTool, type PgToolName } from './tools.js';
 export type { BackupProgress } from './process.js';
+export { formatBytes } from '../util/format.js';
+export { redactUrl } from '../util/redact.js';

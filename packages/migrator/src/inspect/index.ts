@@ -1,4 +1,5 @@
-export { planMigrations, estimate, locksHeld, formatBytes, SQL_EXCERPT_LENGTH } from './plan.js';
+export { planMigrations, estimate, locksHeld, SQL_EXCERPT_LENGTH } from './plan.js';
+export { formatBytes } from '../util/format.js';
 export type { PlanOptions } from './plan.js';
 export { traceMigrations, SCRATCH_DATABASE_PREFIX, DEFAULT_TRACE_STATEMENT_TIMEOUT_MS } from './trace.js';
 export type { TraceOptions } from './trace.js';

@@ -3,6 +3,7 @@ import { connect } from '../db/connect.js';
 import { checkPgVersion, NEWEST_PG_VERSION, OLDEST_PG_VERSION } from '../lint/files.js';
 import { blocks, stronger } from '../lint/locks.js';
 import type { RelationEffect } from '../lint/types.js';
+import { formatBytes } from '../util/format.js';
 import { redactUrl } from '../util/redact.js';
 import { DEFAULT_LONG_TRANSACTION_SECONDS, lockSessions, relationSizes } from './live.js';
 import { analyzePending, pendingMigrations, type AnalyzedMigration, type AnalyzedStatement } from './pending.js';
@@ -213,13 +214,3 @@ export function excerpt(sql: string, max = SQL_EXCERPT_LENGTH): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
-}
