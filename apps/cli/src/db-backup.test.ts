@@ -1,11 +1,12 @@
-import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFile, readdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type TestDatabase } from '@big0290/testing';
 import { migrate } from '@big0290/migrator';
-import { passwordRoleUrl, sdk as runSdk, type Run } from './__fixtures__/sdk.js';
+import { BIN, passwordRoleUrl, sdk as runSdk, type Run } from './__fixtures__/sdk.js';
 
 /** Every run targets the test database and a temporary backup folder. */
 const sdk = (args: string[]) => runSdk(args, { env: { DATABASE_URL: url, SDK_BACKUP_DIR: dir } });
@@ -139,5 +140,32 @@ describe('sdk db backup / verify-backup / restore / backups', () => {
     expect(run.stdout).toContain(`Kept ${path}`);
     const list = JSON.parse((await sdk(['db', 'backups', 'list', '--json'])).stdout);
     expect(list.backups.map((e: { path: string }) => e.path)).toEqual([path]);
+  });
+
+  it('Ctrl-C during a backup stops pg_dump, removes the partial file and exits 130', async () => {
+    await db.pool.query('CREATE TABLE bulky AS SELECT g AS id, repeat(md5(g::text), 30) AS body FROM generate_series(1, 300000) g');
+    const folder = await mkdtemp(join(tmpdir(), 'sdk-cli-interrupt-'));
+    try {
+      const child = spawn(process.execPath, [BIN, 'db', 'backup'], { env: { ...process.env, NO_COLOR: '1', DATABASE_URL: url, SDK_BACKUP_DIR: folder }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await new Promise<void>((resolve) => {
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          // The first progress line: pg_dump is running.
+          if (stderr.includes('dumping:')) resolve();
+        });
+        void exited.then(() => resolve());
+      });
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toContain('SIGINT: stopping and cleaning up');
+      expect(stderr).toMatch(/error: interrupted by SIGINT: pg_dump was stopped and the partial file removed/);
+      expect(await readdir(folder)).toEqual([]);
+      noPassword({ code: 0, stdout: '', stderr });
+    } finally {
+      await db.pool.query('DROP TABLE bulky');
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { isMigratorError } from '@big0290/migrator/errors';
+import { EXIT_INTERRUPTED } from './interrupt.js';
 import { Output } from './output.js';
 
 /** Exit codes: success, failure or attention needed, bad usage. */
@@ -28,7 +29,7 @@ export async function runCommand(
 
 /** Prints `error: ...` (and `hint: ...`) on stderr and returns the exit code for it. */
 export function reportError(error: unknown, out: Output): number {
-  const code = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+  const code = error instanceof UsageError ? EXIT_USAGE : isMigratorError(error) && error.code === 'E_INTERRUPTED' ? EXIT_INTERRUPTED : EXIT_FAILURE;
   const message = oneLine(error instanceof Error ? error.message : String(error));
   const hint = isMigratorError(error) ? error.hint : undefined;
   const expected = isMigratorError(error) || code === EXIT_USAGE;

@@ -14,6 +14,7 @@ import {
 } from '@big0290/migrator/backup';
 import { backupDirOf, type BackupDirFlags } from '../backup-dir.js';
 import { ago, duration, table, type Output } from '../output.js';
+import { interruptible } from '../interrupt.js';
 import { ProgressDisplay } from '../progress.js';
 import { UsageError } from '../run.js';
 import { resolveTarget, type TargetOptions } from '../target.js';
@@ -51,8 +52,10 @@ export interface DbBackupsPruneOptions extends BackupDirFlags {
 export async function dbBackup(options: DbBackupOptions, out: Output): Promise<number> {
   const target = await resolveTarget(options, out);
   const progress = new ProgressDisplay(out);
+  const stop = interruptible(out);
   try {
     const result = await backup({
+      signal: stop.signal,
       databaseUrl: target.url,
       backupDir: backupDirOf(options.backupDir),
       output: options.output,
@@ -66,7 +69,7 @@ export async function dbBackup(options: DbBackupOptions, out: Output): Promise<n
     if (options.verify) {
       if (!out.json) out.info(`Backup written to ${result.path}; verifying it…`);
       try {
-        manifest = (await verifyBackup({ path: result.path, databaseUrl: target.url, smoke: options.smoke, pgBinDir: options.pgBinDir, onProgress: progress.update })).manifest;
+        manifest = (await verifyBackup({ path: result.path, databaseUrl: target.url, smoke: options.smoke, pgBinDir: options.pgBinDir, onProgress: progress.update, signal: stop.signal })).manifest;
       } finally {
         progress.stop();
       }
@@ -75,6 +78,7 @@ export async function dbBackup(options: DbBackupOptions, out: Output): Promise<n
     else out.result(renderBackup(result.path, result.manifestPath, manifest));
     return 0;
   } finally {
+    stop.dispose();
     progress.stop();
     await target.close();
   }
@@ -103,13 +107,15 @@ export async function dbVerifyBackup(path: string, options: DbVerifyBackupOption
   // With --scratch-url the backup's own server is not needed: never start the embedded one for it.
   const target = options.scratchUrl ? { url: options.scratchUrl, close: async () => {} } : await resolveTarget(options, out);
   const progress = new ProgressDisplay(out);
+  const stop = interruptible(out);
   try {
-    const result = await verifyBackup({ path, databaseUrl: target.url, scratchUrl: options.scratchUrl, smoke: options.smoke, jobs: options.jobs, pgBinDir: options.pgBinDir, onProgress: progress.update });
+    const result = await verifyBackup({ path, databaseUrl: target.url, scratchUrl: options.scratchUrl, smoke: options.smoke, jobs: options.jobs, pgBinDir: options.pgBinDir, onProgress: progress.update, signal: stop.signal });
     progress.stop();
     if (out.json) out.resultJson({ path: result.path, verified: true, verification: result.verification });
     else out.result(`Verified:  ${result.path}\n           ${renderVerification(result.verification)}`);
     return 0;
   } finally {
+    stop.dispose();
     progress.stop();
     await target.close();
   }
@@ -119,9 +125,11 @@ export async function dbVerifyBackup(path: string, options: DbVerifyBackupOption
 export async function dbRestore(path: string, options: DbRestoreOptions, out: Output): Promise<number> {
   const target = await resolveTarget(options, out);
   const progress = new ProgressDisplay(out);
+  const stop = interruptible(out);
   try {
     const result = await restoreBackup({
       path,
+      signal: stop.signal,
       databaseUrl: target.url,
       allowOtherDatabase: options.allowOtherDatabase,
       lockTimeoutMs: options.lockTimeout,
@@ -152,6 +160,7 @@ export async function dbRestore(path: string, options: DbRestoreOptions, out: Ou
     }
     return result.restored && result.mismatches.length > 0 ? 1 : 0;
   } finally {
+    stop.dispose();
     progress.stop();
     await target.close();
   }
@@ -176,9 +185,14 @@ export function renderPreview(p: RestorePreview): string {
 
 async function confirmByName(database: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // Ctrl-C at the prompt reaches readline, not the process: it cancels.
+  const cancel = new AbortController();
+  rl.on('SIGINT', () => cancel.abort());
   try {
-    const answer = await rl.question(`Type the database name (${database}) to replace it, anything else to cancel: `);
+    const answer = await rl.question(`Type the database name (${database}) to replace it, anything else to cancel: `, { signal: cancel.signal });
     return answer.trim() === database;
+  } catch {
+    return false;
   } finally {
     rl.close();
   }

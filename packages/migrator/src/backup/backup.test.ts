@@ -408,6 +408,31 @@ describe('backup safety', () => {
 
   // A real full disk: a 64 kB tmpfs. Mounting needs root and CAP_SYS_ADMIN (an unprivileged
   // container has neither), so it is tried once here and the test says why it is skipped.
+  it.skipIf(!hasProc)('an interrupted backup (Ctrl-C) stops pg_dump and leaves nothing', async () => {
+    await db.pool.query('CREATE TABLE big2 AS SELECT g AS id, repeat(md5(g::text), 20) AS body FROM generate_series(1, 200000) g');
+    const folder = join(dir, 'interrupted');
+    const stop = new AbortController();
+    let pid = 0;
+    try {
+      await expect(
+        backup({
+          databaseUrl: db.url,
+          backupDir: folder,
+          signal: stop.signal,
+          onDumpStarted: (p) => {
+            pid = p;
+            pgDumpArgv(p);
+            stop.abort('SIGINT');
+          },
+        }),
+      ).rejects.toMatchObject({ code: 'E_INTERRUPTED', message: expect.stringContaining('interrupted by SIGINT: pg_dump was stopped and the partial file removed') });
+      expect(existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('pg_dump')).toBe(false);
+      expect(await readdir(folder)).toEqual([]);
+    } finally {
+      await db.pool.query('DROP TABLE big2');
+    }
+  });
+
   const canMount = ((): boolean => {
     if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
     const probe = mkdtempSync(join(tmpdir(), 'sdk-mount-probe-'));

@@ -17,7 +17,7 @@ import {
   type ArchiveFormat,
   type Manifest,
 } from './manifest.js';
-import { DUMP_LINE, failureOf, runTool, TableProgress, type BackupProgress, type TableSize } from './process.js';
+import { DUMP_LINE, failureOf, interrupted, runTool, TableProgress, type BackupProgress, type TableSize } from './process.js';
 import { pickPgTool, probePgTools } from './tools.js';
 
 export interface BackupOptions {
@@ -31,6 +31,8 @@ export interface BackupOptions {
   jobs?: number | undefined;
   pgBinDir?: string | undefined;
   onProgress?: (progress: BackupProgress) => void;
+  /** Stops pg_dump and cleans up (Ctrl-C): the backup fails with E_INTERRUPTED and leaves nothing. */
+  signal?: AbortSignal;
   /** Called once pg_dump is running, with its pid. */
   onDumpStarted?: (pid: number) => void;
   now?: () => Date;
@@ -120,7 +122,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     const args = [`--format=${format}`, `--file=${partial}`, `--snapshot=${rows[0]!.snapshot}`, '--verbose', ...(jobs > 1 ? [`--jobs=${jobs}`] : []), `--dbname=${target.dbname}`];
     let progress: TableProgress | undefined;
     const early: string[] = [];
-    const run = runTool(pgDump, args, target.env, (line) => (progress ? progress.line(line) : early.push(line)));
+    const run = runTool(pgDump, args, target.env, (line) => (progress ? progress.line(line) : early.push(line)), options.signal);
     if (run.pid !== undefined) options.onDumpStarted?.(run.pid);
     let tables: TableSize[];
     let applied: Awaited<ReturnType<typeof readApplied>>;
@@ -145,6 +147,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     const exit = await run.exited;
     const counts = await counting;
     clearInterval(ticker);
+    const stopped = interrupted(options.signal, 'pg_dump was stopped and the partial file removed; no backup was recorded');
+    if (stopped) throw stopped;
     if (countError) throw countError;
     if (exit.code !== 0) throw dumpFailed(failureOf(pgDump, exit), exit.errors);
     progress.finish();

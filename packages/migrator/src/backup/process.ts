@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { MigratorError } from '../errors.js';
 import type { PgTool } from './tools.js';
 
 export interface ToolExit {
@@ -20,8 +21,13 @@ export interface ToolRun {
  * progress comes from there) and keeping its error lines for the message if it fails. The
  * password is in `env` only: `args` never hold one.
  */
-export function runTool(tool: PgTool, args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void = () => {}): ToolRun {
+export function runTool(tool: PgTool, args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void = () => {}, signal?: AbortSignal): ToolRun {
   const child = spawn(tool.path, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Interrupted (Ctrl-C, SIGTERM): the tool is stopped and the caller cleans up after it.
+  const stop = () => child.kill('SIGTERM');
+  if (signal?.aborted) stop();
+  signal?.addEventListener('abort', stop, { once: true });
+  child.once('close', () => signal?.removeEventListener('abort', stop));
   const errors: string[] = [];
   const lines = createInterface({ input: child.stderr });
   lines.on('line', (line) => {
@@ -143,3 +149,10 @@ export class TableProgress {
 export const DUMP_LINE = /dumping contents of table "?([^".]+)"?\."?([^"]+)"?/;
 /** `pg_restore: processing data for table "public.users"` */
 export const RESTORE_LINE = /processing data for table "?([^".]+)"?\."?([^"]+)"?/;
+
+/** The error for a run stopped by `signal`, saying what was left as it was. */
+export function interrupted(signal: AbortSignal | undefined, what: string): MigratorError | undefined {
+  if (!signal?.aborted) return undefined;
+  const why = typeof signal.reason === 'string' ? signal.reason : 'a signal';
+  return new MigratorError('E_INTERRUPTED', `interrupted by ${why}: ${what}`, { hint: 'run the command again when ready' });
+}

@@ -8,7 +8,7 @@ import { readApplied } from '../runner/tracking.js';
 import { redactUrl } from '../util/redact.js';
 import { dumpedTables, exactCounts, serverIdentity } from './catalog.js';
 import { archivePathOf, checkArchive, readManifest, type Manifest } from './manifest.js';
-import { failureOf, RESTORE_LINE, runTool, TableProgress, type BackupProgress } from './process.js';
+import { failureOf, interrupted, RESTORE_LINE, runTool, TableProgress, type BackupProgress } from './process.js';
 import { findPgTool } from './tools.js';
 import { listArchive } from './verify.js';
 
@@ -51,6 +51,8 @@ export interface RestoreOptions {
   lockTimeoutMs?: number;
   pgBinDir?: string | undefined;
   onProgress?: (progress: BackupProgress) => void;
+  /** Stops pg_restore: its single transaction rolls back and the target stays as it was. */
+  signal?: AbortSignal;
 }
 
 export interface RestoreResult {
@@ -107,9 +109,11 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     const lockTimeout = options.lockTimeoutMs ?? DEFAULT_RESTORE_LOCK_TIMEOUT_MS;
     const progress = new TableProgress('restoring', manifest.tables.map((t) => ({ ...t, bytes: t.rows })), options.onProgress ?? (() => {}), RESTORE_LINE);
     const args = ['--single-transaction', '--clean', '--if-exists', '--exit-on-error', '--verbose', `--dbname=${target.dbname}`, archive];
-    const run = runTool(pgRestore, args, target.env, (line) => progress.line(line));
+    const run = runTool(pgRestore, args, target.env, (line) => progress.line(line), options.signal);
     const watchdog = new LockWatchdog(client, applicationName, lockTimeout);
     const exit = await watchdog.watch(run.exited);
+    const stopped = interrupted(options.signal, 'pg_restore was stopped; its transaction rolled back and the target is unchanged');
+    if (stopped) throw stopped;
     if (exit.code !== 0) {
       const detail = watchdog.canceled ?? failureOf(pgRestore, exit);
       const depends = /depends on|other objects depend/i.test(exit.errors.join(' '));

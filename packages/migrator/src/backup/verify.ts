@@ -7,7 +7,7 @@ import { MigratorError } from '../errors.js';
 import { redactUrl } from '../util/redact.js';
 import { dumpedTables, exactCounts } from './catalog.js';
 import { archivePathOf, checkArchive, readManifest, writeManifest, type Manifest, type Verification } from './manifest.js';
-import { failureOf, RESTORE_LINE, runTool, TableProgress, type BackupProgress } from './process.js';
+import { failureOf, interrupted, RESTORE_LINE, runTool, TableProgress, type BackupProgress } from './process.js';
 import { findPgTool, type PgTool } from './tools.js';
 
 /** Scratch databases are named `sdk_verify_<random>`, so a leftover one is recognisable. */
@@ -26,6 +26,8 @@ export interface VerifyOptions {
   jobs?: number | undefined;
   pgBinDir?: string | undefined;
   onProgress?: (progress: BackupProgress) => void;
+  /** Stops pg_restore; the scratch database is still dropped. */
+  signal?: AbortSignal;
 }
 
 export interface VerifyResult {
@@ -94,8 +96,10 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
     const jobs = options.jobs ?? 1;
     // Another server may not have the backup's roles: restore the objects without their owners and grants there.
     const args = ['--exit-on-error', '--verbose', ...(otherServer ? ['--no-owner', '--no-privileges'] : []), ...(jobs > 1 ? [`--jobs=${jobs}`] : ['--single-transaction']), `--dbname=${target.dbname}`, archive];
-    const run = runTool(pgRestore, args, target.env, (line) => progress.line(line));
+    const run = runTool(pgRestore, args, target.env, (line) => progress.line(line), options.signal);
     const exit = await run.exited;
+    const stopped = interrupted(options.signal, 'the verification was stopped and its scratch database dropped; the manifest is unchanged');
+    if (stopped) throw stopped;
     if (exit.code !== 0) problems.push(`the restore into the scratch database failed: ${failureOf(pgRestore, exit)}`);
     else {
       progress.finish();
