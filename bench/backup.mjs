@@ -8,12 +8,11 @@
 // runs, default 120: past it, no new run starts once 3 are done), --extras N (runs, among the
 // first ones, that also time verify-backup and the directory format; default 3), --rows N (table
 // size, default 1,000,000).
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, barChart, flags, machine, median, printTable, requireBuilt, writeResults } from './lib.mjs';
+import { BENCH_DIR, barChart, exec, flags, machine, median, printTable, requireBuilt, writeResults } from './lib.mjs';
 
 const TARGET_RATIO = 1.05;
 const ROOT = join(BENCH_DIR, '..');
@@ -27,22 +26,6 @@ const SDK_DIR = 'sdk db backup -Fd -j2';
 const VERIFY = 'sdk db verify-backup';
 const START = 'sdk --version';
 
-/** Runs a command to completion; wall-clock from spawn to exit, stdout kept. */
-function exec(command, args, options) {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      resolve({ ms, code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
-  });
-}
 
 function mustSucceed(name, result) {
   if (result.code !== 0) throw new Error(`${name} exited ${result.code}: ${(result.stderr || result.stdout).trim().slice(0, 800)}`);

@@ -7,12 +7,11 @@
 // default 30: past it, no new run starts once 3 are done), --files N (corpus size, default
 // 1200), --seed N (corpus seed), --verify 1 (also apply every project of the corpus to a real
 // PostgreSQL, statement by statement, to prove the SQL is valid beyond parsing).
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { BENCH_DIR, barChart, flags, machine, median, printTable, writeResults } from './lib.mjs';
+import { BENCH_DIR, barChart, exec, flags, machine, median, printTable, writeResults } from './lib.mjs';
 
 const TARGET_RATIO = 1.0;
 const ROOT = join(BENCH_DIR, '..');
@@ -633,22 +632,6 @@ async function verifyCorpus(corpus) {
 // Timing
 // ---------------------------------------------------------------------------------------------
 
-/** Runs a command to completion; wall-clock from spawn to exit, stdout kept. */
-function exec(command, args, options) {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      resolve({ ms, code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
-  });
-}
 
 /** `sdk db lint --format json`: files, statements and violations from its report. */
 function readSdk(result) {
