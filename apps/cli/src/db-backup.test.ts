@@ -69,6 +69,13 @@ describe('sdk db backup / verify-backup / restore / backups', () => {
     noPassword(run);
   });
 
+  it('--json stays valid JSON when a string holds password=… (each string is scrubbed, not the encoded text)', async () => {
+    const run = await sdk(['db', 'verify-backup', `${path}.manifest.json`, '--smoke', "SELECT 'password=kept quiet' AS note", '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.verification.smoke).toEqual([{ sql: "SELECT 'password=**** quiet' AS note", rows: 1 }]);
+  });
+
   it('status shows the age of the newest verified backup, in text and JSON', async () => {
     const text = await sdk(['db', 'status', '--migrations', folder]);
     expect(text.stdout).toMatch(new RegExp(`Newest verified backup: \\d+ s old, ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));

@@ -66,9 +66,12 @@ export class Output {
     process.stdout.write(`${this.scrub(text)}\n`);
   }
 
-  /** One JSON object on stdout, nothing else. */
+  /**
+   * One JSON object on stdout, nothing else. Each string is scrubbed before it is encoded: scrubbing
+   * the encoded text could cut through its quotes (`password=...` runs to the next space).
+   */
   resultJson(value: unknown): void {
-    process.stdout.write(`${this.scrub(JSON.stringify(value, null, 2))}\n`);
+    process.stdout.write(`${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? this.scrub(v) : v), 2)}\n`);
   }
 
   /** Progress and notices: on stderr, so stdout stays clean for scripts. */

@@ -124,6 +124,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .addOption(new Option('--format <format>', 'archive format').choices(['custom', 'directory']).default('custom'))
     .option('--jobs <n>', 'parallel pg_dump workers (directory format)', positiveInt)
     .option('--verify', 'then restore it into a scratch database and compare every table\'s row count (as verify-backup)')
+    .option('--lock-timeout <ms>', 'fail when a table stays locked this long (a migration holding it); 0 waits forever', nonNegativeInt, 30_000)
     .option('--smoke <sql>', 'with --verify: a read-only query that must succeed on the restored copy (repeatable)', collect, [])
     .option('--backup-dir <path>', 'backup folder (default: SDK_BACKUP_DIR, else .sdk/backups in the project)')
     .option('--pg-bin-dir <path>', 'folder holding pg_dump and pg_restore (default: PATH, then the usual install folders)')
@@ -151,6 +152,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
   )
     .option('--yes', 'restore without asking (required without a terminal)')
     .option('--allow-other-database', 'restore a backup made of another database')
+    .option('--allow-other-server', 'restore a backup made on another server (a new or rebuilt one)')
     .option('--lock-timeout <ms>', 'give up (and roll back) when a statement waits this long for a lock; 0 waits forever', nonNegativeInt, 10_000)
     .option('--pg-bin-dir <path>', 'folder holding pg_restore')
     .action(positional((path, options, out) => import('./commands/db-backup.js').then((m) => m.dbRestore(path, options, out))));

@@ -29,6 +29,7 @@ export interface DbBackupOptions extends TargetOptions, BackupDirFlags, PgToolFl
   jobs?: number | undefined;
   verify?: boolean | undefined;
   smoke?: string[] | undefined;
+  lockTimeout?: number | undefined;
 }
 
 export interface DbVerifyBackupOptions extends TargetOptions, PgToolFlags {
@@ -40,6 +41,7 @@ export interface DbVerifyBackupOptions extends TargetOptions, PgToolFlags {
 export interface DbRestoreOptions extends TargetOptions, PgToolFlags {
   yes?: boolean | undefined;
   allowOtherDatabase?: boolean | undefined;
+  allowOtherServer?: boolean | undefined;
   lockTimeout?: number | undefined;
 }
 
@@ -61,6 +63,7 @@ export async function dbBackup(options: DbBackupOptions, out: Output): Promise<n
       output: options.output,
       format: options.format,
       jobs: options.jobs,
+      lockTimeoutMs: options.lockTimeout,
       pgBinDir: options.pgBinDir,
       onProgress: progress.update,
     });
@@ -132,13 +135,15 @@ export async function dbRestore(path: string, options: DbRestoreOptions, out: Ou
       signal: stop.signal,
       databaseUrl: target.url,
       allowOtherDatabase: options.allowOtherDatabase,
+      allowOtherServer: options.allowOtherServer,
       lockTimeoutMs: options.lockTimeout,
       pgBinDir: options.pgBinDir,
       onProgress: progress.update,
       confirm: async (preview) => {
         if (!out.json || out.verbose) out.info(renderPreview(preview));
         if (options.yes) return true;
-        if (!process.stdin.isTTY || !process.stderr.isTTY) {
+        // A script (no terminal, or --json) cannot answer a prompt: it says --yes up front.
+        if (!process.stdin.isTTY || !process.stderr.isTTY || out.json) {
           throw new UsageError(`restoring replaces database ${preview.targetDatabase} and there is no terminal to confirm on: add --yes to restore without asking`);
         }
         return confirmByName(preview.targetDatabase);
@@ -158,7 +163,8 @@ export async function dbRestore(path: string, options: DbRestoreOptions, out: Ou
         ].join('\n'),
       );
     }
-    return result.restored && result.mismatches.length > 0 ? 1 : 0;
+    // Cancelled at the prompt: nothing was restored, which a script must not take for success.
+    return !result.restored || result.mismatches.length > 0 ? 1 : 0;
   } finally {
     stop.dispose();
     progress.stop();
@@ -242,14 +248,15 @@ export async function dbBackupsPrune(options: DbBackupsPruneOptions, out: Output
   const dir = backupDirOf(options.backupDir);
   const result = await pruneBackups(dir, { keepDays: options.keepDays, dryRun: options.dryRun });
   if (out.json) {
-    out.resultJson({ dir, keepDays: options.keepDays, dryRun: options.dryRun ?? false, deleted: result.deleted, protected: result.protected, kept: result.kept });
+    out.resultJson({ dir, keepDays: options.keepDays, dryRun: options.dryRun ?? false, deleted: result.deleted, protected: result.protected, unreadable: result.unreadable, kept: result.kept });
     return 0;
   }
   const verb = options.dryRun ? 'Would delete' : 'Deleted';
   const lines = [`${verb} ${result.deleted.length} backup${result.deleted.length === 1 ? '' : 's'} older than ${options.keepDays} days from ${dir}${result.deleted.length ? ':' : '.'}`];
   for (const e of result.deleted) lines.push(`  ${e.path} (${e.database ?? e.state}, ${ago(e.createdAt)})`);
   for (const e of result.protected) lines.push(`Kept ${e.path} (${ago(e.createdAt)}): the newest verified backup of ${e.database}.`);
-  lines.push(`${result.kept.length + result.protected.length} kept.`);
+  for (const e of result.unreadable) lines.push(`Kept ${e.path}: its manifest cannot be read, so nothing proves what it is; look at it, then delete it by hand.`);
+  lines.push(`${result.kept.length + result.protected.length + result.unreadable.length} kept.`);
   out.result(lines.join('\n'));
   return 0;
 }

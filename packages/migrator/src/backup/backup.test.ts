@@ -310,6 +310,8 @@ describe('backup, verify, restore (custom format)', () => {
     expect(asked).toBe(false);
     expect(await digest(db.url)).toEqual(target);
     expect(await scratchDatabases(db.adminUrl)).toEqual([]);
+    // The copy's manifest said "verified" (copied from a verified backup); the failed check is recorded.
+    expect((await readManifest(copy)).verification).toMatchObject({ ok: false, problems: [expect.stringContaining('does not match its manifest')] });
   });
 
   it('a truncated archive is refused by its size, and one without a manifest is not trusted', async () => {
@@ -330,6 +332,63 @@ describe('backup, verify, restore (custom format)', () => {
     await writeFile(copy, await readFile(path));
     await writeFile(manifestPathOf(copy), '{"kind": "sdk-backup", "versi');
     await expect(restoreBackup({ path: copy, databaseUrl: db.url, confirm: noConfirm })).rejects.toMatchObject({ code: 'E_BACKUP_MANIFEST', message: expect.stringContaining('not valid JSON') });
+  });
+
+  it('refuses a backup of another server (system identifiers differ), judged by the archive, not an edited manifest', async () => {
+    const copy = join(dir, 'elsewhere.dump');
+    await writeFile(copy, await readFile(path));
+    const edited = { ...manifest, database: { ...manifest.database, systemIdentifier: '1234567890123456789' } };
+    await writeFile(manifestPathOf(copy), JSON.stringify(edited));
+    const { rows } = await db.pool.query<{ id: string | null }>('SELECT system_identifier::text AS id FROM pg_control_system()');
+    if (rows[0]?.id) {
+      await expect(restoreBackup({ path: copy, databaseUrl: db.url, confirm: noConfirm })).rejects.toMatchObject({
+        code: 'E_RESTORE_OTHER_SERVER',
+        hint: expect.stringContaining('--allow-other-server'),
+      });
+    }
+    // A manifest edited to name another database does not fool the check: the archive's header names the real one.
+    const other = await createTestDatabase('victim');
+    try {
+      await writeFile(manifestPathOf(copy), JSON.stringify({ ...manifest, database: { ...manifest.database, name: other.name } }));
+      await expect(restoreBackup({ path: copy, databaseUrl: other.url, confirm: noConfirm, allowOtherServer: true })).rejects.toMatchObject({
+        code: 'E_RESTORE_OTHER_DATABASE',
+        message: expect.stringContaining(`backup of database ${db.name}, but the target is ${other.name}`),
+      });
+    } finally {
+      await other.drop();
+    }
+  });
+
+  it('Ctrl-C during a restore terminates pg_restore\'s session before it commits: rolled back, target unchanged', async () => {
+    await db.pool.query("UPDATE accounts SET email = 'ctrl-c-' || id WHERE id <= 5");
+    const changed = await digest(db.url);
+    const holder = await db.pool.connect();
+    const stop = new AbortController();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE audit.events IN ACCESS SHARE MODE');
+      setTimeout(() => stop.abort('SIGINT'), 700);
+      await expect(restoreBackup({ path, databaseUrl: db.url, confirm: noConfirm, lockTimeoutMs: 0, signal: stop.signal })).rejects.toMatchObject({
+        code: 'E_INTERRUPTED',
+        message: expect.stringContaining('pg_restore was stopped before it committed; its transaction rolled back'),
+      });
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    expect(await digest(db.url)).toEqual(changed);
+  });
+
+  it('a path with a trailing slash or the manifest path names the same backup', async () => {
+    expect((await verifyBackup({ path: `${manifestPathOf(path)}`, databaseUrl: db.url })).verification.ok).toBe(true);
+  });
+
+  it('never takes over a .partial another backup is writing', async () => {
+    const out = join(dir, 'busy-output.dump');
+    await writeFile(`${out}.partial`, 'another backup writes here');
+    await expect(backup({ databaseUrl: db.url, backupDir: dir, output: out })).rejects.toMatchObject({ code: 'E_BACKUP_EXISTS', message: expect.stringContaining('another backup is writing') });
+    expect(await readFile(`${out}.partial`, 'utf8')).toBe('another backup writes here');
+    expect(existsSync(out)).toBe(false);
   });
 
   it('never overwrites an existing file', async () => {
@@ -467,7 +526,7 @@ describe('directory format', () => {
     expect((await stat(result.path)).isDirectory()).toBe(true);
     expect(modeOf(result.path)).toBe(0o700);
     for (const name of await readdir(result.path)) expect(modeOf(join(result.path, name))).toBe(0o600);
-    const verified = await verifyBackup({ path: manifestPathOf(result.path), databaseUrl: db.url, jobs: 2 });
+    const verified = await verifyBackup({ path: `${result.path}/`, databaseUrl: db.url, jobs: 2 });
     expect(verified.verification.ok).toBe(true);
     // A changed file inside the directory changes its checksum.
     const files = (await readdir(result.path)).filter((n) => n.endsWith('.dat.gz'));

@@ -20,6 +20,9 @@ import {
 import { DUMP_LINE, failureOf, interrupted, runTool, TableProgress, type BackupProgress, type TableSize } from './process.js';
 import { pickPgTool, probePgTools } from './tools.js';
 
+/** How long the backup waits for a table lock before it fails (ms). */
+export const DEFAULT_BACKUP_LOCK_TIMEOUT_MS = 30_000;
+
 export interface BackupOptions {
   databaseUrl: string;
   /** Where backups go when `output` is not given; created 0700. */
@@ -31,6 +34,11 @@ export interface BackupOptions {
   jobs?: number | undefined;
   pgBinDir?: string | undefined;
   onProgress?: (progress: BackupProgress) => void;
+  /**
+   * How long pg_dump (and the row counts) may wait for a table's lock (ms) before the backup fails,
+   * instead of queueing behind a migration or a long ALTER; default 30 s, 0 waits forever.
+   */
+  lockTimeoutMs?: number;
   /** Stops pg_dump and cleans up (Ctrl-C): the backup fails with E_INTERRUPTED and leaves nothing. */
   signal?: AbortSignal;
   /** Called once pg_dump is running, with its pid. */
@@ -94,6 +102,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   if (jobs > 1 && format !== 'directory') {
     throw new MigratorError('E_CONFIG', 'parallel dumps (--jobs above 1) need the directory format', { hint: 'add --format directory, or leave out --jobs' });
   }
+  const lockTimeout = options.lockTimeoutMs ?? DEFAULT_BACKUP_LOCK_TIMEOUT_MS;
+  if (!Number.isInteger(lockTimeout) || lockTimeout < 0) throw new MigratorError('E_CONFIG', `--lock-timeout must be a whole number of milliseconds, not ${options.lockTimeoutMs}`);
   const started = (options.now ?? (() => new Date()))();
   const t0 = Date.now();
   // Finding pg_dump starts processes; it overlaps with connecting.
@@ -107,23 +117,44 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     const pgDump = pickPgTool(await probe, { pgBinDir: options.pgBinDir, atLeast: Math.floor(server.versionNum / 10000), why: `a backup of this PostgreSQL ${server.version} server` });
     const path = await chooseOutput(options, server.database, started, format);
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    partial = `${path}${PARTIAL_SUFFIX}`;
-    await rm(partial, { recursive: true, force: true });
-    // Created private before pg_dump writes a byte (pg_dump keeps the mode of a file it truncates).
-    if (format === 'custom') await (await open(partial, 'wx', 0o600)).close();
-    else await mkdir(partial, { mode: 0o700 });
+    // Created exclusively, and private before pg_dump writes a byte (pg_dump keeps the mode of a file
+    // it truncates). One that exists belongs to another backup running now, or to a killed one: it is
+    // never taken over or removed here.
+    const wanted = `${path}${PARTIAL_SUFFIX}`;
+    try {
+      if (format === 'custom') await (await open(wanted, 'wx', 0o600)).close();
+      else await mkdir(wanted, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      throw new MigratorError('E_BACKUP_EXISTS', `${wanted} exists: another backup is writing to ${path} right now, or one was killed while writing it`, {
+        hint: 'wait for the other backup, or choose another --output; a leftover from a killed backup is removed by `sdk db backups prune` after a day, or by hand',
+      });
+    }
+    partial = wanted;
 
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     inTransaction = true;
+    await client.query(`SET LOCAL lock_timeout = ${lockTimeout}`);
     const { rows } = await client.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
 
     // pg_dump starts at once; the catalog reads for the manifest and the progress run meanwhile, in its snapshot.
     const target = libpqTarget(options.databaseUrl, 'sdk backup (pg_dump)');
-    const args = [`--format=${format}`, `--file=${partial}`, `--snapshot=${rows[0]!.snapshot}`, '--verbose', ...(jobs > 1 ? [`--jobs=${jobs}`] : []), `--dbname=${target.dbname}`];
+    const args = [
+      `--format=${format}`,
+      `--file=${partial}`,
+      `--snapshot=${rows[0]!.snapshot}`,
+      '--verbose',
+      ...(lockTimeout > 0 ? [`--lock-wait-timeout=${lockTimeout}`] : []),
+      ...(jobs > 1 ? [`--jobs=${jobs}`] : []),
+      `--dbname=${target.dbname}`,
+    ];
     let progress: TableProgress | undefined;
     const early: string[] = [];
     const run = runTool(pgDump, args, target.env, (line) => (progress ? progress.line(line) : early.push(line)), options.signal);
     if (run.pid !== undefined) options.onDumpStarted?.(run.pid);
+    // Ctrl-C also ends this session, so a count(*) waiting for a lock does not hold the exit up.
+    const endSession = () => void client.end().catch(() => {});
+    options.signal?.addEventListener('abort', endSession, { once: true });
     let tables: TableSize[];
     let applied: Awaited<ReturnType<typeof readApplied>>;
     try {
@@ -147,10 +178,14 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     const exit = await run.exited;
     const counts = await counting;
     clearInterval(ticker);
+    options.signal?.removeEventListener('abort', endSession);
     const stopped = interrupted(options.signal, 'pg_dump was stopped and the partial file removed; no backup was recorded');
     if (stopped) throw stopped;
-    if (countError) throw countError;
-    if (exit.code !== 0) throw dumpFailed(failureOf(pgDump, exit), exit.errors);
+    if (countError) {
+      if ((countError as { code?: string }).code === '55P03') throw dumpFailed('counting rows', ['lock timeout'], lockTimeout);
+      throw countError;
+    }
+    if (exit.code !== 0) throw dumpFailed(failureOf(pgDump, exit), exit.errors, lockTimeout);
     progress.finish();
     await client.query('COMMIT');
     inTransaction = false;
@@ -220,8 +255,13 @@ async function syncPath(path: string): Promise<void> {
   }
 }
 
-function dumpFailed(detail: string, errors: string[]): MigratorError {
+function dumpFailed(detail: string, errors: string[], lockTimeout: number): MigratorError {
   const all = errors.join(' ');
+  if (/lock timeout|could not obtain lock|statement timeout/i.test(all)) {
+    return new MigratorError('E_BACKUP_LOCKED', `pg_dump could not lock a table within ${lockTimeout} ms (another session holds a conflicting lock, e.g. a migration); the partial file was removed (${detail})`, {
+      hint: 'find the session holding the lock (`sdk db status` shows a migration in progress), let it finish, then run `sdk db backup` again; or raise --lock-timeout',
+    });
+  }
   if (/No space left on device/i.test(all)) {
     return new MigratorError('E_BACKUP_DISK_FULL', `the disk filled up while pg_dump was writing the backup; the partial file was removed (${detail})`, {
       hint: 'free space in the backup folder (`sdk db backups prune --keep-days 7`) or choose another --output / --backup-dir, then run `sdk db backup` again',

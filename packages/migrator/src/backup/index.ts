@@ -1,4 +1,4 @@
-export { backup, backupStamp, type BackupOptions, type BackupResult } from './backup.js';
+export { backup, backupStamp, DEFAULT_BACKUP_LOCK_TIMEOUT_MS, type BackupOptions, type BackupResult } from './backup.js';
 export { verifyBackup, listArchive, VERIFY_DATABASE_PREFIX, type VerifyOptions, type VerifyResult } from './verify.js';
 export { restoreBackup, DEFAULT_RESTORE_LOCK_TIMEOUT_MS, type RestoreOptions, type RestorePreview, type RestoreResult } from './restore.js';
 export { listBackups, pruneBackups, newestVerified, isBackupOf, type BackupEntry, type BackupState, type PruneResult } from './retention.js';

@@ -69,7 +69,36 @@ export function manifestPathOf(archive: string): string {
 
 /** The archive a path names: the archive itself, or its manifest. */
 export function archivePathOf(path: string): string {
-  return path.endsWith(MANIFEST_SUFFIX) ? path.slice(0, -MANIFEST_SUFFIX.length) : path;
+  // `backups/pre-migration-app-…/` (a directory archive, as tab completion writes it) is that directory.
+  const bare = path.length > 1 ? path.replace(/[\\/]+$/, '') : path;
+  return bare.endsWith(MANIFEST_SUFFIX) ? bare.slice(0, -MANIFEST_SUFFIX.length) : bare;
+}
+
+/** Checks the fields the commands rely on, so a hand-edited or foreign manifest is refused with its path, not a TypeError. */
+function wellFormed(m: Manifest): boolean {
+  const str = (v: unknown) => typeof v === 'string' && v.length > 0;
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  return (
+    m !== null &&
+    typeof m === 'object' &&
+    m.kind === MANIFEST_KIND &&
+    m.version === MANIFEST_VERSION &&
+    str(m.sha256) &&
+    num(m.sizeBytes) &&
+    (m.format === 'custom' || m.format === 'directory') &&
+    str(m.createdAt) &&
+    !Number.isNaN(Date.parse(m.createdAt)) &&
+    typeof m.database === 'object' &&
+    m.database !== null &&
+    str(m.database.name) &&
+    typeof m.pgDump === 'object' &&
+    m.pgDump !== null &&
+    num(m.pgDump.major) &&
+    Array.isArray(m.migrations) &&
+    Array.isArray(m.tables) &&
+    m.tables.every((t) => t && str(t.schema) && str(t.name) && num(t.rows)) &&
+    num(m.totalRows)
+  );
 }
 
 export async function readManifest(archive: string): Promise<Manifest> {
@@ -98,8 +127,8 @@ export async function readManifest(archive: string): Promise<Manifest> {
       hint: 'make a new backup with `sdk db backup --verify`',
     });
   }
-  if (manifest?.kind !== MANIFEST_KIND || manifest.version !== MANIFEST_VERSION || typeof manifest.sha256 !== 'string' || !Array.isArray(manifest.tables)) {
-    throw new MigratorError('E_BACKUP_MANIFEST', `${path} is not an sdk backup manifest (version ${MANIFEST_VERSION})`, {
+  if (!wellFormed(manifest)) {
+    throw new MigratorError('E_BACKUP_MANIFEST', `${path} is not a complete sdk backup manifest (version ${MANIFEST_VERSION}): it was edited, damaged, or written by another version`, {
       hint: 'make a new backup with `sdk db backup --verify`',
     });
   }
@@ -182,7 +211,7 @@ export async function checkArchive(archive: string, manifest: Manifest): Promise
 
 /** Removes an archive (file or directory) and its manifest. */
 export async function removeBackup(archive: string): Promise<void> {
-  await rm(manifestPathOf(archive), { force: true });
+  await rm(manifestPathOf(archive), { recursive: true, force: true });
   await rm(archive, { recursive: true, force: true });
 }
 

@@ -48,6 +48,8 @@ export interface RestoreOptions {
   confirm: (preview: RestorePreview) => Promise<boolean>;
   /** Restore a backup of database `a` into database `b`. */
   allowOtherDatabase?: boolean;
+  /** Restore a backup made on another server (a rebuilt or new server). */
+  allowOtherServer?: boolean;
   lockTimeoutMs?: number;
   pgBinDir?: string | undefined;
   onProgress?: (progress: BackupProgress) => void;
@@ -80,17 +82,27 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   const manifest = await readManifest(archive);
   await checkArchive(archive, manifest);
   const pgRestore = await findPgTool('pg_restore', { pgBinDir: options.pgBinDir, atLeast: manifest.pgDump.major, why: `restoring an archive written by pg_dump ${manifest.pgDump.version}` });
-  await listArchive(pgRestore, archive);
+  const toc = await listArchive(pgRestore, archive);
+  // The archive's own header names the database it came from; the manifest could have been edited.
+  const backupDatabase = toc.dbname ?? manifest.database.name;
 
   const client = await connect(options.databaseUrl, { applicationName: 'sdk restore' });
   const started = Date.now();
   try {
     const identity = await serverIdentity(client);
-    if (identity.database !== manifest.database.name && !options.allowOtherDatabase) {
+    if (identity.database !== backupDatabase && !options.allowOtherDatabase) {
       throw new MigratorError(
         'E_RESTORE_OTHER_DATABASE',
-        `${archive} is a backup of database ${manifest.database.name}, but the target is ${identity.database}: refusing to replace one database with another's contents`,
-        { hint: `check DATABASE_URL; if you mean to replace ${identity.database} with ${manifest.database.name}'s backup, add --allow-other-database` },
+        `${archive} is a backup of database ${backupDatabase}, but the target is ${identity.database}: refusing to replace one database with another's contents`,
+        { hint: `check DATABASE_URL; if you mean to replace ${identity.database} with ${backupDatabase}'s backup, add --allow-other-database` },
+      );
+    }
+    const { systemIdentifier } = manifest.database;
+    if (systemIdentifier !== null && identity.systemIdentifier !== null && systemIdentifier !== identity.systemIdentifier && !options.allowOtherServer) {
+      throw new MigratorError(
+        'E_RESTORE_OTHER_SERVER',
+        `${archive} was made on another server (system identifier ${systemIdentifier}; the target's is ${identity.systemIdentifier}): refusing to replace ${identity.database} with another server's database of the same name`,
+        { hint: 'check DATABASE_URL (a staging backup restored into production looks exactly like this); to restore onto a new or rebuilt server on purpose, add --allow-other-server' },
       );
     }
     const preview = await previewOf(client, archive, manifest, options.databaseUrl, identity);
@@ -109,17 +121,24 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     const lockTimeout = options.lockTimeoutMs ?? DEFAULT_RESTORE_LOCK_TIMEOUT_MS;
     const progress = new TableProgress('restoring', manifest.tables.map((t) => ({ ...t, bytes: t.rows })), options.onProgress ?? (() => {}), RESTORE_LINE);
     const args = ['--single-transaction', '--clean', '--if-exists', '--exit-on-error', '--verbose', `--dbname=${target.dbname}`, archive];
-    const run = runTool(pgRestore, args, target.env, (line) => progress.line(line), options.signal);
+    // Ctrl-C does not kill pg_restore (a kill around its COMMIT would leave the outcome unknown): the
+    // watchdog terminates its session, which rolls back unless the COMMIT already happened, and
+    // pg_restore's exit status then says which.
+    const run = runTool(pgRestore, args, target.env, (line) => progress.line(line));
     const watchdog = new LockWatchdog(client, applicationName, lockTimeout);
-    const exit = await watchdog.watch(run.exited);
-    const stopped = interrupted(options.signal, 'pg_restore was stopped; its transaction rolled back and the target is unchanged');
-    if (stopped) throw stopped;
+    const requestStop = () => watchdog.stop();
+    options.signal?.addEventListener('abort', requestStop, { once: true });
+    if (options.signal?.aborted) requestStop();
+    const exit = await watchdog.watch(run.exited).finally(() => options.signal?.removeEventListener('abort', requestStop));
+    if (exit.code !== 0 && watchdog.stopping) {
+      throw interrupted(options.signal, 'pg_restore was stopped before it committed; its transaction rolled back and the target is unchanged')!;
+    }
     if (exit.code !== 0) {
       const detail = watchdog.canceled ?? failureOf(pgRestore, exit);
       const depends = /depends on|other objects depend/i.test(exit.errors.join(' '));
       throw new MigratorError('E_RESTORE_FAILED', `the restore failed and was rolled back, the target is unchanged: ${detail}`, {
         hint: watchdog.canceled
-          ? `stop the application's traffic to the database (the blocking sessions are in \`sdk db status\`), or raise --lock-timeout (now ${lockTimeout} ms), then run \`sdk db restore\` again`
+          ? `stop the application's traffic to the database or end those sessions (SELECT pg_terminate_backend(pid)), or raise --lock-timeout (now ${lockTimeout} ms), then run \`sdk db restore\` again`
           : depends
             ? `objects created after the backup depend on its tables (${preview.kept.slice(0, 3).join(', ') || 'see the error'}): drop them first, then run \`sdk db restore\` again`
             : 'fix the cause pg_restore names, then run `sdk db restore` again',
@@ -128,7 +147,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     progress.finish();
     await client.query('SELECT pg_advisory_unlock($1, $2)', [ADVISORY_LOCK_KEYS[0], ADVISORY_LOCK_KEYS[1]]).catch(() => {});
     const counts = await exactCounts(client, manifest.tables);
-    const mismatches = counts.filter((c, i) => c.rows !== manifest.tables[i]!.rows).map((c, i) => `${c.schema}.${c.name}: ${c.rows} rows, the backup had ${manifest.tables[i]!.rows}`);
+    const mismatches = counts.flatMap((c, i) => (c.rows === manifest.tables[i]!.rows ? [] : [`${c.schema}.${c.name}: ${c.rows} rows, the backup had ${manifest.tables[i]!.rows}`]));
     return { restored: true, preview, durationMs: Date.now() - started, mismatches };
   } finally {
     await client.end().catch(() => {});
@@ -174,6 +193,8 @@ async function previewOf(
  */
 class LockWatchdog {
   canceled: string | undefined;
+  /** Set by stop(): every check terminates the watched session until the tool exits. */
+  stopping = false;
   private waitingSince: { key: string; at: number } | undefined;
 
   constructor(
@@ -182,9 +203,12 @@ class LockWatchdog {
     private readonly timeoutMs: number,
   ) {}
 
+  stop(): void {
+    this.stopping = true;
+  }
+
   /** Waits for `done`, watching meanwhile; a timeout of 0 waits for locks as long as it takes (as lock_timeout = 0). */
   async watch<T>(done: Promise<T>): Promise<T> {
-    if (this.timeoutMs === 0) return done;
     let finished = false;
     const result = done.finally(() => {
       finished = true;
@@ -197,8 +221,13 @@ class LockWatchdog {
   }
 
   private async check(): Promise<void> {
-    const { rows } = await this.client.query<{ pid: number; waiting: boolean; since: Date | null; blockers: number[]; query: string }>(
-      `SELECT pid, wait_event_type = 'Lock' AS waiting, query_start AS since, pg_blocking_pids(pid) AS blockers, left(query, 200) AS query
+    if (this.stopping) {
+      await this.client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [this.applicationName]);
+      return;
+    }
+    if (this.timeoutMs === 0) return;
+    const { rows } = await this.client.query<{ pid: number; waiting: boolean; since: Date | null; blockers: number[] }>(
+      `SELECT pid, wait_event_type = 'Lock' AS waiting, query_start AS since, pg_blocking_pids(pid) AS blockers
          FROM pg_stat_activity WHERE application_name = $1`,
       [this.applicationName],
     );
@@ -210,7 +239,12 @@ class LockWatchdog {
     const key = `${row.pid}:${row.since?.toISOString()}`;
     if (this.waitingSince?.key !== key) this.waitingSince = { key, at: Date.now() };
     if (Date.now() - this.waitingSince.at < this.timeoutMs || this.canceled) return;
-    this.canceled = `it waited more than ${this.timeoutMs} ms for a lock held by session${row.blockers.length === 1 ? '' : 's'} ${row.blockers.join(', ')} (${row.query.replace(/\s+/g, ' ').trim().slice(0, 80)})`;
+    const { rows: blockers } = await this.client.query<{ pid: number; state: string | null; app: string | null; query: string | null }>(
+      "SELECT pid, state, nullif(application_name, '') AS app, left(query, 80) AS query FROM pg_stat_activity WHERE pid = ANY($1::int[])",
+      [row.blockers],
+    );
+    const who = blockers.map((b) => `pid ${b.pid}${b.app ? ` (${b.app})` : ''}, ${b.state ?? 'unknown'}${b.query ? `: ${b.query.replace(/\s+/g, ' ').trim()}` : ''}`).join('; ');
+    this.canceled = `it waited more than ${this.timeoutMs} ms for a lock held by ${who || `session ${row.blockers.join(', ')}`}`;
     await this.client.query('SELECT pg_cancel_backend($1)', [row.pid]);
   }
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -145,6 +145,22 @@ describe('pruneBackups', () => {
     const result = await pruneBackups(dir, { keepDays: 0, now: NOW });
     expect(result.deleted.map((e) => e.path).sort()).toEqual([oldPartial, dirArchive].sort());
     expect(existsSync(youngPartial)).toBe(true);
+  });
+
+  it('never deletes a backup whose manifest it cannot read, and survives odd files', async () => {
+    const archive = join(dir, 'edited.dump');
+    await writeFile(archive, 'x');
+    await writeFile(manifestPathOf(archive), JSON.stringify({ kind: 'sdk-backup', version: 1, sha256: 'x', tables: [] }));
+    await utimes(manifestPathOf(archive), daysAgo(30), daysAgo(30));
+    await symlink(join(dir, 'nowhere'), join(dir, 'dangling.dump.partial'));
+    await symlink(join(dir, 'nowhere'), join(dir, 'dangling.dump.manifest.json'));
+    await mkdir(join(dir, 'folder.dump.manifest.json'));
+    const list = await listBackups(dir);
+    expect(list.find((e) => e.path === archive)).toMatchObject({ state: 'bad-manifest' });
+    const result = await pruneBackups(dir, { keepDays: 7, now: NOW });
+    expect(result.unreadable.map((e) => e.path)).toContain(archive);
+    expect(existsSync(archive)).toBe(true);
+    expect(existsSync(manifestPathOf(archive))).toBe(true);
   });
 
   it('refuses a negative --keep-days', async () => {

@@ -1,4 +1,4 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MigratorError } from '../errors.js';
 import { MANIFEST_SUFFIX, PARTIAL_SUFFIX, readManifest, removeBackup, sizeOf, type ArchiveFormat } from './manifest.js';
@@ -64,16 +64,25 @@ export async function listBackups(dir: string): Promise<BackupEntry[]> {
         totalRows: m.totalRows,
       });
     } catch {
-      entries.push(leftover(archive, 'bad-manifest', (await stat(join(folder, name))).mtime, await sizeOf(archive)));
+      entries.push(leftover(archive, 'bad-manifest', await mtimeOf(join(folder, name)), await sizeOf(archive)));
     }
   }
   for (const name of names) {
     if (claimed.has(name) || name.endsWith('.tmp')) continue;
     const path = join(folder, name);
-    if (name.endsWith(PARTIAL_SUFFIX)) entries.push(leftover(path, 'partial', (await stat(path)).mtime, await sizeOf(path)));
-    else if (/^pre-migration-.+-\d{8}-\d{6}/.test(name)) entries.push(leftover(path, 'no-manifest', (await stat(path)).mtime, await sizeOf(path)));
+    if (name.endsWith(PARTIAL_SUFFIX)) entries.push(leftover(path, 'partial', await mtimeOf(path), await sizeOf(path)));
+    else if (/^pre-migration-.+-\d{8}-\d{6}/.test(name)) entries.push(leftover(path, 'no-manifest', await mtimeOf(path), await sizeOf(path)));
   }
   return entries.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/** When a file was last written; a dangling symlink has its own time, and an unreadable entry the epoch. */
+async function mtimeOf(path: string): Promise<Date> {
+  try {
+    return (await lstat(path)).mtime;
+  } catch {
+    return new Date(0);
+  }
 }
 
 function leftover(path: string, state: BackupState, mtime: Date, size: number | undefined): BackupEntry {
@@ -108,6 +117,8 @@ export interface PruneResult {
   kept: BackupEntry[];
   /** Older than the cut-off but kept: the newest verified backup of its database. */
   protected: BackupEntry[];
+  /** Older than the cut-off but kept: its manifest cannot be read, so nothing proves what it is. */
+  unreadable: BackupEntry[];
 }
 
 /** A `.partial` younger than this may be a backup still being written: never pruned. */
@@ -116,7 +127,8 @@ const PARTIAL_GRACE_MS = 24 * 3600_000;
 /**
  * Deletes backups (archive and manifest) made more than `keepDays` days ago, and leftovers older
  * than that (and at least a day old); never the newest verified backup of each database, however
- * old. `dryRun` deletes nothing and reports what would go.
+ * old, and never a backup whose manifest it cannot read (a hand edit, another sdk version): those
+ * are reported for a person to look at. `dryRun` deletes nothing and reports what would go.
  */
 export async function pruneBackups(dir: string, options: { keepDays: number; dryRun?: boolean; now?: Date }): Promise<PruneResult> {
   if (!Number.isFinite(options.keepDays) || options.keepDays < 0) {
@@ -133,12 +145,13 @@ export async function pruneBackups(dir: string, options: { keepDays: number; dry
     if (!databases.has(key)) databases.set(key, e);
   }
   for (const e of databases.values()) keepForever.add(e);
-  const result: PruneResult = { deleted: [], kept: [], protected: [] };
+  const result: PruneResult = { deleted: [], kept: [], protected: [], unreadable: [] };
   for (const e of entries) {
     const created = Date.parse(e.createdAt);
     const old = created < cutoff && (e.state !== 'partial' || now - created > PARTIAL_GRACE_MS);
     if (!old) result.kept.push(e);
     else if (keepForever.has(e)) result.protected.push(e);
+    else if (e.state === 'bad-manifest') result.unreadable.push(e);
     else {
       if (!options.dryRun) {
         if (e.state === 'partial' || e.state === 'no-manifest') await rm(e.path, { recursive: true, force: true });

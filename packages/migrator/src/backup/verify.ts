@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { connect } from '../db/connect.js';
-import { databaseOf, libpqTarget, withDatabase } from '../db/libpq.js';
+import { libpqTarget, withDatabase } from '../db/libpq.js';
 import { dropScratch, scratchName } from '../db/scratch.js';
 import { quoteIdent } from '../db/sessions.js';
 import { MigratorError } from '../errors.js';
 import { redactUrl } from '../util/redact.js';
-import { dumpedTables, exactCounts } from './catalog.js';
+import { dumpedTables, exactCounts, serverIdentity } from './catalog.js';
 import { archivePathOf, checkArchive, readManifest, writeManifest, type Manifest, type Verification } from './manifest.js';
 import { failureOf, interrupted, RESTORE_LINE, runTool, TableProgress, type BackupProgress } from './process.js';
 import { findPgTool, type PgTool } from './tools.js';
@@ -36,8 +36,12 @@ export interface VerifyResult {
   verification: Verification;
 }
 
-/** Lists an archive's table of contents: proves pg_restore can read it, and counts its TABLE DATA entries. */
-export function listArchive(pgRestore: PgTool, archive: string): Promise<{ entries: number; tableData: number }> {
+/**
+ * Lists an archive's table of contents: proves pg_restore can read it, counts its TABLE DATA
+ * entries, and reads the database it was dumped from out of its header (which, unlike the
+ * manifest, nobody edits by hand).
+ */
+export function listArchive(pgRestore: PgTool, archive: string): Promise<{ entries: number; tableData: number; dbname: string | null }> {
   return new Promise((resolve, reject) => {
     execFile(pgRestore.path, ['--list', archive], { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) {
@@ -50,7 +54,8 @@ export function listArchive(pgRestore: PgTool, archive: string): Promise<{ entri
         return;
       }
       const lines = stdout.split('\n').filter((l) => /^\d+;/.test(l));
-      resolve({ entries: lines.length, tableData: lines.filter((l) => / TABLE DATA /.test(l)).length });
+      const dbname = /^;\s+dbname:\s(.*)$/m.exec(stdout)?.[1] ?? null;
+      resolve({ entries: lines.length, tableData: lines.filter((l) => / TABLE DATA /.test(l)).length, dbname });
     });
   });
 }
@@ -65,18 +70,34 @@ export function listArchive(pgRestore: PgTool, archive: string): Promise<{ entri
 export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult> {
   const archive = archivePathOf(options.path);
   const manifest = await readManifest(archive);
-  await checkArchive(archive, manifest);
+  const started = Date.now();
+  // A failed check of the archive itself is recorded, so it is never listed as verified again.
+  // Failures of the setup (no pg_restore, no server, no CREATEDB) say nothing of the backup: not recorded.
+  const fail = async (error: MigratorError, server: string): Promise<never> => {
+    await writeManifest(archive, { ...manifest, verification: failed(error.message, server, started) }).catch(() => {});
+    throw error;
+  };
+  await checkArchive(archive, manifest).catch((error: unknown) => (error instanceof MigratorError ? fail(error, 'none (checked before restoring)') : Promise.reject(error)));
   const pgRestore = await findPgTool('pg_restore', { pgBinDir: options.pgBinDir, atLeast: manifest.pgDump.major, why: `reading an archive written by pg_dump ${manifest.pgDump.version}` });
-  const toc = await listArchive(pgRestore, archive);
+  const toc = await listArchive(pgRestore, archive).catch((error: unknown) =>
+    error instanceof MigratorError && !/unsupported version/i.test(error.message) ? fail(error, 'none (checked before restoring)') : Promise.reject(error),
+  );
   const problems: string[] = [];
   const dataTables = manifest.tables.length;
   if (toc.tableData < dataTables) problems.push(`the archive has data for ${toc.tableData} tables, the manifest lists ${dataTables}`);
+  if (toc.dbname !== null && toc.dbname !== manifest.database.name) problems.push(`the archive was dumped from database ${toc.dbname}, the manifest says ${manifest.database.name}`);
 
   const serverUrl = options.scratchUrl ?? options.databaseUrl;
-  const otherServer = options.scratchUrl !== undefined;
   const scratch = scratchName(VERIFY_DATABASE_PREFIX);
-  const started = Date.now();
   const admin = await connect(serverUrl, { applicationName: 'sdk verify-backup' });
+  // The backup's own server has its roles; any other (--scratch-url, or a DATABASE_URL that points
+  // elsewhere) may not: objects are restored there without their owners and grants.
+  const identity = await serverIdentity(admin).catch(() => undefined);
+  const sameServer =
+    options.scratchUrl === undefined &&
+    identity !== undefined &&
+    (manifest.database.systemIdentifier === null || identity.systemIdentifier === null || identity.systemIdentifier === manifest.database.systemIdentifier);
+  const otherServer = !sameServer;
   let created = false;
   const smoke: Verification['smoke'] = [];
   let rowsCompared = 0;
@@ -141,7 +162,7 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
     ok: problems.length === 0,
     at: new Date().toISOString(),
     durationMs: Date.now() - started,
-    server: otherServer ? redactUrl(serverUrl) : `the backup's server (${databaseOf(serverUrl)})`,
+    server: otherServer ? `${redactUrl(serverUrl)} (another server: restored without owners and grants)` : `the backup's server (${redactUrl(serverUrl)})`,
     scratchDatabase: scratch,
     tablesCompared: manifest.tables.length,
     rowsCompared,
@@ -157,4 +178,18 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
     });
   }
   return { path: archive, manifest: updated, verification };
+}
+
+function failed(problem: string, server: string, started: number): Verification {
+  return {
+    ok: false,
+    at: new Date().toISOString(),
+    durationMs: Date.now() - started,
+    server,
+    scratchDatabase: '',
+    tablesCompared: 0,
+    rowsCompared: 0,
+    smoke: [],
+    problems: [problem],
+  };
 }
