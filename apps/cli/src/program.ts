@@ -146,7 +146,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
   withConnection(
     db
       .command('restore')
-      .description('replace the database with a backup in one transaction (pg_restore --single-transaction --clean): a failure leaves it as it was')
+      .description('replace the database with a backup in one transaction (what came after the backup is dropped, pg_restore --clean script through psql): a failure leaves it as it was')
       .argument('<path>', 'the archive (or its .manifest.json)'),
     'database to restore into (default: DATABASE_URL, then .env, then the embedded PostgreSQL)',
   )

@@ -183,7 +183,7 @@ export function renderPreview(p: RestorePreview): string {
     `             now ${p.current.tables.length} tables, about ${rows.toLocaleString('en-US')} rows, newest migration ${p.current.newestMigration ?? 'none'}`,
     `  replaced   ${p.replaced.length} table${p.replaced.length === 1 ? '' : 's'}, dropped and recreated from the backup${p.replaced.length ? `: ${list(p.replaced)}` : ''}`,
   ];
-  if (p.kept.length) lines.push(`  kept       ${p.kept.length} table${p.kept.length === 1 ? '' : 's'} the backup does not have, left as they are: ${list(p.kept)}`);
+  if (p.dropped.length) lines.push(`  dropped    ${p.dropped.length} object${p.dropped.length === 1 ? '' : 's'} made after the backup (the backup does not have them): ${list(p.dropped)}`);
   if (p.otherServer) lines.push('  note       the backup was made on another server (its system identifier differs)');
   lines.push('  Any failure rolls the whole restore back: the database stays as it is now.');
   return lines.join('\n');

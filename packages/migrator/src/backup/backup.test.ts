@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type TestDatabase } from '@big0290/testing';
 import { migrate } from '../runner/index.js';
 import { backup } from './backup.js';
-import { manifestPathOf, readManifest, type Manifest } from './manifest.js';
+import { checksum, manifestPathOf, readManifest, type Manifest } from './manifest.js';
 import { restoreBackup } from './restore.js';
 import { findPgTool, parseToolVersion } from './tools.js';
 import { verifyBackup, VERIFY_DATABASE_PREFIX } from './verify.js';
@@ -230,6 +230,44 @@ describe('backup, verify, restore (custom format)', () => {
     expect(rows[0]!.n).toBe('0');
   });
 
+  it('restore undoes a migration exactly: what it created is dropped, and migrate can apply it again', async () => {
+    const rollback = await writeMigrationsFolder([
+      { tag: '0000_notes', sql: 'CREATE TABLE notes (id serial PRIMARY KEY, body text)' },
+      {
+        tag: '0001_features',
+        sql: [
+          "CREATE TYPE plan AS ENUM ('free', 'pro')",
+          'CREATE TABLE subscriptions (id serial PRIMARY KEY, account_id bigint NOT NULL REFERENCES accounts(id), plan plan NOT NULL)',
+          'CREATE SCHEMA billing',
+          'CREATE TABLE billing.invoices (id serial PRIMARY KEY)',
+          'CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$',
+          'CREATE VIEW active_subscriptions AS SELECT * FROM subscriptions',
+          'ALTER TABLE accounts RENAME TO customers',
+        ].join(';\n--> statement-breakpoint\n'),
+      },
+    ]);
+    await migrate({ databaseUrl: db.url, migrationsFolder: rollback, actor: { user: 'test', gitSha: '' } });
+    await db.pool.query("INSERT INTO subscriptions (account_id, plan) VALUES (1, 'pro')");
+    let shown: string[] = [];
+    const result = await restoreBackup({
+      path,
+      databaseUrl: db.url,
+      confirm: async (preview) => {
+        shown = preview.dropped;
+        return true;
+      },
+    });
+    expect(result.restored).toBe(true);
+    expect(shown).toEqual(
+      expect.arrayContaining(['schema billing (and everything in it)', 'table public.customers', 'table public.subscriptions', 'view public.active_subscriptions', 'type public.plan', 'function touch()']),
+    );
+    expect(await digest(db.url)).toEqual(before);
+    // The rolled-back migration applies again on the restored database.
+    await migrate({ databaseUrl: db.url, migrationsFolder: rollback, actor: { user: 'test', gitSha: '' } });
+    await restoreBackup({ path, databaseUrl: db.url, confirm: noConfirm });
+    expect(await digest(db.url)).toEqual(before);
+  });
+
   it('restore asks first: a refusal changes nothing', async () => {
     await db.pool.query("INSERT INTO audit.events (at, body) VALUES ('2031-01-01', 'kept')");
     const changed = await digest(db.url);
@@ -260,6 +298,18 @@ describe('backup, verify, restore (custom format)', () => {
     expect(await digest(db.url)).toEqual(changed);
   });
 
+  it('an archive damaged before it was hashed: the restore script is cut short, gets no COMMIT, and nothing changes', async () => {
+    const copy = join(dir, 'cut.dump');
+    const bytes = await readFile(path);
+    await writeFile(copy, bytes.subarray(0, Math.floor(bytes.length * 0.8)));
+    const { sha256, sizeBytes } = await checksum(copy);
+    await writeFile(manifestPathOf(copy), JSON.stringify({ ...manifest, sha256, sizeBytes }));
+    await db.pool.query("UPDATE accounts SET email = 'cut-' || id WHERE id <= 3");
+    const changed = await digest(db.url);
+    await expect(restoreBackup({ path: copy, databaseUrl: db.url, confirm: noConfirm })).rejects.toMatchObject({ code: expect.stringMatching(/E_RESTORE_FAILED|E_BACKUP_UNREADABLE/) });
+    expect(await digest(db.url)).toEqual(changed);
+  });
+
   it('a backup of another database is refused unless asked for, before anything is touched', async () => {
     const other = await createTestDatabase('other');
     try {
@@ -270,10 +320,8 @@ describe('backup, verify, restore (custom format)', () => {
       });
       expect(await digest(other.url)).toEqual({ 'public.marker': expect.any(String) });
       const result = await restoreBackup({ path, databaseUrl: other.url, confirm: noConfirm, allowOtherDatabase: true });
-      expect(result.preview.kept).toEqual(['public.marker']);
-      const restored = await digest(other.url);
-      expect(restored['public.accounts']).toBe(before['public.accounts']);
-      expect(restored['public.marker']).toBeDefined();
+      expect(result.preview.dropped).toEqual(['table public.marker']);
+      expect(await digest(other.url)).toEqual(before);
     } finally {
       await other.drop();
     }

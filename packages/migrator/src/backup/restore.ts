@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import type pg from 'pg';
 import { connect } from '../db/connect.js';
 import { libpqTarget } from '../db/libpq.js';
@@ -8,7 +9,8 @@ import { readApplied } from '../runner/tracking.js';
 import { redactUrl } from '../util/redact.js';
 import { dumpedTables, exactCounts, serverIdentity } from './catalog.js';
 import { archivePathOf, checkArchive, readManifest, type Manifest } from './manifest.js';
-import { failureOf, interrupted, RESTORE_LINE, runTool, TableProgress, type BackupProgress } from './process.js';
+import { objectsNotInArchive, runExactRestore, type ExtraObject } from './exact.js';
+import { failureOf, interrupted, RESTORE_LINE, TableProgress, type BackupProgress } from './process.js';
 import { findPgTool } from './tools.js';
 import { listArchive } from './verify.js';
 
@@ -35,8 +37,8 @@ export interface RestorePreview {
   };
   /** Target tables the backup also has: dropped and replaced by the backup's. */
   replaced: string[];
-  /** Target tables the backup does not have: left as they are (pg_restore --clean drops only what the archive holds). */
-  kept: string[];
+  /** What the target has and the backup does not (made after it): dropped, so the database is exactly the backup's. */
+  dropped: string[];
   /** The backup was made on another server (system identifiers differ). */
   otherServer: boolean;
 }
@@ -66,15 +68,18 @@ export interface RestoreResult {
 }
 
 /**
- * Restores a backup over its database in one transaction:
+ * Restores a backup over its database in one transaction, so the database ends exactly as the
+ * backup (a rolled-back migration's tables, types and functions included) or exactly as it was:
  *
  * 1. Refuses an archive that does not match its manifest (size, sha256) or that pg_restore
  *    cannot list, before connecting to the target.
- * 2. Refuses a backup of another database unless `allowOtherDatabase`.
- * 3. Shows what will be replaced and asks (`confirm`).
+ * 2. Refuses a backup of another database (named by the archive's header) unless
+ *    `allowOtherDatabase`, and of another server unless `allowOtherServer`.
+ * 3. Shows what will be replaced and what will be dropped (made after the backup), and asks.
  * 4. Holds the migration runner's advisory lock so no `sdk db migrate` runs meanwhile, and runs
- *    `pg_restore --single-transaction --clean --if-exists --exit-on-error` with a lock_timeout:
- *    any failure rolls the whole restore back and leaves the target exactly as it was.
+ *    BEGIN, the drops, pg_restore's `--clean --if-exists` script and COMMIT through psql with
+ *    ON_ERROR_STOP; a lock wait longer than `lockTimeoutMs` is cancelled. Any failure rolls the
+ *    whole restore back.
  * 5. Compares the target's exact row counts with the manifest.
  */
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
@@ -83,6 +88,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   await checkArchive(archive, manifest);
   const pgRestore = await findPgTool('pg_restore', { pgBinDir: options.pgBinDir, atLeast: manifest.pgDump.major, why: `restoring an archive written by pg_dump ${manifest.pgDump.version}` });
   const toc = await listArchive(pgRestore, archive);
+  // psql runs the restore script; the one beside pg_restore is the same version.
+  const psql = await findPgTool('psql', { pgBinDir: dirname(pgRestore.path), atLeast: pgRestore.major, why: 'running the restore in one transaction' });
   // The archive's own header names the database it came from; the manifest could have been edited.
   const backupDatabase = toc.dbname ?? manifest.database.name;
 
@@ -105,7 +112,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
         { hint: 'check DATABASE_URL (a staging backup restored into production looks exactly like this); to restore onto a new or rebuilt server on purpose, add --allow-other-server' },
       );
     }
-    const preview = await previewOf(client, archive, manifest, options.databaseUrl, identity);
+    const extras = await objectsNotInArchive(client, toc.objects);
+    const preview = await previewOf(client, archive, manifest, options.databaseUrl, identity, extras);
     if (!(await options.confirm(preview))) return { restored: false, preview, durationMs: Date.now() - started, mismatches: [] };
 
     const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [ADVISORY_LOCK_KEYS[0], ADVISORY_LOCK_KEYS[1]]);
@@ -120,28 +128,24 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     const target = libpqTarget(options.databaseUrl, applicationName);
     const lockTimeout = options.lockTimeoutMs ?? DEFAULT_RESTORE_LOCK_TIMEOUT_MS;
     const progress = new TableProgress('restoring', manifest.tables.map((t) => ({ ...t, bytes: t.rows })), options.onProgress ?? (() => {}), RESTORE_LINE);
-    const args = ['--single-transaction', '--clean', '--if-exists', '--exit-on-error', '--verbose', `--dbname=${target.dbname}`, archive];
-    // Ctrl-C does not kill pg_restore (a kill around its COMMIT would leave the outcome unknown): the
+    // Ctrl-C does not kill the restore (a kill around its COMMIT would leave the outcome unknown): the
     // watchdog terminates its session, which rolls back unless the COMMIT already happened, and
-    // pg_restore's exit status then says which.
-    const run = runTool(pgRestore, args, target.env, (line) => progress.line(line));
+    // the exit status then says which.
+    const run = runExactRestore(pgRestore, psql, archive, extras.map((e) => e.drop), target, (line) => progress.line(line));
     const watchdog = new LockWatchdog(client, applicationName, lockTimeout);
     const requestStop = () => watchdog.stop();
     options.signal?.addEventListener('abort', requestStop, { once: true });
     if (options.signal?.aborted) requestStop();
     const exit = await watchdog.watch(run.exited).finally(() => options.signal?.removeEventListener('abort', requestStop));
-    if (exit.code !== 0 && watchdog.stopping) {
+    if (!exit.committed && watchdog.stopping) {
       throw interrupted(options.signal, 'pg_restore was stopped before it committed; its transaction rolled back and the target is unchanged')!;
     }
-    if (exit.code !== 0) {
+    if (!exit.committed) {
       const detail = watchdog.canceled ?? failureOf(pgRestore, exit);
-      const depends = /depends on|other objects depend/i.test(exit.errors.join(' '));
       throw new MigratorError('E_RESTORE_FAILED', `the restore failed and was rolled back, the target is unchanged: ${detail}`, {
         hint: watchdog.canceled
           ? `stop the application's traffic to the database or end those sessions (SELECT pg_terminate_backend(pid)), or raise --lock-timeout (now ${lockTimeout} ms), then run \`sdk db restore\` again`
-          : depends
-            ? `objects created after the backup depend on its tables (${preview.kept.slice(0, 3).join(', ') || 'see the error'}): drop them first, then run \`sdk db restore\` again`
-            : 'fix the cause pg_restore names, then run `sdk db restore` again',
+          : 'fix the cause named above, then run `sdk db restore` again',
       });
     }
     progress.finish();
@@ -160,6 +164,7 @@ async function previewOf(
   manifest: Manifest,
   url: string,
   identity: Awaited<ReturnType<typeof serverIdentity>>,
+  extras: ExtraObject[],
 ): Promise<RestorePreview> {
   const tables = await dumpedTables(client);
   const applied = await readApplied(client);
@@ -182,7 +187,7 @@ async function previewOf(
       tables: tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows })),
     },
     replaced: names.filter((n) => inBackup.has(n)),
-    kept: names.filter((n) => !inBackup.has(n)),
+    dropped: extras.map((e) => e.label),
     otherServer: manifest.database.systemIdentifier !== null && identity.systemIdentifier !== null && manifest.database.systemIdentifier !== identity.systemIdentifier,
   };
 }

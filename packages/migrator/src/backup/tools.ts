@@ -3,7 +3,7 @@ import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { MigratorError } from '../errors.js';
 
-export type PgToolName = 'pg_dump' | 'pg_restore';
+export type PgToolName = 'pg_dump' | 'pg_restore' | 'psql';
 
 export interface PgTool {
   name: PgToolName;

@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { quoteIdent } from '../db/sessions.js';
+import type { Queryable } from '../runner/tracking.js';
+import type { ToolExit } from './process.js';
+import type { PgTool } from './tools.js';
+import type { ArchiveObject } from './verify.js';
+
+/** An object in the target that the backup does not have: made after it (a migration, by hand). */
+export interface ExtraObject {
+  /** For people: `table public.feature_flags`. */
+  label: string;
+  /** The statement that drops it, run in the restore's transaction. */
+  drop: string;
+}
+
+const EXTENSION_MEMBER = (catalog: string, oid: string) =>
+  `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${catalog}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
+
+const RELATION_KIND: Record<string, [string, string]> = {
+  r: ['TABLE', 'table'],
+  p: ['TABLE', 'table'],
+  v: ['VIEW', 'view'],
+  m: ['MATERIALIZED VIEW', 'materialized view'],
+  S: ['SEQUENCE', 'sequence'],
+  f: ['FOREIGN TABLE', 'foreign table'],
+};
+
+/**
+ * What the target has that the archive does not: schemas, tables, views, sequences (not those a
+ * column owns), types and domains, functions and procedures, made after the backup. `pg_restore
+ * --clean` drops only what the archive holds, so without this a restored database would keep the
+ * tables a rolled-back migration created, and the next `sdk db migrate` would fail on them.
+ * Extension members are left to their extension.
+ */
+export async function objectsNotInArchive(db: Queryable, archive: ArchiveObject[]): Promise<ExtraObject[]> {
+  const has = (kinds: string[]) => new Set(archive.filter((o) => kinds.includes(o.kind)).map((o) => `${o.schema}.${o.name}`));
+  const archiveSchemas = new Set(archive.filter((o) => o.kind === 'SCHEMA').map((o) => o.name));
+  const extras: ExtraObject[] = [];
+
+  const { rows: schemas } = await db.query<{ name: string }>(
+    `SELECT n.nspname AS name FROM pg_namespace n
+      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND n.nspname NOT LIKE 'pg\\_%'
+        AND ${EXTENSION_MEMBER('pg_namespace', 'n.oid')}
+      ORDER BY 1`,
+  );
+  for (const { name } of schemas) {
+    if (!archiveSchemas.has(name)) extras.push({ label: `schema ${name} (and everything in it)`, drop: `DROP SCHEMA IF EXISTS ${quoteIdent(name)} CASCADE;` });
+  }
+  const kept = ['public', ...schemas.map((s) => s.name).filter((name) => archiveSchemas.has(name))];
+
+  const relations = has(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
+  const { rows: rels } = await db.query<{ schema: string; name: string; kind: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname = ANY ($1::text[])
+        AND ${EXTENSION_MEMBER('pg_class', 'c.oid')}
+        AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')))
+      ORDER BY 1, 2`,
+    [kept],
+  );
+  for (const r of rels) {
+    if (relations.has(`${r.schema}.${r.name}`)) continue;
+    const [sql, word] = RELATION_KIND[r.kind]!;
+    extras.push({ label: `${word} ${r.schema}.${r.name}`, drop: `DROP ${sql} IF EXISTS ${quoteIdent(r.schema)}.${quoteIdent(r.name)} CASCADE;` });
+  }
+
+  const types = has(['TYPE', 'DOMAIN']);
+  const { rows: typs } = await db.query<{ schema: string; name: string; domain: boolean }>(
+    `SELECT n.nspname AS schema, t.typname AS name, t.typtype = 'd' AS domain FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+      WHERE n.nspname = ANY ($1::text[]) AND ${EXTENSION_MEMBER('pg_type', 't.oid')}
+        AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'))
+      ORDER BY 1, 2`,
+    [kept],
+  );
+  for (const t of typs) {
+    if (types.has(`${t.schema}.${t.name}`)) continue;
+    extras.push({ label: `${t.domain ? 'domain' : 'type'} ${t.schema}.${t.name}`, drop: `DROP ${t.domain ? 'DOMAIN' : 'TYPE'} IF EXISTS ${quoteIdent(t.schema)}.${quoteIdent(t.name)} CASCADE;` });
+  }
+
+  const routines = has(['FUNCTION', 'PROCEDURE', 'AGGREGATE']);
+  const { rows: procs } = await db.query<{ schema: string; name: string; signature: string; aggregate: boolean }>(
+    `SELECT n.nspname AS schema, p.proname AS name, p.oid::regprocedure::text AS signature, p.prokind = 'a' AS aggregate
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = ANY ($1::text[]) AND ${EXTENSION_MEMBER('pg_proc', 'p.oid')}
+      ORDER BY 1, 2`,
+    [kept],
+  );
+  for (const p of procs) {
+    // Overloads are matched by name: the archive lists arguments in its own spelling.
+    if (routines.has(`${p.schema}.${p.name}`)) continue;
+    extras.push({ label: `${p.aggregate ? 'aggregate' : 'function'} ${p.signature}`, drop: `DROP ${p.aggregate ? 'AGGREGATE' : 'ROUTINE'} IF EXISTS ${p.signature} CASCADE;` });
+  }
+  return extras;
+}
+
+export interface ExactRestoreRun {
+  exited: Promise<ToolExit & { committed: boolean }>;
+}
+
+/**
+ * Restores in one transaction of our own making: `BEGIN`, the drops of what the backup does not
+ * have, pg_restore's `--clean --if-exists` script, and `COMMIT` only once pg_restore has written
+ * the whole script (exit 0). psql runs it with ON_ERROR_STOP, so the first error ends the session
+ * and PostgreSQL rolls everything back; a script cut short (pg_restore killed, a damaged archive)
+ * never gets its COMMIT, and ends the same way.
+ */
+export function runExactRestore(
+  pgRestore: PgTool,
+  psql: PgTool,
+  archive: string,
+  drops: string[],
+  target: { dbname: string; env: NodeJS.ProcessEnv },
+  onLine: (line: string) => void,
+): ExactRestoreRun {
+  const writer = spawn(pgRestore.path, ['--clean', '--if-exists', '--verbose', '--file=-', archive], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const reader = spawn(psql.path, ['--no-psqlrc', '--quiet', '--set=ON_ERROR_STOP=1', `--dbname=${target.dbname}`, '--file=-'], {
+    env: { ...target.env, PGOPTIONS: `${target.env.PGOPTIONS ?? ''} -c client_min_messages=warning`.trim() },
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  const errors: string[] = [];
+  const collect = (line: string) => {
+    if (/\b(error|fatal):/i.test(line)) errors.push(line.replace(/^psql:<stdin>:\d+:\s*/, ''));
+    onLine(line);
+  };
+  createInterface({ input: writer.stderr }).on('line', collect);
+  createInterface({ input: reader.stderr }).on('line', collect);
+  // psql stops at the first error: pg_restore then writes into a closed pipe, which is expected.
+  reader.stdin.on('error', () => {});
+  writer.stdout.on('error', () => {});
+  reader.stdin.write(`BEGIN;\n${drops.join('\n')}\n`);
+  writer.stdout.pipe(reader.stdin, { end: false });
+  let commitSent = false;
+  const writerDone = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    writer.on('error', (error) => {
+      errors.push(`pg_restore: ${error.message}`);
+      resolve({ code: null, signal: null });
+    });
+    writer.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  void writerDone.then(({ code }) => {
+    if (code === 0) {
+      commitSent = true;
+      reader.stdin.end('COMMIT;\n');
+    } else reader.stdin.end();
+  });
+  const exited = new Promise<ToolExit & { committed: boolean }>((resolve) => {
+    reader.on('error', (error) => {
+      errors.push(`psql: ${error.message}`);
+      writer.stdout.unpipe(reader.stdin);
+      writer.stdout.resume();
+      writer.kill('SIGTERM');
+      resolve({ code: null, signal: null, errors, committed: false });
+    });
+    reader.on('close', async (code, signal) => {
+      // Nothing reads pg_restore's output any more: drain it, or its 'close' never comes.
+      writer.stdout.unpipe(reader.stdin);
+      writer.stdout.resume();
+      if (code !== 0) writer.kill('SIGTERM');
+      const w = await writerDone;
+      const ok = code === 0 && w.code === 0 && commitSent;
+      if (code === 0 && w.code !== 0 && !errors.some((e) => e.startsWith('pg_restore'))) errors.push(`pg_restore: the script was cut short (${w.signal ?? `exit ${w.code}`})`);
+      resolve({ code: ok ? 0 : (code ?? 1) || 1, signal, errors, committed: ok });
+    });
+  });
+  return { exited };
+}
