@@ -8,6 +8,7 @@ import { redactUrl } from '../util/redact.js';
 import { dumpedTables, exactCounts, serverIdentity } from './catalog.js';
 import {
   checksum,
+  fsyncPath,
   makePrivate,
   MANIFEST_KIND,
   MANIFEST_VERSION,
@@ -197,6 +198,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     if (await exists(path)) throw new MigratorError('E_BACKUP_EXISTS', `${path} appeared while the backup ran: a backup never overwrites a file`, { hint: 'choose another --output' });
     await rename(partial, path);
     partial = undefined;
+    await fsyncPath(dirname(path));
     const finished = new Date(started.getTime() + (Date.now() - t0));
     const manifest: Manifest = {
       kind: MANIFEST_KIND,
@@ -241,19 +243,13 @@ function lastOf(tables: { bytes: number; rows: number }[]): Omit<BackupProgress,
   return { tablesDone: tables.length, tablesTotal: tables.length, rowsDone: rows, rowsTotal: rows, bytesDone: bytes, bytesTotal: bytes };
 }
 
-/** fsync a file, or a directory's files and the directory, so the rename publishes complete data. */
+/** fsync a file, or a directory archive's files and the directory itself, so the rename publishes complete data. */
 async function syncPath(path: string): Promise<void> {
   const info = await stat(path);
-  const files = info.isDirectory() ? (await readdir(path)).map((name) => join(path, name)) : [path];
-  for (const file of files) {
-    const handle = await open(file, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  }
+  const paths = info.isDirectory() ? [...(await readdir(path)).map((name) => join(path, name)), path] : [path];
+  for (const p of paths) await fsyncPath(p);
 }
+
 
 function dumpFailed(detail: string, errors: string[], lockTimeout: number): MigratorError {
   const all = errors.join(' ');

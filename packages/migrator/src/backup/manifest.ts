@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { MigratorError } from '../errors.js';
 
@@ -152,7 +152,21 @@ export async function writePrivateFile(path: string, text: string): Promise<void
   }
   await chmod(temp, 0o600);
   await rename(temp, path);
+  await fsyncPath(dirname(path));
 }
+
+/** fsync one file or directory (a directory's fsync makes a rename in it durable; not every platform allows it). */
+export async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } catch (error) {
+    if (!['EISDIR', 'EINVAL', 'EPERM', 'EBADF'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
 
 /**
  * sha256 and size of an archive. A directory-format archive is hashed as its files in name
