@@ -12,17 +12,41 @@ export interface LibpqTarget {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * The query parameters libpq accepts in a connection URI (PostgreSQL 18's list). node-postgres
+ * accepts others (`ssl=true`, `sslmode=no-verify`, and ignores unknown ones such as `schema=`);
+ * libpq refuses the whole URI for any of them.
+ */
+const LIBPQ_PARAMETERS = new Set([
+  'host', 'hostaddr', 'port', 'dbname', 'user', 'password', 'passfile', 'require_auth', 'channel_binding', 'connect_timeout',
+  'client_encoding', 'options', 'application_name', 'fallback_application_name', 'keepalives', 'keepalives_idle',
+  'keepalives_interval', 'keepalives_count', 'tcp_user_timeout', 'replication', 'gssencmode', 'sslmode', 'requiressl',
+  'sslnegotiation', 'sslcompression', 'sslcert', 'sslkey', 'sslkeylogfile', 'sslpassword', 'sslcertmode', 'sslrootcert', 'sslcrl', 'sslcrldir',
+  'sslsni', 'requirepeer', 'ssl_min_protocol_version', 'ssl_max_protocol_version', 'min_protocol_version', 'max_protocol_version',
+  'krbsrvname', 'gsslib', 'gssdelegation', 'service', 'target_session_attrs', 'load_balance_hosts',
+]);
+
 export function libpqTarget(url: string, applicationName: string, base: NodeJS.ProcessEnv = process.env): LibpqTarget {
   const u = parseDatabaseUrl(url);
   const env: NodeJS.ProcessEnv = { ...base, PGAPPNAME: applicationName };
   if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
   u.password = '';
-  for (const key of [...u.searchParams.keys()]) {
+  const params = u.searchParams;
+  for (const key of [...params.keys()]) {
     if (/pass/i.test(key)) {
-      env.PGPASSWORD = u.searchParams.get(key) ?? '';
-      u.searchParams.delete(key);
+      env.PGPASSWORD = params.get(key) ?? '';
+      params.delete(key);
     }
   }
+  // node-postgres spellings, in libpq's words: TLS stays on (without certificate checks where
+  // node-postgres skipped them), or off.
+  const ssl = params.get('ssl');
+  if (ssl !== null) {
+    params.delete('ssl');
+    if (!params.has('sslmode')) params.set('sslmode', /^(true|1|require)$/i.test(ssl) ? 'require' : 'disable');
+  }
+  if (params.get('sslmode') === 'no-verify') params.set('sslmode', 'require');
+  for (const key of [...params.keys()]) if (!LIBPQ_PARAMETERS.has(key)) params.delete(key);
   return { dbname: u.toString(), env };
 }
 
