@@ -1,6 +1,13 @@
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_ADVISORY_LOCK_WAIT_MS, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_RETRIES, DEFAULT_STATEMENT_TIMEOUT_MS } from '@big0290/migrator/defaults';
+import {
+  DEFAULT_ADVISORY_LOCK_WAIT_MS,
+  DEFAULT_BACKUP_LOCK_TIMEOUT_MS,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_RESTORE_LOCK_TIMEOUT_MS,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+} from '@big0290/migrator/defaults';
 import { Output } from './output.js';
 import { runCommand } from './run.js';
 import type { GenerateFlags } from './commands/db-generate.js';
@@ -124,7 +131,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .addOption(new Option('--format <format>', 'archive format').choices(['custom', 'directory']).default('custom'))
     .option('--jobs <n>', 'parallel pg_dump workers (directory format)', positiveInt)
     .option('--verify', 'then restore it into a scratch database and compare every table\'s row count (as verify-backup)')
-    .option('--lock-timeout <ms>', 'fail when a table stays locked this long (a migration holding it); 0 waits forever', nonNegativeInt, 30_000)
+    .option('--lock-timeout <ms>', 'fail when a table stays locked this long (a migration holding it); 0 waits forever', nonNegativeInt, DEFAULT_BACKUP_LOCK_TIMEOUT_MS)
     .option('--smoke <sql>', 'with --verify: a read-only query that must succeed on the restored copy (repeatable)', collect, [])
     .option('--backup-dir <path>', 'backup folder (default: SDK_BACKUP_DIR, else .sdk/backups in the project)')
     .option('--pg-bin-dir <path>', 'folder holding pg_dump and pg_restore (default: PATH, then the usual install folders)')
@@ -153,7 +160,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .option('--yes', 'restore without asking (required without a terminal)')
     .option('--allow-other-database', 'restore a backup made of another database')
     .option('--allow-other-server', 'restore a backup made on another server (a new or rebuilt one)')
-    .option('--lock-timeout <ms>', 'give up (and roll back) when a statement waits this long for a lock; 0 waits forever', nonNegativeInt, 10_000)
+    .option('--lock-timeout <ms>', 'give up (and roll back) when a statement waits this long for a lock; 0 waits forever', nonNegativeInt, DEFAULT_RESTORE_LOCK_TIMEOUT_MS)
     .option('--pg-bin-dir <path>', 'folder holding pg_restore')
     .action(positional((path, options, out) => import('./commands/db-backup.js').then((m) => m.dbRestore(path, options, out))));
 

@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { connect } from '../db/connect.js';
 import { libpqTarget } from '../db/libpq.js';
 import { MigratorError } from '../errors.js';
+import { DEFAULT_BACKUP_LOCK_TIMEOUT_MS } from '../runner/defaults.js';
 import { readApplied } from '../runner/tracking.js';
 import { redactUrl } from '../util/redact.js';
 import { dumpedTables, exactCounts, serverIdentity } from './catalog.js';
@@ -20,9 +21,6 @@ import {
 } from './manifest.js';
 import { DUMP_LINE, failureOf, interrupted, runTool, TableProgress, type BackupProgress, type TableSize } from './process.js';
 import { pickPgTool, probePgTools } from './tools.js';
-
-/** How long the backup waits for a table lock before it fails (ms). */
-export const DEFAULT_BACKUP_LOCK_TIMEOUT_MS = 30_000;
 
 export interface BackupOptions {
   databaseUrl: string;
@@ -182,10 +180,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     options.signal?.removeEventListener('abort', endSession);
     const stopped = interrupted(options.signal, 'pg_dump was stopped and the partial file removed; no backup was recorded');
     if (stopped) throw stopped;
-    if (countError) {
-      if ((countError as { code?: string }).code === '55P03') throw dumpFailed('counting rows', ['lock timeout'], lockTimeout);
-      throw countError;
-    }
+    if (countError) throw (countError as { code?: string }).code === '55P03' ? lockedOut(lockTimeout, 'counting rows') : countError;
     if (exit.code !== 0) throw dumpFailed(failureOf(pgDump, exit), exit.errors, lockTimeout);
     progress.finish();
     await client.query('COMMIT');
@@ -250,14 +245,15 @@ async function syncPath(path: string): Promise<void> {
   for (const p of paths) await fsyncPath(p);
 }
 
+function lockedOut(lockTimeout: number, detail: string): MigratorError {
+  return new MigratorError('E_BACKUP_LOCKED', `the backup could not lock a table within ${lockTimeout} ms (another session holds a conflicting lock, e.g. a migration); the partial file was removed (${detail})`, {
+    hint: 'find the session holding the lock (`sdk db status` shows a migration in progress), let it finish, then run `sdk db backup` again; or raise --lock-timeout',
+  });
+}
 
 function dumpFailed(detail: string, errors: string[], lockTimeout: number): MigratorError {
   const all = errors.join(' ');
-  if (/lock timeout|could not obtain lock|statement timeout/i.test(all)) {
-    return new MigratorError('E_BACKUP_LOCKED', `pg_dump could not lock a table within ${lockTimeout} ms (another session holds a conflicting lock, e.g. a migration); the partial file was removed (${detail})`, {
-      hint: 'find the session holding the lock (`sdk db status` shows a migration in progress), let it finish, then run `sdk db backup` again; or raise --lock-timeout',
-    });
-  }
+  if (/lock timeout|could not obtain lock|statement timeout/i.test(all)) return lockedOut(lockTimeout, detail);
   if (/No space left on device/i.test(all)) {
     return new MigratorError('E_BACKUP_DISK_FULL', `the disk filled up while pg_dump was writing the backup; the partial file was removed (${detail})`, {
       hint: 'free space in the backup folder (`sdk db backups prune --keep-days 7`) or choose another --output / --backup-dir, then run `sdk db backup` again',

@@ -4,7 +4,7 @@ import { quoteIdent } from '../db/sessions.js';
 import type { Queryable } from '../runner/tracking.js';
 import type { ToolExit } from './process.js';
 import type { PgTool } from './tools.js';
-import type { ArchiveObject } from './verify.js';
+import type { ArchiveObject } from './archive.js';
 
 /** An object in the target that the backup does not have: made after it (a migration, by hand). */
 export interface ExtraObject {

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { connect } from '../db/connect.js';
 import { libpqTarget } from '../db/libpq.js';
 import { MigratorError } from '../errors.js';
+import { DEFAULT_RESTORE_LOCK_TIMEOUT_MS } from '../runner/defaults.js';
 import { ADVISORY_LOCK_KEYS } from '../runner/lock.js';
 import { readApplied } from '../runner/tracking.js';
 import { redactUrl } from '../util/redact.js';
@@ -12,10 +13,7 @@ import { archivePathOf, checkArchive, readManifest, type Manifest } from './mani
 import { objectsNotInArchive, runExactRestore, type ExtraObject } from './exact.js';
 import { failureOf, interrupted, RESTORE_LINE, TableProgress, type BackupProgress } from './process.js';
 import { findPgTool } from './tools.js';
-import { listArchive } from './verify.js';
-
-/** lock_timeout for the restore's DROP and CREATE statements: a live application's locks make it fail (and roll back) instead of queueing everyone behind it. */
-export const DEFAULT_RESTORE_LOCK_TIMEOUT_MS = 10_000;
+import { listArchive } from './archive.js';
 
 /** What a restore will replace, shown before anything is touched. */
 export interface RestorePreview {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { connect } from '../db/connect.js';
 import { libpqTarget, withDatabase } from '../db/libpq.js';
 import { dropScratch, scratchName } from '../db/scratch.js';
@@ -8,7 +7,11 @@ import { redactUrl } from '../util/redact.js';
 import { dumpedTables, exactCounts, serverIdentity } from './catalog.js';
 import { archivePathOf, checkArchive, readManifest, writeManifest, type Manifest, type Verification } from './manifest.js';
 import { failureOf, interrupted, RESTORE_LINE, runTool, TableProgress, type BackupProgress } from './process.js';
-import { findPgTool, type PgTool } from './tools.js';
+import { listArchive } from './archive.js';
+import { findPgTool } from './tools.js';
+
+/** Errors that are a verdict on the archive, recorded in its manifest as a failed verification. */
+const ARCHIVE_VERDICTS = new Set(['E_BACKUP_CHECKSUM', 'E_BACKUP_UNREADABLE']);
 
 /** Scratch databases are named `sdk_verify_<random>`, so a leftover one is recognisable. */
 export const VERIFY_DATABASE_PREFIX = 'sdk_verify_';
@@ -37,47 +40,6 @@ export interface VerifyResult {
 }
 
 /**
- * Lists an archive's table of contents: proves pg_restore can read it, counts its TABLE DATA
- * entries, and reads the database it was dumped from out of its header (which, unlike the
- * manifest, nobody edits by hand).
- */
-export interface ArchiveObject {
-  /** TABLE, VIEW, MATERIALIZED VIEW, SEQUENCE, FOREIGN TABLE, TYPE, DOMAIN, FUNCTION, PROCEDURE, AGGREGATE, SCHEMA */
-  kind: string;
-  /** `-` for a schema. */
-  schema: string;
-  /** A function's name without its arguments. */
-  name: string;
-}
-
-/** The objects of a table of contents that `restore` compares with the target, to drop what came after the backup. */
-const OBJECT_LINE = /^\d+; \d+ \d+ (MATERIALIZED VIEW|FOREIGN TABLE|TABLE(?! DATA)|VIEW|SEQUENCE(?! SET| OWNED BY)|TYPE|DOMAIN|FUNCTION|PROCEDURE|AGGREGATE|SCHEMA) (\S+) (.+) \S+$/;
-
-export function listArchive(pgRestore: PgTool, archive: string): Promise<{ entries: number; tableData: number; dbname: string | null; objects: ArchiveObject[] }> {
-  return new Promise((resolve, reject) => {
-    execFile(pgRestore.path, ['--list', archive], { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error) {
-        const detail = (stderr.trim().split('\n')[0] ?? error.message).replace(/^pg_restore:\s*(error:\s*)?/, '');
-        reject(
-          new MigratorError('E_BACKUP_UNREADABLE', `pg_restore ${pgRestore.version} cannot read ${archive}: ${detail}`, {
-            hint: /unsupported version/i.test(detail) ? 'use a pg_restore at least as new as the pg_dump that wrote it (--pg-bin-dir)' : 'the archive is damaged: use another backup',
-          }),
-        );
-        return;
-      }
-      const lines = stdout.split('\n').filter((l) => /^\d+;/.test(l));
-      const dbname = /^;\s+dbname:\s(.*)$/m.exec(stdout)?.[1] ?? null;
-      const objects: ArchiveObject[] = [];
-      for (const line of lines) {
-        const m = OBJECT_LINE.exec(line);
-        if (m) objects.push({ kind: m[1]!, schema: m[2]!, name: m[3]!.replace(/\(.*$/, '') });
-      }
-      resolve({ entries: lines.length, tableData: lines.filter((l) => / TABLE DATA /.test(l)).length, dbname, objects });
-    });
-  });
-}
-
-/**
  * Proves a backup restores: checks the archive against its manifest (size, sha256), lists it
  * with pg_restore, restores it into a scratch database `sdk_verify_<random>` (on the backup's
  * server, or `scratchUrl`'s), compares every table's exact row count with the manifest, runs the
@@ -88,17 +50,22 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
   const archive = archivePathOf(options.path);
   const manifest = await readManifest(archive);
   const started = Date.now();
-  // A failed check of the archive itself is recorded, so it is never listed as verified again.
-  // Failures of the setup (no pg_restore, no server, no CREATEDB) say nothing of the backup: not recorded.
-  const fail = async (error: MigratorError, server: string): Promise<never> => {
-    await writeManifest(archive, { ...manifest, verification: failed(error.message, server, started) }).catch(() => {});
-    throw error;
+  // A verdict on the archive itself (bytes changed, unreadable) is recorded, so it is never listed
+  // as verified again. Failures of the setup (no pg_restore, no server, no CREATEDB) say nothing
+  // of the backup and are not.
+  const recorded = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } catch (error) {
+      if (error instanceof MigratorError && ARCHIVE_VERDICTS.has(error.code)) {
+        await writeManifest(archive, { ...manifest, verification: failed(error.message, 'none (checked before restoring)', started) }).catch(() => {});
+      }
+      throw error;
+    }
   };
-  await checkArchive(archive, manifest).catch((error: unknown) => (error instanceof MigratorError ? fail(error, 'none (checked before restoring)') : Promise.reject(error)));
+  await recorded(checkArchive(archive, manifest));
   const pgRestore = await findPgTool('pg_restore', { pgBinDir: options.pgBinDir, atLeast: manifest.pgDump.major, why: `reading an archive written by pg_dump ${manifest.pgDump.version}` });
-  const toc = await listArchive(pgRestore, archive).catch((error: unknown) =>
-    error instanceof MigratorError && !/unsupported version/i.test(error.message) ? fail(error, 'none (checked before restoring)') : Promise.reject(error),
-  );
+  const toc = await recorded(listArchive(pgRestore, archive));
   const problems: string[] = [];
   const dataTables = manifest.tables.length;
   if (toc.tableData < dataTables) problems.push(`the archive has data for ${toc.tableData} tables, the manifest lists ${dataTables}`);
