@@ -32,11 +32,11 @@ const KNOWN_RULE_IDS = [
   // scans, constraints, indexes
   'creating-index-non-concurrently', 'setting-not-null', 'adding-check-constraint', 'adding-foreign-key',
   'adding-unique-constraint', 'validating-in-same-transaction', 'attaching-partition', 'dropping-index-non-concurrently',
-  'reindexing-non-concurrently', 'concurrently-in-transaction', 'locking-table',
+  'reindexing-non-concurrently', 'concurrently-in-transaction', 'unnamed-concurrent-index', 'locking-table',
   // breaking changes, data
   'adding-required-column', 'renaming-column', 'renaming-table', 'dropping-column', 'dropping-table', 'dropping-schema',
   'drop-cascade', 'truncating-table', 'unbounded-data-change', 'disabling-triggers', 'setting-schema',
-  'enum-value-in-transaction', 'transaction-control', 'unsupported-in-version',
+  'schema-change-after-data-change', 'enum-value-in-transaction', 'transaction-control', 'unsupported-in-version',
   // engine
   'syntax-error', 'unreadable-file', 'empty-migration', 'unused-ignore', 'invalid-ignore',
 ] as const;

@@ -25,6 +25,7 @@ import { refreshingMaterializedView } from './rules/refreshing-materialized-view
 import { reindexingNonConcurrently } from './rules/reindexing-non-concurrently.js';
 import { renamingColumn } from './rules/renaming-column.js';
 import { renamingTable } from './rules/renaming-table.js';
+import { schemaChangeAfterDataChange } from './rules/schema-change-after-data-change.js';
 import { settingLoggedUnlogged } from './rules/setting-logged-unlogged.js';
 import { settingNotNull } from './rules/setting-not-null.js';
 import { settingSchema } from './rules/setting-schema.js';
@@ -32,6 +33,7 @@ import { settingTablespace } from './rules/setting-tablespace.js';
 import { transactionControl } from './rules/transaction-control.js';
 import { truncatingTable } from './rules/truncating-table.js';
 import { unboundedDataChange } from './rules/unbounded-data-change.js';
+import { unnamedConcurrentIndex } from './rules/unnamed-concurrent-index.js';
 import { unsupportedInVersion } from './rules/unsupported-in-version.js';
 import { vacuumFull } from './rules/vacuum-full.js';
 import { validatingInSameTransaction } from './rules/validating-in-same-transaction.js';
@@ -68,6 +70,7 @@ export const RULES: readonly LintRule[] = [
   droppingIndexNonConcurrently,
   reindexingNonConcurrently,
   concurrentlyInTransaction,
+  unnamedConcurrentIndex,
   // Changes that break the running application or lose data
   addingRequiredColumn,
   renamingColumn,
@@ -82,6 +85,7 @@ export const RULES: readonly LintRule[] = [
   disablingTriggers,
   // Transactions, locks and versions
   lockingTable,
+  schemaChangeAfterDataChange,
   enumValueInTransaction,
   transactionControl,
   unsupportedInVersion,

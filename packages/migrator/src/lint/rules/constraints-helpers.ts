@@ -1,4 +1,5 @@
 import { bodyOf, list, qualified, relationKey, walk, type Node, type RangeVar } from '../../sql/ast.js';
+import { makeObjectName } from '../../sql/index-name.js';
 import { ident, insertAfter, statementSql, tokens as sqlTokens } from '../rewrite.js';
 import type { LintStatement, RuleContext } from '../types.js';
 import { alterCommands as bodyCommands } from './rewrites-helpers.js';
@@ -91,16 +92,7 @@ export function constraintName(constraint: Node, table: string): { name: string;
 }
 
 /** makeObjectName (indexcmds.c): `name1_name2_label`, trimming the longer part until it fits 63 bytes. */
-export function objectName(name1: string, name2: string, label: string): string {
-  const available = 63 - label.length - 1 - (name2 ? 1 : 0);
-  let n1 = name1.length;
-  let n2 = name2.length;
-  while (n1 + n2 > available) {
-    if (n1 > n2) n1--;
-    else n2--;
-  }
-  return [name1.slice(0, n1), name2.slice(0, n2), label].filter(Boolean).join('_');
-}
+export const objectName = makeObjectName;
 
 /** The distinct columns an expression reads. */
 function checkColumns(expr: unknown): string[] {

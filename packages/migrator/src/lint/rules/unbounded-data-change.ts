@@ -1,8 +1,9 @@
-import { bodyOf, list, relationKey } from '../../sql/ast.js';
+import { bodyOf, list } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { statementSql } from '../rewrite.js';
 import type { LintRule } from '../types.js';
 import { displayName, identLike, relationCreatedInFile, relationText, sqlTokens, STEPS } from './breaking-helpers.js';
+import { unboundedChange } from './data-change-helpers.js';
 
 /**
  * An UPDATE or DELETE without WHERE touches every row in the migration's transaction: each row
@@ -18,11 +19,11 @@ export const unboundedDataChange = {
   title: 'UPDATE or DELETE of every row in a migration',
   check(context) {
     const { statement } = context;
-    if (statement.kind !== 'UpdateStmt' && statement.kind !== 'DeleteStmt') return undefined;
-    if (statement.body.whereClause !== undefined) return undefined;
-    const table = relationKey(statement.body.relation);
-    if (!table || relationCreatedInFile(context, table)) return undefined;
-    const update = statement.kind === 'UpdateStmt';
+    // INSERT ... SELECT only writes new rows, which the running app cannot see until commit.
+    const change = unboundedChange(statement);
+    if (!change || change.verb === 'INSERT ... SELECT' || relationCreatedInFile(context, change.table)) return undefined;
+    const { table } = change;
+    const update = change.verb === 'UPDATE';
     const name = displayName(table);
     const userText = relationText(statement.sql, table) ?? name;
     const id = identLike('id', userText);

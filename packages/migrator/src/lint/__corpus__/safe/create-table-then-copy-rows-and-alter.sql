@@ -1,0 +1,5 @@
+-- expect: none
+CREATE TABLE orders_2024 (LIKE orders INCLUDING DEFAULTS);
+INSERT INTO orders_2024 SELECT * FROM orders;
+UPDATE orders_2024 SET note = NULL;
+ALTER TABLE orders_2024 ADD PRIMARY KEY (id);

@@ -1,0 +1,2 @@
+-- expect: unnamed-concurrent-index
+CREATE INDEX CONCURRENTLY ON "orders" ("user_id");

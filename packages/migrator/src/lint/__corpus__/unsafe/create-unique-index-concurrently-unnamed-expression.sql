@@ -1,0 +1,2 @@
+-- expect: unnamed-concurrent-index
+CREATE UNIQUE INDEX CONCURRENTLY ON auth.users (lower(email)) WHERE status <> 'deleted';
