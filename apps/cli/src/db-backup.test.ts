@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type TestDatabase } from '@big0290/testing';
 import { migrate } from '@big0290/migrator';
 import { BIN, passwordRoleUrl, sdk as runSdk, type Run } from './__fixtures__/sdk.js';
+import { oneVerifyingFileAtATime, TURN_TIMEOUT_MS } from './__fixtures__/killed.js';
 
 /** Every run targets the test database and a temporary backup folder. */
 const sdk = (args: string[]) => runSdk(args, { env: { DATABASE_URL: url, SDK_BACKUP_DIR: dir } });
@@ -20,8 +21,10 @@ let url: string;
 let dir: string;
 let folder: string;
 let admin: pg.Client;
+let endTurn: () => Promise<void>;
 
 beforeAll(async () => {
+  endTurn = await oneVerifyingFileAtATime();
   db = await createTestDatabase('cli_backup');
   admin = new pg.Client({ connectionString: db.adminUrl });
   await admin.connect();
@@ -30,11 +33,12 @@ beforeAll(async () => {
   folder = await writeMigrationsFolder([{ tag: '0000_init', sql: 'CREATE TABLE "accounts" ("id" serial PRIMARY KEY, "email" text NOT NULL)' }]);
   await migrate({ databaseUrl: db.url, migrationsFolder: folder });
   await db.pool.query("INSERT INTO accounts (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 3000) g");
-});
+}, TURN_TIMEOUT_MS);
 afterAll(async () => {
   await admin.end();
   await db.drop();
   await rm(dir, { recursive: true, force: true });
+  await endTurn?.();
 });
 
 const noPassword = (run: Run) => expect(run.stdout + run.stderr).not.toContain(PASSWORD);

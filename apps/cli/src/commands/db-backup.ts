@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import {
   backup,
+  dropVerifyLeftovers,
   formatBytes,
   listBackups,
   pruneBackups,
@@ -10,9 +11,11 @@ import {
   type BackupEntry,
   type Manifest,
   type RestorePreview,
+  type ScratchCleanup,
   type Verification,
 } from '@big0290/migrator/backup';
 import { backupDirOf, type BackupDirFlags } from '../backup-dir.js';
+import { givenDatabaseUrl } from '../database-url.js';
 import { ago, duration, table, type Output } from '../output.js';
 import { interruptible } from '../interrupt.js';
 import { ProgressDisplay } from '../progress.js';
@@ -69,16 +72,17 @@ export async function dbBackup(options: DbBackupOptions, out: Output): Promise<n
     });
     progress.stop();
     let manifest = result.manifest;
+    let leftovers: ScratchCleanup = { dropped: [], failed: [] };
     if (options.verify) {
       if (!out.json) out.info(`Backup written to ${result.path}; verifying it…`);
       try {
-        manifest = (await verifyBackup({ path: result.path, databaseUrl: target.url, smoke: options.smoke, pgBinDir: options.pgBinDir, onProgress: progress.update, signal: stop.signal })).manifest;
+        ({ manifest, leftovers } = await verifyBackup({ path: result.path, databaseUrl: target.url, smoke: options.smoke, pgBinDir: options.pgBinDir, onProgress: progress.update, signal: stop.signal }));
       } finally {
         progress.stop();
       }
     }
-    if (out.json) out.resultJson({ path: result.path, manifestPath: result.manifestPath, verified: manifest.verification?.ok === true, manifest });
-    else out.result(renderBackup(result.path, result.manifestPath, manifest));
+    if (out.json) out.resultJson({ path: result.path, manifestPath: result.manifestPath, verified: manifest.verification?.ok === true, manifest, ...leftoversJson(leftovers) });
+    else out.result([renderBackup(result.path, result.manifestPath, manifest), ...renderLeftovers(leftovers)].join('\n'));
     return 0;
   } finally {
     stop.dispose();
@@ -104,6 +108,22 @@ function renderVerification(v: Verification): string {
   return `restored into a scratch database on ${v.server}: ${v.tablesCompared} tables and ${v.rowsCompared.toLocaleString('en-US')} rows match the manifest${smoke} (${duration(v.durationMs)}); the scratch database was dropped`;
 }
 
+/** What a verification (or `backups list`) cleaned up after interrupted verifications, for --json. */
+function leftoversJson(c: ScratchCleanup): { droppedScratchDatabases: string[]; undroppedScratchDatabases: ScratchCleanup['failed'] } {
+  return { droppedScratchDatabases: c.dropped, undroppedScratchDatabases: c.failed };
+}
+
+/** The same, for people: what was dropped, and what is left to drop by hand. */
+function renderLeftovers(c: ScratchCleanup): string[] {
+  const lines: string[] = [];
+  const n = c.dropped.length;
+  if (n > 0) lines.push(`Cleaned:   dropped ${n} scratch database${n === 1 ? '' : 's'} left by an interrupted verify: ${c.dropped.join(', ')}`);
+  for (const f of c.failed) {
+    lines.push(`Left:      ${f.name}, left by an interrupted verify, could not be dropped (${f.reason}): drop it as its owner or a superuser with \`DROP DATABASE "${f.name}"\``);
+  }
+  return lines;
+}
+
 /** `sdk db verify-backup PATH`: proves the backup restores and holds what its manifest says. */
 export async function dbVerifyBackup(path: string, options: DbVerifyBackupOptions, out: Output): Promise<number> {
   out.addSecretsOf(options.scratchUrl);
@@ -114,8 +134,8 @@ export async function dbVerifyBackup(path: string, options: DbVerifyBackupOption
   try {
     const result = await verifyBackup({ path, databaseUrl: target.url, scratchUrl: options.scratchUrl, smoke: options.smoke, jobs: options.jobs, pgBinDir: options.pgBinDir, onProgress: progress.update, signal: stop.signal });
     progress.stop();
-    if (out.json) out.resultJson({ path: result.path, verified: true, verification: result.verification });
-    else out.result(`Verified:  ${result.path}\n           ${renderVerification(result.verification)}`);
+    if (out.json) out.resultJson({ path: result.path, verified: true, verification: result.verification, ...leftoversJson(result.leftovers) });
+    else out.result([`Verified:  ${result.path}\n           ${renderVerification(result.verification)}`, ...renderLeftovers(result.leftovers)].join('\n'));
     return 0;
   } finally {
     stop.dispose();
@@ -208,12 +228,13 @@ async function confirmByName(database: string): Promise<boolean> {
 export async function dbBackupsList(options: BackupDirFlags & { json?: boolean | undefined }, out: Output): Promise<number> {
   const dir = backupDirOf(options.backupDir);
   const entries = await listBackups(dir);
+  const leftovers = await cleanUpForList(out);
   if (out.json) {
-    out.resultJson({ dir, backups: entries });
+    out.resultJson({ dir, backups: entries, ...leftoversJson(leftovers) });
     return 0;
   }
   if (entries.length === 0) {
-    out.result(`No backups in ${dir}. Make one with \`sdk db backup --verify\`.`);
+    out.result([`No backups in ${dir}. Make one with \`sdk db backup --verify\`.`, ...renderLeftovers(leftovers)].join('\n'));
     return 0;
   }
   const rows = [['CREATED (UTC)', 'AGE', 'DATABASE', 'SIZE', 'ROWS', 'MIGRATION', 'VERIFIED', 'STATE', 'PATH']];
@@ -230,8 +251,30 @@ export async function dbBackupsList(options: BackupDirFlags & { json?: boolean |
       e.path,
     ]);
   }
-  out.result(`Backups in ${dir}\n\n${table(rows)}`);
+  out.result([`Backups in ${dir}\n\n${table(rows)}`, ...renderLeftovers(leftovers)].join('\n'));
   return 0;
+}
+
+/** How long `backups list` waits for the server it cleans up on: listing files should not hang on it. */
+const LIST_CLEANUP_CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * `backups list` drops the scratch databases of interrupted verifications too, but only on a
+ * server the user configured (DATABASE_URL, else .env): it has no --database-url and never starts
+ * the embedded PostgreSQL for this. Without one, the next verify-backup does it. A server that
+ * cannot be reached does not stop the listing: it is said on stderr.
+ */
+async function cleanUpForList(out: Output): Promise<ScratchCleanup> {
+  const none: ScratchCleanup = { dropped: [], failed: [] };
+  const given = givenDatabaseUrl(undefined);
+  if (!given) return none;
+  out.addSecretsOf(given.url);
+  try {
+    return await dropVerifyLeftovers(given.url, { timeoutMs: LIST_CLEANUP_CONNECT_TIMEOUT_MS, applicationName: 'sdk backups list' });
+  } catch (error) {
+    out.info(`note: could not look for scratch databases left by an interrupted verify: ${(error as Error).message}`);
+    return none;
+  }
 }
 
 const STATE_WORDS: Record<BackupEntry['state'], string> = {

@@ -12,6 +12,7 @@ import { checksum, manifestPathOf, readManifest, type Manifest } from './manifes
 import { restoreBackup } from './restore.js';
 import { findPgTool, parseToolVersion } from './tools.js';
 import { verifyBackup, VERIFY_DATABASE_PREFIX } from './verify.js';
+import { oneVerifyingFileAtATime, TURN_TIMEOUT_MS } from './__fixtures__/serial.js';
 
 const SCHEMA = `
 CREATE TYPE mood AS ENUM ('happy', 'sad');
@@ -82,18 +83,21 @@ let db: TestDatabase;
 let dir: string;
 let serverMajor: number;
 const noConfirm = async () => true;
+let endTurn: () => Promise<void>;
 
 beforeAll(async () => {
+  endTurn = await oneVerifyingFileAtATime();
   db = await createTestDatabase('backup');
   await db.pool.query(SCHEMA);
   dir = await mkdtemp(join(tmpdir(), 'sdk-backups-'));
   const { rows } = await db.pool.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
   serverMajor = Math.floor(Number(rows[0]!.v) / 10000);
-});
+}, TURN_TIMEOUT_MS);
 
 afterAll(async () => {
   await db?.drop();
   if (dir) await rm(dir, { recursive: true, force: true });
+  await endTurn?.();
 });
 
 describe('pg_dump and pg_restore', () => {

@@ -150,6 +150,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     let progress: TableProgress | undefined;
     const early: string[] = [];
     const run = runTool(pgDump, args, target.env, (line) => (progress ? progress.line(line) : early.push(line)), options.signal);
+    void run.exited.then(() => target.dispose());
     if (run.pid !== undefined) options.onDumpStarted?.(run.pid);
     // Ctrl-C also ends this session, so a count(*) waiting for a lock does not hold the exit up.
     const endSession = () => void client.end().catch(() => {});

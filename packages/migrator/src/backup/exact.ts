@@ -1,9 +1,5 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { quoteIdent } from '../db/sessions.js';
 import type { Queryable } from '../runner/tracking.js';
-import type { ToolExit } from './process.js';
-import type { PgTool } from './tools.js';
 import type { ArchiveObject } from './archive.js';
 
 /** An object in the target that the backup does not have: made after it (a migration, by hand). */
@@ -91,76 +87,4 @@ export async function objectsNotInArchive(db: Queryable, archive: ArchiveObject[
     extras.push({ label: `${p.aggregate ? 'aggregate' : 'function'} ${p.signature}`, drop: `DROP ${p.aggregate ? 'AGGREGATE' : 'ROUTINE'} IF EXISTS ${p.signature} CASCADE;` });
   }
   return extras;
-}
-
-export interface ExactRestoreRun {
-  exited: Promise<ToolExit & { committed: boolean }>;
-}
-
-/**
- * Restores in one transaction of our own making: `BEGIN`, the drops of what the backup does not
- * have, pg_restore's `--clean --if-exists` script, and `COMMIT` only once pg_restore has written
- * the whole script (exit 0). psql runs it with ON_ERROR_STOP, so the first error ends the session
- * and PostgreSQL rolls everything back; a script cut short (pg_restore killed, a damaged archive)
- * never gets its COMMIT, and ends the same way.
- */
-export function runExactRestore(
-  pgRestore: PgTool,
-  psql: PgTool,
-  archive: string,
-  drops: string[],
-  target: { dbname: string; env: NodeJS.ProcessEnv },
-  onLine: (line: string) => void,
-): ExactRestoreRun {
-  const writer = spawn(pgRestore.path, ['--clean', '--if-exists', '--verbose', '--file=-', archive], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const reader = spawn(psql.path, ['--no-psqlrc', '--quiet', '--set=ON_ERROR_STOP=1', `--dbname=${target.dbname}`, '--file=-'], {
-    env: { ...target.env, PGOPTIONS: `${target.env.PGOPTIONS ?? ''} -c client_min_messages=warning`.trim() },
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
-  const errors: string[] = [];
-  const collect = (line: string) => {
-    if (/\b(error|fatal):/i.test(line)) errors.push(line.replace(/^psql:<stdin>:\d+:\s*/, ''));
-    onLine(line);
-  };
-  createInterface({ input: writer.stderr }).on('line', collect);
-  createInterface({ input: reader.stderr }).on('line', collect);
-  // psql stops at the first error: pg_restore then writes into a closed pipe, which is expected.
-  reader.stdin.on('error', () => {});
-  writer.stdout.on('error', () => {});
-  reader.stdin.write(`BEGIN;\n${drops.join('\n')}\n`);
-  writer.stdout.pipe(reader.stdin, { end: false });
-  let commitSent = false;
-  const writerDone = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    writer.on('error', (error) => {
-      errors.push(`pg_restore: ${error.message}`);
-      resolve({ code: null, signal: null });
-    });
-    writer.on('close', (code, signal) => resolve({ code, signal }));
-  });
-  void writerDone.then(({ code }) => {
-    if (code === 0) {
-      commitSent = true;
-      reader.stdin.end('COMMIT;\n');
-    } else reader.stdin.end();
-  });
-  const exited = new Promise<ToolExit & { committed: boolean }>((resolve) => {
-    reader.on('error', (error) => {
-      errors.push(`psql: ${error.message}`);
-      writer.stdout.unpipe(reader.stdin);
-      writer.stdout.resume();
-      writer.kill('SIGTERM');
-      resolve({ code: null, signal: null, errors, committed: false });
-    });
-    reader.on('close', async (code, signal) => {
-      // Nothing reads pg_restore's output any more: drain it, or its 'close' never comes.
-      writer.stdout.unpipe(reader.stdin);
-      writer.stdout.resume();
-      if (code !== 0) writer.kill('SIGTERM');
-      const w = await writerDone;
-      const ok = code === 0 && w.code === 0 && commitSent;
-      if (code === 0 && w.code !== 0 && !errors.some((e) => e.startsWith('pg_restore'))) errors.push(`pg_restore: the script was cut short (${w.signal ?? `exit ${w.code}`})`);
-      resolve({ code: ok ? 0 : (code ?? 1) || 1, signal, errors, committed: ok });
-    });
-  });
-  return { exited };
 }

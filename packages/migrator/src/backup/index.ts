@@ -1,7 +1,8 @@
 export { backup, backupStamp, type BackupOptions, type BackupResult } from './backup.js';
 export { DEFAULT_BACKUP_LOCK_TIMEOUT_MS, DEFAULT_RESTORE_LOCK_TIMEOUT_MS } from '../runner/defaults.js';
 export { listArchive, type ArchiveObject } from './archive.js';
-export { verifyBackup, VERIFY_DATABASE_PREFIX, type VerifyOptions, type VerifyResult } from './verify.js';
+export { verifyBackup, dropVerifyLeftovers, VERIFY_DATABASE_PREFIX, type VerifyOptions, type VerifyResult } from './verify.js';
+export type { ScratchCleanup } from '../db/scratch.js';
 export { restoreBackup, type RestoreOptions, type RestorePreview, type RestoreResult } from './restore.js';
 export { listBackups, pruneBackups, newestVerified, isBackupOf, type BackupEntry, type BackupState, type PruneResult } from './retention.js';
 export { readManifest, checkArchive, checksum, manifestPathOf, archivePathOf, MANIFEST_SUFFIX, PARTIAL_SUFFIX, type Manifest, type Verification, type TableCount, type ArchiveFormat } from './manifest.js';

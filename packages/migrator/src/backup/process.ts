@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { MigratorError } from '../errors.js';
+import { spawnTool } from './child.js';
 import type { PgTool } from './tools.js';
 
 export interface ToolExit {
@@ -19,17 +19,18 @@ export interface ToolRun {
 /**
  * Runs pg_dump or pg_restore with `--verbose`, handing each line of its stderr to `onLine` (the
  * progress comes from there) and keeping its error lines for the message if it fails. The
- * password is in `env` only: `args` never hold one.
+ * password is in `env` only: `args` never hold one. The tool dies with this process where the
+ * platform allows (see `dieWithParentPrefix`).
  */
 export function runTool(tool: PgTool, args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void = () => {}, signal?: AbortSignal): ToolRun {
-  const child = spawn(tool.path, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnTool(tool.path, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   // Interrupted (Ctrl-C, SIGTERM): the tool is stopped and the caller cleans up after it.
   const stop = () => child.kill('SIGTERM');
   if (signal?.aborted) stop();
   signal?.addEventListener('abort', stop, { once: true });
   child.once('close', () => signal?.removeEventListener('abort', stop));
   const errors: string[] = [];
-  const lines = createInterface({ input: child.stderr });
+  const lines = createInterface({ input: child.stderr! });
   lines.on('line', (line) => {
     if (/\b(error|fatal|warning|detail|hint):/i.test(line) || /^(ERROR|FATAL):/.test(line)) errors.push(line);
     onLine(line);

@@ -10,7 +10,8 @@ import { readApplied } from '../runner/tracking.js';
 import { redactUrl } from '../util/redact.js';
 import { dumpedTables, exactCounts, serverIdentity } from './catalog.js';
 import { archivePathOf, checkArchive, readManifest, type Manifest } from './manifest.js';
-import { objectsNotInArchive, runExactRestore, type ExtraObject } from './exact.js';
+import { objectsNotInArchive, type ExtraObject } from './exact.js';
+import { commitGuard, LOCK_HOLDER_SQL, runExactRestore, type LockHolder } from './restore-script.js';
 import { failureOf, interrupted, RESTORE_LINE, TableProgress, type BackupProgress } from './process.js';
 import { findPgTool } from './tools.js';
 import { listArchive } from './archive.js';
@@ -77,7 +78,8 @@ export interface RestoreResult {
  * 4. Holds the migration runner's advisory lock so no `sdk db migrate` runs meanwhile, and runs
  *    BEGIN, the drops, pg_restore's `--clean --if-exists` script and COMMIT through psql with
  *    ON_ERROR_STOP; a lock wait longer than `lockTimeoutMs` is cancelled. Any failure rolls the
- *    whole restore back.
+ *    whole restore back, and so does the loss of the lock: right before COMMIT the script checks
+ *    on the server that this session still holds it (sdk killed, its session gone).
  * 5. Compares the target's exact row counts with the manifest.
  */
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
@@ -123,18 +125,23 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     // pg_dump archives start with `SET lock_timeout = 0`, so PGOPTIONS cannot bound pg_restore's lock
     // waits: a watchdog on this session cancels its statement once it has waited lockTimeout for a lock.
     const applicationName = `sdk restore (pg_restore ${randomBytes(4).toString('hex')})`;
+    const { rows: self } = await client.query<Omit<LockHolder, 'keys'>>(LOCK_HOLDER_SQL);
+    const guard = commitGuard({ ...self[0]!, keys: ADVISORY_LOCK_KEYS });
     const target = libpqTarget(options.databaseUrl, applicationName);
     const lockTimeout = options.lockTimeoutMs ?? DEFAULT_RESTORE_LOCK_TIMEOUT_MS;
     const progress = new TableProgress('restoring', manifest.tables.map((t) => ({ ...t, bytes: t.rows })), options.onProgress ?? (() => {}), RESTORE_LINE);
     // Ctrl-C does not kill the restore (a kill around its COMMIT would leave the outcome unknown): the
     // watchdog terminates its session, which rolls back unless the COMMIT already happened, and
     // the exit status then says which.
-    const run = runExactRestore(pgRestore, psql, archive, extras.map((e) => e.drop), target, (line) => progress.line(line));
+    const run = runExactRestore(pgRestore, psql, archive, extras.map((e) => e.drop), target, guard, (line) => progress.line(line));
     const watchdog = new LockWatchdog(client, applicationName, lockTimeout);
     const requestStop = () => watchdog.stop();
     options.signal?.addEventListener('abort', requestStop, { once: true });
     if (options.signal?.aborted) requestStop();
-    const exit = await watchdog.watch(run.exited).finally(() => options.signal?.removeEventListener('abort', requestStop));
+    const exit = await watchdog.watch(run.exited).finally(() => {
+      options.signal?.removeEventListener('abort', requestStop);
+      target.dispose();
+    });
     if (!exit.committed && watchdog.stopping) {
       throw interrupted(options.signal, 'pg_restore was stopped before it committed; its transaction rolled back and the target is unchanged')!;
     }

@@ -1,6 +1,6 @@
 import { connect } from '../db/connect.js';
 import { libpqTarget, withDatabase } from '../db/libpq.js';
-import { dropScratch, scratchName } from '../db/scratch.js';
+import { claimScratch, dropLeftoverScratch, dropScratch, scratchName, type ScratchCleanup } from '../db/scratch.js';
 import { quoteIdent } from '../db/sessions.js';
 import { MigratorError } from '../errors.js';
 import { redactUrl } from '../util/redact.js';
@@ -37,6 +37,8 @@ export interface VerifyResult {
   path: string;
   manifest: Manifest;
   verification: Verification;
+  /** Scratch databases of interrupted verifications found on the server and dropped first (see `dropVerifyLeftovers`). */
+  leftovers: ScratchCleanup;
 }
 
 /**
@@ -45,6 +47,10 @@ export interface VerifyResult {
  * server, or `scratchUrl`'s), compares every table's exact row count with the manifest, runs the
  * smoke queries read-only, and drops the scratch database whatever happened. The outcome is
  * written into the manifest; only a passed verification makes the backup "verified".
+ *
+ * A verification killed midway cannot drop its scratch database: each one claims its name with a
+ * session advisory lock before creating it (db/scratch.ts), and every verification first drops
+ * the `sdk_verify_*` databases on the server whose claim is gone and that nobody is connected to.
  */
 export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult> {
   const archive = archivePathOf(options.path);
@@ -72,7 +78,8 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
   if (toc.dbname !== null && toc.dbname !== manifest.database.name) problems.push(`the archive was dumped from database ${toc.dbname}, the manifest says ${manifest.database.name}`);
 
   const serverUrl = options.scratchUrl ?? options.databaseUrl;
-  const scratch = scratchName(VERIFY_DATABASE_PREFIX);
+  let scratch = '';
+  let leftovers: ScratchCleanup = { dropped: [], failed: [] };
   const admin = await connect(serverUrl, { applicationName: 'sdk verify-backup' });
   // The backup's own server has its roles; any other (--scratch-url, or a DATABASE_URL that points
   // elsewhere) may not: objects are restored there without their owners and grants.
@@ -86,6 +93,17 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
   const smoke: Verification['smoke'] = [];
   let rowsCompared = 0;
   try {
+    leftovers = await dropLeftoverScratch(admin, VERIFY_DATABASE_PREFIX);
+    // Claimed before it exists, released (with the session) only after it is dropped.
+    for (let attempt = 1; !scratch; attempt++) {
+      const name = scratchName(VERIFY_DATABASE_PREFIX);
+      if (await claimScratch(admin, name)) scratch = name;
+      else if (attempt === 3) {
+        throw new MigratorError('E_BACKUP_VERIFY', `cannot claim a scratch database name on ${redactUrl(serverUrl)}: three random names had their advisory lock taken`, {
+          hint: 'run `sdk db verify-backup` again',
+        });
+      }
+    }
     try {
       await admin.query(`CREATE DATABASE ${quoteIdent(scratch)} TEMPLATE template0`);
       created = true;
@@ -103,6 +121,7 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
     const args = ['--exit-on-error', '--verbose', ...(otherServer ? ['--no-owner', '--no-privileges'] : []), ...(jobs > 1 ? [`--jobs=${jobs}`] : ['--single-transaction']), `--dbname=${target.dbname}`, archive];
     const run = runTool(pgRestore, args, target.env, (line) => progress.line(line), options.signal);
     const exit = await run.exited;
+    target.dispose();
     const stopped = interrupted(options.signal, 'the verification was stopped and its scratch database dropped; the manifest is unchanged');
     if (stopped) throw stopped;
     if (exit.code !== 0) problems.push(`the restore into the scratch database failed: ${failureOf(pgRestore, exit)}`);
@@ -161,7 +180,21 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
       hint: 'do not rely on this backup: make a new one with `sdk db backup --verify`',
     });
   }
-  return { path: archive, manifest: updated, verification };
+  return { path: archive, manifest: updated, verification, leftovers };
+}
+
+/**
+ * Drops the scratch databases that interrupted verifications left on the server of `databaseUrl`
+ * (never one a verification is using: see `dropLeftoverScratch`). `verifyBackup` does it first
+ * thing; `sdk db backups list` does it when a database URL is configured.
+ */
+export async function dropVerifyLeftovers(databaseUrl: string, options: { timeoutMs?: number; applicationName?: string } = {}): Promise<ScratchCleanup> {
+  const admin = await connect(databaseUrl, { applicationName: options.applicationName ?? 'sdk verify-backup (cleanup)', ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  try {
+    return await dropLeftoverScratch(admin, VERIFY_DATABASE_PREFIX);
+  } finally {
+    await admin.end().catch(() => {});
+  }
 }
 
 function failed(problem: string, server: string, started: number): Verification {

@@ -69,8 +69,12 @@ export async function copySchema(options: {
 
 async function dumpSchema(pgDump: string, url: string): Promise<string> {
   const target = libpqTarget(url, 'sdk plan --trace');
-  const { stdout } = await run(pgDump, ['--schema-only', '--no-owner', '--no-privileges', '--no-publications', '--no-subscriptions', `--dbname=${target.dbname}`], target.env);
-  return stdout;
+  try {
+    const { stdout } = await run(pgDump, ['--schema-only', '--no-owner', '--no-privileges', '--no-publications', '--no-subscriptions', `--dbname=${target.dbname}`], target.env);
+    return stdout;
+  } finally {
+    target.dispose();
+  }
 }
 
 /**
