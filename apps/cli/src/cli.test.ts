@@ -170,10 +170,11 @@ describe('lock contention', () => {
       await blocker.query('SELECT count(*) FROM "auth"."users" /* a long report query that keeps its transaction open for a very long time */');
       const run = await sdk(['db', 'migrate', '--lock-timeout', '600', '--max-retries', '1', '--migrations', folder], { env: { DATABASE_URL: asCliUser(db) } });
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain('lock timeout on 0001_col statement 1 (attempt 1 of 1); rolled back, retrying in');
+      expect(run.stderr).toContain('lock timeout on 0001_col statement 1 (attempt 1 of at most 2); rolled back, next attempt in');
       expect(run.stderr).toMatch(new RegExp(`blocked by pid ${rows[0].pid} \\(idle in transaction, \\d+s.*\\): SELECT count\\(\\*\\) FROM "auth"\\."users" /\\* a long report.{20,70}…\\n`));
-      expect(run.stderr).toContain('error: migration 0001_col statement 1 (line 1): could not get its lock within lock_timeout after 2 attempts');
-      expect(run.stderr).toContain('hint: find the blocking sessions');
+      expect(run.stderr).toContain(`error: migration 0001_col statement 1 (line 1): could not get its lock within lock_timeout in 2 attempts over`);
+      expect(run.stderr).toContain(`; blocked by pid ${rows[0].pid} (idle in transaction for`);
+      expect(run.stderr).toContain('hint: let the blocking sessions finish (or end them)');
     } finally {
       await blocker.end();
     }

@@ -4,7 +4,7 @@ import {
   DEFAULT_ADVISORY_LOCK_WAIT_MS,
   DEFAULT_BACKUP_LOCK_TIMEOUT_MS,
   DEFAULT_LOCK_TIMEOUT_MS,
-  DEFAULT_MAX_RETRIES,
+  DEFAULT_RETRY_FOR_MS,
   DEFAULT_RESTORE_LOCK_TIMEOUT_MS,
   DEFAULT_STATEMENT_TIMEOUT_MS,
 } from '@big0290/migrator/defaults';
@@ -16,6 +16,23 @@ function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number, e.g. 2000');
   return n;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, min: 60_000, h: 3_600_000 };
+
+/** `2m`, `30s`, `1500ms`, `1h`, `1m30s`; a bare number is milliseconds. */
+export function duration(value: string): number {
+  const text = value.trim().toLowerCase();
+  if (/^\d+$/.test(text)) return Number(text);
+  let total = 0;
+  let rest = text;
+  while (rest) {
+    const m = /^(\d+(?:\.\d+)?)(ms|min|s|m|h)/.exec(rest);
+    if (!m) throw new InvalidArgumentError('expected a duration such as 2m, 30s, 1500ms or 1h');
+    total += Number(m[1]) * UNITS[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return Math.round(total);
 }
 
 interface Common {
@@ -81,7 +98,9 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .option('--allow-out-of-order', 'apply migrations older than the newest applied one')
     .option('--lock-timeout <ms>', 'lock_timeout for every statement', nonNegativeInt, DEFAULT_LOCK_TIMEOUT_MS)
     .option('--statement-timeout <ms>', 'statement_timeout for statements in a transaction (0 = none)', nonNegativeInt, DEFAULT_STATEMENT_TIMEOUT_MS)
-    .option('--max-retries <n>', 'retries after a lock timeout', nonNegativeInt, DEFAULT_MAX_RETRIES)
+    .option('--retry-for <duration>', `keep retrying a statement that loses a lock race (lock timeout, deadlock) this long, pausing longer each time up to 10s (default ${DEFAULT_RETRY_FOR_MS / 60_000}m)`, duration)
+    .option('--max-retries <n>', 'at most this many retries of a statement, whatever the time', nonNegativeInt)
+    .option('--reset-progress <tag>', 'run a partly applied migration again from its first statement (after checking what already ran); repeatable', collect, [])
     .option('--lock-wait <ms>', 'how long to wait for another run holding the migration lock', nonNegativeInt, DEFAULT_ADVISORY_LOCK_WAIT_MS)
     .action(action(async (options, out) => (await import('./commands/db-migrate.js')).dbMigrate(options, out)));
 

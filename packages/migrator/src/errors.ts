@@ -1,3 +1,5 @@
+import { hexByte } from './util/utf8.js';
+
 /**
  * Every failure a caller may handle is a MigratorError with a stable `code`. Messages are one
  * line: what happened, then what to do next. Only apps/cli maps these to exit codes and text.
@@ -32,6 +34,29 @@ export class JournalError extends MigratorError {
   constructor(path: string, message: string, options: { cause?: unknown; hint?: string } = {}) {
     super('E_JOURNAL', message, options);
     this.path = path;
+  }
+}
+
+/**
+ * A migration file that is not valid UTF-8. Read leniently, its bad bytes would become U+FFFD
+ * and that replacement character, not what the author wrote, would be stored in the database.
+ */
+export class MigrationEncodingError extends MigratorError {
+  readonly file: string;
+  /** 0-based byte offset of the first invalid byte, and its 1-based line and column. */
+  readonly offset: number;
+  readonly line: number;
+  readonly column: number;
+  constructor(file: string, at: { offset: number; byte: number; line: number; column: number }) {
+    super(
+      'E_ENCODING',
+      `${file}:${at.line}:${at.column}: not valid UTF-8 (byte ${hexByte(at.byte)} at byte offset ${at.offset}); read anyway, it would reach the database as U+FFFD instead of the character you wrote`,
+      { hint: `re-save the file as UTF-8 (e.g. \`iconv -f latin1 -t utf-8 ${file}\`), check the text at that line, then run the command again` },
+    );
+    this.file = file;
+    this.offset = at.offset;
+    this.line = at.line;
+    this.column = at.column;
   }
 }
 
@@ -90,14 +115,87 @@ export class MissingMigrationError extends MigratorError {
   }
 }
 
+/** A session in the way of a statement, as a lock-wait error reports it. */
+export interface Blocker {
+  pid: number;
+  state: string | null;
+  durationSeconds: number;
+  query: string;
+  user?: string | null;
+  application?: string | null;
+  /** It waits for a lock of the migration's in turn (a cycle): ending it is not the fix. */
+  waitsForUs?: boolean;
+}
+
+function blockerText(blockers: readonly Blocker[]): string {
+  const holders = blockers.filter((b) => !b.waitsForUs);
+  if (holders.length === 0) return '';
+  const first = holders[0]!;
+  const more = holders.length > 1 ? ` and ${holders.length - 1} more` : '';
+  return `; blocked by pid ${first.pid} (${first.state ?? 'unknown'} for ${first.durationSeconds}s${first.user ? `, ${first.user}` : ''})${more}`;
+}
+
 export class LockTimeoutError extends MigratorError {
   readonly attempts: number;
-  constructor(what: string, attempts: number, options: { cause?: unknown } = {}) {
-    super('E_LOCK_TIMEOUT', `${what}: could not get its lock within lock_timeout after ${attempts} attempts; nothing was left locked`, {
-      ...options,
-      hint: 'find the blocking sessions with `sdk db status`, let them finish (or end them), then run the command again; or raise --lock-timeout / --max-retries',
-    });
+  /** The sessions seen holding what the statement waited for, at its last attempt. */
+  readonly blockers: Blocker[];
+  constructor(what: string, attempts: number, options: { cause?: unknown; blockers?: Blocker[]; elapsedMs?: number } = {}) {
+    const blockers = options.blockers ?? [];
+    const over = options.elapsedMs === undefined ? '' : ` over ${Math.round(options.elapsedMs / 1000)}s`;
+    super(
+      'E_LOCK_TIMEOUT',
+      `${what}: could not get its lock within lock_timeout in ${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}${over}${blockerText(blockers)}; nothing was left locked`,
+      {
+        ...(options.cause === undefined ? {} : { cause: options.cause }),
+        hint: 'let the blocking sessions finish (or end them), then run the command again; or allow a longer lock timeout or retry time',
+      },
+    );
     this.attempts = attempts;
+    this.blockers = blockers;
+  }
+}
+
+export class DeadlockError extends MigratorError {
+  readonly attempts: number;
+  readonly blockers: Blocker[];
+  constructor(what: string, attempts: number, options: { cause?: unknown; blockers?: Blocker[] } = {}) {
+    const blockers = options.blockers ?? [];
+    const cycle = blockers.filter((b) => b.waitsForUs).map((b) => b.pid);
+    super(
+      'E_DEADLOCK',
+      `${what}: deadlock with other sessions in ${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}${cycle.length ? ` (pid ${cycle.join(', ')} waited for the migration while it waited for them)` : ''}; PostgreSQL rolled the migration's transaction back, nothing was left locked`,
+      {
+        ...(options.cause === undefined ? {} : { cause: options.cause }),
+        hint: 'the migration takes locks in an order that conflicts with the application: split it so that each transaction locks one table, or lock the table first (LOCK TABLE ... IN ... MODE at its start), then run the command again',
+      },
+    );
+    this.attempts = attempts;
+    this.blockers = blockers;
+  }
+}
+
+/**
+ * A migration transaction that changed many rows lost a lock race (lock timeout or deadlock).
+ * It is not retried: every attempt locks those rows again, and every application write to them
+ * waits for the whole transaction.
+ */
+export class RowLocksError extends MigratorError {
+  readonly rows: number;
+  readonly reason: 'lock-timeout' | 'deadlock' | 'serialization';
+  readonly blockers: Blocker[];
+  constructor(what: string, detail: { rows: number; table?: string | undefined; changedBy: string; reason: 'lock-timeout' | 'deadlock' | 'serialization'; blockers?: Blocker[] }, options: { cause?: unknown } = {}) {
+    const why = detail.reason === 'deadlock' ? 'deadlock' : detail.reason === 'lock-timeout' ? 'lock timeout' : 'serialization failure';
+    super(
+      'E_ROW_LOCKS',
+      `${what}: ${why} while its transaction held row locks on ${detail.rows.toLocaleString('en-US')} rows${detail.table ? ` of ${detail.table}` : ''} (changed by ${detail.changedBy}); not retried, since each attempt would lock those rows again and stall the application's writes to them`,
+      {
+        ...(options.cause === undefined ? {} : { cause: options.cause }),
+        hint: 'move the data change out of this migration into a data migration that runs in batches, each in its own short transaction, after the schema change; keep the DDL in its own migration, then run `sdk db migrate` again',
+      },
+    );
+    this.rows = detail.rows;
+    this.reason = detail.reason;
+    this.blockers = detail.blockers ?? [];
   }
 }
 

@@ -1,4 +1,4 @@
-import { migrate, redactUrl, type MigrateResult, type RunnerEvent } from '@big0290/migrator';
+import { migrate, redactUrl, type BlockingSession, type MigrateResult, type RunnerEvent } from '@big0290/migrator';
 import { duration, table, truncate, type Output } from '../output.js';
 import { resolveTarget, type TargetOptions } from '../target.js';
 
@@ -10,6 +10,8 @@ export interface DbMigrateOptions extends TargetOptions {
   lockTimeout?: number | undefined;
   statementTimeout?: number | undefined;
   maxRetries?: number | undefined;
+  retryFor?: number | undefined;
+  resetProgress?: string[] | undefined;
   lockWait?: number | undefined;
 }
 
@@ -27,12 +29,19 @@ export async function dbMigrate(options: DbMigrateOptions, out: Output): Promise
       lockTimeoutMs: options.lockTimeout,
       statementTimeoutMs: options.statementTimeout,
       maxRetries: options.maxRetries,
+      retryForMs: options.retryFor,
+      resetProgress: options.resetProgress,
       advisoryLockWaitMs: options.lockWait,
       onEvent: (event) => renderEvent(event, out),
     });
     if (out.json) out.resultJson({ target: redactUrl(target.url), ...result });
     else out.result(renderResult(result, redactUrl(target.url)));
     return 0;
+  } catch (error) {
+    // The sessions in the way of the last attempt, in full (the error line names the first).
+    const blockers = (error as { blockers?: BlockingSession[] }).blockers;
+    if (Array.isArray(blockers) && blockers.length > 0 && !out.json) renderBlockers(blockers, out);
+    throw error;
   } finally {
     await target.close();
   }
@@ -62,27 +71,50 @@ function renderEvent(event: RunnerEvent, out: Output): void {
       if (!event.transactional) out.info(`  outside a transaction: ${truncate(event.sql, 100)}`);
       else if (out.verbose) out.info(`  ${truncate(event.sql, 100)}`);
       break;
-    case 'lock-timeout': {
-      out.info(
-        out.style(
-          'yellow',
-          `  lock timeout on ${event.tag} statement ${event.index + 1} (attempt ${event.attempt} of ${event.maxRetries}); rolled back, retrying in ${duration(event.backoffMs)}`,
-        ),
-      );
-      if (event.blockers.length === 0) out.info('    (the blocking session was not caught in pg_stat_activity before the timeout)');
-      for (const b of event.blockers) {
-        out.info(`    blocked by pid ${b.pid} (${b.state ?? 'unknown'}, ${b.durationSeconds}s${b.user ? `, ${b.user}` : ''}): ${truncate(b.query, 80)}`);
-      }
+    case 'retry': {
+      const what = event.reason === 'deadlock' ? 'deadlock' : event.reason === 'lock-timeout' ? 'lock timeout' : 'serialization failure';
+      const budget =
+        event.maxAttempts !== undefined ? ` of at most ${event.maxAttempts}` : event.remainingMs !== undefined ? `, retrying for up to ${duration(event.remainingMs)} more` : '';
+      out.info(out.style('yellow', `  ${what} on ${event.tag} statement ${event.index + 1} (attempt ${event.attempt}${budget}); rolled back, next attempt in ${duration(event.backoffMs)}`));
+      renderBlockers(event.blockers, out);
       break;
     }
-    case 'invalid-index':
-      out.info(out.style('yellow', `  index ${event.index} was left INVALID by a failed build: dropping it concurrently and building it again (attempt ${event.attempt})`));
+    case 'invalid-index': {
+      const action = {
+        'drop-and-rebuild': `was left INVALID by a failed build: dropping it concurrently and building it again (attempt ${event.attempt})`,
+        'drop-leftover': 'is an INVALID leftover of an earlier build of the same index: dropping it concurrently',
+        'drop-duplicate': 'is an INVALID copy of a valid index (left by an earlier failed build): dropping it concurrently',
+        rebuild: 'was left INVALID by a migration\'s failed build: rebuilding it with REINDEX INDEX CONCURRENTLY',
+      }[event.action];
+      out.info(out.style('yellow', `  index ${event.index} ${action}`));
+      break;
+    }
+    case 'index-named':
+      out.info(`  naming the unnamed index of ${event.tag} statement ${event.index + 1} ${event.name} (the name PostgreSQL would choose), so a retry or a rerun finds it`);
+      break;
+    case 'progress-remapped':
+      out.info(`  ${event.tag} changed since it was partly applied: its ${event.kept} completed statement${event.kept === 1 ? '' : 's'} are unchanged and stay done; ${event.rerun} run${event.rerun === 1 ? 's' : ''} in the new form`);
+      break;
+    case 'progress-reset':
+      out.info(`${event.tag}: forgot ${event.statements} recorded statement${event.statements === 1 ? '' : 's'}; it runs again from its first statement`);
+      break;
+    case 'warning':
+      out.info(out.style('yellow', `warning: ${event.message}`));
       break;
     case 'migration-done':
       out.info(`${out.style('green', '✓')} ${event.tag} in ${duration(event.durationMs)}${event.retries ? ` after ${event.retries} retr${event.retries === 1 ? 'y' : 'ies'}` : ''}`);
       break;
     default:
       break;
+  }
+}
+
+/** Who was in the way: holders first; a session in a cycle with the migration is said to be one. */
+export function renderBlockers(blockers: readonly BlockingSession[], out: Output): void {
+  if (blockers.length === 0) out.info('    (the blocking session was not caught in pg_stat_activity before the timeout)');
+  for (const b of blockers) {
+    const line = `pid ${b.pid} (${b.state ?? 'unknown'}, ${b.durationSeconds}s${b.user ? `, ${b.user}` : ''}): ${truncate(b.query, 80)}`;
+    out.info(b.waitsForUs ? `    in a cycle with the migration: ${line} holds a lock it needs while waiting for the migration's own locks (ending it is not the fix)` : `    blocked by ${line}`);
   }
 }
 

@@ -58,7 +58,7 @@ function summary(report: StatusReport): string {
   if (count('modified')) problems.push(`${count('modified')} applied migration(s) edited since: restore the files from git`);
   if (count('missing')) problems.push(`${count('missing')} applied migration(s) missing from the folder: restore them from git`);
   if (count('out-of-order')) problems.push(`${count('out-of-order')} out of order: review, then \`pnpm sdk db migrate --allow-out-of-order\``);
-  if (report.invalidIndexes.length) problems.push('INVALID indexes: `pnpm sdk db migrate` rebuilds those its migrations create');
+  if (report.invalidIndexes.length) problems.push('INVALID indexes: `pnpm sdk db migrate` drops or rebuilds those its migrations\' concurrent builds left (matched by definition); drop any other with DROP INDEX CONCURRENTLY');
   if (report.lastRun?.outcome === 'interrupted' || report.lastRun?.outcome === 'failed') {
     problems.push(`the last run ${report.lastRun.outcome}: fix the cause, then \`pnpm sdk db migrate\` resumes`);
   }

@@ -14,6 +14,7 @@ interface ActivityRow {
   query: string | null;
   usename: string | null;
   application_name: string | null;
+  waits_for_us?: boolean | null;
 }
 
 function toSession(row: ActivityRow): BlockingSession {
@@ -26,16 +27,23 @@ function toSession(row: ActivityRow): BlockingSession {
     query: query.length > QUERY_TEXT_LIMIT ? `${query.slice(0, QUERY_TEXT_LIMIT - 1)}…` : query,
     user: row.usename,
     application: row.application_name,
+    ...(row.waits_for_us ? { waitsForUs: true } : {}),
   };
 }
 
 const ACTIVITY_COLUMNS = `pid, state, wait_event, left(query, ${QUERY_TEXT_LIMIT * 2}) AS query, usename, application_name,
   extract(epoch FROM (clock_timestamp() - coalesce(xact_start, query_start, backend_start))) AS seconds`;
 
-/** Sessions that block `pid` right now (pg_blocking_pids), with what they are doing. */
+/**
+ * Sessions that block `pid` right now (pg_blocking_pids), with what they are doing. A session
+ * that in turn waits for `pid` (`waitsForUs`) is part of a cycle: it holds a lock `pid` needs
+ * only because it already waits for a lock `pid` holds (the application's UPDATE waiting for a
+ * migration's row locks while the migration's ALTER waits for it). Ending it is not the fix.
+ */
 export async function blockersOf(db: Queryable, pid: number): Promise<BlockingSession[]> {
   const { rows } = await db.query<ActivityRow>(
-    `SELECT ${ACTIVITY_COLUMNS} FROM pg_stat_activity WHERE pid = ANY (pg_blocking_pids($1)) ORDER BY xact_start NULLS LAST`,
+    `SELECT ${ACTIVITY_COLUMNS}, $1 = ANY (pg_blocking_pids(pid)) AS waits_for_us
+       FROM pg_stat_activity WHERE pid = ANY (pg_blocking_pids($1)) ORDER BY xact_start NULLS LAST`,
     [pid],
   );
   return rows.map(toSession);
@@ -84,6 +92,4 @@ export async function reindexLeftovers(db: Queryable, schema: string | undefined
   return rows;
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export { quoteIdent } from '../sql/quote.js';

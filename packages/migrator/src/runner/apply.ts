@@ -1,23 +1,20 @@
 import type pg from 'pg';
-import { LockTimeoutError, MigrationFailedError, MigratorError } from '../errors.js';
-import { blockersOf, indexValidity, quoteIdent, reindexLeftovers } from '../db/sessions.js';
+import { dropIndexConcurrently } from '../db/indexes.js';
+import { RetryBudget, retryLockFailures, retryReason, sleep, type RetryPolicy } from '../db/lock-retry.js';
+import { blockersOf, indexValidity, reindexLeftovers } from '../db/sessions.js';
+import { DeadlockError, LockTimeoutError, MigrationFailedError, MigratorError, RowLocksError } from '../errors.js';
 import type { SqlStatement } from '../sql/types.js';
-import { DRIZZLE_SCHEMA, DRIZZLE_TABLE, METADATA_SCHEMA, type Progress } from './tracking.js';
+import { ConcurrentIndexBuild } from './index-build.js';
+import { statementHash } from './progress.js';
+import { DRIZZLE_SCHEMA, DRIZZLE_TABLE, METADATA_SCHEMA, type Progress, type StatementProgress } from './tracking.js';
 import type { AppliedMigration, BlockingSession, PlannedMigration, RunnerEvent } from './types.js';
-
-/** SQLSTATEs after which the whole attempt is rolled back and retried after a backoff. */
-const RETRYABLE = new Set([
-  '55P03', // lock_not_available: lock_timeout expired
-  '40P01', // deadlock_detected
-  '40001', // serialization_failure
-]);
-const BACKOFF_BASE_MS = 200;
-const BACKOFF_CAP_MS = 10_000;
 
 export interface ApplySettings {
   lockTimeoutMs: number;
   statementTimeoutMs: number;
-  maxRetries: number;
+  retry: RetryPolicy;
+  /** A transaction that changed this many rows is not retried after losing a lock race. */
+  retryRowLimit: number;
   maxIndexRebuilds: number;
   runId: number;
   /** The migration after this one, recorded as the run's current one when this one commits. */
@@ -43,18 +40,6 @@ function segments(statements: SqlStatement[]): Segment[] {
   return out;
 }
 
-/** Exponential backoff with jitter (half to full), so retrying runners do not stampede. */
-export function backoffMs(attempt: number): number {
-  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function sqlState(error: unknown): string | undefined {
-  return (error as { code?: string } | null)?.code;
-}
-
 /**
  * Applies one migration: each run of transactional statements in its own transaction, each
  * statement PostgreSQL refuses inside a transaction on its own, progress recorded per statement
@@ -73,6 +58,7 @@ export async function applyMigration(
   const done = progress?.done ?? new Set<number>();
   let retries = 0;
   settings.emit({ type: 'migration-start', tag: migration.tag, phase: migration.phase, statements: migration.statements.length, resumeFrom: migration.resumeFrom });
+  if (progress?.remapped) await rewriteProgress(client, migration, progress, settings);
 
   const finish = (durationMs: number) => bookkeepingSql(client, migration, durationMs, settings.runId, settings.nextTag);
 
@@ -85,7 +71,7 @@ export async function applyMigration(
       if (part.transactional) {
         retries += await runTransaction(client, migration, todo, settings, () => progressSql(client, migration, todo, 'done'));
       } else {
-        retries += await runOutsideTransaction(client, migration, todo[0]!, progress?.started.has(todo[0]!.index) ?? false, settings);
+        retries += await runOutsideTransaction(client, migration, todo[0]!, progress?.statements.get(todo[0]!.index), settings);
       }
     }
     await client.query(`BEGIN; ${finish(Date.now() - started)} COMMIT;`);
@@ -93,6 +79,36 @@ export async function applyMigration(
   const durationMs = Date.now() - started;
   settings.emit({ type: 'migration-done', tag: migration.tag, durationMs, retries });
   return { tag: migration.tag, phase: migration.phase, statements: migration.statements.length, durationMs, retries, resumed: migration.resumeFrom > 0 };
+}
+
+/**
+ * The file of a partly applied migration changed in statements that never completed: the rows
+ * of what completed are written again under the new file hash (statement numbers are unchanged:
+ * what completed is the same first statements), and an index an edited started statement left
+ * INVALID under the name the runner gave it is dropped, so the new form can have that name.
+ */
+async function rewriteProgress(client: pg.Client, migration: PlannedMigration, progress: Progress, settings: ApplySettings): Promise<void> {
+  const lit = (v: string | null) => (v === null ? 'NULL' : client.escapeLiteral(v));
+  const rows = [...progress.statements.entries()].map(
+    ([index, p]) => `(${lit(migration.tag)}, ${lit(migration.hash)}, ${index}, '${p.state}', ${lit(p.statementHash)}, ${lit(p.indexName)})`,
+  );
+  await client.query(
+    `BEGIN; DELETE FROM ${METADATA_SCHEMA}.progress WHERE tag = ${lit(migration.tag)};
+     ${rows.length ? `INSERT INTO ${METADATA_SCHEMA}.progress (tag, hash, statement_index, state, statement_hash, index_name) VALUES ${rows.join(', ')};` : ''}
+     COMMIT;`,
+  );
+  settings.emit({ type: 'progress-remapped', tag: migration.tag, kept: progress.done.size, rerun: migration.statements.length - progress.done.size });
+  for (const name of progress.staleIndexNames ?? []) {
+    await retryLockFailures(settings.retry, async () => {
+      const existing = await indexValidity(client, undefined, name);
+      if (!existing || existing.valid) return;
+      settings.emit({ type: 'invalid-index', index: `${existing.schema}.${name}`, attempt: 1, action: 'drop-leftover' });
+      await dropIndexConcurrently(client, existing.schema, name, settings.lockTimeoutMs);
+    }).catch((error: unknown) => {
+      if (!retryReason(error)) throw error;
+      throw new LockTimeoutError(`migration ${migration.tag}: dropping the INVALID index ${name} an edited statement left`, 1, { cause: error });
+    });
+  }
 }
 
 function bookkeepingSql(client: pg.Client, m: PlannedMigration, durationMs: number, runId: number, nextTag: string | undefined): string {
@@ -108,12 +124,14 @@ function bookkeepingSql(client: pg.Client, m: PlannedMigration, durationMs: numb
       current_tag = ${nextTag === undefined ? 'NULL' : lit(nextTag)} WHERE id = ${runId};`;
 }
 
-function progressSql(client: pg.Client, m: PlannedMigration, statements: SqlStatement[], state: 'started' | 'done'): string {
+function progressSql(client: pg.Client, m: PlannedMigration, statements: SqlStatement[], state: 'started' | 'done', indexName?: string): string {
   const lit = (v: string) => client.escapeLiteral(v);
   return statements
     .map(
-      (s) => `INSERT INTO ${METADATA_SCHEMA}.progress (tag, hash, statement_index, state) VALUES (${lit(m.tag)}, ${lit(m.hash)}, ${s.index}, '${state}')
-        ON CONFLICT (tag, statement_index) DO UPDATE SET state = EXCLUDED.state, hash = EXCLUDED.hash, updated_at = now();`,
+      (s) => `INSERT INTO ${METADATA_SCHEMA}.progress (tag, hash, statement_index, state, statement_hash, index_name)
+        VALUES (${lit(m.tag)}, ${lit(m.hash)}, ${s.index}, '${state}', ${lit(statementHash(s.sql))}, ${indexName === undefined ? 'NULL' : lit(indexName)})
+        ON CONFLICT (tag, statement_index) DO UPDATE SET state = EXCLUDED.state, hash = EXCLUDED.hash, statement_hash = EXCLUDED.statement_hash,
+          index_name = coalesce(EXCLUDED.index_name, ${METADATA_SCHEMA}.progress.index_name), updated_at = now();`,
     )
     .join('\n');
 }
@@ -129,9 +147,10 @@ function watchBlockers(client: pg.Client, settings: ApplySettings): { stop: () =
   let stopped = false;
   const pid = (client as unknown as { processID: number }).processID;
   // First look soon (a short lock_timeout would otherwise expire before it), then every third
-  // of the lock timeout while the statement keeps running.
+  // of the lock timeout, at least twice a second: PostgreSQL's deadlock check comes after
+  // deadlock_timeout (1 s by default), whatever the lock timeout.
   const first = Math.min(50, Math.floor(settings.lockTimeoutMs / 4));
-  const every = Math.max(100, Math.floor(settings.lockTimeoutMs / 3));
+  const every = Math.max(100, Math.min(500, Math.floor(settings.lockTimeoutMs / 3)));
   const look = () => {
     running = settings
       .monitor()
@@ -156,6 +175,15 @@ function watchBlockers(client: pg.Client, settings: ApplySettings): { stop: () =
   };
 }
 
+/** Rows a transaction has changed so far (and so holds row locks on), and the statement that changed the most. */
+interface RowsChanged {
+  rows: number;
+  by?: SqlStatement;
+  byRows: number;
+}
+
+const ROW_CHANGING_COMMANDS = new Set(['UPDATE', 'DELETE', 'MERGE']);
+
 async function runTransaction(
   client: pg.Client,
   migration: PlannedMigration,
@@ -163,8 +191,10 @@ async function runTransaction(
   settings: ApplySettings,
   tail: () => string,
 ): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
+  const budget = new RetryBudget(settings.retry);
+  for (;;) {
     let current: SqlStatement | undefined;
+    const changed: RowsChanged = { rows: 0, byRows: 0 };
     const watch = watchBlockers(client, settings);
     try {
       // lock_timeout bounds how long any statement waits for a lock (and so how long the queue
@@ -178,124 +208,143 @@ async function runTransaction(
         // The first statement travels with BEGIN in one round trip (BEGIN and SET cannot fail
         // here, so an error is the statement's). It goes last in the string: a trailing comment
         // in it cannot swallow anything.
-        await client.query(i === 0 ? `${begin}\n${statement.sql}` : statement.sql);
+        const result: pg.QueryResult | pg.QueryResult[] = await client.query(i === 0 ? `${begin}\n${statement.sql}` : statement.sql);
+        const last = Array.isArray(result) ? result[result.length - 1] : result;
+        if (last && ROW_CHANGING_COMMANDS.has(last.command) && last.rowCount) {
+          changed.rows += last.rowCount;
+          if (last.rowCount > changed.byRows) {
+            changed.by = statement;
+            changed.byRows = last.rowCount;
+          }
+        }
         settings.emit({ type: 'statement-done', tag: migration.tag, index: statement.index, durationMs: Date.now() - t });
       }
       current = undefined;
       await client.query(`${tail()} COMMIT;`);
       await watch.stop();
-      return attempt;
+      return budget.failures;
     } catch (error) {
       const blockers = await watch.stop();
       await client.query('ROLLBACK').catch(() => {});
-      await retryOrThrow(error, attempt, migration, current ?? statements[0]!, blockers, settings);
+      await retryOrThrow(error, budget, migration, current ?? statements[0]!, blockers, settings, changed);
     }
   }
 }
 
-/** After a failed attempt: back off and return to retry, or throw the error the caller sees. */
+/**
+ * After a failed attempt: pause and return to retry, or throw the error the caller sees. A lock
+ * timeout or deadlock is retried within the budget, unless the transaction had changed so many
+ * rows that a retry would stall the application's writes to them all over again.
+ */
 async function retryOrThrow(
   error: unknown,
-  attempt: number,
+  budget: RetryBudget,
   migration: PlannedMigration,
   statement: SqlStatement,
   blockers: BlockingSession[],
   settings: ApplySettings,
+  changed?: RowsChanged,
 ): Promise<void> {
   if (error instanceof MigratorError) throw error;
-  const code = sqlState(error);
-  if (code && RETRYABLE.has(code)) {
-    if (attempt < settings.maxRetries) {
-      const wait = backoffMs(attempt);
-      settings.emit({ type: 'lock-timeout', tag: migration.tag, index: statement.index, attempt: attempt + 1, maxRetries: settings.maxRetries, backoffMs: wait, blockers });
-      await sleep(wait);
-      return;
-    }
-    throw new LockTimeoutError(`migration ${migration.tag} statement ${statement.index + 1} (line ${statement.line})`, attempt + 1, { cause: error });
+  const reason = retryReason(error);
+  if (!reason) throw failed(error, migration, statement);
+  const what = `migration ${migration.tag} statement ${statement.index + 1} (line ${statement.line})`;
+  if (changed?.by && changed.rows >= settings.retryRowLimit) {
+    throw new RowLocksError(
+      what,
+      { rows: changed.rows, table: changed.by.changesRowsOf, changedBy: `statement ${changed.by.index + 1}, line ${changed.by.line}`, reason, blockers },
+      { cause: error },
+    );
   }
-  throw failed(error, migration, statement);
+  const wait = budget.next();
+  if (wait === undefined) {
+    if (reason === 'deadlock') throw new DeadlockError(what, budget.failures, { cause: error, blockers });
+    throw new LockTimeoutError(what, budget.failures, { cause: error, blockers, elapsedMs: budget.elapsedMs() });
+  }
+  settings.emit({
+    type: 'retry',
+    reason,
+    tag: migration.tag,
+    index: statement.index,
+    attempt: budget.failures,
+    maxAttempts: budget.maxAttempts(),
+    remainingMs: budget.remainingMs(),
+    backoffMs: wait,
+    blockers,
+  });
+  await sleep(wait);
 }
 
-function failed(error: unknown, migration: PlannedMigration, statement: SqlStatement): MigrationFailedError {
+function failed(error: unknown, migration: PlannedMigration, statement: SqlStatement, note = ''): MigrationFailedError {
   const e = error as { message?: string; code?: string; position?: string };
   const where = `${migration.path}:${statement.line}`;
   const code = e.code === '57014' ? ' (statement_timeout: it held its locks too long; use a concurrent/batched form or raise --statement-timeout)' : '';
-  return new MigrationFailedError(migration.tag, statement.index, `${e.message ?? String(error)}${code} at ${where}`, { cause: error });
+  return new MigrationFailedError(migration.tag, statement.index, `${e.message ?? String(error)}${code} at ${where}${note}`, { cause: error });
 }
 
 async function runOutsideTransaction(
   client: pg.Client,
   migration: PlannedMigration,
   statement: SqlStatement,
-  startedBefore: boolean,
+  recorded: StatementProgress | undefined,
   settings: ApplySettings,
 ): Promise<number> {
   const lit = (v: string) => client.escapeLiteral(v);
-  const index = statement.concurrentIndex;
-  let rebuilds = 0;
+  const startedBefore = recorded?.state === 'started';
+  const reindex = statement.kind === 'ReindexStmt' ? statement.concurrentIndex : undefined;
+  const build = statement.kind === 'IndexStmt' && statement.concurrentIndex ? ConcurrentIndexBuild.prepare(statement.sql, recorded?.indexName) : undefined;
+  const budget = new RetryBudget(settings.retry);
   let lastFailure = '';
-  for (let attempt = 0; ; attempt++) {
-    // A previous run killed during this statement may have finished it, or left an INVALID index.
-    if (index?.name) {
-      const existing = await indexValidity(client, index.schema, index.name);
-      if (existing && existing.valid && (startedBefore || attempt > 0) && statement.kind === 'IndexStmt') {
-        await client.query(progressSql(client, migration, [statement], 'done'));
-        return attempt;
-      }
-      if (existing && !existing.valid && statement.kind === 'IndexStmt') {
-        if (rebuilds >= settings.maxIndexRebuilds) {
-          throw new MigrationFailedError(migration.tag, statement.index, `index ${existing.schema}.${index.name} is still INVALID after ${rebuilds} rebuilds${lastFailure ? ` (last failure: ${lastFailure})` : ''}`, {
-            hint: `inspect it (\\d ${existing.schema}.${index.name}), drop it with DROP INDEX CONCURRENTLY, then run \`sdk db migrate\` again`,
-          });
-        }
-        rebuilds++;
-        settings.emit({ type: 'invalid-index', index: `${existing.schema}.${index.name}`, attempt: rebuilds, action: 'drop-and-rebuild' });
-        // An INVALID index still slows every write to the table and is never used by reads: drop
-        // it without blocking traffic, then build it again.
-        await dropIndexConcurrently(client, existing.schema, index.name, settings);
-      }
-      // A REINDEX CONCURRENTLY that was killed or failed leaves its INVALID new copy behind
-      // (`<name>_ccnew`); running it again would add another. Drop them first, as the REINDEX
-      // docs advise: https://www.postgresql.org/docs/current/sql-reindex.html#SQL-REINDEX-CONCURRENTLY
-      if (statement.kind === 'ReindexStmt' && (startedBefore || attempt > 0)) {
-        await dropReindexLeftovers(client, index.schema, index.name, settings);
-      }
-    }
+  let afterLockFailure = false;
+  for (;;) {
+    const ranBefore = startedBefore || budget.failures > 0;
     const watch = watchBlockers(client, settings);
     try {
-      await client.query(progressSql(client, migration, [statement], 'started'));
       // No statement_timeout: a concurrent build does not block reads or writes and may take
       // hours on a big table. lock_timeout still bounds its wait for SHARE UPDATE EXCLUSIVE.
       await client.query(`SET statement_timeout = 0; SET lock_timeout = ${Math.round(settings.lockTimeoutMs)}`);
+      // A previous attempt (or a killed run) may have finished this statement, or left an INVALID
+      // index; dropping a leftover waits for locks like any statement, so it shares the retries.
+      if (build && (await build.prepareAttempt(client, settings, { tag: migration.tag, statementIndex: statement.index, ranBefore, lastFailure, afterLockFailure })) === 'done') {
+        await client.query(progressSql(client, migration, [statement], 'done', build.name));
+        await watch.stop();
+        return budget.failures;
+      }
+      // The name goes on record before the build starts: a run killed during it finds the index by it.
+      await client.query(progressSql(client, migration, [statement], 'started', build?.name));
+      // A REINDEX CONCURRENTLY that was killed or failed leaves its INVALID new copy behind
+      // (`<name>_ccnew`); running it again would add another. Drop them first, as the REINDEX
+      // docs advise: https://www.postgresql.org/docs/current/sql-reindex.html#SQL-REINDEX-CONCURRENTLY
+      if (reindex?.name && ranBefore) await dropReindexLeftovers(client, reindex.schema, reindex.name, settings);
+      await client.query(`SET statement_timeout = 0; SET lock_timeout = ${Math.round(settings.lockTimeoutMs)}`);
       const t = Date.now();
-      settings.emit({ type: 'statement-start', tag: migration.tag, index: statement.index, sql: statement.sql, transactional: false });
-      await client.query(statement.sql);
+      const sql = build?.sql ?? statement.sql;
+      settings.emit({ type: 'statement-start', tag: migration.tag, index: statement.index, sql, transactional: false });
+      await client.query(sql);
       settings.emit({ type: 'statement-done', tag: migration.tag, index: statement.index, durationMs: Date.now() - t });
       await watch.stop();
       await client.query(`UPDATE ${METADATA_SCHEMA}.progress SET state = 'done', updated_at = now() WHERE tag = ${lit(migration.tag)} AND statement_index = ${statement.index}`);
-      return attempt;
+      return budget.failures;
     } catch (error) {
       const blockers = await watch.stop();
-      const code = sqlState(error);
+      const code = (error as { code?: string } | null)?.code;
       lastFailure = (error as Error).message ?? String(error);
+      afterLockFailure = retryReason(error) !== undefined;
       // Re-running what a killed run already completed: ALTER TYPE ... ADD VALUE (the value
       // exists) or DROP INDEX CONCURRENTLY (the index is gone).
-      const alreadyDone =
-        (code === '42710' && statement.kind === 'AlterEnumStmt') || (code === '42704' && statement.kind === 'DropStmt');
-      if (startedBefore && attempt === 0 && alreadyDone) {
+      const alreadyDone = (code === '42710' && statement.kind === 'AlterEnumStmt') || (code === '42704' && statement.kind === 'DropStmt');
+      if (startedBefore && budget.failures === 0 && alreadyDone) {
         await client.query(progressSql(client, migration, [statement], 'done'));
-        return attempt;
+        return 0;
       }
-      if (index?.name && statement.kind === 'ReindexStmt' && !(code && RETRYABLE.has(code))) {
-        await dropReindexLeftovers(client, index.schema, index.name, settings).catch(() => {});
-      }
-      if (index?.name && statement.kind === 'IndexStmt' && !(code && RETRYABLE.has(code))) {
+      if (!(error instanceof MigratorError) && !retryReason(error)) {
         // The build failed for a reason a retry will not fix (duplicate keys for a UNIQUE index,
         // a bad expression...). Do not leave an INVALID index behind: it slows every write.
-        const leftover = await indexValidity(client, index.schema, index.name).catch(() => null);
-        if (leftover && !leftover.valid) await dropIndexConcurrently(client, leftover.schema, index.name, settings).catch(() => {});
+        if (reindex?.name) await dropReindexLeftovers(client, reindex.schema, reindex.name, settings).catch(() => {});
+        const left = await build?.dropOwnLeftover(client, settings);
+        if (left) throw failed(error, migration, statement, `; the INVALID index ${left} it left could not be dropped yet (the next \`sdk db migrate\` drops it)`);
       }
-      await retryOrThrow(error, attempt, migration, statement, blockers, settings);
+      await retryOrThrow(error, budget, migration, statement, blockers, settings);
     }
   }
 }
@@ -304,12 +353,6 @@ async function runOutsideTransaction(
 async function dropReindexLeftovers(client: pg.Client, schema: string | undefined, name: string, settings: ApplySettings): Promise<void> {
   for (const leftover of await reindexLeftovers(client, schema, name)) {
     settings.emit({ type: 'invalid-index', index: `${leftover.schema}.${leftover.name}`, attempt: 1, action: 'drop-and-rebuild' });
-    await dropIndexConcurrently(client, leftover.schema, leftover.name, settings);
+    await dropIndexConcurrently(client, leftover.schema, leftover.name, settings.lockTimeoutMs);
   }
-}
-
-/** DROP INDEX CONCURRENTLY: no statement_timeout (it waits for running transactions), the usual lock_timeout. */
-async function dropIndexConcurrently(client: pg.Client, schema: string, name: string, settings: ApplySettings): Promise<void> {
-  await client.query(`SET statement_timeout = 0; SET lock_timeout = ${Math.round(settings.lockTimeoutMs)}`);
-  await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(schema)}.${quoteIdent(name)}`);
 }

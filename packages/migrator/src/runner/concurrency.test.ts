@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type MigrationSpec, type TestDatabase } from '@big0290/testing';
 import { ADVISORY_LOCK_KEYS, migrate } from './index.js';
+import type { LockTimeoutError } from '../errors.js';
 import type { BlockingSession, RunnerEvent } from './types.js';
 
 const dbs: TestDatabase[] = [];
@@ -109,11 +110,28 @@ describe('a session holding a lock on the table', () => {
     expect(Math.max(...latencies)).toBeLessThan(lockTimeoutMs + 500);
     expect(result.applied[0]).toMatchObject({ tag: '0001_phone' });
     expect(result.applied[0]!.retries).toBeGreaterThanOrEqual(1);
-    const timeouts = events.filter((e): e is Extract<RunnerEvent, { type: 'lock-timeout' }> => e.type === 'lock-timeout');
+    const timeouts = events.filter((e): e is Extract<RunnerEvent, { type: 'retry' }> => e.type === 'retry');
+    expect(timeouts.every((e) => e.reason === 'lock-timeout')).toBe(true);
     expect(timeouts.length).toBe(result.applied[0]!.retries);
     const blockers: BlockingSession[] = timeouts.flatMap((e) => e.blockers);
     expect(blockers.map((b) => b.pid)).toContain(holder.pid);
     expect(blockers.find((b) => b.pid === holder.pid)).toMatchObject({ state: 'idle in transaction', query: 'SELECT * FROM users LIMIT 1' });
+  });
+
+  it('by default keeps retrying past an application transaction longer than a handful of attempts, pausing longer each time', async () => {
+    const db = await freshDb();
+    await migrate({ databaseUrl: db.url, migrationsFolder: await writeMigrationsFolder(SETUP) });
+    const folder = await writeMigrationsFolder([...SETUP, ALTER]);
+    const holder = await holdAccessShare(db);
+    setTimeout(() => void holder.client.query('COMMIT').then(() => holder.client.end()), 6_000);
+    const events: RunnerEvent[] = [];
+    const result = await migrate({ databaseUrl: db.url, migrationsFolder: folder, lockTimeoutMs: 300, onEvent: (e) => events.push(e) });
+    const retries = events.filter((e): e is Extract<RunnerEvent, { type: 'retry' }> => e.type === 'retry');
+    expect(result.applied[0]).toMatchObject({ tag: '0001_phone' });
+    expect(retries.length).toBeGreaterThanOrEqual(3);
+    // The pauses grow (jittered between half and all of 0.5 s, 1 s, 2 s, 4 s...), and the budget is time.
+    expect(retries.at(-1)!.backoffMs).toBeGreaterThan(retries[0]!.backoffMs);
+    expect(retries.every((r) => r.maxAttempts === undefined && r.remainingMs !== undefined)).toBe(true);
   });
 
   it('gives up after the retry bound with nothing left locked and nothing half-applied', async () => {
@@ -127,9 +145,13 @@ describe('a session holding a lock on the table', () => {
         (e: unknown) => e,
       );
       expect(error).toMatchObject({ code: 'E_LOCK_TIMEOUT', attempts: 2 });
-      // Even with a 100 ms lock_timeout the retry names who was in the way.
-      const retry = events.find((e): e is Extract<RunnerEvent, { type: 'lock-timeout' }> => e.type === 'lock-timeout');
+      // Even with a 100 ms lock_timeout the retry names who was in the way, and so does the error.
+      const retry = events.find((e): e is Extract<RunnerEvent, { type: 'retry' }> => e.type === 'retry');
+      expect(retry).toMatchObject({ reason: 'lock-timeout', attempt: 1, maxAttempts: 2 });
       expect(retry?.blockers.map((b) => b.pid)).toEqual([holder.pid]);
+      expect((error as LockTimeoutError).blockers.map((b) => b.pid)).toEqual([holder.pid]);
+      expect((error as Error).message).toContain(`in 2 attempts`);
+      expect((error as Error).message).toContain(`blocked by pid ${holder.pid} (idle in transaction`);
       const { rows } = await db.pool.query(
         "SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'users'::regclass AND pid NOT IN ($1, pg_backend_pid())",
         [holder.pid],

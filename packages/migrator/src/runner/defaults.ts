@@ -4,8 +4,17 @@
 export const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
 /** statement_timeout for statements run in a transaction (they hold their locks until commit). */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
-/** Attempts after a lock timeout, each after a growing, jittered pause. */
-export const DEFAULT_MAX_RETRIES = 5;
+/**
+ * How long a statement that lost a lock race keeps being retried, each attempt after a growing,
+ * jittered pause (up to 10 s): long enough to outlast a typical long transaction in the
+ * application, never holding a lock while it waits.
+ */
+export const DEFAULT_RETRY_FOR_MS = 120_000;
+/**
+ * A migration transaction that changed this many rows is not retried after a lock timeout or
+ * deadlock: a retry would lock them all again and stall the application's writes to them.
+ */
+export const DEFAULT_RETRY_ROW_LIMIT = 10_000;
 /** How long a second runner waits for the first to finish. */
 export const DEFAULT_ADVISORY_LOCK_WAIT_MS = 60_000;
 /** Rebuilds of an index left INVALID by a failed concurrent build. */

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ConfigError, MigratorError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { connect, serverVersionNum } from '../db/connect.js';
 import { redactText, passwordOf } from '../util/redact.js';
 import { currentActor } from './actor.js';
@@ -9,10 +9,19 @@ import { readMigrations } from './journal.js';
 import { acquireRunnerLock, releaseRunnerLock } from './lock.js';
 import { assertConsistent, reconcile, type Reconciliation } from './reconcile.js';
 import { METADATA_SCHEMA, ensureMetadata, readApplied, readProgress, type Progress } from './tracking.js';
-import { DEFAULT_ADVISORY_LOCK_WAIT_MS, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_INDEX_REBUILDS, DEFAULT_MAX_RETRIES, DEFAULT_STATEMENT_TIMEOUT_MS } from './defaults.js';
+import {
+  DEFAULT_ADVISORY_LOCK_WAIT_MS,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  DEFAULT_MAX_INDEX_REBUILDS,
+  DEFAULT_RETRY_FOR_MS,
+  DEFAULT_RETRY_ROW_LIMIT,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+} from './defaults.js';
+import { remapProgress } from './progress.js';
+import { repairInvalidIndexes } from './repair-indexes.js';
 import type { AppliedMigration, MigrateOptions, MigrateResult, PlannedMigration, RunnerEvent } from './types.js';
 
-export { DEFAULT_ADVISORY_LOCK_WAIT_MS, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_INDEX_REBUILDS, DEFAULT_MAX_RETRIES, DEFAULT_STATEMENT_TIMEOUT_MS };
+export { DEFAULT_ADVISORY_LOCK_WAIT_MS, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_INDEX_REBUILDS, DEFAULT_RETRY_FOR_MS, DEFAULT_RETRY_ROW_LIMIT, DEFAULT_STATEMENT_TIMEOUT_MS };
 
 /**
  * Applies pending migrations safely on a live database.
@@ -78,13 +87,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     const state = reconcile(files, ours, drizzle);
     assertConsistent(state, options);
     await adoptDrizzleHistory(client, state, runId, emit);
+    if (options.resetProgress?.length) await resetProgress(client, options.resetProgress, state, emit);
     const progress = await readProgress(client);
     const { plan, stopped, remaining } = await planRun(state, progress, options);
 
     const settings = {
       lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
       statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
-      maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+      retry: retryPolicy(options),
+      retryRowLimit: options.retryRowLimit ?? DEFAULT_RETRY_ROW_LIMIT,
       maxIndexRebuilds: options.maxIndexRebuilds ?? DEFAULT_MAX_INDEX_REBUILDS,
       runId,
       emit: track,
@@ -94,6 +105,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       },
     };
     await client.query(`SET lock_timeout = ${settings.lockTimeoutMs}`);
+    // INVALID indexes the applied migrations' own concurrent builds left (under other names, by an
+    // older runner or by hand): `sdk db status` points here for them.
+    const appliedFiles = state.entries.filter((e) => e.state === 'applied').map((e) => e.file);
+    await repairInvalidIndexes(client, appliedFiles, { lockTimeoutMs: settings.lockTimeoutMs, retry: settings.retry, serverVersion: version, emit: track });
     // Which migration the run is on is visible to `sdk db status` from other sessions; each
     // migration's commit records the next one, so this costs no extra round trip.
     if (plan[0]) await client.query(`UPDATE ${METADATA_SCHEMA}.history SET current_tag = $1 WHERE id = $2`, [plan[0].tag, runId]);
@@ -123,6 +138,30 @@ async function finishHistory(client: pg.Client, runId: number, outcome: string, 
        duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int, current_tag = NULL WHERE id = $1`,
     [runId, outcome, error],
   );
+}
+
+/** The retry budget: `retryForMs`, else a count alone when only `maxRetries` is given, else the default time. */
+function retryPolicy(options: MigrateOptions): { retryForMs?: number; maxRetries?: number } {
+  if (options.retryForMs !== undefined) return { retryForMs: options.retryForMs, ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}) };
+  if (options.maxRetries !== undefined) return { maxRetries: options.maxRetries };
+  return { retryForMs: DEFAULT_RETRY_FOR_MS };
+}
+
+/**
+ * `--reset-progress TAG`: forgets what was recorded as done of a migration that never finished,
+ * so it runs again from its first statement (after the user checked what had run).
+ */
+async function resetProgress(client: pg.Client, tags: string[], state: Reconciliation, emit: (e: RunnerEvent) => void): Promise<void> {
+  for (const tag of tags) {
+    const entry = state.entries.find((e) => e.file.tag === tag);
+    if (!entry) throw new ConfigError(`--reset-progress ${tag}: no migration with that tag in the migrations folder`, { hint: 'run `sdk db status` to list the tags' });
+    if (entry.state === 'applied') {
+      throw new ConfigError(`--reset-progress ${tag}: that migration is applied, it has no progress to reset`, { hint: 'put further changes in a new migration' });
+    }
+    const { rowCount } = await client.query(`DELETE FROM ${METADATA_SCHEMA}.progress WHERE tag = $1`, [tag]);
+    if (!rowCount) throw new ConfigError(`--reset-progress ${tag}: nothing of that migration was recorded as run`, { hint: 'run `sdk db migrate` without --reset-progress' });
+    emit({ type: 'progress-reset', tag, statements: rowCount });
+  }
 }
 
 /** Records migrations that drizzle-kit applied in our table too, without running anything. */
@@ -162,13 +201,14 @@ async function planRun(
       stopped = { reason: 'to', afterTag: options.to! };
       break;
     }
-    const done = progress.get(entry.file.tag);
+    let done = progress.get(entry.file.tag);
+    let planned = await analyzeMigration(entry.file, done?.done.size ?? 0);
     if (done && done.hash !== entry.file.hash) {
-      throw new MigratorError('E_CHECKSUM', `migration ${entry.file.tag} was partly applied from a different version of ${entry.file.path}`, {
-        hint: 'restore the version that was running (git log -- the file), run `sdk db migrate` to finish it, and put the change in a new migration',
-      });
+      // The file of a migration that never finished was edited (typically the statement that failed).
+      done = remapProgress(done, entry.file, planned.statements);
+      progress.set(entry.file.tag, done);
+      planned = { ...planned, resumeFrom: done.done.size };
     }
-    const planned = await analyzeMigration(entry.file, done?.done.size ?? 0);
     if (options.phase === 'expand' && planned.phase === 'contract') {
       stopped = { reason: 'phase', beforeTag: planned.tag, phaseReason: planned.phaseReason };
       break;

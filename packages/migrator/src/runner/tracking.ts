@@ -55,6 +55,15 @@ export async function ensureMetadata(db: Queryable): Promise<void> {
       statements_applied integer NOT NULL DEFAULT 0,
       error              text
     );
+    -- Added later: the text each recorded statement had (so an edited, unfinished migration
+    -- keeps what completed and runs what changed) and the name given to an unnamed index.
+    -- Checked first: ALTER TABLE takes an ACCESS EXCLUSIVE lock even when the column exists.
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                      WHERE table_schema = '${METADATA_SCHEMA}' AND table_name = 'progress' AND column_name = 'index_name') THEN
+        ALTER TABLE ${METADATA_SCHEMA}.progress ADD COLUMN IF NOT EXISTS statement_hash text, ADD COLUMN IF NOT EXISTS index_name text;
+      END IF;
+    END $$;
     CREATE SCHEMA IF NOT EXISTS ${DRIZZLE_SCHEMA};
     CREATE TABLE IF NOT EXISTS ${DRIZZLE_SCHEMA}.${DRIZZLE_TABLE} (
       id SERIAL PRIMARY KEY,
@@ -100,22 +109,45 @@ export async function readApplied(db: Queryable): Promise<{ ours: AppliedRow[]; 
   return { ours, drizzle };
 }
 
+/** One statement of a partly applied migration, as the run that did it recorded it. */
+export interface StatementProgress {
+  state: 'started' | 'done';
+  /** sha256 of the statement's text; null in rows written before it was recorded. */
+  statementHash: string | null;
+  /** The name the runner gave an unnamed concurrent index before building it. */
+  indexName: string | null;
+}
+
 /** Statements of a partly applied migration already done (from a run that was interrupted). */
 export interface Progress {
+  /** sha256 of the file the recorded statements came from. */
   hash: string;
   done: Set<number>;
   started: Set<number>;
+  statements: Map<number, StatementProgress>;
+  /** Set when the file changed since: the recorded rows are rewritten to the new statement numbers before the run resumes. */
+  remapped?: boolean;
+  /** Names the runner gave indexes of started statements that were edited since: dropped if INVALID. */
+  staleIndexNames?: string[];
 }
 
 export async function readProgress(db: Queryable): Promise<Map<string, Progress>> {
   const progress = new Map<string, Progress>();
   if (!(await tableExists(db, `${METADATA_SCHEMA}.progress`))) return progress;
-  const { rows } = await db.query<{ tag: string; hash: string; statement_index: number; state: string }>(
-    `SELECT tag, hash, statement_index, state FROM ${METADATA_SCHEMA}.progress ORDER BY tag, statement_index`,
+  // The columns added later may not exist yet on a database only read (status, dry run).
+  const { rows: cols } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'progress' AND column_name IN ('statement_hash', 'index_name')`,
+    [METADATA_SCHEMA],
+  );
+  const extra = cols[0]?.n === 2 ? 'statement_hash, index_name' : 'NULL AS statement_hash, NULL AS index_name';
+  const { rows } = await db.query<{ tag: string; hash: string; statement_index: number; state: string; statement_hash: string | null; index_name: string | null }>(
+    `SELECT tag, hash, statement_index, state, ${extra} FROM ${METADATA_SCHEMA}.progress ORDER BY tag, statement_index`,
   );
   for (const r of rows) {
-    const entry = progress.get(r.tag) ?? { hash: r.hash, done: new Set<number>(), started: new Set<number>() };
-    (r.state === 'done' ? entry.done : entry.started).add(r.statement_index);
+    const entry = progress.get(r.tag) ?? { hash: r.hash, done: new Set<number>(), started: new Set<number>(), statements: new Map() };
+    const state = r.state === 'done' ? 'done' : 'started';
+    (state === 'done' ? entry.done : entry.started).add(r.statement_index);
+    entry.statements.set(r.statement_index, { state, statementHash: r.statement_hash, indexName: r.index_name });
     progress.set(r.tag, entry);
   }
   return progress;

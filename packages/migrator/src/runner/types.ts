@@ -1,3 +1,5 @@
+import type { RetryReason } from '../db/lock-retry.js';
+import type { Blocker } from '../errors.js';
 import type { Phase, SqlStatement } from '../sql/types.js';
 
 export type { Phase, SqlStatement };
@@ -44,8 +46,18 @@ export interface RunnerOptions {
   lockTimeoutMs?: number;
   /** `statement_timeout` for statements that hold blocking locks (ms); 0 = none. */
   statementTimeoutMs?: number;
-  /** Attempts after a lock timeout before giving up. */
+  /**
+   * How long to keep retrying a statement that lost a lock race (lock timeout, deadlock), from
+   * its first attempt (ms). Default DEFAULT_RETRY_FOR_MS, unless only `maxRetries` is given.
+   */
+  retryForMs?: number;
+  /** Attempts after a lock timeout before giving up, whatever the time (default: no count, only `retryForMs`). */
   maxRetries?: number;
+  /**
+   * A transaction that changed at least this many rows is not retried after a lock timeout or
+   * deadlock: each attempt would lock them all again (default DEFAULT_RETRY_ROW_LIMIT).
+   */
+  retryRowLimit?: number;
   /** How long to wait for another runner's advisory lock (ms). */
   advisoryLockWaitMs?: number;
   /** Attempts to rebuild an index left INVALID by a failed concurrent build. */
@@ -63,6 +75,12 @@ export interface MigrateOptions extends RunnerOptions {
   to?: string;
   dryRun?: boolean;
   allowOutOfOrder?: boolean;
+  /**
+   * Forget what was recorded as done of these partly applied migrations, so they run again from
+   * their first statement. For a migration that never finished and whose completed statement was
+   * then edited: check the schema first (what ran stays done in the database).
+   */
+  resetProgress?: string[];
 }
 
 export interface AppliedMigration {
@@ -104,15 +122,9 @@ export interface InvalidIndex {
   table: string;
 }
 
-export interface BlockingSession {
-  pid: number;
-  state: string | null;
-  /** Seconds since its transaction (or query) began. */
-  durationSeconds: number;
+/** A session in the way of the runner, with what it is doing. */
+export interface BlockingSession extends Blocker {
   waitEvent?: string | null;
-  query: string;
-  user?: string | null;
-  application?: string | null;
 }
 
 export interface RunInProgress {
@@ -155,7 +167,36 @@ export type RunnerEvent =
   | { type: 'migration-start'; tag: string; phase: Phase; statements: number; resumeFrom: number }
   | { type: 'statement-start'; tag: string; index: number; sql: string; transactional: boolean }
   | { type: 'statement-done'; tag: string; index: number; durationMs: number }
-  | { type: 'lock-timeout'; tag: string; index: number; attempt: number; maxRetries: number; backoffMs: number; blockers: BlockingSession[] }
-  | { type: 'invalid-index'; index: string; attempt: number; action: 'drop-and-rebuild' }
+  | {
+      /** A statement lost a lock race; everything was rolled back and it runs again after `backoffMs`. */
+      type: 'retry';
+      reason: RetryReason;
+      tag: string;
+      index: number;
+      /** The attempt that failed, from 1. */
+      attempt: number;
+      /** The most attempts there will be, when the budget is a count. */
+      maxAttempts?: number | undefined;
+      /** Time left to retry in, when the budget is a time (ms). */
+      remainingMs?: number | undefined;
+      backoffMs: number;
+      blockers: BlockingSession[];
+    }
+  | {
+      type: 'invalid-index';
+      index: string;
+      attempt: number;
+      /**
+       * `drop-and-rebuild`: the statement's own index, INVALID, is dropped and built again;
+       * `drop-leftover`: another INVALID index with the same definition (an earlier failed
+       * build under another name) is dropped; `drop-duplicate`: an INVALID copy of a valid index
+       * is dropped; `rebuild`: an INVALID index a migration created is rebuilt in place.
+       */
+      action: 'drop-and-rebuild' | 'drop-leftover' | 'drop-duplicate' | 'rebuild';
+    }
+  | { type: 'index-named'; tag: string; index: number; name: string }
+  | { type: 'progress-remapped'; tag: string; kept: number; rerun: number }
+  | { type: 'progress-reset'; tag: string; statements: number }
+  | { type: 'warning'; message: string }
   | { type: 'migration-done'; tag: string; durationMs: number; retries: number }
   | { type: 'stopped'; reason: 'phase' | 'to'; tag: string };

@@ -1,4 +1,4 @@
-import { bodyOf, relationKey, stringConstants, unwrap, walk, type Node, type RangeVar } from './ast.js';
+import { bodyOf, qualified, relationKey, stringConstants, unwrap, walk, type Node, type RangeVar } from './ast.js';
 import type { RawStatement } from './parse.js';
 import { statementPhase } from './statement-phase.js';
 import { nonTransactionalReason } from './transaction.js';
@@ -33,6 +33,7 @@ export function classify(statements: readonly RawStatement[]): SqlStatement[] {
     };
     const concurrentIndex = concurrentIndexOf(raw.kind, body);
     if (concurrentIndex) statement.concurrentIndex = concurrentIndex;
+    if (raw.kind === 'UpdateStmt' || raw.kind === 'DeleteStmt' || raw.kind === 'MergeStmt') statement.changesRowsOf = qualified(body.relation);
     return statement;
   });
 }

@@ -21,6 +21,8 @@ export interface SqlStatement {
   phase: Phase;
   /** One short sentence: why this phase (e.g. "drops column auth.users.phone"). */
   phaseReason: string;
+  /** The table whose existing rows it changes and locks (UPDATE, DELETE, MERGE), as written. */
+  changesRowsOf?: string | undefined;
   /** When set: a concurrent index build this statement performs (to detect/rebuild INVALID leftovers). */
   concurrentIndex?: { schema: string | undefined; name: string | undefined; table: string | undefined } | undefined;
 }
