@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type MigrationSpec, type TestDatabase } from '@big0290/testing';
 import { ADVISORY_LOCK_KEYS } from '@big0290/migrator';
-import { sdk, type Run } from './__fixtures__/sdk.js';
+import { BIN, sdk, type Run } from './__fixtures__/sdk.js';
 
 const PASSWORD = 's3cr3t-pw-XYZ';
 
@@ -178,6 +178,34 @@ describe('lock contention', () => {
     } finally {
       await blocker.end();
     }
+  });
+});
+
+describe('Ctrl-C during sdk db migrate', () => {
+  it('says what was rolled back and what completed, exits 130, and status says the next migrate resumes', async () => {
+    const db = await freshDb();
+    const folder = await writeMigrationsFolder([...MIGRATIONS.slice(0, 1), { tag: '0001_slow', sql: 'ALTER TABLE "auth"."users" ADD COLUMN "x" int;\n--> statement-breakpoint\nSELECT pg_sleep(30);' }]);
+    const url = asCliUser(db);
+    const child = spawn(process.execPath, [BIN, 'db', 'migrate', '--verbose', '--migrations', folder], { env: { ...process.env, NO_COLOR: '1', DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('SELECT pg_sleep(30)')) resolve();
+      });
+      void exited.then(() => resolve());
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('SIGINT: stopping and cleaning up');
+    expect(stderr).toContain('error: interrupted by SIGINT: 0001_slow statement 2 was cancelled and its transaction rolled back; applied before it: 0000_init');
+    expect(stderr).toContain('hint: run `sdk db migrate` again to resume');
+    const after = await sdk(['db', 'status', '--migrations', folder], { env: { DATABASE_URL: url } });
+    expect(after.stdout).toContain('Last run: interrupted');
+    expect(after.stdout).toContain('1 pending: run `pnpm sdk db migrate` (the last run was interrupted; it resumes where it stopped, nothing needs fixing)');
+    expect(after.stdout).not.toContain('fix the cause');
+    expectNoPassword({ code: 0, stdout: after.stdout, stderr });
   });
 });
 

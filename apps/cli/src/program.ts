@@ -92,7 +92,9 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
   const db = program.command('db').description('migrate, inspect and protect the database');
 
   withCommon(db.command('migrate').description('apply pending migrations safely (advisory lock, lock timeouts, retries, CONCURRENTLY outside transactions)'))
-    .addOption(new Option('--phase <phase>', 'expand: stop before the first contract migration').choices(['expand', 'all']).default('all'))
+    .addOption(
+      new Option('--phase <phase>', 'expand: stop before the first contract migration; contract: apply what expand held back (after the app was deployed)').choices(['expand', 'contract', 'all']).default('all'),
+    )
     .option('--to <tag>', 'stop after this migration')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--allow-out-of-order', 'apply migrations older than the newest applied one')

@@ -218,6 +218,31 @@ export class MigrationFailedError extends MigratorError {
   }
 }
 
+/**
+ * A migration run stopped by a signal (Ctrl-C, SIGTERM): the statement running was cancelled and
+ * its transaction rolled back; the migrations that committed before stay applied, and the next
+ * `sdk db migrate` resumes where this one stopped.
+ */
+export class MigrationInterruptedError extends MigratorError {
+  /** Migrations this run applied (committed) before the signal. */
+  readonly applied: string[];
+  /** The migration that was running, whose uncommitted part was rolled back. */
+  readonly rolledBack: { tag: string; statement: number; transactional: boolean } | undefined;
+  constructor(why: string, applied: string[], rolledBack: MigrationInterruptedError['rolledBack'], options: { cause?: unknown } = {}) {
+    const what = rolledBack
+      ? rolledBack.transactional
+        ? `${rolledBack.tag} statement ${rolledBack.statement + 1} was cancelled and its transaction rolled back`
+        : `${rolledBack.tag} statement ${rolledBack.statement + 1} (run outside a transaction) was cancelled; whatever it left is cleaned up and it runs again next time`
+      : 'no migration was running';
+    super('E_INTERRUPTED', `interrupted by ${why}: ${what}; ${applied.length ? `applied before it: ${applied.join(', ')}` : 'nothing was applied in this run'}`, {
+      ...options,
+      hint: 'run `sdk db migrate` again to resume: completed migrations and statements are not repeated',
+    });
+    this.applied = applied;
+    this.rolledBack = rolledBack;
+  }
+}
+
 export function isMigratorError(error: unknown): error is MigratorError {
   return error instanceof MigratorError;
 }

@@ -1,9 +1,10 @@
 import { migrate, redactUrl, type BlockingSession, type MigrateResult, type RunnerEvent } from '@big0290/migrator';
 import { duration, table, truncate, type Output } from '../output.js';
+import { interruptible } from '../interrupt.js';
 import { resolveTarget, type TargetOptions } from '../target.js';
 
 export interface DbMigrateOptions extends TargetOptions {
-  phase?: 'expand' | 'all' | undefined;
+  phase?: 'expand' | 'contract' | 'all' | undefined;
   to?: string | undefined;
   dryRun?: boolean | undefined;
   allowOutOfOrder?: boolean | undefined;
@@ -18,6 +19,7 @@ export interface DbMigrateOptions extends TargetOptions {
 /** `sdk db migrate`: applies pending migrations and returns what happened. */
 export async function dbMigrate(options: DbMigrateOptions, out: Output): Promise<number> {
   const target = await resolveTarget(options, out);
+  const stop = interruptible(out);
   try {
     const result = await migrate({
       databaseUrl: target.url,
@@ -32,6 +34,7 @@ export async function dbMigrate(options: DbMigrateOptions, out: Output): Promise
       retryForMs: options.retryFor,
       resetProgress: options.resetProgress,
       advisoryLockWaitMs: options.lockWait,
+      signal: stop.signal,
       onEvent: (event) => renderEvent(event, out),
     });
     if (out.json) out.resultJson({ target: redactUrl(target.url), ...result });
@@ -43,6 +46,7 @@ export async function dbMigrate(options: DbMigrateOptions, out: Output): Promise
     if (Array.isArray(blockers) && blockers.length > 0 && !out.json) renderBlockers(blockers, out);
     throw error;
   } finally {
+    stop.dispose();
     await target.close();
   }
 }

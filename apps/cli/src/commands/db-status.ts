@@ -59,10 +59,11 @@ function summary(report: StatusReport): string {
   if (count('missing')) problems.push(`${count('missing')} applied migration(s) missing from the folder: restore them from git`);
   if (count('out-of-order')) problems.push(`${count('out-of-order')} out of order: review, then \`pnpm sdk db migrate --allow-out-of-order\``);
   if (report.invalidIndexes.length) problems.push('INVALID indexes: `pnpm sdk db migrate` drops or rebuilds those its migrations\' concurrent builds left (matched by definition); drop any other with DROP INDEX CONCURRENTLY');
-  if (report.lastRun?.outcome === 'interrupted' || report.lastRun?.outcome === 'failed') {
-    problems.push(`the last run ${report.lastRun.outcome}: fix the cause, then \`pnpm sdk db migrate\` resumes`);
+  if (report.lastRun?.outcome === 'failed') problems.push('the last run failed: fix the cause, then `pnpm sdk db migrate` resumes');
+  if (count('pending')) {
+    const resume = report.lastRun?.outcome === 'interrupted' ? ' (the last run was interrupted; it resumes where it stopped, nothing needs fixing)' : '';
+    problems.push(`${count('pending')} pending: run \`pnpm sdk db migrate\`${resume}`);
   }
-  if (count('pending')) problems.push(`${count('pending')} pending: run \`pnpm sdk db migrate\``);
   return problems.length === 0 ? 'Up to date.' : `Needs attention: ${problems.join('; ')}.`;
 }
 

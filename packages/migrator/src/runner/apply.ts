@@ -22,6 +22,8 @@ export interface ApplySettings {
   emit: (event: RunnerEvent) => void;
   /** A second connection used only to read who blocks the runner while it waits. */
   monitor: () => Promise<Pick<pg.Client, 'query'>>;
+  /** Aborted on Ctrl-C: no further attempt starts. */
+  signal?: AbortSignal | undefined;
 }
 
 interface Segment {
@@ -245,7 +247,7 @@ async function retryOrThrow(
   settings: ApplySettings,
   changed?: RowsChanged,
 ): Promise<void> {
-  if (error instanceof MigratorError) throw error;
+  if (error instanceof MigratorError || settings.signal?.aborted) throw error;
   const reason = retryReason(error);
   if (!reason) throw failed(error, migration, statement);
   const what = `migration ${migration.tag} statement ${statement.index + 1} (line ${statement.line})`;
@@ -272,7 +274,8 @@ async function retryOrThrow(
     backoffMs: wait,
     blockers,
   });
-  await sleep(wait);
+  await sleep(wait, settings.signal);
+  if (settings.signal?.aborted) throw error;
 }
 
 function failed(error: unknown, migration: PlannedMigration, statement: SqlStatement, note = ''): MigrationFailedError {
@@ -337,7 +340,7 @@ async function runOutsideTransaction(
         await client.query(progressSql(client, migration, [statement], 'done'));
         return 0;
       }
-      if (!(error instanceof MigratorError) && !retryReason(error)) {
+      if (!(error instanceof MigratorError) && !retryReason(error) && !settings.signal?.aborted) {
         // The build failed for a reason a retry will not fix (duplicate keys for a UNIQUE index,
         // a bad expression...). Do not leave an INVALID index behind: it slows every write.
         if (reindex?.name) await dropReindexLeftovers(client, reindex.schema, reindex.name, settings).catch(() => {});

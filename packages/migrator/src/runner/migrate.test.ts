@@ -309,6 +309,22 @@ describe('phases', () => {
     expect(rest.applied.map((a) => a.tag)).toEqual(['0004_required', '0005_more']);
   });
 
+  it('with phase contract, refuses while the expand phase is still pending, then applies what expand held back', async () => {
+    const db = await freshDb();
+    const folder = await writeMigrationsFolder(WITH_CONTRACT);
+    await expect(migrate({ databaseUrl: db.url, migrationsFolder: folder, phase: 'contract' })).rejects.toMatchObject({
+      code: 'E_PHASE',
+      message: expect.stringContaining('0000_init is an expand migration and still pending'),
+      hint: expect.stringContaining('sdk db migrate --phase expand'),
+    });
+    expect(await scalar<string | null>(db, "SELECT to_regclass('auth.users')::text")).toBeNull();
+    await migrate({ databaseUrl: db.url, migrationsFolder: folder, phase: 'expand' });
+    const contract = await migrate({ databaseUrl: db.url, migrationsFolder: folder, phase: 'contract' });
+    expect(contract.applied.map((a) => a.tag)).toEqual(['0004_required', '0005_more']);
+    const { rows } = await db.pool.query('SELECT phase FROM sdk_migrator.history ORDER BY id');
+    expect(rows.map((r) => r.phase)).toEqual(['contract', 'expand', 'contract']);
+  });
+
   it('lets a comment in the file override the inferred phase', async () => {
     const db = await freshDb();
     const folder = await writeMigrationsFolder([

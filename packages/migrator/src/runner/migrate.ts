@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ConfigError } from '../errors.js';
+import { ConfigError, MigrationInterruptedError, MigratorError } from '../errors.js';
 import { connect, serverVersionNum } from '../db/connect.js';
 import { redactText, passwordOf } from '../util/redact.js';
 import { currentActor } from './actor.js';
@@ -50,9 +50,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   let locked = false;
   let runId: number | undefined;
   const applied: AppliedMigration[] = [];
+  let current: PlannedMigration | undefined;
+  let currentStatement: { index: number; transactional: boolean } | undefined;
   const rebuiltIndexes: string[] = [];
   const track = (event: RunnerEvent) => {
     if (event.type === 'invalid-index') rebuiltIndexes.push(event.index);
+    if (event.type === 'statement-start') currentStatement = { index: event.index, transactional: event.transactional };
     emit(event);
   };
   try {
@@ -98,6 +101,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       retryRowLimit: options.retryRowLimit ?? DEFAULT_RETRY_ROW_LIMIT,
       maxIndexRebuilds: options.maxIndexRebuilds ?? DEFAULT_MAX_INDEX_REBUILDS,
       runId,
+      signal: options.signal,
       emit: track,
       monitor: async () => {
         monitor ??= await connect(options.databaseUrl, { applicationName: 'sdk migrate (monitor)' });
@@ -112,17 +116,34 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     // Which migration the run is on is visible to `sdk db status` from other sessions; each
     // migration's commit records the next one, so this costs no extra round trip.
     if (plan[0]) await client.query(`UPDATE ${METADATA_SCHEMA}.history SET current_tag = $1 WHERE id = $2`, [plan[0].tag, runId]);
-    for (const [i, migration] of plan.entries()) {
-      applied.push(await applyMigration(client, migration, progress.get(migration.tag), { ...settings, nextTag: plan[i + 1]?.tag }));
+    // Ctrl-C: the statement running is cancelled from the monitor connection (its transaction then
+    // rolls back), and the run stops before anything else starts.
+    const pid = (client as unknown as { processID: number }).processID;
+    const cancel = () => void settings.monitor().then((m) => m.query('SELECT pg_cancel_backend($1)', [pid])).catch(() => {});
+    options.signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      for (const [i, migration] of plan.entries()) {
+        current = migration;
+        if (options.signal?.aborted) throw interruptedError(options.signal, applied, undefined);
+        applied.push(await applyMigration(client, migration, progress.get(migration.tag), { ...settings, nextTag: plan[i + 1]?.tag }));
+        current = undefined;
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', cancel);
     }
     if (stopped) emit({ type: 'stopped', reason: stopped.reason, tag: stopped.reason === 'phase' ? stopped.beforeTag : stopped.afterTag });
     await finishHistory(client, runId, stopped ? 'stopped' : 'succeeded', null);
     return { dryRun: false, plan, applied, stopped, rebuiltIndexes, remaining };
-  } catch (error) {
+  } catch (caught) {
+    let error = caught;
+    if (options.signal?.aborted && !(error instanceof MigrationInterruptedError)) {
+      const running = current && currentStatement ? { tag: current.tag, statement: currentStatement.index, transactional: currentStatement.transactional } : undefined;
+      error = interruptedError(options.signal, applied, running, caught);
+    }
     if (runId !== undefined) {
       const message = redactText(error instanceof Error ? error.message : String(error), [passwordOf(options.databaseUrl) ?? '']);
       await client.query('ROLLBACK').catch(() => {});
-      await finishHistory(client, runId, 'failed', message).catch(() => {});
+      await finishHistory(client, runId, error instanceof MigrationInterruptedError ? 'interrupted' : 'failed', message).catch(() => {});
     }
     throw error;
   } finally {
@@ -130,6 +151,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     await client.end().catch(() => {});
     await monitor?.end().catch(() => {});
   }
+}
+
+function interruptedError(signal: AbortSignal, applied: AppliedMigration[], running: MigrationInterruptedError['rolledBack'], cause?: unknown): MigrationInterruptedError {
+  const why = typeof signal.reason === 'string' ? signal.reason : 'a signal';
+  return new MigrationInterruptedError(why, applied.map((a) => a.tag), running, cause === undefined ? {} : { cause });
 }
 
 async function finishHistory(client: pg.Client, runId: number, outcome: string, error: string | null): Promise<void> {
@@ -186,7 +212,7 @@ async function adoptDrizzleHistory(client: pg.Client, state: Reconciliation, run
   emit({ type: 'adopted-drizzle-history', count: adopt.length });
 }
 
-/** Pending migrations in journal order, cut at the first contract one (`phase: expand`) or at `to`. */
+/** Pending migrations in journal order, cut at the first contract one (`phase: expand`) or at `to`; `phase: contract` must start at a contract one. */
 async function planRun(
   state: Reconciliation,
   progress: Map<string, Progress>,
@@ -214,6 +240,14 @@ async function planRun(
       break;
     }
     plan.push(planned);
+  }
+  // The contract phase starts where the expand phase stopped: at a contract migration. An expand
+  // migration still pending first means the expand phase (and the deploy after it) has not run.
+  const first = plan[0];
+  if (options.phase === 'contract' && first?.phase === 'expand') {
+    throw new MigratorError('E_PHASE', `--phase contract: ${first.tag} is an expand migration and still pending, so the expand phase has not run`, {
+      hint: 'apply the expand phase first (`sdk db migrate --phase expand`), deploy the application that works with the new schema, then run `sdk db migrate --phase contract`',
+    });
   }
   const planned = new Set(plan.map((p) => p.tag));
   const remaining = todo.map((e) => e.file.tag).filter((t) => !planned.has(t));

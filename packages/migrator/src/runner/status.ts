@@ -52,11 +52,9 @@ export async function status(options: Pick<RunnerOptions, 'databaseUrl' | 'migra
         lastRun = { outcome, startedAt: row.started_at.toISOString(), finishedAt: row.finished_at?.toISOString() ?? null, error: row.error };
       }
     }
-    const needsAttention =
-      migrations.some((m) => m.state !== 'applied') ||
-      invalid.length > 0 ||
-      lastRun?.outcome === 'failed' ||
-      lastRun?.outcome === 'interrupted';
+    // An interrupted run needs nothing fixed: what it left pending (or INVALID) shows on its own,
+    // and the next migrate resumes it. A failed one has a cause to fix.
+    const needsAttention = migrations.some((m) => m.state !== 'applied') || invalid.length > 0 || lastRun?.outcome === 'failed';
     const backups = options.backupDir === undefined ? undefined : await backupStatus(client, options.backupDir);
     return {
       target: redactUrl(options.databaseUrl),

@@ -69,8 +69,13 @@ export interface RunnerOptions {
 }
 
 export interface MigrateOptions extends RunnerOptions {
-  /** `expand`: stop before the first contract migration. Default `all`. */
-  phase?: 'expand' | 'all';
+  /**
+   * `expand`: stop before the first contract migration. `contract`: apply what `expand` held
+   * back, refusing while an expand migration is still pending before it. Default `all`.
+   */
+  phase?: 'expand' | 'contract' | 'all';
+  /** Aborting it (Ctrl-C) cancels the running statement, rolls back its transaction and ends the run as interrupted. */
+  signal?: AbortSignal;
   /** Stop after this migration tag (inclusive). */
   to?: string;
   dryRun?: boolean;
