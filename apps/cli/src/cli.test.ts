@@ -299,18 +299,35 @@ describe('bad input gets one clear line, a non-zero exit, and never the password
     expect(run.stderr).toContain(`error: ${join(folder, '0001_typo.sql')}:2:7: syntax error`);
   });
 
-  it('an edited applied migration', async () => {
+  it('an edited applied migration: a comment is not a change; a changed statement blocks until restored or accepted with sdk db repair', async () => {
     const db = await freshDb();
     const folder = await writeMigrationsFolder(MIGRATIONS);
-    expect((await sdk(['db', 'migrate', '--migrations', folder], { env: { DATABASE_URL: asCliUser(db) } })).code).toBe(0);
+    const env = { DATABASE_URL: asCliUser(db) };
+    expect((await sdk(['db', 'migrate', '--migrations', folder], { env })).code).toBe(0);
     const file = join(folder, '0000_init.sql');
-    await writeFile(file, `${await readFile(file, 'utf8')}\n-- tweak`);
-    const run = await sdk(['db', 'migrate', '--migrations', folder], { env: { DATABASE_URL: asCliUser(db) } });
+    const original = await readFile(file, 'utf8');
+    await writeFile(file, `${original}\n-- tweak`);
+    expect((await sdk(['db', 'migrate', '--migrations', folder], { env })).code).toBe(0);
+    const commented = await sdk(['db', 'status', '--migrations', folder], { env });
+    expect(commented.code).toBe(0);
+    expect(commented.stdout).toContain('applied (comments edited since)');
+
+    await writeFile(file, original.replace('"email" text', '"email" varchar(200)'));
+    const run = await sdk(['db', 'migrate', '--migrations', folder], { env });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('error: migration 0000_init was edited after it was applied');
-    expect(run.stderr).toContain('hint: restore the original file');
-    const status = await sdk(['db', 'status', '--json', '--migrations', folder], { env: { DATABASE_URL: asCliUser(db) } });
+    expect(run.stderr).toContain('error: migration 0000_init was edited after it was applied: its statements changed');
+    expect(run.stderr).toContain('hint: restore the text that was applied');
+    expect(run.stderr).toContain('is not tracked by git');
+    expect(run.stderr).toContain('sdk db repair --accept 0000_init');
+    const status = await sdk(['db', 'status', '--json', '--migrations', folder], { env });
     expect(JSON.parse(status.stdout).migrations[0]).toMatchObject({ tag: '0000_init', state: 'modified' });
+    const listed = await sdk(['db', 'repair', '--migrations', folder], { env });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/0000_init +statements changed \(blocks migrate\)/);
+    const accepted = await sdk(['db', 'repair', '--accept', '0000_init', '--migrations', folder], { env });
+    expect(accepted.stdout).toContain('Recorded 0000_init as applied with its current text');
+    expect(accepted.stdout).toContain('Nothing was run');
+    expect((await sdk(['db', 'migrate', '--migrations', folder], { env })).code).toBe(0);
   });
 
   it('another run holding the migration lock', async () => {

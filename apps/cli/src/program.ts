@@ -112,6 +112,11 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     action(async (options, out) => (await import('./commands/db-status.js')).dbStatus(options, out)),
   );
 
+  withCommon(db.command('repair').description('list applied migrations whose files changed since (comments only, or which statements); --accept records the current text as applied, running nothing'))
+    .option('--accept <tag>', 'record this edited migration\'s current text as applied (repeatable)', collect, [])
+    .option('--lock-wait <ms>', 'how long to wait for another run holding the migration lock', nonNegativeInt, DEFAULT_ADVISORY_LOCK_WAIT_MS)
+    .action(action(async (options, out) => (await import('./commands/db-repair.js')).dbRepair(options, out)));
+
   withCommon(
     db
       .command('lint')

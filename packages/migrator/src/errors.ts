@@ -80,11 +80,20 @@ export class ChecksumMismatchError extends MigratorError {
   readonly file: string;
   readonly appliedHash: string;
   readonly fileHash: string;
-  constructor(tag: string, file: string, appliedHash: string, fileHash: string) {
+  constructor(tag: string, file: string, appliedHash: string, fileHash: string, edit?: { change: string; tracked: boolean; statements?: number[] | undefined }) {
+    const what =
+      edit?.change === 'statements'
+        ? edit.statements?.length
+          ? `: statement${edit.statements.length === 1 ? '' : 's'} ${edit.statements.join(', ')} changed`
+          : ': its statements changed'
+        : '';
+    const restore = edit?.tracked === false ? `restore the text that was applied (${file} is not tracked by git)` : `restore the original file (git checkout -- ${file})`;
     super(
       'E_CHECKSUM',
-      `migration ${tag} was edited after it was applied: ${file} has sha256 ${fileHash.slice(0, 12)}… but the database recorded ${appliedHash.slice(0, 12)}…`,
-      { hint: `restore the original file (git checkout -- ${file}) and put the change in a new migration with \`pnpm db:generate\`` },
+      `migration ${tag} was edited after it was applied${what}: ${file} has sha256 ${fileHash.slice(0, 12)}… but the database recorded ${appliedHash.slice(0, 12)}…`,
+      {
+        hint: `${restore} and put the change in a new migration with \`pnpm db:generate\`; or, if the database already matches the file, record the edit with \`sdk db repair --accept ${tag}\``,
+      },
     );
     this.tag = tag;
     this.file = file;

@@ -23,7 +23,9 @@ export function renderStatus(report: StatusReport, out: Output): string {
   if (report.migrations.length === 0) lines.push('No migrations in the folder.');
   else {
     const rows = [['TAG', 'PHASE', 'STATE', 'APPLIED AT']];
-    for (const m of report.migrations) rows.push([m.tag, m.phase, m.state, m.appliedAt ?? '']);
+    const state = (m: StatusReport['migrations'][number]) =>
+      m.edit?.change === 'comments' ? `${m.state} (comments edited since)` : m.state === 'modified' && m.edit?.statements?.length ? `${m.state} (statement ${m.edit.statements.join(', ')})` : m.state;
+    for (const m of report.migrations) rows.push([m.tag, m.phase, state(m), m.appliedAt ?? '']);
     const rendered = table(rows).split('\n');
     lines.push(
       ...rendered.map((line, i) => {
@@ -55,7 +57,7 @@ export function renderStatus(report: StatusReport, out: Output): string {
 function summary(report: StatusReport): string {
   const count = (state: string) => report.migrations.filter((m) => m.state === state).length;
   const problems: string[] = [];
-  if (count('modified')) problems.push(`${count('modified')} applied migration(s) edited since: restore the files from git`);
+  if (count('modified')) problems.push(`${count('modified')} applied migration(s) edited since: restore the text that was applied, or see \`pnpm sdk db repair\``);
   if (count('missing')) problems.push(`${count('missing')} applied migration(s) missing from the folder: restore them from git`);
   if (count('out-of-order')) problems.push(`${count('out-of-order')} out of order: review, then \`pnpm sdk db migrate --allow-out-of-order\``);
   if (report.invalidIndexes.length) problems.push('INVALID indexes: `pnpm sdk db migrate` drops or rebuilds those its migrations\' concurrent builds left (matched by definition); drop any other with DROP INDEX CONCURRENTLY');
@@ -64,7 +66,9 @@ function summary(report: StatusReport): string {
     const resume = report.lastRun?.outcome === 'interrupted' ? ' (the last run was interrupted; it resumes where it stopped, nothing needs fixing)' : '';
     problems.push(`${count('pending')} pending: run \`pnpm sdk db migrate\`${resume}`);
   }
-  return problems.length === 0 ? 'Up to date.' : `Needs attention: ${problems.join('; ')}.`;
+  const commentsOnly = report.migrations.filter((m) => m.edit?.change === 'comments').map((m) => m.tag);
+  const note = commentsOnly.length ? ` (${commentsOnly.join(', ')}: comments edited since applied, nothing that runs changed; \`pnpm sdk db repair --accept TAG\` records the new text)` : '';
+  return problems.length === 0 ? `Up to date.${note}` : `Needs attention: ${problems.join('; ')}.${note}`;
 }
 
 function backupLine(b: NonNullable<StatusReport['backups']>): string {

@@ -10,8 +10,8 @@ import { createdTable } from '../sql/classify.js';
 import { loadParser, parseStatements } from '../sql/index.js';
 import type { Phase, SqlStatement } from '../sql/types.js';
 import { readMigrations } from '../runner/journal.js';
-import { reconcile } from '../runner/reconcile.js';
 import { readApplied } from '../runner/tracking.js';
+import { reconcileWithEdits } from '../runner/edits.js';
 import { analyzeMigration } from '../runner/analyze.js';
 import type { MigrationFile, PlannedMigration } from '../runner/types.js';
 import { seedKnowledge } from './live.js';
@@ -30,7 +30,7 @@ export interface PendingMigrations {
 export async function pendingMigrations(db: Queryable, migrationsFolder: string): Promise<PendingMigrations> {
   const files = await readMigrations(migrationsFolder);
   const { ours, drizzle } = await readApplied(db);
-  const state = reconcile(files, ours, drizzle);
+  const state = await reconcileWithEdits(files, ours, drizzle);
   const notes: string[] = [];
   let lastApplied: string | undefined;
   const pending: PendingMigrations['pending'] = [];

@@ -3,6 +3,7 @@ import { dropIndexConcurrently } from '../db/indexes.js';
 import { RetryBudget, retryLockFailures, retryReason, sleep, type RetryPolicy } from '../db/lock-retry.js';
 import { blockersOf, indexValidity, reindexLeftovers } from '../db/sessions.js';
 import { DeadlockError, LockTimeoutError, MigrationFailedError, MigratorError, RowLocksError } from '../errors.js';
+import { treeHash } from '../sql/tree-hash.js';
 import type { SqlStatement } from '../sql/types.js';
 import { ConcurrentIndexBuild } from './index-build.js';
 import { statementHash } from './progress.js';
@@ -116,8 +117,8 @@ async function rewriteProgress(client: pg.Client, migration: PlannedMigration, p
 function bookkeepingSql(client: pg.Client, m: PlannedMigration, durationMs: number, runId: number, nextTag: string | undefined): string {
   const lit = (v: string) => client.escapeLiteral(v);
   return `
-    INSERT INTO ${METADATA_SCHEMA}.migrations (tag, idx, hash, created_at, phase, statements, duration_ms, run_id)
-      VALUES (${lit(m.tag)}, ${m.idx}, ${lit(m.hash)}, ${m.when}, ${lit(m.phase)}, ${m.statements.length}, ${Math.round(durationMs)}, ${runId});
+    INSERT INTO ${METADATA_SCHEMA}.migrations (tag, idx, hash, created_at, phase, statements, duration_ms, run_id, tree_hash)
+      VALUES (${lit(m.tag)}, ${m.idx}, ${lit(m.hash)}, ${m.when}, ${lit(m.phase)}, ${m.statements.length}, ${Math.round(durationMs)}, ${runId}, ${lit(treeHash(m.statements))});
     INSERT INTO ${DRIZZLE_SCHEMA}.${DRIZZLE_TABLE} (hash, created_at)
       SELECT ${lit(m.hash)}, ${m.when} WHERE NOT EXISTS (SELECT 1 FROM ${DRIZZLE_SCHEMA}.${DRIZZLE_TABLE} WHERE created_at = ${m.when});
     DELETE FROM ${METADATA_SCHEMA}.progress WHERE tag = ${lit(m.tag)};

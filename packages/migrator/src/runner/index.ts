@@ -8,6 +8,7 @@ export {
   DEFAULT_MAX_INDEX_REBUILDS,
 } from './migrate.js';
 export { status } from './status.js';
+export { repair, type RepairOptions, type RepairResult, type EditedMigration } from './repair.js';
 export { readMigrations } from './journal.js';
 export { analyzeMigration } from './analyze.js';
 export { ADVISORY_LOCK_KEYS, lockHolder } from './lock.js';

@@ -5,9 +5,10 @@ import { redactText, passwordOf } from '../util/redact.js';
 import { currentActor } from './actor.js';
 import { analyzeMigration } from './analyze.js';
 import { applyMigration } from './apply.js';
+import { reconcileWithEdits } from './edits.js';
 import { readMigrations } from './journal.js';
 import { acquireRunnerLock, releaseRunnerLock } from './lock.js';
-import { assertConsistent, reconcile, type Reconciliation } from './reconcile.js';
+import { assertConsistent, type Reconciliation } from './reconcile.js';
 import { METADATA_SCHEMA, ensureMetadata, readApplied, readProgress, type Progress } from './tracking.js';
 import {
   DEFAULT_ADVISORY_LOCK_WAIT_MS,
@@ -17,6 +18,7 @@ import {
   DEFAULT_RETRY_ROW_LIMIT,
   DEFAULT_STATEMENT_TIMEOUT_MS,
 } from './defaults.js';
+import { treeHash } from '../sql/tree-hash.js';
 import { remapProgress } from './progress.js';
 import { repairInvalidIndexes } from './repair-indexes.js';
 import type { AppliedMigration, MigrateOptions, MigrateResult, PlannedMigration, RunnerEvent } from './types.js';
@@ -61,7 +63,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   try {
     if (options.dryRun) {
       const { ours, drizzle } = await readApplied(client);
-      const state = reconcile(files, ours, drizzle);
+      const state = await reconcileWithEdits(files, ours, drizzle);
       assertConsistent(state, options);
       const { plan, stopped, remaining } = await planRun(state, await readProgress(client), options);
       return { dryRun: true, plan, applied, stopped, rebuiltIndexes, remaining };
@@ -87,7 +89,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     runId = Number(rows[0]!.id);
 
     const { ours, drizzle } = await readApplied(client);
-    const state = reconcile(files, ours, drizzle);
+    const state = await reconcileWithEdits(files, ours, drizzle);
     assertConsistent(state, options);
     await adoptDrizzleHistory(client, state, runId, emit);
     if (options.resetProgress?.length) await resetProgress(client, options.resetProgress, state, emit);
@@ -199,9 +201,9 @@ async function adoptDrizzleHistory(client: pg.Client, state: Reconciliation, run
     for (const entry of adopt) {
       const planned = await analyzeMigration(entry.file).catch(() => undefined);
       await client.query(
-        `INSERT INTO ${METADATA_SCHEMA}.migrations (tag, idx, hash, created_at, phase, statements, run_id, adopted)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, true) ON CONFLICT (tag) DO NOTHING`,
-        [entry.file.tag, entry.file.idx, entry.file.hash, entry.file.when, planned?.phase ?? 'expand', planned?.statements.length ?? 0, runId],
+        `INSERT INTO ${METADATA_SCHEMA}.migrations (tag, idx, hash, created_at, phase, statements, run_id, adopted, tree_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8) ON CONFLICT (tag) DO NOTHING`,
+        [entry.file.tag, entry.file.idx, entry.file.hash, entry.file.when, planned?.phase ?? 'expand', planned?.statements.length ?? 0, runId, planned ? treeHash(planned.statements) : null],
       );
     }
     await client.query('COMMIT');

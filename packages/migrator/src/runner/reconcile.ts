@@ -1,6 +1,6 @@
 import { ChecksumMismatchError, MigrationOrderError, MissingMigrationError } from '../errors.js';
 import type { AppliedRow, DrizzleRow } from './tracking.js';
-import type { MigrationFile, MigrationState } from './types.js';
+import type { MigrationEdit, MigrationFile, MigrationState } from './types.js';
 
 export interface ReconciledEntry {
   file: MigrationFile;
@@ -9,6 +9,8 @@ export interface ReconciledEntry {
   appliedAt?: string | undefined;
   /** Applied by drizzle-kit (a row in drizzle.__drizzle_migrations) but unknown to our table. */
   adoptFromDrizzle: boolean;
+  /** For `modified`, once judged (judgeEdits): what the edit changed. */
+  edit?: MigrationEdit | undefined;
 }
 
 export interface MissingEntry {
@@ -77,8 +79,9 @@ export function reconcile(files: MigrationFile[], ours: AppliedRow[], drizzle: D
  * unless the caller allows it.
  */
 export function assertConsistent(r: Reconciliation, options: { allowOutOfOrder?: boolean | undefined }): void {
-  const modified = r.entries.find((e) => e.state === 'modified');
-  if (modified) throw new ChecksumMismatchError(modified.file.tag, modified.file.path, modified.appliedHash ?? '', modified.file.hash);
+  // An edit of comments and whitespace only changes nothing that runs: it does not block.
+  const modified = r.entries.find((e) => e.state === 'modified' && e.edit?.change !== 'comments');
+  if (modified) throw new ChecksumMismatchError(modified.file.tag, modified.file.path, modified.appliedHash ?? '', modified.file.hash, modified.edit);
   if (r.missing.length > 0) throw new MissingMigrationError(r.missing.map((m) => m.tag));
   const outOfOrder = r.entries.filter((e) => e.state === 'out-of-order').map((e) => e.file.tag);
   if (outOfOrder.length > 0 && !options.allowOutOfOrder) {

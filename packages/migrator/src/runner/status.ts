@@ -2,9 +2,9 @@ import { connect } from '../db/connect.js';
 import { invalidIndexes } from '../db/sessions.js';
 import { redactUrl } from '../util/redact.js';
 import { analyzeForStatus } from './analyze.js';
+import { reconcileWithEdits } from './edits.js';
 import { readMigrations } from './journal.js';
 import { lockHolder } from './lock.js';
-import { reconcile } from './reconcile.js';
 import { historyExists, METADATA_SCHEMA, readApplied, type Queryable } from './tracking.js';
 import { serverIdentity } from '../backup/catalog.js';
 import { isBackupOf, listBackups, newestVerified } from '../backup/retention.js';
@@ -21,16 +21,18 @@ export async function status(options: Pick<RunnerOptions, 'databaseUrl' | 'migra
   try {
     const { rows: versionRows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     const { ours, drizzle } = await readApplied(client);
-    const state = reconcile(files, ours, drizzle);
+    const state = await reconcileWithEdits(files, ours, drizzle);
     const migrations: MigrationStatus[] = [];
     for (const entry of state.entries) {
       const analyzed = await analyzeForStatus(entry.file);
+      // An edit of comments only is applied as far as anything runs: reported, not blocking.
+      const commentsOnly = entry.state === 'modified' && entry.edit?.change === 'comments';
       migrations.push({
         tag: entry.file.tag,
         phase: analyzed.phase,
-        state: entry.state,
+        state: commentsOnly ? 'applied' : entry.state,
         appliedAt: entry.appliedAt,
-        ...(entry.state === 'modified' ? { fileHash: entry.file.hash, appliedHash: entry.appliedHash } : {}),
+        ...(entry.state === 'modified' ? { fileHash: entry.file.hash, appliedHash: entry.appliedHash, edit: entry.edit } : {}),
       });
     }
     for (const m of state.missing) {

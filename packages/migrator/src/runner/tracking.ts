@@ -63,6 +63,11 @@ export async function ensureMetadata(db: Queryable): Promise<void> {
                       WHERE table_schema = '${METADATA_SCHEMA}' AND table_name = 'progress' AND column_name = 'index_name') THEN
         ALTER TABLE ${METADATA_SCHEMA}.progress ADD COLUMN IF NOT EXISTS statement_hash text, ADD COLUMN IF NOT EXISTS index_name text;
       END IF;
+      -- What the applied statements mean (their parse trees), so an edit of comments only is told apart.
+      IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                      WHERE table_schema = '${METADATA_SCHEMA}' AND table_name = 'migrations' AND column_name = 'tree_hash') THEN
+        ALTER TABLE ${METADATA_SCHEMA}.migrations ADD COLUMN IF NOT EXISTS tree_hash text;
+      END IF;
     END $$;
     CREATE SCHEMA IF NOT EXISTS ${DRIZZLE_SCHEMA};
     CREATE TABLE IF NOT EXISTS ${DRIZZLE_SCHEMA}.${DRIZZLE_TABLE} (
@@ -76,6 +81,8 @@ export async function ensureMetadata(db: Queryable): Promise<void> {
 export interface AppliedRow {
   tag: string;
   hash: string;
+  /** treeHash() of the statements when they were applied; null for rows written before it was recorded. */
+  treeHash: string | null;
   createdAt: number;
   appliedAt: string;
 }
@@ -95,10 +102,11 @@ export async function readApplied(db: Queryable): Promise<{ ours: AppliedRow[]; 
   const ours: AppliedRow[] = [];
   const drizzle: DrizzleRow[] = [];
   if (await tableExists(db, `${METADATA_SCHEMA}.migrations`)) {
-    const { rows } = await db.query<{ tag: string; hash: string; created_at: string; applied_at: Date }>(
-      `SELECT tag, hash, created_at, applied_at FROM ${METADATA_SCHEMA}.migrations ORDER BY created_at, tag`,
+    // to_jsonb: the tree_hash column is missing on a database only read by an older version's tables.
+    const { rows } = await db.query<{ tag: string; hash: string; created_at: string; applied_at: Date; tree_hash: string | null }>(
+      `SELECT tag, hash, created_at, applied_at, to_jsonb(m) ->> 'tree_hash' AS tree_hash FROM ${METADATA_SCHEMA}.migrations m ORDER BY created_at, tag`,
     );
-    for (const r of rows) ours.push({ tag: r.tag, hash: r.hash, createdAt: Number(r.created_at), appliedAt: r.applied_at.toISOString() });
+    for (const r of rows) ours.push({ tag: r.tag, hash: r.hash, treeHash: r.tree_hash, createdAt: Number(r.created_at), appliedAt: r.applied_at.toISOString() });
   }
   if (await tableExists(db, `${DRIZZLE_SCHEMA}.${DRIZZLE_TABLE}`)) {
     const { rows } = await db.query<{ hash: string; created_at: string | null }>(

@@ -4,6 +4,20 @@ import type { Phase, SqlStatement } from '../sql/types.js';
 
 export type { Phase, SqlStatement };
 
+/** What an applied migration's edit changed, judged on the statements' parse trees. */
+export interface MigrationEdit {
+  /**
+   * `comments`: only comments, whitespace, keyword case or statement breakpoints changed: the same
+   * statements run, nothing blocks. `statements`: what runs changed. `unknown`: the text that was
+   * applied is neither recorded nor in git, so it cannot be compared.
+   */
+  change: 'comments' | 'statements' | 'unknown';
+  /** Whether git tracks the file (so `git checkout` can restore it). */
+  tracked: boolean;
+  /** For `statements`, when the applied text is known: the 1-based numbers of the statements that differ (or were added or removed). */
+  statements?: number[] | undefined;
+}
+
 /** State of one migration as `status` reports it. */
 export type MigrationState = 'applied' | 'pending' | 'modified' | 'missing' | 'out-of-order';
 
@@ -116,9 +130,10 @@ export interface MigrationStatus {
   phase: Phase;
   state: MigrationState;
   appliedAt?: string | undefined;
-  /** For `modified`: both hashes. */
+  /** For an edited applied migration (`modified`, or `applied` with an edit of comments only): both hashes and what changed. */
   fileHash?: string | undefined;
   appliedHash?: string | undefined;
+  edit?: MigrationEdit | undefined;
 }
 
 export interface InvalidIndex {
