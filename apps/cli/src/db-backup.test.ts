@@ -117,6 +117,25 @@ describe('sdk db backup / verify-backup / restore / backups', () => {
     noPassword(run);
   });
 
+  it('restore --yes prints each table whose row count it changes, before and after, and records itself in the kept audit history', async () => {
+    await db.pool.query('DELETE FROM accounts WHERE id > 10');
+    const { rows: history } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM sdk_migrator.history');
+    const run = await sdk(['db', 'restore', path, '--yes']);
+    expect(run.code).toBe(0);
+    // The preview, as the prompt shows it, and the result after the restore.
+    expect(run.stderr).toMatch(/row counts now -> in the backup:\n\s+public\.accounts\s+10 -> 3,000 \(\+2,990\)\n/);
+    expect(run.stderr).toContain(`history    sdk_migrator.history is kept as it is (${history[0]!.n} row`);
+    expect(run.stdout).toMatch(/Row counts the restore changed \(before -> after\):\n\s+public\.accounts\s+10 -> 3,000 \(\+2,990\)\n/);
+    // Written after the backup: the row of the restore before this one.
+    expect(run.stdout).toMatch(/Audit history kept: 1 row written after the backup stays in sdk_migrator\.history, and this restore is recorded there \(id \d+\)\./);
+    const { rows: after } = await db.pool.query<{ n: string; outcome: string; archive: string }>(
+      'SELECT (SELECT count(*) FROM sdk_migrator.history) AS n, outcome, archive FROM sdk_migrator.history ORDER BY id DESC LIMIT 1',
+    );
+    expect(after[0]).toEqual({ n: String(Number(history[0]!.n) + 1), outcome: 'restored', archive: path });
+    expect((await sdk(['db', 'status', '--migrations', folder])).stdout).toContain('Last run: restored, started ');
+    noPassword(run);
+  });
+
   it('a corrupted backup: verify-backup and restore fail with one line and a hint, exit 1', async () => {
     const copy = join(dir, 'copy.dump');
     const bytes = await readFile(path);

@@ -82,6 +82,29 @@ describe('sdk db plan', () => {
     expect(pretty.stdout + pretty.stderr).not.toContain(PASSWORD);
   });
 
+  it('a VALIDATE then an ADD COLUMN: the lock line says ACCESS EXCLUSIVE starts at the ADD COLUMN; a table never analyzed shows its rows, not ?', async () => {
+    // autovacuum kept away: pg_class.reltuples stays -1 (never analyzed) while the test runs.
+    await db.pool.query(`CREATE TABLE payments (id serial PRIMARY KEY, account_id integer NOT NULL) WITH (autovacuum_enabled = false);
+      INSERT INTO payments (account_id) SELECT 1 + g % 20000 FROM generate_series(1, 1234) g;
+      ALTER TABLE payments ADD CONSTRAINT payments_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID`);
+    try {
+      const folder = await writeMigrationsFolder([
+        INIT,
+        { tag: '0001_payments', sql: 'ALTER TABLE "payments" VALIDATE CONSTRAINT "payments_account_fk";\n--> statement-breakpoint\nALTER TABLE "payments" ADD COLUMN "note" text;' },
+      ]);
+      const run = await sdk(['db', 'plan', '--migrations', folder], { env: { DATABASE_URL: url } });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/VALIDATE CONSTRAINT "pay…\s+public\.payments\s+SHARE UPDATE EXCLUSIVE\s+DDL, VACUUM\s+scan\s+1,234\s/);
+      expect(run.stdout).toMatch(/ADD COLUMN "note" text\s+public\.payments\s+ACCESS EXCLUSIVE\s+reads, writes\s+-\s+1,234\s/);
+      expect(run.stdout).toMatch(
+        /ACCESS EXCLUSIVE on public\.payments is held from line 3 until the migration commits \(instant\): it blocks every read and write\. Before that: SHARE UPDATE EXCLUSIVE from line 1 \(it blocks VACUUM, ANALYZE and other schema changes; reads and writes continue\)\./,
+      );
+      expect(run.stdout).not.toContain('held from line 1');
+    } finally {
+      await db.pool.query('DROP TABLE payments');
+    }
+  });
+
   it('with nothing pending says so and exits 0', async () => {
     const folder = await writeMigrationsFolder([INIT]);
     const run = await sdk(['db', 'plan', '--migrations', folder], { env: { DATABASE_URL: url } });

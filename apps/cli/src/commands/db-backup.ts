@@ -11,6 +11,7 @@ import {
   type BackupEntry,
   type Manifest,
   type RestorePreview,
+  type RowCountChange,
   type ScratchCleanup,
   type Verification,
 } from '@big0290/migrator/backup';
@@ -170,7 +171,10 @@ export async function dbRestore(path: string, options: DbRestoreOptions, out: Ou
       },
     });
     progress.stop();
-    if (out.json) out.resultJson({ path: result.preview.archive, restored: result.restored, durationMs: result.durationMs, mismatches: result.mismatches, preview: result.preview });
+    if (out.json) {
+      const { restored, durationMs, mismatches, rowChanges, history, preview } = result;
+      out.resultJson({ path: preview.archive, restored, durationMs, mismatches, rowChanges, history, preview });
+    }
     else if (!result.restored) out.result('Restore cancelled: nothing was changed.');
     else {
       out.result(
@@ -179,6 +183,10 @@ export async function dbRestore(path: string, options: DbRestoreOptions, out: Ou
           result.mismatches.length === 0
             ? `Every table's row count matches the backup (${result.preview.backup.tables} tables, ${result.preview.backup.rows.toLocaleString('en-US')} rows).`
             : `Row counts that differ from the backup: ${result.mismatches.join('; ')}`,
+          ...(result.rowChanges.length ? ['Row counts the restore changed (before -> after):', ...rowChangeLines(result.rowChanges, '  ')] : []),
+          result.history
+            ? `Audit history kept: ${result.history.kept.toLocaleString('en-US')} ${result.history.kept === 1 ? 'row written after the backup stays' : 'rows written after the backup stay'} in ${result.history.table}, and this restore is recorded there (id ${result.history.restoreId}).`
+            : 'Audit history: none in this database (it starts with the first `sdk db migrate`), so the restore is not recorded.',
           `Migrations are back at ${result.preview.backup.newestMigration ?? 'none'}: \`sdk db status\` shows what is pending again.`,
         ].join('\n'),
       );
@@ -204,9 +212,28 @@ export function renderPreview(p: RestorePreview): string {
     `  replaced   ${p.replaced.length} table${p.replaced.length === 1 ? '' : 's'}, dropped and recreated from the backup${p.replaced.length ? `: ${list(p.replaced)}` : ''}`,
   ];
   if (p.dropped.length) lines.push(`  dropped    ${p.dropped.length} object${p.dropped.length === 1 ? '' : 's'} made after the backup (the backup does not have them): ${list(p.dropped)}`);
+  if (p.undoneMigrations.length) lines.push(`  undoes     ${p.undoneMigrations.length} migration${p.undoneMigrations.length === 1 ? '' : 's'} applied after the backup (\`sdk db migrate\` applies ${p.undoneMigrations.length === 1 ? 'it' : 'them'} again): ${list(p.undoneMigrations)}`);
+  if (p.rowChanges.length) lines.push('  row counts now -> in the backup:', ...rowChangeLines(p.rowChanges, '             '));
+  if (p.history) lines.push(`  history    ${p.history.table} is kept as it is (${p.history.rows.toLocaleString('en-US')} row${p.history.rows === 1 ? '' : 's'}), not rewound to the backup's; the restore is added to it`);
   if (p.otherServer) lines.push('  note       the backup was made on another server (its system identifier differs)');
   lines.push('  Any failure rolls the whole restore back: the database stays as it is now.');
   return lines.join('\n');
+}
+
+/** Shown one per line, the first MAX_ROW_CHANGES_SHOWN; an estimate (a big table) is marked `about`. */
+const MAX_ROW_CHANGES_SHOWN = 20;
+
+function rowChangeLines(changes: RowCountChange[], indent: string): string[] {
+  const n = (rows: number) => rows.toLocaleString('en-US');
+  const rows = changes.slice(0, MAX_ROW_CHANGES_SHOWN).map((c) => {
+    const before = c.before === null ? 'none' : `${c.beforeExact ? '' : 'about '}${n(c.before)}`;
+    const after = c.after === null ? 'dropped' : n(c.after);
+    const delta = c.before !== null && c.after !== null ? ` (${c.after >= c.before ? '+' : '-'}${n(Math.abs(c.after - c.before))})` : '';
+    return [c.table, `${before} -> ${after}${delta}`];
+  });
+  const lines = table(rows).split('\n').map((l) => `${indent}${l}`);
+  if (changes.length > MAX_ROW_CHANGES_SHOWN) lines.push(`${indent}and ${changes.length - MAX_ROW_CHANGES_SHOWN} more tables (--json lists them all)`);
+  return lines;
 }
 
 async function confirmByName(database: string): Promise<boolean> {

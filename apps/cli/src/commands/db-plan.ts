@@ -98,18 +98,22 @@ function renderMigration(m: PlannedMigrationReport, out: Output): string[] {
     s.effects.forEach((e, i) => {
       const work = e.rewrite ? 'rewrite' : e.scan ? 'scan' : '-';
       const size = e.size.exists ? formatBytes((e.rewrite ? e.size.totalBytes : e.size.tableBytes) ?? 0) : e.size.createdBy ? 'new' : 'unknown';
-      const rowsText = e.size.rows === null ? (e.size.createdBy ? '0' : '?') : e.size.rows.toLocaleString('en-US');
+      // `~`: never analyzed and too big to count, estimated from its pages.
+      const rowsText = e.size.rows === null ? (e.size.createdBy ? '0' : '?') : `${e.size.rowsFrom === 'pages' ? '~' : ''}${e.size.rows.toLocaleString('en-US')}`;
       rows.push([i === 0 ? String(s.line) : '', i === 0 ? text : '', e.relation, e.lock, blocksShort(e.lock), work, rowsText, size, estimateText(e.estimatedMs)]);
     });
   }
   lines.push(...table(rows).split('\n').map((l) => `  ${l}`));
   if (m.statements.some((s) => !s.transactional)) lines.push(out.style('dim', '  * runs outside a transaction (it cannot run in one), holding its lock only while it runs'));
+  const lineOf = (index: number) => m.statements.find((s) => s.index === index)?.line ?? '?';
   for (const held of m.locksHeld) {
     if (!conflicts(held.lock, 'ROW EXCLUSIVE')) continue;
     const from = m.statements.find((s) => s.index === held.fromStatement);
     const inTransaction = from?.transactional !== false;
-    const span = inTransaction ? `from line ${from?.line ?? '?'} until the migration commits` : `while line ${from?.line ?? '?'} runs`;
-    lines.push(`  ${held.lock} on ${held.relation} is held ${span} (${estimateText(held.estimatedMs)}): it ${held.blocks}.`);
+    const span = inTransaction ? `from line ${lineOf(held.fromStatement)} until the migration commits` : `while line ${lineOf(held.fromStatement)} runs`;
+    // The weaker locks the same transaction took on the table earlier, each from its own line.
+    const earlier = held.before.length ? ` Before that: ${held.before.map((b) => `${b.lock} from line ${lineOf(b.fromStatement)} (it ${b.blocks})`).join(', then ')}.` : '';
+    lines.push(`  ${held.lock} on ${held.relation} is held ${span} (${estimateText(held.estimatedMs)}): it ${held.blocks}.${earlier}`);
   }
   for (const s of m.statements) {
     if (s.transactional && s.estimatedMs !== null && s.estimatedMs > DEFAULT_STATEMENT_TIMEOUT_MS) {

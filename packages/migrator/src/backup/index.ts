@@ -3,7 +3,7 @@ export { DEFAULT_BACKUP_LOCK_TIMEOUT_MS, DEFAULT_RESTORE_LOCK_TIMEOUT_MS } from 
 export { listArchive, type ArchiveObject } from './archive.js';
 export { verifyBackup, dropVerifyLeftovers, VERIFY_DATABASE_PREFIX, type VerifyOptions, type VerifyResult } from './verify.js';
 export type { ScratchCleanup } from '../db/scratch.js';
-export { restoreBackup, type RestoreOptions, type RestorePreview, type RestoreResult } from './restore.js';
+export { restoreBackup, type RestoreOptions, type RestorePreview, type RestoreResult, type RowCountChange } from './restore.js';
 export { listBackups, pruneBackups, newestVerified, isBackupOf, type BackupEntry, type BackupState, type PruneResult } from './retention.js';
 export { readManifest, checkArchive, checksum, manifestPathOf, archivePathOf, MANIFEST_SUFFIX, PARTIAL_SUFFIX, type Manifest, type Verification, type TableCount, type ArchiveFormat } from './manifest.js';
 export { findPgTool, parseToolVersion, type PgTool, type PgToolName } from './tools.js';

@@ -6,41 +6,18 @@ import { libpqTarget } from '../db/libpq.js';
 import { MigratorError } from '../errors.js';
 import { DEFAULT_RESTORE_LOCK_TIMEOUT_MS } from '../runner/defaults.js';
 import { ADVISORY_LOCK_KEYS } from '../runner/lock.js';
-import { readApplied } from '../runner/tracking.js';
-import { redactUrl } from '../util/redact.js';
-import { dumpedTables, exactCounts, serverIdentity } from './catalog.js';
-import { archivePathOf, checkArchive, readManifest, type Manifest } from './manifest.js';
-import { objectsNotInArchive, type ExtraObject } from './exact.js';
+import { currentActor } from '../runner/actor.js';
+import { exactCounts, serverIdentity } from './catalog.js';
+import { archivePathOf, checkArchive, readManifest } from './manifest.js';
+import { objectsNotInArchive } from './exact.js';
+import { HISTORY_TABLE, historyCarry } from './restore-history.js';
+import { previewOf, type RestorePreview, type RowCountChange } from './restore-preview.js';
 import { commitGuard, LOCK_HOLDER_SQL, runExactRestore, type LockHolder } from './restore-script.js';
 import { failureOf, interrupted, RESTORE_LINE, TableProgress, type BackupProgress } from './process.js';
 import { findPgTool } from './tools.js';
 import { listArchive } from './archive.js';
 
-/** What a restore will replace, shown before anything is touched. */
-export interface RestorePreview {
-  archive: string;
-  target: string;
-  targetDatabase: string;
-  backup: {
-    database: string;
-    createdAt: string;
-    newestMigration: string | null;
-    tables: number;
-    rows: number;
-    verifiedAt: string | null;
-  };
-  current: {
-    newestMigration: string | null;
-    /** Tables now in the target, with the planner's row estimate. */
-    tables: { schema: string; name: string; rows: number }[];
-  };
-  /** Target tables the backup also has: dropped and replaced by the backup's. */
-  replaced: string[];
-  /** What the target has and the backup does not (made after it): dropped, so the database is exactly the backup's. */
-  dropped: string[];
-  /** The backup was made on another server (system identifiers differ). */
-  otherServer: boolean;
-}
+export type { RestorePreview, RowCountChange } from './restore-preview.js';
 
 export interface RestoreOptions {
   path: string;
@@ -56,14 +33,23 @@ export interface RestoreOptions {
   onProgress?: (progress: BackupProgress) => void;
   /** Stops pg_restore: its single transaction rolls back and the target stays as it was. */
   signal?: AbortSignal;
+  /** Who restores, for the audit history (defaults: OS user, hostname, git sha from env/`git`). */
+  actor?: { user?: string; host?: string; gitSha?: string };
 }
 
 export interface RestoreResult {
   restored: boolean;
   preview: RestorePreview;
   durationMs: number;
-  /** Tables whose exact row count after the restore differs from the manifest (should be none). */
+  /** Tables whose exact row count after the restore differs from the manifest (should be none; the audit history is not compared: it is kept). */
   mismatches: string[];
+  /** Per table whose row count the restore changed: before (as the preview counted it) and after (counted). */
+  rowChanges: RowCountChange[];
+  /**
+   * The audit history after the restore: `kept` rows the backup does not have (written after it),
+   * and the id of the row recording this restore. Null when there is no history to record into.
+   */
+  history: { table: string; kept: number; restoreId: number } | null;
 }
 
 /**
@@ -74,13 +60,16 @@ export interface RestoreResult {
  *    cannot list, before connecting to the target.
  * 2. Refuses a backup of another database (named by the archive's header) unless
  *    `allowOtherDatabase`, and of another server unless `allowOtherServer`.
- * 3. Shows what will be replaced and what will be dropped (made after the backup), and asks.
+ * 3. Shows what will be replaced and what will be dropped (made after the backup), the tables
+ *    whose row counts change, and asks.
  * 4. Holds the migration runner's advisory lock so no `sdk db migrate` runs meanwhile, and runs
  *    BEGIN, the drops, pg_restore's `--clean --if-exists` script and COMMIT through psql with
  *    ON_ERROR_STOP; a lock wait longer than `lockTimeoutMs` is cancelled. Any failure rolls the
  *    whole restore back, and so does the loss of the lock: right before COMMIT the script checks
  *    on the server that this session still holds it (sdk killed, its session gone).
- * 5. Compares the target's exact row counts with the manifest.
+ * 5. Keeps the audit history (sdk_migrator.history) out of the rewind, in the same transaction:
+ *    the rows written after the backup stay, and one row records the restore (restore-history.ts).
+ * 6. Compares the target's exact row counts with the manifest, and reports each table's change.
  */
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
   const archive = archivePathOf(options.path);
@@ -114,7 +103,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     }
     const extras = await objectsNotInArchive(client, toc.objects);
     const preview = await previewOf(client, archive, manifest, options.databaseUrl, identity, extras);
-    if (!(await options.confirm(preview))) return { restored: false, preview, durationMs: Date.now() - started, mismatches: [] };
+    if (!(await options.confirm(preview))) return { restored: false, preview, durationMs: Date.now() - started, mismatches: [], rowChanges: [], history: null };
 
     const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [ADVISORY_LOCK_KEYS[0], ADVISORY_LOCK_KEYS[1]]);
     if (!rows[0]?.ok) {
@@ -133,7 +122,18 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     // Ctrl-C does not kill the restore (a kill around its COMMIT would leave the outcome unknown): the
     // watchdog terminates its session, which rolls back unless the COMMIT already happened, and
     // the exit status then says which.
-    const run = runExactRestore(pgRestore, psql, archive, extras.map((e) => e.drop), target, guard, (line) => progress.line(line));
+    const actor = currentActor(options.actor);
+    const history = historyCarry({
+      osUser: actor.user,
+      host: actor.host,
+      gitSha: actor.gitSha,
+      archive,
+      backupNewest: preview.backup.newestMigration,
+      currentNewest: preview.current.newestMigration,
+      undone: preview.undoneMigrations,
+    });
+    const drops = [history.keep, ...extras.map((e) => e.drop)];
+    const run = runExactRestore(pgRestore, psql, archive, drops, target, `${history.carry}${guard}`, (line) => progress.line(line));
     const watchdog = new LockWatchdog(client, applicationName, lockTimeout);
     const requestStop = () => watchdog.stop();
     options.signal?.addEventListener('abort', requestStop, { once: true });
@@ -156,45 +156,30 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     progress.finish();
     await client.query('SELECT pg_advisory_unlock($1, $2)', [ADVISORY_LOCK_KEYS[0], ADVISORY_LOCK_KEYS[1]]).catch(() => {});
     const counts = await exactCounts(client, manifest.tables);
-    const mismatches = counts.flatMap((c, i) => (c.rows === manifest.tables[i]!.rows ? [] : [`${c.schema}.${c.name}: ${c.rows} rows, the backup had ${manifest.tables[i]!.rows}`]));
-    return { restored: true, preview, durationMs: Date.now() - started, mismatches };
+    const mismatches = counts.flatMap((c, i) =>
+      c.rows === manifest.tables[i]!.rows || `${c.schema}.${c.name}` === HISTORY_TABLE ? [] : [`${c.schema}.${c.name}: ${c.rows} rows, the backup had ${manifest.tables[i]!.rows}`],
+    );
+    // The tables the preview showed changing, now with their counts after the restore.
+    const after = new Map(counts.map((c) => [`${c.schema}.${c.name}`, c.rows]));
+    const changes = preview.rowChanges.map((c) => ({ ...c, after: after.get(c.table) ?? null }));
+    const backupHistory = manifest.tables.find((t) => `${t.schema}.${t.name}` === HISTORY_TABLE)?.rows ?? 0;
+    return { restored: true, preview, durationMs: Date.now() - started, mismatches, rowChanges: changes, history: await restoredHistory(client, archive, backupHistory) };
   } finally {
     await client.end().catch(() => {});
   }
 }
 
-async function previewOf(
-  client: Awaited<ReturnType<typeof connect>>,
-  archive: string,
-  manifest: Manifest,
-  url: string,
-  identity: Awaited<ReturnType<typeof serverIdentity>>,
-  extras: ExtraObject[],
-): Promise<RestorePreview> {
-  const tables = await dumpedTables(client);
-  const applied = await readApplied(client);
-  const inBackup = new Set(manifest.tables.map((t) => `${t.schema}.${t.name}`));
-  const names = tables.map((t) => `${t.schema}.${t.name}`);
-  return {
-    archive,
-    target: redactUrl(url),
-    targetDatabase: identity.database,
-    backup: {
-      database: manifest.database.name,
-      createdAt: manifest.createdAt,
-      newestMigration: manifest.migrations.at(-1)?.tag ?? null,
-      tables: manifest.tables.length,
-      rows: manifest.totalRows,
-      verifiedAt: manifest.verification?.ok ? manifest.verification.at : null,
-    },
-    current: {
-      newestMigration: applied.ours.at(-1)?.tag ?? null,
-      tables: tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows })),
-    },
-    replaced: names.filter((n) => inBackup.has(n)),
-    dropped: extras.map((e) => e.label),
-    otherServer: manifest.database.systemIdentifier !== null && identity.systemIdentifier !== null && manifest.database.systemIdentifier !== identity.systemIdentifier,
-  };
+/** The audit history after a restore: how many of its rows the backup did not have, and the restore's own row. */
+async function restoredHistory(client: pg.Client, archive: string, backupRows: number): Promise<RestoreResult['history']> {
+  const { rows: exists } = await client.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [HISTORY_TABLE]);
+  if (!exists[0]?.ok) return null;
+  const { rows } = await client.query<{ total: string; id: string | null }>(
+    `SELECT count(*) AS total, max(id) FILTER (WHERE phase = 'restore' AND to_jsonb(h) ->> 'archive' = $1) AS id FROM ${HISTORY_TABLE} h`,
+    [archive],
+  );
+  const row = rows[0];
+  if (!row?.id) return null;
+  return { table: HISTORY_TABLE, kept: Math.max(0, Number(row.total) - 1 - backupRows), restoreId: Number(row.id) };
 }
 
 /**

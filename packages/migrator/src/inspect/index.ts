@@ -7,3 +7,4 @@ export { measureRates, DEFAULT_PROBE_ROWS } from './rates.js';
 export { pgDumpMajor } from './schema-copy.js';
 export { DEFAULT_LONG_TRANSACTION_SECONDS } from './live.js';
 export type * from './types.js';
+export { DEFAULT_EXACT_COUNT_MAX_BYTES } from '../db/row-counts.js';

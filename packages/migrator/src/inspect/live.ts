@@ -4,7 +4,7 @@ import { notNullCheckColumn, type ConstraintInfo, type SchemaKnowledge } from '.
 import { lockModeFromPg } from '../lint/locks.js';
 import { bodyOf, list } from '../sql/ast.js';
 import { parseStatements } from '../sql/parse.js';
-import type { LockSession, RelationSize } from './types.js';
+import type { LockSession } from './types.js';
 
 type Queryable = Pick<pg.Client, 'query'>;
 
@@ -17,12 +17,12 @@ function splitKey(key: string): [string, string] {
   return dot < 0 ? ['public', key] : [key.slice(0, dot), key.slice(dot + 1)];
 }
 
-function keyArrays(keys: readonly string[]): [string[], string[]] {
+export function keyArrays(keys: readonly string[]): [string[], string[]] {
   const split = keys.map(splitKey);
   return [split.map((s) => s[0]), split.map((s) => s[1])];
 }
 
-const MATCH_KEYS = `(n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
+export const MATCH_KEYS = `(n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
 
 /** pg_constraint.contype -> the linter's constraint kinds (NOT NULL constraints of PostgreSQL 18 and triggers left out). */
 const CONTYPE: Record<string, ConstraintInfo['kind']> = { c: 'check', f: 'foreign', u: 'unique', p: 'primary', x: 'exclusion' };
@@ -141,66 +141,6 @@ const RELKIND: Record<string, string> = {
 
 export function relkindName(relkind: string): string {
   return RELKIND[relkind] ?? relkind;
-}
-
-/** How long a size lookup waits for its ACCESS SHARE lock: a table locked by someone else is sized from pg_class instead. */
-const SIZE_LOCK_TIMEOUT_MS = 500;
-
-/**
- * The live size of each relation: reltuples (the planner's estimate, -1 when never analyzed),
- * heap bytes and total bytes (indexes and TOAST included). A partitioned table has no storage of
- * its own: its partitions are summed. pg_relation_size takes an ACCESS SHARE lock, which queues
- * behind an ACCESS EXCLUSIVE lock held or awaited by another session: after SIZE_LOCK_TIMEOUT_MS
- * such a table is sized from pg_class.relpages instead (as of its last VACUUM or ANALYZE), and
- * its lock holders show in the plan.
- */
-export async function relationSizes(db: Queryable, keys: readonly string[], serverMajor: number): Promise<Map<string, RelationSize & { oid: number }>> {
-  const out = new Map<string, RelationSize & { oid: number }>();
-  if (keys.length === 0) return out;
-  const [schemas, names] = keyArrays(keys);
-  // pg_partition_tree() arrived in PostgreSQL 12; before it, a partitioned table counts as empty.
-  const tree = serverMajor >= 12;
-  const leaves = (expression: string, fallback: string) =>
-    tree ? `CASE WHEN c.relkind = 'p' THEN (SELECT ${expression} FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid WHERE t.isleaf) ELSE ${fallback} END` : fallback;
-  const { rows } = await db.query<{ key: string; oid: string; relkind: string; rows: string | null; pages_bytes: string }>(
-    `SELECT n.nspname || '.' || c.relname AS key, c.oid::int8 AS oid, c.relkind::text AS relkind,
-            ${leaves('sum(p.reltuples) FILTER (WHERE p.reltuples >= 0)', 'CASE WHEN c.reltuples >= 0 THEN c.reltuples END')} AS rows,
-            ${leaves('coalesce(sum(p.relpages), 0)', 'c.relpages')}::int8 * current_setting('block_size')::int8 AS pages_bytes
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE ${MATCH_KEYS}`,
-    [schemas, names],
-  );
-  await db.query(`SET lock_timeout = ${SIZE_LOCK_TIMEOUT_MS}`);
-  try {
-    for (const row of rows) {
-      const size: RelationSize & { oid: number } = {
-        relation: row.key,
-        oid: Number(row.oid),
-        exists: true,
-        kind: relkindName(row.relkind),
-        rows: row.rows === null ? null : Math.round(Number(row.rows)),
-        tableBytes: Number(row.pages_bytes),
-        totalBytes: Number(row.pages_bytes),
-      };
-      try {
-        const { rows: exact } = await db.query<{ table_bytes: string; total_bytes: string }>(
-          `SELECT ${leaves('coalesce(sum(pg_relation_size(p.oid)), 0)', 'pg_relation_size(c.oid)')} AS table_bytes,
-                  ${leaves('coalesce(sum(pg_total_relation_size(p.oid)), 0)', 'pg_total_relation_size(c.oid)')} AS total_bytes
-             FROM pg_class c WHERE c.oid = $1::oid`,
-          [row.oid],
-        );
-        size.tableBytes = Number(exact[0]?.table_bytes ?? size.tableBytes);
-        size.totalBytes = Number(exact[0]?.total_bytes ?? size.totalBytes);
-      } catch (error) {
-        if ((error as { code?: string }).code !== '55P03') throw error;
-        size.sizeNote = 'locked by another session: heap size from pg_class.relpages (last VACUUM/ANALYZE), indexes not counted';
-      }
-      out.set(row.key, size);
-    }
-  } finally {
-    await db.query('RESET lock_timeout');
-  }
-  return out;
 }
 
 interface SessionRow {

@@ -5,9 +5,11 @@ import { blocks, stronger } from '../lint/locks.js';
 import type { RelationEffect } from '../lint/types.js';
 import { formatBytes } from '../util/format.js';
 import { redactUrl } from '../util/redact.js';
-import { DEFAULT_LONG_TRANSACTION_SECONDS, lockSessions, relationSizes } from './live.js';
+import { validatedForeignKeys } from './foreign-keys.js';
+import { DEFAULT_LONG_TRANSACTION_SECONDS, lockSessions } from './live.js';
 import { analyzePending, pendingMigrations, type AnalyzedMigration, type AnalyzedStatement } from './pending.js';
 import { measureRates } from './rates.js';
+import { relationSizes } from './sizes.js';
 import type { HeldLock, MeasuredRates, PlannedEffect, PlannedMigrationReport, PlannedStatement, PlanReport, RelationSize } from './types.js';
 
 /** Statement text in reports is cut to one line of this many characters. */
@@ -24,6 +26,8 @@ export interface PlanOptions {
   measureRates?: boolean | undefined;
   /** A transaction open longer than this is flagged (default DEFAULT_LONG_TRANSACTION_SECONDS). */
   longTransactionSeconds?: number | undefined;
+  /** A table never analyzed is counted exactly when its heap is at most this big (default DEFAULT_EXACT_COUNT_MAX_BYTES), else estimated from its pages. */
+  exactCountMaxBytes?: number | undefined;
 }
 
 /**
@@ -51,7 +55,7 @@ export async function planMigrations(options: PlanOptions): Promise<PlanReport> 
     const analyzed = await analyzePending(client, pending, pgVersion);
 
     const touched = [...new Set(analyzed.flatMap((m) => m.statements.flatMap((s) => s.effects.map((e) => e.relation))))];
-    const sizes = await relationSizes(client, touched, server.serverMajor);
+    const sizes = await relationSizes(client, touched, server.serverMajor, { exactCountMaxBytes: options.exactCountMaxBytes });
     const createdBy = new Map<string, string>();
     for (const m of analyzed) for (const key of m.creates) if (!sizes.has(key) && !createdBy.has(key)) createdBy.set(key, m.file.tag);
 
@@ -124,9 +128,19 @@ function planMigration(m: AnalyzedMigration, sizeOf: (relation: string) => Relat
 }
 
 function planStatement(s: AnalyzedStatement, sizeOf: (relation: string) => RelationSize, rates: MeasuredRates | null): PlannedStatement {
+  const foreignKeys = s.effects.some((e) => e.scan) ? validatedForeignKeys(s.sql) : [];
+  const isEmpty = (relation: string) => {
+    const size = sizeOf(relation);
+    return s.effects.some((e) => e.relation === relation && e.created) || size.createdBy !== undefined || (size.rows === 0 && size.rowsFrom === 'count');
+  };
   const effects: PlannedEffect[] = s.effects.map((effect) => {
     const size = sizeOf(effect.relation);
-    const { ms, basis } = estimate(effect, size, s.kind, rates);
+    // Validating a foreign key reads the referencing table and looks each row up in the
+    // referenced one: from an empty table, nothing is looked up.
+    const fromEmpty = effect.scan ? foreignKeys.find((fk) => fk.references === effect.relation && fk.table !== effect.relation && isEmpty(fk.table)) : undefined;
+    const { ms, basis } = fromEmpty
+      ? { ms: 0, basis: `the foreign key is checked from ${fromEmpty.table}, which is empty: nothing is looked up in ${effect.relation}` }
+      : estimate(effect, size, s.kind, rates);
     return { ...effect, blocks: blocks(effect.lock), size, estimatedMs: ms, estimateBasis: basis };
   });
   return {
@@ -167,6 +181,10 @@ export function estimate(effect: RelationEffect, size: RelationSize, kind: strin
  * A transaction keeps every lock it takes until it commits: the runner runs consecutive
  * transactional statements of a migration in one transaction, so a lock taken by the first is
  * held through the last. Statements run outside a transaction hold theirs only while they run.
+ *
+ * Per relation: the strongest lock and the statement that takes it (held from there to the
+ * commit), and the weaker locks taken before it. A VALIDATE CONSTRAINT (SHARE UPDATE EXCLUSIVE)
+ * followed by an ADD COLUMN (ACCESS EXCLUSIVE) blocks reads and writes only from the ADD COLUMN on.
  */
 export function locksHeld(statements: readonly PlannedStatement[]): HeldLock[] {
   const held: HeldLock[] = [];
@@ -177,25 +195,21 @@ export function locksHeld(statements: readonly PlannedStatement[]): HeldLock[] {
     else segments.push([s]);
   }
   for (const segment of segments) {
-    const first = new Map<string, HeldLock>();
+    const byRelation = new Map<string, HeldLock & { position: number }>();
     segment.forEach((s, position) => {
       for (const effect of s.effects) {
-        const existing = first.get(effect.relation);
-        if (existing) {
-          existing.lock = stronger(existing.lock, effect.lock);
-          existing.blocks = blocks(existing.lock);
-          continue;
+        const existing = byRelation.get(effect.relation);
+        if (!existing) {
+          byRelation.set(effect.relation, { relation: effect.relation, lock: effect.lock, blocks: blocks(effect.lock), fromStatement: s.index, estimatedMs: null, before: [], position });
+        } else if (stronger(existing.lock, effect.lock) !== existing.lock) {
+          existing.before.push({ lock: existing.lock, blocks: existing.blocks, fromStatement: existing.fromStatement });
+          Object.assign(existing, { lock: effect.lock, blocks: blocks(effect.lock), fromStatement: s.index, position });
         }
-        first.set(effect.relation, {
-          relation: effect.relation,
-          lock: effect.lock,
-          blocks: blocks(effect.lock),
-          fromStatement: s.index,
-          estimatedMs: sum(segment.slice(position).map((t) => t.estimatedMs)),
-        });
       }
     });
-    held.push(...first.values());
+    for (const { position, ...lock } of byRelation.values()) {
+      held.push({ ...lock, estimatedMs: sum(segment.slice(position).map((t) => t.estimatedMs)) });
+    }
   }
   return held;
 }

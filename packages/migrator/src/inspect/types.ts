@@ -10,8 +10,15 @@ export interface RelationSize {
   exists: boolean;
   /** pg_class.relkind spelled out: `table`, `partitioned table`, `materialized view`, `index`, `view`, ... */
   kind?: string | undefined;
-  /** pg_class.reltuples: the planner's row estimate; null when never analyzed or unknown. */
+  /** Rows, from where `rowsFrom` says; null when unknown (a new table, or locked and never analyzed). */
   rows: number | null;
+  /**
+   * `statistics`: pg_class.reltuples, the planner's estimate as of the last VACUUM or ANALYZE;
+   * `count`: counted exactly (never analyzed, and small enough to count); `pages`: never analyzed
+   * and too big to count, so estimated as PostgreSQL's planner does, from its pages and the rows a
+   * page holds at its columns' width.
+   */
+  rowsFrom?: 'statistics' | 'count' | 'pages' | undefined;
   /** Heap bytes (pg_relation_size; for a partitioned table, of every partition): what a scan reads. */
   tableBytes: number | null;
   /** pg_total_relation_size: heap, TOAST and indexes, what a rewrite writes again. */
@@ -54,12 +61,15 @@ export interface PlannedStatement {
 /** A lock a migration's transaction keeps from the statement that takes it until its commit. */
 export interface HeldLock {
   relation: string;
+  /** The strongest lock the transaction takes on the relation. */
   lock: LockMode;
   blocks: string;
-  /** The statement (index) that first takes it. */
+  /** The statement (index) that takes `lock`: it is held from there until the commit. */
   fromStatement: number;
   /** Estimated time from that statement to the end of the transaction; null when unknown. */
   estimatedMs: number | null;
+  /** Weaker locks the transaction holds on the relation before that statement, each from the statement that takes it, in order. */
+  before: { lock: LockMode; blocks: string; fromStatement: number }[];
 }
 
 export interface PlannedMigrationReport {
