@@ -68,6 +68,11 @@ export async function ensureMetadata(db: Queryable): Promise<void> {
                       WHERE table_schema = '${METADATA_SCHEMA}' AND table_name = 'migrations' AND column_name = 'tree_hash') THEN
         ALTER TABLE ${METADATA_SCHEMA}.migrations ADD COLUMN IF NOT EXISTS tree_hash text;
       END IF;
+      -- The archive a restore put back (its own history row, see backup/restore-history.ts).
+      IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                      WHERE table_schema = '${METADATA_SCHEMA}' AND table_name = 'history' AND column_name = 'archive') THEN
+        ALTER TABLE ${METADATA_SCHEMA}.history ADD COLUMN IF NOT EXISTS archive text;
+      END IF;
     END $$;
     CREATE SCHEMA IF NOT EXISTS ${DRIZZLE_SCHEMA};
     CREATE TABLE IF NOT EXISTS ${DRIZZLE_SCHEMA}.${DRIZZLE_TABLE} (
