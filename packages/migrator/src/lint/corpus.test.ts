@@ -5,13 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lintPaths, NEWEST_PG_VERSION } from './files.js';
 import { RULE_IDS } from './registry.js';
+import type { Severity } from './types.js';
 
 /**
  * The labelled corpus in `__corpus__/`: small migrations, unsafe and safe, each linted with the
  * public API as `sdk db lint` lints it. A case is one `.sql` file, or a folder of `.sql` files that
  * run in name order where only the last one is judged (the earlier ones are its history). The
  * judged file's first line is the label: `-- expect: rule-a, rule-b` (exactly the rule ids that
- * must be reported) or `-- expect: none`; then optionally `-- pg-version: <n>`, and
+ * must be reported) or `-- expect: none`. A severity after an id, `rule-a (warning)`, is checked
+ * too: every finding of that rule must have it (contract migrations turn running-app findings
+ * into warnings, docs/rules/README.md#expand-and-contract). Then optionally `-- pg-version: <n>`, and
  * `-- history: 0000_init.sql, ...`: migrations from `__corpus__/history/` that many cases start
  * from, placed in the case's folder (by name order) before it is linted.
  *
@@ -38,7 +41,7 @@ const KNOWN_RULE_IDS = [
   'drop-cascade', 'truncating-table', 'unbounded-data-change', 'disabling-triggers', 'setting-schema',
   'schema-change-after-data-change', 'enum-value-in-transaction', 'transaction-control', 'unsupported-in-version',
   // engine
-  'syntax-error', 'unreadable-file', 'empty-migration', 'unused-ignore', 'invalid-ignore',
+  'syntax-error', 'unreadable-file', 'empty-migration', 'unused-ignore', 'invalid-ignore', 'invalid-phase-comment',
 ] as const;
 
 interface Case {
@@ -52,6 +55,8 @@ interface Case {
   /** Every file of the case, shared history included, by name. */
   files: string[];
   expected: string[];
+  /** The severity a label names for a rule id (`rule-a (warning)`); unchecked for the others. */
+  severities: Map<string, Severity>;
   pgVersion: number;
 }
 
@@ -59,6 +64,8 @@ interface Outcome {
   got: string[];
   missing: string[];
   unexpected: string[];
+  /** `rule-a warning`: a finding of a rule whose label names another severity. */
+  wrongSeverity: string[];
 }
 
 function loadCases(): Case[] {
@@ -83,7 +90,15 @@ function loadCases(): Case[] {
       const version = header.map((line) => /^--\s*pg-version:\s*(\d+)\s*$/.exec(line)).find(Boolean);
       const shared = header.map((line) => /^--\s*history:\s*(.*?)\s*$/.exec(line)?.[1]).find(Boolean)?.split(/\s*,\s*/) ?? [];
       const all = [...shared.map((name) => join(SHARED_HISTORY, name)), ...files].sort((a, b) => basename(a).localeCompare(basename(b)));
-      const expected = label[1] === 'none' ? [] : label[1]!.split(/\s*,\s*/).filter(Boolean).sort();
+      const items = label[1] === 'none' ? [] : label[1]!.split(/\s*,\s*/).filter(Boolean);
+      const severities = new Map<string, Severity>();
+      const expected = items
+        .map((item) => {
+          const [, id = item, severity] = /^(\S+)\s*\((error|warning)\)$/.exec(item) ?? [];
+          if (severity) severities.set(id, severity as Severity);
+          return id;
+        })
+        .sort();
       cases.push({
         name: `${group}/${entry.replace(/\.sql$/, '')}`,
         safe: group === 'safe',
@@ -91,6 +106,7 @@ function loadCases(): Case[] {
         history: all.slice(0, -1),
         files: all,
         expected,
+        severities,
         pgVersion: version ? Number(version[1]) : NEWEST_PG_VERSION,
       });
     }
@@ -104,11 +120,14 @@ const outcomes = new Map<string, Outcome>();
 async function lintCase(c: Case): Promise<Outcome> {
   // The last file only: lintPaths reads the earlier files of its folder as history by itself.
   const { report } = await withCaseFolder(c, (judged) => lintPaths({ paths: [judged], pgVersion: c.pgVersion }));
-  const got = [...new Set(report.files.flatMap((f) => f.violations.map((v) => v.rule)))].sort();
+  const violations = report.files.flatMap((f) => f.violations);
+  const got = [...new Set(violations.map((v) => v.rule))].sort();
+  const wrong = violations.filter((v) => (c.severities.get(v.rule) ?? v.severity) !== v.severity).map((v) => `${v.rule} ${v.severity}`);
   return {
     got,
     missing: c.expected.filter((id) => !got.includes(id)),
     unexpected: got.filter((id) => !c.expected.includes(id)),
+    wrongSeverity: [...new Set(wrong)],
   };
 }
 
@@ -183,6 +202,7 @@ describe('the labelled corpus', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const outcome = outcomes.get(c.name)!;
     expect(outcome.got, `${relative(CORPUS, c.judged)} (PostgreSQL ${c.pgVersion})`).toEqual(c.expected);
+    expect(outcome.wrongSeverity, `${relative(CORPUS, c.judged)}: findings whose severity is not the label's`).toEqual([]);
   });
 
   it('detects every unsafe case and raises no false alarm', () => {
@@ -192,7 +212,7 @@ describe('the labelled corpus', () => {
     const falseAlarms = cases.filter((c) => outcomes.get(c.name)!.unexpected.length > 0);
     const mismatches = cases.filter((c) => {
       const o = outcomes.get(c.name)!;
-      return o.missing.length > 0 || o.unexpected.length > 0;
+      return o.missing.length > 0 || o.unexpected.length > 0 || o.wrongSeverity.length > 0;
     });
     const detection = unsafe.length ? detected.length / unsafe.length : 1;
     const falseAlarmRate = cases.length ? falseAlarms.length / cases.length : 0;
@@ -209,7 +229,8 @@ describe('the labelled corpus', () => {
         const o = outcomes.get(c.name)!;
         const unregistered = o.missing.filter((id) => !RULE_IDS.has(id));
         const note = unregistered.length && unregistered.length === o.missing.length && o.unexpected.length === 0 ? '  [rule not registered yet]' : '';
-        lines.push(`    ${c.name.padEnd(width)}  expected ${listed(c.expected)}; got ${listed(o.got)}${note}`);
+        const severity = o.wrongSeverity.length ? `; wrong severity: ${o.wrongSeverity.join(', ')}` : '';
+        lines.push(`    ${c.name.padEnd(width)}  expected ${listed(c.expected)}; got ${listed(o.got)}${severity}${note}`);
       }
     }
     console.log(lines.join('\n'));

@@ -4,6 +4,7 @@ import { parseStatements, type RawStatement } from '../sql/parse.js';
 import { SourceText } from '../sql/source-text.js';
 import { SqlSyntaxError } from '../errors.js';
 import { transactionBlockChange } from '../sql/transaction.js';
+import { asContractStep, filePhase } from './contract-phase.js';
 import { statementEffects } from './effects.js';
 import { embeddedStatements } from './embedded.js';
 import { ignoreDirectives, ignoredStatement } from './ignore.js';
@@ -28,11 +29,14 @@ export const ENGINE_RULE_IDS = {
   empty: 'empty-migration',
   unusedIgnore: 'unused-ignore',
   invalidIgnore: 'invalid-ignore',
+  invalidPhase: 'invalid-phase-comment',
 } as const;
 
 /**
  * Lints the text of one migration file, after `await loadParser()`. Never throws for bad SQL: a
- * syntax error is a violation at its position.
+ * syntax error is a violation at its position. In a contract migration (the runner's phase for
+ * the file), the findings of `running-app` rules become warnings that say what must be true
+ * first (contract-phase.ts); a phase comment the runner refuses is an `invalid-phase-comment`.
  */
 export function lintText(text: string, options: LintTextOptions): FileReport {
   const report: FileReport = { path: options.path, violations: [], statements: [] };
@@ -54,6 +58,10 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
   }
 
   const classified = classify(raws);
+  knowledge.paths.set(knowledge.file, options.path);
+  // The runner's phase for the file: in a contract migration, running-app findings are warnings.
+  const { phase, problem } = filePhase(text, classified);
+  if (problem) report.violations.push(fileViolation(ENGINE_RULE_IDS.invalidPhase, 'error', problem.line, 1, problem.message, problem.help));
   const created = new Set<string>();
   const statements: LintStatement[] = [];
   /** Index of the top-level statement each linted statement belongs to (DO blocks expand into several). */
@@ -109,17 +117,18 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
           suppressor.used.add(rule.id);
           continue;
         }
+        const shown = (rule.hazard === 'running-app' && asContractStep(finding, phase)) || finding;
         const end = source.position(statement.offset + statement.sql.length);
         report.violations.push({
           rule: rule.id,
-          severity: finding.severity ?? rule.severity,
+          severity: shown.severity ?? rule.severity,
           line: statement.line,
           column: statement.column,
           endLine: statement.embeddedIn ? statement.line : end.line,
           endColumn: statement.embeddedIn ? statement.column : end.column,
-          message: finding.message,
-          help: finding.help,
-          lock: finding.lock,
+          message: shown.message,
+          help: shown.help,
+          lock: shown.lock,
           sql: statement.sql,
         });
       }

@@ -1,5 +1,6 @@
 import { bodyOf, list, type Node } from '../sql/ast.js';
 import type { ColumnType } from './column-types.js';
+import { ExpandSteps } from './expand-steps.js';
 
 export { columnType, timestampZoneChangeSkipsRewriteInUtc, typeChangeKeepsRows, typeText, usingIsPlainColumn, type ColumnType } from './column-types.js';
 export { volatileCall } from './volatility.js';
@@ -88,8 +89,12 @@ export class SchemaKnowledge {
    * REFRESH ... CONCURRENTLY fails on them.
    */
   readonly unpopulated = new Set<string>();
+  /** Backfills and stand-in views of earlier migrations: what makes a later drop a contract step. */
+  readonly expandSteps = new ExpandSteps();
   /** Index of the file being linted, so a rule can tell "earlier in this file" from "an earlier migration". */
   file = 0;
+  /** File index -> its path as the report shows it, for messages that name an earlier migration. */
+  readonly paths = new Map<number, string>();
 
   columnType(table: string | undefined, column: string | undefined): ColumnType | undefined {
     if (!table || !column) return undefined;
@@ -164,6 +169,7 @@ export class SchemaKnowledge {
   /** Forgets a dropped table; moves facts on a rename. */
   dropTable(table: string): void {
     this.tables.delete(table);
+    this.expandSteps.tableDropped(table);
     this.partitioned.delete(table);
     for (const partitions of this.partitioned.values()) partitions.delete(table);
     this.defaultPartitions.delete(table);
@@ -178,6 +184,7 @@ export class SchemaKnowledge {
 
   renameTable(from: string, to: string): void {
     if (this.tables.delete(from)) this.tables.add(to);
+    this.expandSteps.tableRenamed(from, to);
     for (const partitions of this.partitioned.values()) if (partitions.delete(from)) partitions.add(to);
     for (const [parent, partition] of this.defaultPartitions) if (partition === from) this.defaultPartitions.set(parent, to);
     if (this.unpopulated.delete(from)) this.unpopulated.add(to);
@@ -201,6 +208,7 @@ export class SchemaKnowledge {
   }
 
   renameColumn(table: string, from: string, to: string): void {
+    this.expandSteps.columnRenamed(table, from, to);
     const columns = this.columns.get(table);
     const type = columns?.get(from);
     if (columns && type) {

@@ -1,4 +1,4 @@
-import { bodyOf, list, nameList, objectName, relationKey, type Node } from '../sql/ast.js';
+import { bodyOf, list, nameList, objectName, relationKey, walk, type Node } from '../sql/ast.js';
 import { columnType } from './column-types.js';
 import { constraintKind, notNullCheckColumn, typeKey, type ConstraintInfo, type DomainInfo, type SchemaKnowledge } from './knowledge.js';
 
@@ -101,6 +101,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
         const def = bodyOf(cmd.def, 'ColumnDef');
         if (cmd.subtype === 'AT_AddColumn' && def && typeof def.colname === 'string') {
           knowledge.setColumn(table, def.colname, columnType(def.typeName));
+          knowledge.expandSteps.columnAdded(table, def.colname);
           knowledge.setNotNull(table, def.colname, declaredNotNull(def));
           for (const c of list(def.constraints)) addConstraint(knowledge, table, bodyOf(c, 'Constraint'), at, def.colname);
         } else if (cmd.subtype === 'AT_SetNotNull' && name) {
@@ -111,6 +112,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
           knowledge.setColumn(table, name, columnType(def.typeName));
         } else if (cmd.subtype === 'AT_DropColumn' && name) {
           knowledge.setColumn(table, name, undefined);
+          knowledge.expandSteps.columnDropped(table, name);
           knowledge.foreignKeys = knowledge.foreignKeys.filter((fk) => !(fk.table === table && fk.columns.includes(name)));
         } else if (cmd.subtype === 'AT_AddConstraint') {
           const constraint = bodyOf(cmd.def, 'Constraint');
@@ -129,6 +131,9 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
     case 'RenameStmt': {
       const table = relationKey(body.relation);
       if (!table) return;
+      if (MOVABLE_RELATIONS.has(String(body.renameType)) && typeof body.newname === 'string') {
+        knowledge.expandSteps.relationMoved(table, `${table.split('.')[0]}.${body.newname}`);
+      }
       if ((body.renameType === 'OBJECT_TABLE' || body.renameType === 'OBJECT_MATVIEW') && typeof body.newname === 'string') {
         knowledge.renameTable(table, `${table.split('.')[0]}.${body.newname}`);
       } else if (body.renameType === 'OBJECT_INDEX' && typeof body.newname === 'string') {
@@ -138,8 +143,33 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
       }
       return;
     }
+    case 'AlterObjectSchemaStmt': {
+      const relation = relationKey(body.relation);
+      if (relation && MOVABLE_RELATIONS.has(String(body.objectType)) && typeof body.newschema === 'string') {
+        knowledge.expandSteps.relationMoved(relation, `${body.newschema}.${relation.slice(relation.indexOf('.') + 1)}`);
+      }
+      return;
+    }
+    case 'ViewStmt': {
+      const view = relationKey(body.view);
+      const reads = new Set<string>();
+      walk(body.query, (obj) => {
+        const key = obj.RangeVar ? relationKey(obj.RangeVar) : undefined;
+        if (key) reads.add(key);
+      });
+      if (view) knowledge.expandSteps.viewCreated(view, reads, at.file);
+      return;
+    }
+    case 'UpdateStmt':
+      learnBackfill(knowledge, body, at.file);
+      return;
     case 'DropStmt':
-      if (body.removeType === 'OBJECT_TABLE' || body.removeType === 'OBJECT_MATVIEW') {
+      if (body.removeType === 'OBJECT_VIEW') {
+        for (const object of list(body.objects)) {
+          const name = objectName(object);
+          knowledge.expandSteps.viewDropped(name.includes('.') ? name : `public.${name}`);
+        }
+      } else if (body.removeType === 'OBJECT_TABLE' || body.removeType === 'OBJECT_MATVIEW') {
         for (const object of list(body.objects)) {
           const names = list(bodyOf(object, 'List')?.items).map((i) => String(bodyOf(i, 'String')?.sval ?? ''));
           knowledge.dropTable(names.length > 1 ? names.join('.') : `public.${names[0] ?? ''}`);
@@ -168,6 +198,44 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
     default:
       return;
   }
+}
+
+/** Relations a view can stand in for after a rename or a move to another schema. */
+const MOVABLE_RELATIONS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE']);
+
+/**
+ * Records the columns an UPDATE copies into columns added to its table (`SET new = old`,
+ * `SET new = lower(old)`): the backfill of a column that replaces another. Only what is sure to
+ * read the table's own columns counts: no FROM clause (its tables' columns could be the source),
+ * no subquery, names unqualified or qualified with the table's name or alias.
+ */
+function learnBackfill(knowledge: SchemaKnowledge, body: Node, file: number): void {
+  const table = relationKey(body.relation);
+  if (!table || list(body.fromClause).length > 0) return;
+  const relation = body.relation as Node;
+  const own = new Set([relation.relname, (relation.alias as Node | undefined)?.aliasname].filter((n): n is string => typeof n === 'string'));
+  for (const item of list(body.targetList)) {
+    const target = bodyOf(item, 'ResTarget');
+    // `SET a[1] = ...`, `SET a.f = ...` and `SET (a, b) = (...)` change part of a column or several at once.
+    if (!target || typeof target.name !== 'string' || list(target.indirection).length > 0 || bodyOf(target.val, 'MultiAssignRef')) continue;
+    for (const source of columnsRead(target.val, own) ?? []) knowledge.expandSteps.copied(table, source, target.name, file);
+  }
+}
+
+/** The columns of the updated table an expression reads; undefined when it may read anything else (a subquery, another qualifier). */
+function columnsRead(expression: unknown, own: ReadonlySet<string>): string[] | undefined {
+  const columns: string[] = [];
+  let sure = true;
+  walk(expression, (obj) => {
+    if (obj.SubLink) sure = false;
+    const fields = list(bodyOf(obj, 'ColumnRef')?.fields).map((f) => bodyOf(f, 'String')?.sval);
+    if (fields.length === 0) return;
+    const qualifier = fields.length === 2 ? fields[0] : undefined;
+    const column = fields.at(-1);
+    if (typeof column !== 'string' || fields.length > 2 || (qualifier !== undefined && !own.has(String(qualifier)))) sure = false;
+    else columns.push(column);
+  });
+  return sure ? columns : undefined;
 }
 
 /** Records a domain's CHECK or NOT NULL constraint under the name PostgreSQL gives it. */

@@ -26,6 +26,23 @@ describe('the rule registry', () => {
     expect(['error', 'warning']).toContain(rule.severity);
   });
 
+  it.each(RULES.map((r) => [r.id, r] as const))('%s declares whether it guards the running app or the database', (_id, rule) => {
+    // The one place a rule says whether a contract migration turns its findings into warnings.
+    expect(['running-app', 'database']).toContain(rule.hazard);
+  });
+
+  it.each(RULES.map((r) => [r.id, r] as const))('%s documents what a contract migration does to its findings', (id, rule) => {
+    const page = readFileSync(join(DOCS, `${id}.md`), 'utf8');
+    const row = readFileSync(join(DOCS, 'README.md'), 'utf8').split('\n').find((line) => line.startsWith(`| [${id}](${id}.md) |`));
+    if (rule.hazard === 'running-app') {
+      expect(page).toMatch(/^## In a contract migration$/m);
+      expect(row).toContain('warning in a contract migration');
+    } else {
+      expect(page).not.toMatch(/^## In a contract migration$/m);
+      expect(row).not.toContain('contract');
+    }
+  });
+
   it.each(RULES.map((r) => [r.id] as const))('%s has a test file with a snapshot of its message', (id) => {
     const test = join(RULES_DIR, `${id}.test.ts`);
     expect(existsSync(test), `${test} is missing`).toBe(true);

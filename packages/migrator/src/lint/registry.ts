@@ -71,14 +71,15 @@ export const RULES: readonly LintRule[] = [
   reindexingNonConcurrently,
   concurrentlyInTransaction,
   unnamedConcurrentIndex,
-  // Changes that break the running application or lose data
-  addingRequiredColumn,
+  // Changes that break the running application: warnings in a contract migration (hazard 'running-app')
   renamingColumn,
   renamingTable,
   settingSchema,
   droppingColumn,
   droppingTable,
   droppingSchema,
+  // Changes that fail, lose data or skip checks, in any phase
+  addingRequiredColumn,
   dropCascade,
   truncatingTable,
   unboundedDataChange,
@@ -98,6 +99,7 @@ export const ENGINE_RULES: readonly RuleInfo[] = [
   { id: ENGINE_RULE_IDS.empty, severity: 'warning', title: 'A migration with no statements' },
   { id: ENGINE_RULE_IDS.unusedIgnore, severity: 'warning', title: 'An ignore comment that suppresses nothing' },
   { id: ENGINE_RULE_IDS.invalidIgnore, severity: 'warning', title: 'A malformed ignore comment' },
+  { id: ENGINE_RULE_IDS.invalidPhase, severity: 'error', title: 'A malformed or contradictory phase comment' },
 ];
 
 export const ALL_RULES: readonly RuleInfo[] = [...RULES, ...ENGINE_RULES];

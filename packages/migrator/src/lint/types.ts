@@ -51,6 +51,50 @@ export interface Finding {
   lock?: string | undefined;
   /** Overrides the rule's default severity (e.g. a hazard that only applies before PostgreSQL 12). */
   severity?: Severity | undefined;
+  /** How a `running-app` finding reads in a contract migration (the engine ignores it for other rules). */
+  contract?: ContractStep | undefined;
+}
+
+/**
+ * What a rule guards against, which decides whether the migration's phase changes its verdict.
+ *
+ * - `running-app`: the statement is harmless to the database but breaks the application version
+ *   that is running while it runs (that version still reads the dropped column, names the renamed
+ *   table). Making exactly this change once that version is gone is what a contract migration is
+ *   for, so in a contract migration the finding is a warning that says what must be true first.
+ * - `database`: a lock, a table rewrite, a full scan, lost rows or a migration that fails, whatever
+ *   application version runs. The phase changes nothing: the finding keeps its severity.
+ *
+ * See docs/rules/README.md#expand-and-contract.
+ */
+export type Hazard = 'running-app' | 'database';
+
+/**
+ * A `running-app` finding as a contract step. The engine words it "<action> is a contract step
+ * (<why the file is one>): run it only once <requires>." with `help`, as a warning.
+ */
+export interface ContractStep {
+  /** The statement's change, to start a sentence: "Dropping column phone of auth.users". */
+  action: string;
+  /**
+   * What must be true before it runs, to follow "run it only once": "the application version
+   * running now no longer reads or writes auth.users.phone (...)".
+   */
+  requires: string;
+  /** What to check or do before it runs (a backup before data goes), and what to do if it is not so yet. */
+  help: string;
+  /**
+   * The preparation an earlier migration of the folder made, which shows this statement is the
+   * contract step of an expand that already ran: "0002_backfill.sql copied auth.users.phone into
+   * phone_e164". Only set when the rule can tell for sure; without it, only a
+   * `-- sdk:phase contract` comment makes the finding a warning.
+   */
+  preparedBy?: string | undefined;
+}
+
+/** A finding of a `running-app` rule: it always says how it reads in a contract migration. */
+export interface RunningAppFinding extends Finding {
+  contract: ContractStep;
 }
 
 export interface RuleContext {
@@ -65,15 +109,29 @@ export interface RuleContext {
   isNewTable(key: string | undefined): boolean;
 }
 
-/** A lint rule. Ids are permanent: they appear in ignore comments and CI configuration. */
-export interface LintRule {
+interface RuleBase {
   id: string;
   severity: Severity;
   /** One line for listings: "Adding a NOT NULL column without a default". */
   title: string;
+}
+
+/** A rule about locks, rewrites, scans, data loss or failures: its verdict is the same in every phase. */
+export interface DatabaseRule extends RuleBase {
+  hazard: 'database';
   /** Returns the findings for one statement (usually zero or one). */
   check(context: RuleContext): Finding[] | Finding | undefined;
 }
+
+/** A rule about breaking the running application: a warning in a contract migration. */
+export interface RunningAppRule extends RuleBase {
+  hazard: 'running-app';
+  /** Returns the findings for one statement (usually zero or one), each worded for a contract migration too. */
+  check(context: RuleContext): RunningAppFinding[] | RunningAppFinding | undefined;
+}
+
+/** A lint rule. Ids are permanent: they appear in ignore comments and CI configuration. */
+export type LintRule = DatabaseRule | RunningAppRule;
 
 export interface Violation {
   rule: string;

@@ -16,6 +16,7 @@ import { OwnStatement } from './rewrites-helpers.js';
 export const addingCheckConstraint = {
   id: 'adding-check-constraint',
   severity: 'error',
+  hazard: 'database',
   title: 'Adding a CHECK constraint without NOT VALID',
   check({ statement, isNewTable }) {
     // A table created earlier in this file is empty: there is nothing to check or build.

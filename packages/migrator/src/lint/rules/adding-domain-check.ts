@@ -19,6 +19,7 @@ import { alterCommands, altersTable, domainCreatedInFile, nameKey, numbered, Own
 export const addingDomainCheck = {
   id: 'adding-domain-check',
   severity: 'error',
+  hazard: 'database',
   title: 'Adding a domain constraint that checks existing rows',
   check(context) {
     const { statement, pgVersion } = context;

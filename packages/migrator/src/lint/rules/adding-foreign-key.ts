@@ -15,6 +15,7 @@ import { addedConstraint, addingToExistingTable, alterCommands, bareName, constr
 export const addingForeignKey = {
   id: 'adding-foreign-key',
   severity: 'error',
+  hazard: 'database',
   title: 'Adding a foreign key without NOT VALID',
   check({ statement, isNewTable, knowledge, pgVersion }) {
     // A table created earlier in this file is empty: there is nothing to check or build.

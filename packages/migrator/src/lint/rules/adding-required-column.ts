@@ -14,6 +14,7 @@ import { applyEdits, columnAddedInFile, cutRange, identLike, itemEnd, relationLi
 export const addingRequiredColumn = {
   id: 'adding-required-column',
   severity: 'error',
+  hazard: 'database',
   title: 'Adding a NOT NULL column without a default',
   check(context) {
     const { statement, pgVersion } = context;

@@ -15,6 +15,7 @@ import { alterCommands, altersTable, backfillStep, notNullSteps, numbered, OwnSt
 export const addingSerialColumn = {
   id: 'adding-serial-column',
   severity: 'error',
+  hazard: 'database',
   title: 'Adding a serial or identity column to an existing table',
   check(context) {
     const { statement } = context;

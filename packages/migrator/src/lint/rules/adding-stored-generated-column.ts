@@ -15,6 +15,7 @@ import { alterCommands, altersTable, backfillStep, earlierStatements, numbered, 
 export const addingStoredGeneratedColumn = {
   id: 'adding-stored-generated-column',
   severity: 'error',
+  hazard: 'database',
   title: 'Adding a STORED generated column, or changing its expression, on an existing table',
   check(context) {
     const { statement } = context;

@@ -17,6 +17,7 @@ const WORDS: Record<string, string> = { CONSTR_UNIQUE: 'UNIQUE', CONSTR_PRIMARY:
 export const addingUniqueConstraint = {
   id: 'adding-unique-constraint',
   severity: 'error',
+  hazard: 'database',
   title: 'Adding a UNIQUE, PRIMARY KEY or EXCLUDE constraint that builds its index under lock',
   check({ statement, isNewTable }) {
     // A table created earlier in this file is empty: there is nothing to check or build.

@@ -15,6 +15,7 @@ import { alterCommands, altersTable, backfillStep, notNullSteps, numbered, OwnSt
 export const addingVolatileDefault = {
   id: 'adding-volatile-default',
   severity: 'error',
+  hazard: 'database',
   title: 'Adding a column with a volatile DEFAULT to an existing table',
   check(context) {
     const { statement } = context;

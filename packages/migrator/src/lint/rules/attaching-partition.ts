@@ -20,6 +20,7 @@ import { alterCommands, bareName, boundClauses, LATER_MIGRATION, objectName, rel
 export const attachingPartition = {
   id: 'attaching-partition',
   severity: 'error',
+  hazard: 'database',
   title: 'Attaching a partition without a CHECK constraint that proves its bound',
   check(context) {
     const { statement, isNewTable, knowledge, pgVersion } = context;

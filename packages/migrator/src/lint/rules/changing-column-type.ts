@@ -16,6 +16,7 @@ import { alterCommands, altersTable, backfillStep, numbered, OwnStatement, sessi
 export const changingColumnType = {
   id: 'changing-column-type',
   severity: 'error',
+  hazard: 'database',
   title: 'Changing a column type in a way that rewrites the table',
   check(context) {
     const { statement } = context;

@@ -13,6 +13,7 @@ import { OwnStatement, sqlNames } from './rewrites-helpers.js';
 export const clusteringTable = {
   id: 'clustering-table',
   severity: 'error',
+  hazard: 'database',
   title: 'CLUSTER',
   check({ statement, isNewTable }) {
     if (statement.kind !== 'ClusterStmt') return undefined;

@@ -13,6 +13,7 @@ import { alterCommands } from './constraints-helpers.js';
 export const concurrentlyInTransaction = {
   id: 'concurrently-in-transaction',
   severity: 'error',
+  hazard: 'database',
   title: 'A CONCURRENTLY statement inside a transaction block or DO block',
   check({ statement }) {
     if (!statement.inTransactionBlock) return undefined;

@@ -11,6 +11,7 @@ import type { Finding, LintRule, LintStatement } from '../types.js';
 export const creatingIndexNonConcurrently = {
   id: 'creating-index-non-concurrently',
   severity: 'error',
+  hazard: 'database',
   title: 'Creating an index without CONCURRENTLY',
   check({ statement, isNewTable, knowledge }) {
     if (statement.kind !== 'IndexStmt' || statement.body.concurrent) return undefined;

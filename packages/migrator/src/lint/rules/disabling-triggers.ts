@@ -21,6 +21,7 @@ const DISABLE: Record<string, (cmd: Record<string, unknown>) => Which> = {
 export const disablingTriggers = {
   id: 'disabling-triggers',
   severity: 'error',
+  hazard: 'database',
   title: 'Disabling triggers',
   check(context) {
     const { statement } = context;

@@ -33,6 +33,7 @@ const OBJECT_WORDS: Record<string, string> = { OBJECT_MATVIEW: 'materialized vie
 export const dropCascade = {
   id: 'drop-cascade',
   severity: 'error',
+  hazard: 'database',
   title: 'Dropping with CASCADE',
   check(context) {
     const { statement } = context;

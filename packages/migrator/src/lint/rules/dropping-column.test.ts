@@ -19,8 +19,7 @@ describe('dropping-column', () => {
         help: Instead:
               1. Remove phone from the Drizzle schema and deploy that app version first.
               2. Back up the data: \`sdk db backup --verify\` (a backup proven to restore).
-              3. Drop it in a contract migration that runs after the deploy: \`ALTER TABLE "auth"."users" DROP COLUMN "phone";\` (\`pnpm sdk db migrate --phase expand\` applies everything before it).
-              Once no running app uses it, mark the statement with \`-- sdk-lint-ignore dropping-column: <why>\` on the line before."
+              3. Drop it in a contract migration, a file that starts with \`-- sdk:phase contract\` and runs after the deploy: \`ALTER TABLE "auth"."users" DROP COLUMN "phone";\` (\`pnpm sdk db migrate --phase expand\` applies everything before it)."
     `);
   });
 
@@ -45,5 +44,15 @@ describe('dropping-column', () => {
   it('finds the statement inside a DO block', () => {
     const violations = lint('DO $$ BEGIN\n  ALTER TABLE auth.users DROP COLUMN phone;\nEND $$;');
     expect(violations).toMatchObject([{ rule: 'dropping-column', line: 2, column: 3 }]);
+  });
+  it('in a contract migration, is a warning that says the running app must no longer use the column', () => {
+    const sql = '-- sdk:phase contract\nALTER TABLE "auth"."users" DROP COLUMN "fax";';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:2:1  warning  dropping-column
+        Dropping column fax of auth.users is a contract step (set by the \`-- sdk:phase contract\` comment on line 1): run it only once the application version running now no longer reads or writes auth.users.fax (every instance runs an app version deployed after the expand step that stopped using it).
+        2 | ALTER TABLE "auth"."users" DROP COLUMN "fax";
+          | ^
+        help: Before it runs, check that no instance still runs an app version whose Drizzle schema has fax, and back up the data: \`sdk db backup --verify\` (a backup proven to restore). Until then, \`pnpm sdk db migrate --phase expand\` applies the migrations before this one and holds it back."
+    `);
   });
 });

@@ -1,24 +1,26 @@
 import { bodyOf, list } from '../../sql/ast.js';
 import { statementSql } from '../rewrite.js';
-import type { Finding, LintRule } from '../types.js';
+import type { LintRule, RunningAppFinding } from '../types.js';
 import { columnAddedInFile, displayName, STEPS , existingTableAltered } from './breaking-helpers.js';
+import { columnReplacement, DEPLOYED_AFTER_EXPAND, HOLD_BACK } from './contract-helpers.js';
 
 /**
  * DROP COLUMN is instant (PostgreSQL only marks the column dropped), but the application version
  * still running during the migration names the column in its queries (Drizzle lists every column
  * of its schema in SELECT and INSERT), so they fail until the new version is deployed, and the
- * column's data is gone for good.
+ * column's data is gone for good. In a contract migration, after the deploy, that is the point.
  * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-DROP-COLUMN
  */
 export const droppingColumn = {
   id: 'dropping-column',
   severity: 'error',
+  hazard: 'running-app',
   title: 'Dropping a column the running app may use',
   check(context) {
     const { statement } = context;
     const table = existingTableAltered(context);
     if (!table) return undefined;
-    const findings: Finding[] = [];
+    const findings: RunningAppFinding[] = [];
     for (const item of list(statement.body.cmds)) {
       const cmd = bodyOf(item, 'AlterTableCmd');
       const column = cmd?.subtype === 'AT_DropColumn' && typeof cmd.name === 'string' ? cmd.name : undefined;
@@ -30,9 +32,14 @@ export const droppingColumn = {
           'Instead:',
           `1. Remove ${column} from the Drizzle schema and deploy that app version first.`,
           `2. Back up the data: ${STEPS.backup}.`,
-          `3. Drop it in a contract migration that runs after the deploy: \`${statementSql(statement.sql)}\` (\`pnpm sdk db migrate --phase expand\` applies everything before it).`,
-          `Once no running app uses it, mark the statement with \`-- sdk-lint-ignore dropping-column: <why>\` on the line before.`,
+          `3. Drop it in a contract migration, a file that starts with \`-- sdk:phase contract\` and runs after the deploy: \`${statementSql(statement.sql)}\` (\`pnpm sdk db migrate --phase expand\` applies everything before it).`,
         ].join('\n'),
+        contract: {
+          action: `Dropping column ${column} of ${displayName(table)}`,
+          requires: `the application version running now no longer reads or writes ${displayName(table)}.${column} (${DEPLOYED_AFTER_EXPAND} that stopped using it)`,
+          help: `Before it runs, check that no instance still runs an app version whose Drizzle schema has ${column}, and back up the data: ${STEPS.backup}. ${HOLD_BACK}`,
+          preparedBy: columnReplacement(context, table, column),
+        },
       });
     }
     return findings;

@@ -14,6 +14,7 @@ import { indexOnNewTable, outOfTransactionBlock } from './constraints-helpers.js
 export const droppingIndexNonConcurrently = {
   id: 'dropping-index-non-concurrently',
   severity: 'warning',
+  hazard: 'database',
   title: 'Dropping an index without CONCURRENTLY',
   check(context) {
     const { statement } = context;

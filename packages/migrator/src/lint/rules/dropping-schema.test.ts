@@ -18,7 +18,7 @@ describe('dropping-schema', () => {
               1. Remove the schema's tables and types from the Drizzle schema and deploy that app version first.
               2. Back up the data: \`sdk db backup --verify\` (a backup proven to restore).
               3. Drop its tables, views, types and functions one by one in contract migrations, so each drop is reviewed.
-              4. Drop the empty schema without CASCADE, with \`-- sdk-lint-ignore dropping-schema: <why>\` on the line before."
+              4. Drop the empty schema without CASCADE, in a contract migration (a file that starts with \`-- sdk:phase contract\`)."
     `);
   });
 
@@ -37,5 +37,15 @@ describe('dropping-schema', () => {
 
   it('finds the statement inside a DO block', () => {
     expect(lint("DO $$ BEGIN\n  EXECUTE 'DROP SCHEMA billing';\nEND $$;")).toMatchObject([{ rule: 'dropping-schema', line: 2 }]);
+  });
+  it('in a contract migration, is a warning that says the running app must no longer use the schema', () => {
+    const sql = '-- sdk:phase contract\nDROP SCHEMA "billing";';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:2:1  warning  dropping-schema
+        Dropping schema billing is a contract step (set by the \`-- sdk:phase contract\` comment on line 1): run it only once the application version running now no longer names the schema or anything in it (every instance runs an app version deployed after the expand step that stopped using it).
+        2 | DROP SCHEMA "billing";
+          | ^
+        help: Before it runs, check that no instance still runs an app version whose Drizzle schema has a table, view or type in billing. Until then, \`pnpm sdk db migrate --phase expand\` applies the migrations before this one and holds it back."
+    `);
   });
 });

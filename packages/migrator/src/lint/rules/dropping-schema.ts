@@ -1,6 +1,7 @@
 import { list, objectName } from '../../sql/ast.js';
 import type { LintRule } from '../types.js';
 import { objectCreatedInFile, STEPS } from './breaking-helpers.js';
+import { DEPLOYED_AFTER_EXPAND, HOLD_BACK } from './contract-helpers.js';
 
 /**
  * DROP SCHEMA removes the namespace the running application names in its queries (Drizzle
@@ -11,6 +12,7 @@ import { objectCreatedInFile, STEPS } from './breaking-helpers.js';
 export const droppingSchema = {
   id: 'dropping-schema',
   severity: 'error',
+  hazard: 'running-app',
   title: 'Dropping a schema',
   check(context) {
     const { statement } = context;
@@ -30,8 +32,14 @@ export const droppingSchema = {
         "1. Remove the schema's tables and types from the Drizzle schema and deploy that app version first.",
         `2. Back up the data: ${STEPS.backup}.`,
         '3. Drop its tables, views, types and functions one by one in contract migrations, so each drop is reviewed.',
-        `4. Drop the empty schema without CASCADE, with \`-- sdk-lint-ignore dropping-schema: <why>\` on the line before.`,
+        '4. Drop the empty schema without CASCADE, in a contract migration (a file that starts with `-- sdk:phase contract`).',
       ].join('\n'),
+      // What was in the schema cannot be matched to an earlier migration's preparation: only `-- sdk:phase contract` makes it a contract step.
+      contract: {
+        action: `Dropping schema ${names}${cascade ? ' with CASCADE' : ''}`,
+        requires: `the application version running now no longer names ${existing.length > 1 ? 'these schemas' : 'the schema'} or anything in ${existing.length > 1 ? 'them' : 'it'} (${DEPLOYED_AFTER_EXPAND} that stopped using ${existing.length > 1 ? 'them' : 'it'})`,
+        help: `Before it runs, check that no instance still runs an app version whose Drizzle schema has a table, view or type in ${names}${cascade ? `, and back up the data: ${STEPS.backup}` : ''}. ${HOLD_BACK}`,
+      },
     };
   },
 } satisfies LintRule;

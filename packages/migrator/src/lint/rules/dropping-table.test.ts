@@ -18,7 +18,7 @@ describe('dropping-table', () => {
         help: Instead:
               1. Remove auth.sessions from the Drizzle schema and the app's queries, and deploy that app version first.
               2. Back up the data: \`sdk db backup --verify\` (a backup proven to restore).
-              3. Drop it in a contract migration that runs after the deploy (\`pnpm sdk db migrate --phase expand\` applies everything before it), with \`-- sdk-lint-ignore dropping-table: <why>\` on the line before."
+              3. Drop it in a contract migration, a file that starts with \`-- sdk:phase contract\` and runs after the deploy (\`pnpm sdk db migrate --phase expand\` applies everything before it)."
     `);
   });
 
@@ -31,7 +31,7 @@ describe('dropping-table', () => {
           | ^
         help: Instead:
               1. Remove active_users from the Drizzle schema and the app's queries, and deploy that app version first.
-              2. Drop it in a contract migration that runs after the deploy (\`pnpm sdk db migrate --phase expand\` applies everything before it), with \`-- sdk-lint-ignore dropping-table: <why>\` on the line before."
+              2. Drop it in a contract migration, a file that starts with \`-- sdk:phase contract\` and runs after the deploy (\`pnpm sdk db migrate --phase expand\` applies everything before it)."
     `);
   });
 
@@ -62,5 +62,15 @@ describe('dropping-table', () => {
 
   it('finds the statement inside a DO block', () => {
     expect(lint('DO $$ BEGIN\n  DROP TABLE auth.sessions;\nEND $$;')).toMatchObject([{ rule: 'dropping-table', line: 2, column: 3 }]);
+  });
+  it('in a contract migration, is a warning that says the running app must no longer query the table', () => {
+    const sql = '-- sdk:phase contract\nDROP TABLE "auth"."sessions";';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:2:1  warning  dropping-table
+        Dropping table auth.sessions is a contract step (set by the \`-- sdk:phase contract\` comment on line 1): run it only once the application version running now no longer queries auth.sessions (every instance runs an app version deployed after the expand step that stopped using it).
+        2 | DROP TABLE "auth"."sessions";
+          | ^
+        help: Before it runs, check that no instance still runs an app version that queries auth.sessions, and back up the data: \`sdk db backup --verify\` (a backup proven to restore). Until then, \`pnpm sdk db migrate --phase expand\` applies the migrations before this one and holds it back."
+    `);
   });
 });

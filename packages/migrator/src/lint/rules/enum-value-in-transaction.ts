@@ -14,6 +14,7 @@ import { endsTransactionBlock, objectCreatedInFile, positionOf, topLevelOf, uses
 export const enumValueInTransaction = {
   id: 'enum-value-in-transaction',
   severity: 'error',
+  hazard: 'database',
   title: 'Adding an enum value inside a transaction block',
   check(context) {
     const { statement, pgVersion } = context;

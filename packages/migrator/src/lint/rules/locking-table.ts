@@ -11,6 +11,7 @@ import type { LintRule } from '../types.js';
 export const lockingTable = {
   id: 'locking-table',
   severity: 'error',
+  hazard: 'database',
   title: 'Locking a table explicitly',
   check({ statement, isNewTable }) {
     if (statement.kind !== 'LockStmt') return undefined;

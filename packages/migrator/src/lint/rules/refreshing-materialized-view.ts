@@ -15,6 +15,7 @@ import type { LintRule } from '../types.js';
 export const refreshingMaterializedView = {
   id: 'refreshing-materialized-view',
   severity: 'error',
+  hazard: 'database',
   title: 'Refreshing a materialized view without CONCURRENTLY',
   check(context) {
     const { statement } = context;

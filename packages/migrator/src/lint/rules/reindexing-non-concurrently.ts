@@ -24,6 +24,7 @@ const PLANNER = 'blocks every query that uses the index, and the planning of nea
 export const reindexingNonConcurrently = {
   id: 'reindexing-non-concurrently',
   severity: 'error',
+  hazard: 'database',
   title: 'Rebuilding indexes without CONCURRENTLY',
   check(context) {
     const { statement, isNewTable, pgVersion } = context;

@@ -21,7 +21,7 @@ describe('renaming-column', () => {
               2. In the same migration, keep both in sync with a BEFORE INSERT OR UPDATE trigger that copies "email" into "email_address" (and back, once the new app writes "email_address").
               3. Backfill "email_address" from "email" in batches, in a separate migration (\`pnpm db:generate --custom\`).
               4. Deploy the app version that uses "email_address" (apply the steps above first with \`pnpm sdk db migrate --phase expand\`).
-              5. In a contract migration, drop the trigger and the old column: \`ALTER TABLE "auth"."users" DROP COLUMN "email";\`."
+              5. In a contract migration (a file that starts with \`-- sdk:phase contract\`), drop the trigger and the old column: \`ALTER TABLE "auth"."users" DROP COLUMN "email";\`."
     `);
   });
 
@@ -46,5 +46,15 @@ describe('renaming-column', () => {
   it('finds the statement inside a DO block', () => {
     const violations = lint('DO $$ BEGIN\n  ALTER TABLE auth.users RENAME COLUMN email TO mail;\nEXCEPTION WHEN undefined_column THEN null; END $$;');
     expect(violations).toMatchObject([{ rule: 'renaming-column', line: 2, column: 3 }]);
+  });
+  it('in a contract migration, is a warning that says the running app must use neither name', () => {
+    const sql = '-- sdk:phase contract\nALTER TABLE "auth"."users" RENAME COLUMN "email" TO "email_address";';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:2:1  warning  renaming-column
+        Renaming column email of auth.users to email_address is a contract step (set by the \`-- sdk:phase contract\` comment on line 1): run it only once the application version running now names neither email nor email_address (its queries that name email fail from this statement on, those that name email_address until it has run).
+        2 | ALTER TABLE "auth"."users" RENAME COLUMN "email" TO "email_address";
+          | ^
+        help: Before it runs, check that no instance runs an app version that names email or email_address. If the new version uses email_address, no moment suits the rename (one version or the other fails): instead add email_address next to email in an expand migration, kept in sync by a trigger and backfilled, and drop email here once that version is deployed."
+    `);
   });
 });

@@ -12,6 +12,7 @@ import { columnAddedInFile, displayName, identLike, relationLike, relationText, 
 export const renamingColumn = {
   id: 'renaming-column',
   severity: 'error',
+  hazard: 'running-app',
   title: 'Renaming a column the running app uses',
   check(context) {
     const { statement, knowledge } = context;
@@ -35,8 +36,14 @@ export const renamingColumn = {
         `2. In the same migration, keep both in sync with a BEFORE INSERT OR UPDATE trigger that copies ${oldName} into ${newName} (and back, once the new app writes ${newName}).`,
         `3. Backfill ${newName} from ${oldName} in batches, in ${STEPS.separateMigration}.`,
         `4. Deploy the app version that uses ${newName} (apply the steps above first with \`pnpm sdk db migrate --phase expand\`).`,
-        `5. In a contract migration, drop the trigger and the old column: \`ALTER TABLE ${t} DROP COLUMN ${oldName};\`.`,
+        `5. In a contract migration (a file that starts with \`-- sdk:phase contract\`), drop the trigger and the old column: \`ALTER TABLE ${t} DROP COLUMN ${oldName};\`.`,
       ].join('\n'),
+      // No earlier migration prepares a rename (the recipe above replaces it): only `-- sdk:phase contract` makes it a contract step.
+      contract: {
+        action: `Renaming column ${from} of ${displayName(table)} to ${to}`,
+        requires: `the application version running now names neither ${from} nor ${to} (its queries that name ${from} fail from this statement on, those that name ${to} until it has run)`,
+        help: `Before it runs, check that no instance runs an app version that names ${from} or ${to}. If the new version uses ${to}, no moment suits the rename (one version or the other fails): instead add ${to} next to ${from} in an expand migration, kept in sync by a trigger and backfilled, and drop ${from} here once that version is deployed.`,
+      },
     };
   },
 } satisfies LintRule;

@@ -18,7 +18,7 @@ describe('renaming-table', () => {
         help: Instead, keep the old name working until the new app is deployed:
               1. Rename it and, in the same migration, create a view with the old name: \`ALTER TABLE "auth"."users" RENAME TO "accounts";\` then \`CREATE VIEW "auth"."users" AS SELECT * FROM "auth"."accounts";\` (a simple view is updatable, so its INSERTs, UPDATEs and DELETEs keep working too).
               2. Deploy the app version that uses auth.accounts.
-              3. In a contract migration, drop the view: \`DROP VIEW "auth"."users";\`."
+              3. In a contract migration (a file that starts with \`-- sdk:phase contract\`), drop the view: \`DROP VIEW "auth"."users";\`."
     `);
   });
 
@@ -48,5 +48,15 @@ describe('renaming-table', () => {
   it('finds the statement inside a DO block', () => {
     const violations = lint('DO $$ BEGIN\n  ALTER TABLE auth.users RENAME TO accounts;\nEND $$;');
     expect(violations).toMatchObject([{ rule: 'renaming-table', line: 2, column: 3 }]);
+  });
+  it('in a contract migration, is a warning that says the running app must use neither name', () => {
+    const sql = '-- sdk:phase contract\nALTER TABLE "auth"."users" RENAME TO "accounts";';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:2:1  warning  renaming-table
+        Renaming table auth.users to accounts is a contract step (set by the \`-- sdk:phase contract\` comment on line 1): run it only once the application version running now names neither auth.users nor auth.accounts (its queries that name auth.users fail from this statement on, those that name accounts until it has run).
+        2 | ALTER TABLE "auth"."users" RENAME TO "accounts";
+          | ^
+        help: Before it runs, check that no instance runs an app version that names auth.users or auth.accounts. If the new version uses the new name, keep the old one working instead: in the same migration as the rename, \`CREATE VIEW "auth"."users" AS SELECT * FROM "auth"."accounts";\`, and drop that view in the contract migration."
+    `);
   });
 });

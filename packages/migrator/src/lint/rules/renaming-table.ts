@@ -13,6 +13,7 @@ import { displayName, relationCreatedInFile, relationLike, relationText, viewCre
 export const renamingTable = {
   id: 'renaming-table',
   severity: 'error',
+  hazard: 'running-app',
   title: 'Renaming a table or view the running app uses',
   check(context) {
     const { statement } = context;
@@ -34,8 +35,14 @@ export const renamingTable = {
         'Instead, keep the old name working until the new app is deployed:',
         `1. Rename it and, in the same migration, create a view with the old name: \`${statementSql(statement.sql)}\` then \`CREATE VIEW ${oldName} AS SELECT * FROM ${newName};\`${dropView}.`,
         `2. Deploy the app version that uses ${displayName(`${schema}.${to}`)}.`,
-        `3. In a contract migration, drop the view: \`DROP VIEW ${oldName};\`.`,
+        `3. In a contract migration (a file that starts with \`-- sdk:phase contract\`), drop the view: \`DROP VIEW ${oldName};\`.`,
       ].join('\n'),
+      // No earlier migration prepares a rename (the recipe above replaces it): only `-- sdk:phase contract` makes it a contract step.
+      contract: {
+        action: `Renaming ${word} ${displayName(from)} to ${to}`,
+        requires: `the application version running now names neither ${displayName(from)} nor ${displayName(`${schema}.${to}`)} (its queries that name ${displayName(from)} fail from this statement on, those that name ${to} until it has run)`,
+        help: `Before it runs, check that no instance runs an app version that names ${displayName(from)} or ${displayName(`${schema}.${to}`)}. If the new version uses the new name, keep the old one working instead: in the same migration as the rename, \`CREATE VIEW ${oldName} AS SELECT * FROM ${newName};\`, and drop that view in the contract migration.`,
+      },
     };
   },
 } satisfies LintRule;

@@ -22,6 +22,7 @@ import { unboundedChange, type DataChange } from './data-change-helpers.js';
 export const schemaChangeAfterDataChange = {
   id: 'schema-change-after-data-change',
   severity: 'error',
+  hazard: 'database',
   title: 'Changing a table\'s schema after changing all its rows in the same transaction',
   check(context) {
     const { statement } = context;

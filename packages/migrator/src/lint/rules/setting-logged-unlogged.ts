@@ -12,6 +12,7 @@ import { alterCommands, altersTable, numbered, OwnStatement, sqlNames } from './
 export const settingLoggedUnlogged = {
   id: 'setting-logged-unlogged',
   severity: 'error',
+  hazard: 'database',
   title: 'Switching an existing table between LOGGED and UNLOGGED',
   check({ statement, isNewTable }) {
     if (!altersTable(statement) || isNewTable(relationKey(statement.body.relation))) return undefined;

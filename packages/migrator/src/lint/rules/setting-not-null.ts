@@ -17,6 +17,7 @@ import { addedConstraint, alterCommands, bareName, LATER_MIGRATION, IN_A_LATER_M
 export const settingNotNull = {
   id: 'setting-not-null',
   severity: 'error',
+  hazard: 'database',
   title: 'Setting NOT NULL on an existing column',
   check(context) {
     const { statement, isNewTable, knowledge, pgVersion } = context;

@@ -17,7 +17,7 @@ describe('setting-schema', () => {
         help: Instead, keep the old name working until the new app is deployed:
               1. Move it and, in the same migration, create a view with the old name: \`ALTER TABLE "auth"."users" SET SCHEMA "identity";\` then \`CREATE VIEW "auth"."users" AS SELECT * FROM "identity"."users";\` (a simple view is updatable, so INSERTs, UPDATEs and DELETEs keep working too).
               2. Deploy the app version that uses identity.users.
-              3. In a contract migration, drop the view: \`DROP VIEW "auth"."users";\`."
+              3. In a contract migration (a file that starts with \`-- sdk:phase contract\`), drop the view: \`DROP VIEW "auth"."users";\`."
     `);
   });
 
@@ -28,7 +28,7 @@ describe('setting-schema', () => {
         Moving type mood to schema app breaks the running app: it still names mood (or finds it through search_path) and fails until the new version is deployed.
         1 | ALTER TYPE "public"."mood" SET SCHEMA "app";
           | ^
-        help: Instead, first deploy an app version that no longer names mood, then move it in a contract migration (\`pnpm sdk db migrate --phase expand\` applies everything before it), with \`-- sdk-lint-ignore setting-schema: <why>\` on the line before."
+        help: Instead, first deploy an app version that no longer names mood, then move it in a contract migration, a file that starts with \`-- sdk:phase contract\` (\`pnpm sdk db migrate --phase expand\` applies everything before it)."
     `);
     expect(lint('ALTER FUNCTION set_updated_at() SET SCHEMA util;')[0]?.help).toContain('keep a function with the old name that calls the moved one');
   });
@@ -55,5 +55,15 @@ describe('setting-schema', () => {
 
   it('finds the statement inside a DO block', () => {
     expect(lint('DO $$ BEGIN\n  ALTER TABLE auth.users SET SCHEMA archive;\nEND $$;')).toMatchObject([{ rule: 'setting-schema', line: 2, column: 3 }]);
+  });
+  it('in a contract migration, is a warning that says the running app must use neither name', () => {
+    const sql = '-- sdk:phase contract\nALTER TABLE "auth"."users" SET SCHEMA "identity";';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:2:1  warning  setting-schema
+        Moving table auth.users to schema identity is a contract step (set by the \`-- sdk:phase contract\` comment on line 1): run it only once the application version running now names neither auth.users nor identity.users, and does not find it through search_path (its queries that use the old name fail from this statement on, those that use the new one until it has run).
+        2 | ALTER TABLE "auth"."users" SET SCHEMA "identity";
+          | ^
+        help: Before it runs, check that no instance runs an app version that names auth.users or identity.users. If the new version uses identity.users, keep the old name working instead: in the same migration as the move, \`CREATE VIEW "auth"."users" AS SELECT * FROM "identity"."users";\`, and drop that view in the contract migration."
+    `);
   });
 });

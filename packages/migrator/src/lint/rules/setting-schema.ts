@@ -23,6 +23,7 @@ const FUNCTIONS: Record<string, string> = { OBJECT_FUNCTION: 'function', OBJECT_
 export const settingSchema = {
   id: 'setting-schema',
   severity: 'error',
+  hazard: 'running-app',
   title: 'Moving an object the running app uses to another schema',
   check(context) {
     const { statement } = context;
@@ -38,6 +39,13 @@ export const settingSchema = {
     const bare = from.slice(from.indexOf('.') + 1);
     if (relationWord ? relationCreatedInFile(context, from) : objectCreatedInFile(context, TYPES[type] ? 'type' : 'function', from)) return undefined;
     const message = `Moving ${word} ${displayName(from)} to schema ${newSchema} breaks the running app: it still names ${displayName(from)} (or finds it through search_path) and fails until the new version is deployed.`;
+    const moved = `${newSchema}.${bare}`;
+    // No earlier migration prepares a move (the recipe below replaces it): only `-- sdk:phase contract` makes it a contract step.
+    const contract = (instead: string) => ({
+      action: `Moving ${word} ${displayName(from)} to schema ${newSchema}`,
+      requires: `the application version running now names neither ${displayName(from)} nor ${moved}, and does not find it through search_path (its queries that use the old name fail from this statement on, those that use the new one until it has run)`,
+      help: `Before it runs, check that no instance runs an app version that names ${displayName(from)} or ${moved}. If the new version uses ${moved}, ${instead}`,
+    });
     if (relationWord && relationWord !== 'sequence') {
       // The expand/contract pattern itself: a later statement recreates the old name as a view.
       if (viewCreatedLater(context, from)) return undefined;
@@ -50,14 +58,20 @@ export const settingSchema = {
           'Instead, keep the old name working until the new app is deployed:',
           `1. Move it and, in the same migration, create a view with the old name: \`${statementSql(statement.sql)}\` then \`CREATE VIEW ${oldName} AS SELECT * FROM ${newName};\`${relationWord === 'table' ? ' (a simple view is updatable, so INSERTs, UPDATEs and DELETEs keep working too)' : ''}.`,
           `2. Deploy the app version that uses ${newSchema}.${bare}.`,
-          `3. In a contract migration, drop the view: \`DROP VIEW ${oldName};\`.`,
+          `3. In a contract migration (a file that starts with \`-- sdk:phase contract\`), drop the view: \`DROP VIEW ${oldName};\`.`,
         ].join('\n'),
+        contract: contract(`keep the old name working instead: in the same migration as the move, \`CREATE VIEW ${oldName} AS SELECT * FROM ${newName};\`, and drop that view in the contract migration.`),
       };
     }
     const bridge = FUNCTIONS[type] ? ', or keep a function with the old name that calls the moved one until then' : '';
     return {
       message,
-      help: `Instead, first deploy an app version that no longer names ${displayName(from)}${bridge}, then move it in a contract migration (\`pnpm sdk db migrate --phase expand\` applies everything before it), with \`-- sdk-lint-ignore setting-schema: <why>\` on the line before.`,
+      help: `Instead, first deploy an app version that no longer names ${displayName(from)}${bridge}, then move it in a contract migration, a file that starts with \`-- sdk:phase contract\` (\`pnpm sdk db migrate --phase expand\` applies everything before it).`,
+      contract: contract(
+        FUNCTIONS[type]
+          ? `keep a function with the old name that calls the moved one until no app version uses the old name.`
+          : `no moment suits the move (one version or the other fails): first deploy a version that names neither.`,
+      ),
     };
   },
 } satisfies LintRule;

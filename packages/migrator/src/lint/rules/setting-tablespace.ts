@@ -15,6 +15,7 @@ import { alterCommands, indexOnNewTable, OwnStatement, sqlNames } from './rewrit
 export const settingTablespace = {
   id: 'setting-tablespace',
   severity: 'error',
+  hazard: 'database',
   title: 'Moving a table, index or materialized view to another tablespace',
   check(context) {
     const { statement } = context;

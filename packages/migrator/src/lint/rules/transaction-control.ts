@@ -27,6 +27,7 @@ const KINDS: Record<string, { word: string; effect: string }> = {
 export const transactionControl = {
   id: 'transaction-control',
   severity: 'error',
+  hazard: 'database',
   title: 'BEGIN, COMMIT or ROLLBACK in a migration file',
   check({ statement }) {
     if (statement.kind !== 'TransactionStmt') return undefined;

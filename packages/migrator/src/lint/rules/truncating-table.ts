@@ -12,6 +12,7 @@ import { displayName, identLike, relationCreatedInFile, relationLike, relationTe
 export const truncatingTable = {
   id: 'truncating-table',
   severity: 'error',
+  hazard: 'database',
   title: 'Truncating a table',
   check(context) {
     const { statement } = context;

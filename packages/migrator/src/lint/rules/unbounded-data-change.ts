@@ -16,6 +16,7 @@ import { unboundedChange } from './data-change-helpers.js';
 export const unboundedDataChange = {
   id: 'unbounded-data-change',
   severity: 'error',
+  hazard: 'database',
   title: 'UPDATE or DELETE of every row in a migration',
   check(context) {
     const { statement } = context;

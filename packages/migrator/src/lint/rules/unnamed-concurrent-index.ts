@@ -16,6 +16,7 @@ import { identLike, relationText } from './breaking-helpers.js';
 export const unnamedConcurrentIndex = {
   id: 'unnamed-concurrent-index',
   severity: 'warning',
+  hazard: 'database',
   title: 'Creating an index concurrently without a name',
   check({ statement }) {
     if (statement.kind !== 'IndexStmt' || !statement.body.concurrent || typeof statement.body.idxname === 'string') return undefined;

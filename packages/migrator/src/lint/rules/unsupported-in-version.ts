@@ -44,6 +44,7 @@ const MERGE: Feature = {
 export const unsupportedInVersion = {
   id: 'unsupported-in-version',
   severity: 'error',
+  hazard: 'database',
   title: 'Syntax the target PostgreSQL version does not support',
   check({ statement, pgVersion }) {
     const found = new Set<Feature>();

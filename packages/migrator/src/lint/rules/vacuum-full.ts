@@ -14,6 +14,7 @@ import { OwnStatement } from './rewrites-helpers.js';
 export const vacuumFull = {
   id: 'vacuum-full',
   severity: 'error',
+  hazard: 'database',
   title: 'VACUUM FULL',
   check({ statement, isNewTable }) {
     if (statement.kind !== 'VacuumStmt' || !statement.body.is_vacuumcmd || optionEnabled(statement.body.options, 'full') !== true) return undefined;

@@ -15,6 +15,7 @@ import { addedConstraint, alterCommands, tableOf } from './constraints-helpers.j
 export const validatingInSameTransaction = {
   id: 'validating-in-same-transaction',
   severity: 'error',
+  hazard: 'database',
   title: 'Validating a constraint in the transaction that added it',
   check(context) {
     const { statement, isNewTable, knowledge } = context;

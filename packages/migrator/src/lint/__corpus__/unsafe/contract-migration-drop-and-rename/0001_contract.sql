@@ -1,4 +1,4 @@
--- expect: dropping-column, renaming-column
+-- expect: dropping-column (error), renaming-column (error)
 -- history: 0000_init.sql
 ALTER TABLE "auth"."users" DROP COLUMN "phone_number";
 --> statement-breakpoint

@@ -1,0 +1,1 @@
+ALTER TABLE "auth"."users" ADD COLUMN "phone_e164" varchar(16);

@@ -1,0 +1,3 @@
+-- expect: dropping-table (warning)
+-- history: 0000_init.sql
+DROP VIEW "auth"."users";
