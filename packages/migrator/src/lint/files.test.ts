@@ -55,6 +55,13 @@ describe('lintPaths', () => {
     expect(report.files[0]!.violations[0]!.message).toBe('This file is not valid UTF-8 (byte 0xe9 at byte offset 12).');
   });
 
+  it('names the first bad byte of a surrogate written as UTF-8 (CESU-8), which is well formed byte by byte', async () => {
+    const dir = folder({ 'cesu.sql': Buffer.concat([Buffer.from("SELECT 'a"), Buffer.from([0xed, 0xa0, 0xbd, 0xed, 0xb3, 0x9e]), Buffer.from("';")]) });
+    const { report } = await lintPaths({ paths: [dir], rules });
+    expect(report.files[0]!.violations).toMatchObject([{ rule: 'unreadable-file', line: 1, column: 10 }]);
+    expect(report.files[0]!.violations[0]!.message).toBe('This file is not valid UTF-8 (byte 0xed at byte offset 9).');
+  });
+
   it('reports a binary file, and a file over the size limit, without parsing them', async () => {
     const dir = folder({ 'image.sql': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]) });
     writeFileSync(join(dir, 'huge.sql'), Buffer.alloc(MAX_LINT_FILE_BYTES + 1, 0x20));

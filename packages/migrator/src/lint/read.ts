@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { SourceText } from '../sql/source-text.js';
+import { findInvalidUtf8, hexByte } from '../util/utf8.js';
 import { ENGINE_RULE_IDS, fileViolation } from './engine.js';
 import type { FileReport } from './types.js';
 
@@ -33,22 +33,9 @@ export function readMigration(absolute: string, display: string): string | FileR
   try {
     return UTF8.decode(bytes);
   } catch {
-    const at = firstInvalidUtf8(bytes);
-    const before = new SourceText(bytes.subarray(0, at).toString('utf8'));
-    const position = before.position(before.text.length);
-    return unreadable(`This file is not valid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at byte offset ${at}).`,
-      'Save it as UTF-8 (PostgreSQL reads migrations in the server encoding, UTF-8 almost everywhere), e.g. `iconv -f latin1 -t utf-8`.', position.line, position.column);
+    const invalid = findInvalidUtf8(bytes);
+    if (!invalid) throw new Error('TextDecoder and findInvalidUtf8 disagree about a file'); // unreachable: both follow the Unicode definition
+    return unreadable(`This file is not valid UTF-8 (byte ${hexByte(invalid.byte)} at byte offset ${invalid.offset}).`,
+      'Save it as UTF-8 (PostgreSQL reads migrations in the server encoding, UTF-8 almost everywhere), e.g. `iconv -f latin1 -t utf-8`.', invalid.line, invalid.column);
   }
-}
-
-/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
-function firstInvalidUtf8(bytes: Buffer): number {
-  for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i]!;
-    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
-    if (length === 0) return i;
-    for (let k = 1; k < length; k++) if ((bytes[i + k] ?? 0) >> 6 !== 0b10) return i;
-    i += length;
-  }
-  return bytes.length;
 }

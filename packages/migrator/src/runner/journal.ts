@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { JournalError } from '../errors.js';
+import { JournalError, MigrationEncodingError } from '../errors.js';
+import { findInvalidUtf8 } from '../util/utf8.js';
 import type { MigrationFile } from './types.js';
 
 interface JournalEntry {
@@ -14,6 +15,8 @@ interface JournalEntry {
 /**
  * Reads drizzle-kit's `meta/_journal.json` and each `<tag>.sql` it lists. The hash is sha256 of
  * the file exactly as drizzle-orm's migrator computes it, so both tools agree on what was applied.
+ *
+ * @throws MigrationEncodingError for a file that is not valid UTF-8, before anything connects.
  */
 export async function readMigrations(folder: string): Promise<MigrationFile[]> {
   const root = resolve(folder);
@@ -38,9 +41,9 @@ export async function readMigrations(folder: string): Promise<MigrationFile[]> {
   const files: MigrationFile[] = [];
   for (const entry of entries) {
     const path = join(root, `${entry.tag}.sql`);
-    let sql: string;
+    let bytes: Buffer;
     try {
-      sql = await readFile(path, 'utf8');
+      bytes = await readFile(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new JournalError(
@@ -49,6 +52,11 @@ export async function readMigrations(folder: string): Promise<MigrationFile[]> {
         { cause: error, hint: 'restore the file from git, or regenerate the migrations with `pnpm db:generate`' },
       );
     }
+    // drizzle-orm reads the file with toString(), which turns invalid bytes into U+FFFD without
+    // a word, and PostgreSQL would then store U+FFFD where the author wrote e.g. a Latin-1 `é`.
+    const invalid = findInvalidUtf8(bytes);
+    if (invalid) throw new MigrationEncodingError(path, invalid);
+    const sql = bytes.toString('utf8');
     files.push({
       idx: entry.idx,
       tag: entry.tag,
@@ -56,7 +64,9 @@ export async function readMigrations(folder: string): Promise<MigrationFile[]> {
       breakpoints: entry.breakpoints,
       path,
       sql,
-      hash: createHash('sha256').update(sql).digest('hex'),
+      // drizzle-orm hashes the decoded string; for valid UTF-8 (a BOM included) that is these exact
+      // bytes, and hashing them saves a second copy of a large file.
+      hash: createHash('sha256').update(bytes).digest('hex'),
     });
   }
   return files;

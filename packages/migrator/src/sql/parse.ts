@@ -1,9 +1,10 @@
-import { loadModule, parseSync, scanSync } from 'libpg-query';
+import { loadModule, parseSync } from 'libpg-query';
 import { SqlSyntaxError } from '../errors.js';
 import type { Node } from './ast.js';
-import { classify } from './classify.js';
 import { SourceText } from './source-text.js';
+import { statementSpans, syntaxErrorDetails, type ParsedEntry } from './spans.js';
 import type { SqlStatement } from './types.js';
+import { analyzeInWindows, type WindowOptions } from './windows.js';
 
 let loaded: Promise<void> | undefined;
 
@@ -27,17 +28,13 @@ export interface RawStatement {
   column: number;
 }
 
-interface ParsedEntry {
-  stmt?: Node;
-  stmt_location?: number;
-  stmt_len?: number;
-}
-
 /**
- * Splits SQL into statements with the real PostgreSQL parser. drizzle-kit's
- * `--> statement-breakpoint` marker is an SQL comment, so one parse of the whole file splits on
- * both breakpoints and semicolons, and never on a semicolon inside a string, dollar quote or
- * comment. Call `loadParser()` first.
+ * Splits SQL into statements with the real PostgreSQL parser, in one parse of the whole text,
+ * so each node's `location`s count from the start of the text (the linter's rules rely on it).
+ * drizzle-kit's `--> statement-breakpoint` marker is an SQL comment, so the parse splits on both
+ * breakpoints and semicolons, and never on a semicolon inside a string, dollar quote or comment.
+ * Memory grows with the text (about 50 times it); `analyzeSqlSync` reads a file of any size.
+ * Call `loadParser()` first.
  *
  * @throws SqlSyntaxError with the file, line and column of the first syntax error.
  */
@@ -48,65 +45,34 @@ export function parseStatements(text: string, file?: string): RawStatement[] {
   try {
     entries = (parseSync(text).stmts ?? []) as ParsedEntry[];
   } catch (error) {
-    throw syntaxError(text, file, error);
+    const { detail, cursor } = syntaxErrorDetails(error);
+    const source = new SourceText(text);
+    const at = source.position(source.charFromCodePoint(cursor));
+    throw new SqlSyntaxError(file, at.line, at.column, detail, { cause: error });
   }
   const source = new SourceText(text);
-  const out: RawStatement[] = [];
-  for (const entry of entries) {
-    if (!entry.stmt) continue;
-    // The first statement's location is omitted (0); a length of 0 means "to the end of the text".
-    const startByte = entry.stmt_location ?? 0;
-    const endByte = entry.stmt_len ? startByte + entry.stmt_len : Buffer.byteLength(text);
-    const start = source.charFromByte(startByte);
-    const end = source.charFromByte(endByte);
-    const trimmed = trimStatement(text.slice(start, end));
-    const offset = start + trimmed.lead;
-    out.push({ node: entry.stmt, kind: Object.keys(entry.stmt)[0] ?? 'Unknown', sql: trimmed.sql, offset, ...source.position(offset) });
-  }
-  return out;
-}
-
-function syntaxError(text: string, file: string | undefined, error: unknown): SqlSyntaxError {
-  const details = (error as { sqlDetails?: { cursorPosition?: number; message?: string } }).sqlDetails;
-  const source = new SourceText(text);
-  // libpg-query reports PostgreSQL's 1-based cursor as 0-based; PostgreSQL counts it in characters.
-  const at = source.position(source.charFromCodePoint(Math.max(0, details?.cursorPosition ?? 0)));
-  const detail = details?.message ?? (error instanceof Error ? error.message : String(error));
-  return new SqlSyntaxError(file, at.line, at.column, detail, { cause: error });
+  return statementSpans(text, entries, source).map((span) => ({
+    node: span.node,
+    kind: span.kind,
+    sql: text.slice(span.start, span.end),
+    offset: span.start,
+    ...source.position(span.start),
+  }));
 }
 
 /**
- * The statement's own text, without surrounding blanks, comments and semicolons; `lead` is how
- * many characters were dropped in front. PostgreSQL 18 starts a statement at its first token and
- * ends it before the semicolon, but a comment before that semicolon, or after the last statement
- * of a file that has none (`SELECT 1 -- done`), is still inside.
- */
-function trimStatement(slice: string): { sql: string; lead: number } {
-  if (!slice.includes('--') && !slice.includes('/*')) {
-    const lead = slice.length - slice.trimStart().length;
-    return { sql: slice.slice(lead).replace(/[\s;]+$/, ''), lead };
-  }
-  // Only the scanner knows whether `--` sits inside a string or a dollar quote. Rare: only
-  // statements with `--` or `/*` in their own text get here.
-  const tokens = scanSync(slice).tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT' && t.text !== ';');
-  const first = tokens[0];
-  const last = tokens.at(-1);
-  if (!first || !last) return { sql: '', lead: 0 };
-  const source = new SourceText(slice);
-  const lead = source.charFromByte(first.start);
-  return { sql: slice.slice(lead, source.charFromByte(last.end)), lead };
-}
-
-/**
- * Parses and classifies every statement of a migration file, after `await loadParser()`.
+ * Parses and classifies every statement of a migration file, after `await loadParser()`. The
+ * file is parsed in windows of statements, so its memory stays a small multiple of its size
+ * (a 50 MB data migration included); the statements, positions and verdicts are those of one
+ * parse of the whole file.
  *
  * @example
  * await loadParser();
  * const [statement] = analyzeSqlSync('CREATE INDEX CONCURRENTLY "i" ON "t" ("x");');
  * statement.transactional; // false
  */
-export function analyzeSqlSync(text: string, options: { file?: string | undefined } = {}): SqlStatement[] {
-  return classify(parseStatements(text, options.file));
+export function analyzeSqlSync(text: string, options: WindowOptions = {}): SqlStatement[] {
+  return analyzeInWindows(text, options);
 }
 
 /**
@@ -116,7 +82,7 @@ export function analyzeSqlSync(text: string, options: { file?: string | undefine
  *
  * @throws SqlSyntaxError with the file, line and column of the first syntax error.
  */
-export async function analyzeSql(text: string, options: { file?: string | undefined } = {}): Promise<SqlStatement[]> {
+export async function analyzeSql(text: string, options: WindowOptions = {}): Promise<SqlStatement[]> {
   await loadParser();
   return analyzeSqlSync(text, options);
 }

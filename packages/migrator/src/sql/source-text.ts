@@ -70,3 +70,39 @@ function isSurrogatePair(text: string, index: number): boolean {
   const low = text.charCodeAt(index + 1);
   return low >= 0xdc00 && low <= 0xdfff;
 }
+
+/**
+ * 1-based line and column (like SourceText.position) without an index of every line: one pass
+ * over the text for offsets asked in increasing order; an earlier offset starts over from the top.
+ */
+export class LineCursor {
+  private offset = 0;
+  private line = 1;
+  private lineStart = 0;
+  /** The first newline at or after `offset` (Infinity when none), so that long lines are not scanned again and again. */
+  private nextNewline = -1;
+
+  constructor(private readonly text: string) {}
+
+  at(offset: number): { line: number; column: number } {
+    if (offset < this.offset) {
+      this.offset = 0;
+      this.line = 1;
+      this.lineStart = 0;
+      this.nextNewline = -1;
+    }
+    if (this.nextNewline < this.offset) this.nextNewline = this.find(this.offset);
+    while (this.nextNewline < offset) {
+      this.line++;
+      this.lineStart = this.nextNewline + 1;
+      this.nextNewline = this.find(this.lineStart);
+    }
+    this.offset = offset;
+    return { line: this.line, column: offset - this.lineStart + 1 };
+  }
+
+  private find(from: number): number {
+    const i = this.text.indexOf('\n', from);
+    return i < 0 ? Infinity : i;
+  }
+}
