@@ -13,6 +13,14 @@ import type { SqlStatement } from './types.js';
 export function classify(statements: readonly RawStatement[]): SqlStatement[] {
   const usage = new LaterUsage(statements);
   const createdTables = new Set<string>();
+  // A file of 400,000 INSERTs into one table has one phase reason, not 400,000 copies of it.
+  const reasons = new Map<string, string>();
+  const intern = (text: string) => {
+    const known = reasons.get(text);
+    if (known !== undefined) return known;
+    if (reasons.size < 10_000) reasons.set(text, text);
+    return text;
+  };
   return statements.map((raw, index) => {
     const body = unwrap(raw.node)?.body ?? {};
     const reason = nonTransactionalReason(raw.kind, body) ?? addValueReason(raw.kind, body, index, usage);
@@ -29,7 +37,7 @@ export function classify(statements: readonly RawStatement[]): SqlStatement[] {
       transactional: reason === undefined,
       nonTransactionalReason: reason,
       phase: verdict.phase,
-      phaseReason: verdict.reason,
+      phaseReason: intern(verdict.reason),
     };
     const concurrentIndex = concurrentIndexOf(raw.kind, body);
     if (concurrentIndex) statement.concurrentIndex = concurrentIndex;
