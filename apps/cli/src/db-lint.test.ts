@@ -1,12 +1,10 @@
-import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@big0290/testing';
 import { sdk } from './__fixtures__/sdk.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 
 
 let dir: string;
@@ -37,7 +35,8 @@ describe('sdk db lint', () => {
   it('exits 0 on clean migrations', async () => {
     const run = await sdk(['db', 'lint', clean]);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout).toContain('1 file(s) checked for PostgreSQL 18: 0 error(s), 0 warning(s).');
+    // Without DATABASE_URL, for the embedded server's version (db-generate.test.ts checks which).
+    expect(run.stdout).toMatch(/1 file\(s\) checked for PostgreSQL \d+: 0 error\(s\), 0 warning\(s\)\./);
   });
 
   it('prints one JSON object listing every file, clean ones too', async () => {
@@ -92,31 +91,5 @@ describe('sdk db lint', () => {
     const version = await sdk(['db', 'lint', clean, '--pg-version', '9']);
     expect(version.code).toBe(1);
     expect(version.stderr).toMatch(/^error: PostgreSQL 9 is not a version the linter knows\nhint: pass --pg-version/);
-  });
-});
-
-describe('sdk db generate', () => {
-  it('runs drizzle-kit, then lints only the migration it wrote', async () => {
-    // The config lives inside the workspace so drizzle-kit resolves drizzle-orm from apps/cli.
-    const work = await mkdtemp(join(HERE, '..', '.generate-test-'));
-    try {
-      await writeFile(join(work, 'drizzle.config.ts'), "export default { dialect: 'postgresql', schema: './schema.ts', out: './migrations' };\n");
-      const schema = (index: boolean) =>
-        `import { pgTable, serial, text, index } from 'drizzle-orm/pg-core';\nexport const users = pgTable('users', { id: serial('id').primaryKey(), email: text('email') }${index ? ", (t) => [index('users_email_idx').on(t.email)]" : ''});\n`;
-      await writeFile(join(work, 'schema.ts'), schema(false));
-      const first = await sdk(['db', 'generate', '--config', join(work, 'drizzle.config.ts'), '--name', 'init']);
-      expect(first.code).toBe(0);
-      expect(first.stderr).toMatch(/Linting what drizzle-kit wrote: .*0000_init\.sql/);
-
-      await writeFile(join(work, 'schema.ts'), schema(true));
-      const second = await sdk(['db', 'generate', '--config', join(work, 'drizzle.config.ts'), '--name', 'email_index']);
-      expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(/Linting what drizzle-kit wrote: .*0001_email_index\.sql$/m);
-      expect(second.stdout).toContain('creating-index-non-concurrently');
-      expect(second.stdout).toContain('1 file(s) checked');
-      expect((await readdir(join(work, 'migrations'))).filter((f) => f.endsWith('.sql'))).toEqual(['0000_init.sql', '0001_email_index.sql']);
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
   });
 });

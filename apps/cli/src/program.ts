@@ -125,7 +125,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     'only to read the PostgreSQL version the verdicts are for (default: DATABASE_URL, then .env; never the embedded server)',
   )
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'github', 'sarif']).default('pretty'))
-    .option('--pg-version <major>', 'judge for this PostgreSQL major version (default: the target database\'s, else the newest known)', nonNegativeInt)
+    .option('--pg-version <major>', 'judge for this PostgreSQL major version (default: the target database\'s; without DATABASE_URL, the embedded PostgreSQL\'s)', nonNegativeInt)
     .option('--list-rules', 'list every rule with its severity and title')
     .action(async (paths: string[], options: LintFlags) => {
       process.exitCode = await runCommand({ ...options, json: options.json || options.format === 'json' }, async (out) => {
@@ -134,17 +134,37 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
       });
     });
 
-  withCommon(db.command('generate').description('run drizzle-kit generate, then lint the migration files it wrote; exit 1 when an error remains'))
+  withCommon(db.command('generate').description('run drizzle-kit generate, then lint the migration files it wrote; exit 1 when drizzle-kit failed or a lint error remains'))
     .option('--config <path>', 'drizzle config (default: packages/db-config/drizzle.config.ts)')
     .option('--name <name>', 'migration name, passed to drizzle-kit')
     .option('--custom', 'write an empty migration for hand-written SQL, passed to drizzle-kit')
     .addOption(new Option('--format <format>', 'lint output format').choices(['pretty', 'json', 'github', 'sarif']).default('pretty'))
-    .option('--pg-version <major>', 'judge for this PostgreSQL major version', nonNegativeInt)
+    .option('--pg-version <major>', 'judge for this PostgreSQL major version (default: as `db lint`)', nonNegativeInt)
     .action(async (options: GenerateFlags) => {
       process.exitCode = await runCommand({ ...options, json: options.json || options.format === 'json' }, async (out) =>
         (await import('./commands/db-generate.js')).dbGenerate(options, out),
       );
     });
+
+  const server = (name: string, description: string) =>
+    db.command(name).description(description).option('--json', 'print one JSON object on stdout').option('--verbose', 'stack traces on errors');
+  server('start', 'start the embedded PostgreSQL (.sdk/postgres) and keep it running until `db stop`; prints its URL (the password stays in .sdk/pgpass)').action(
+    action(async (options, out) => (await import('./commands/db-server.js')).dbStart(options, out)),
+  );
+  server('stop', 'stop the embedded PostgreSQL (its data stays); says so when it is not running').action(
+    action(async (options, out) => (await import('./commands/db-server.js')).dbStop(options, out)),
+  );
+  server('url', 'print the URL of the embedded PostgreSQL that `db start` keeps running (no password: PGPASSFILE=.sdk/pgpass); exit 1 when it is not running or DATABASE_URL is set').action(
+    action(async (options, out) => (await import('./commands/db-server.js')).dbUrl(options, out)),
+  );
+  db.command('studio')
+    .description('run drizzle-kit studio on the database sdk commands use (DATABASE_URL, else the embedded PostgreSQL, started if needed) until Ctrl-C')
+    .option('--database-url <url>', 'database to browse (default: DATABASE_URL, then .env, then the embedded PostgreSQL)')
+    .option('--config <path>', 'drizzle config (default: packages/db-config/drizzle.config.ts, which reads DATABASE_URL)')
+    .option('--port <n>', 'Studio\'s local port (drizzle-kit\'s default: 4983)', positiveInt)
+    .option('--host <host>', 'Studio\'s local host (drizzle-kit\'s default: 127.0.0.1)')
+    .option('--verbose', 'stack traces on errors')
+    .action(action(async (options, out) => (await import('./commands/db-studio.js')).dbStudio(options, out)));
 
   withCommon(db.command('plan').description('show what each pending migration will lock, rewrite and scan on the target, with table sizes, estimated durations and current lock holders'))
     .option('--trace', 'also run each pending migration in a rolled-back transaction on a scratch copy of the schema and report the locks and rewrites actually seen')

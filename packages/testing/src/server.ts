@@ -103,6 +103,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Settings every embedded server runs with: loopback TCP only (no Unix socket, so no socket
+ * directory needs to be writable), and durability off: test and development data.
+ */
+export const EMBEDDED_SERVER_SETTINGS: readonly (readonly [name: string, value: string])[] = [
+  ['unix_socket_directories', ''],
+  ['listen_addresses', '127.0.0.1'],
+  ['max_connections', '200'],
+  ['fsync', 'off'],
+  ['synchronous_commit', 'off'],
+  ['full_page_writes', 'off'],
+];
+
 export interface EmbeddedServerOptions {
   /** Data directory; a fresh temporary one (deleted on stop) when omitted. */
   dataDir?: string;
@@ -153,14 +166,7 @@ export async function startEmbedded(options: EmbeddedServerOptions = {}): Promis
     persistent: options.persistent ?? !temporary,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: [
-      '-c', "unix_socket_directories=",
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'max_connections=200',
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
-    ],
+    postgresFlags: EMBEDDED_SERVER_SETTINGS.flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     onLog: log,
     onError: (e: unknown) => log(String(e)),
   });

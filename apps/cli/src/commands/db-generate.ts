@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
-import { packageRoot } from '@big0290/db-config/paths';
 import { MigratorError } from '@big0290/migrator/errors';
 import type { Output } from '../output.js';
 import type { LintFlags } from '../program.js';
+import { drizzleConfig, drizzleKitBin } from '../drizzle-kit.js';
 import { dbLint } from './db-lint.js';
 
 export interface GenerateFlags extends LintFlags {
@@ -21,22 +20,17 @@ export interface GenerateFlags extends LintFlags {
  * for happens before the files are committed. Exit 1 when drizzle-kit fails or a lint error remains.
  */
 export async function dbGenerate(options: GenerateFlags, out: Output): Promise<number> {
-  const config = options.config ? resolve(options.config) : join(packageRoot, 'drizzle.config.ts');
-  if (!existsSync(config)) {
-    throw new MigratorError('E_CONFIG', `${options.config ?? config}: no such drizzle config`, { hint: 'pass --config with the path of drizzle.config.ts' });
-  }
+  const config = drizzleConfig(options.config);
   const cwd = dirname(config);
   const folder = options.migrations ? resolve(options.migrations) : migrationsFolderOf(config);
   const before = snapshot(folder);
   const args = ['generate', '--config', config];
   if (options.name) args.push('--name', options.name);
   if (options.custom) args.push('--custom');
-  const code = await run(drizzleKitBin(cwd), args, cwd);
-  if (code !== 0) {
-    throw new MigratorError('E_GENERATE', `drizzle-kit generate exited with code ${code}`, { hint: 'fix what drizzle-kit reported above, then run `pnpm db:generate` again' });
-  }
+  const kit = await run(drizzleKitBin(cwd), args, cwd, out);
   const after = snapshot(folder);
   const written = [...after].filter(([file, hash]) => before.get(file) !== hash).map(([file]) => file).sort();
+  checkKitSucceeded(kit, written.length);
   if (written.length === 0) {
     out.info('drizzle-kit wrote no migration file: nothing to lint.');
     return 0;
@@ -68,28 +62,66 @@ function snapshot(folder: string): Map<string, string> {
   return out;
 }
 
-/** drizzle-kit as installed for the config's package, else for @big0290/db-config. */
-function drizzleKitBin(cwd: string): string {
-  let lastError: unknown;
-  for (const from of new Set([cwd, packageRoot])) {
-    try {
-      // drizzle-kit's exports map hides bin.cjs; it sits beside the main entry.
-      return join(dirname(createRequire(join(from, 'package.json')).resolve('drizzle-kit')), 'bin.cjs');
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw new MigratorError('E_CONFIG', `drizzle-kit is not installed where ${relative(process.cwd(), cwd) || '.'} can load it`, {
-    cause: lastError,
-    hint: 'add it to the package that holds drizzle.config.ts: `pnpm add -D drizzle-kit`',
-  });
+interface KitRun {
+  code: number;
+  /** Undefined when drizzle-kit had the terminal (its output was not read). */
+  stdout: string | undefined;
+  stderr: string;
 }
 
-function run(bin: string, args: string[], cwd: string): Promise<number> {
+/** What drizzle-kit 0.31 prints when it would ask a question (renamed or created?) without a terminal. */
+const NEEDS_TTY = 'Interactive prompts require a TTY';
+/** What it prints when the schema matches the last snapshot. */
+const NO_CHANGES = 'No schema changes';
+
+/**
+ * drizzle-kit's generate catches its own errors, prints them on stderr and exits 0, leaving no
+ * migration behind (a rename question without a terminal does exactly that). Read its output
+ * to tell "nothing to do" from a failure, so CI does not go green on a generate that failed.
+ */
+function checkKitSucceeded(kit: KitRun, written: number): void {
+  if (kit.code !== 0) {
+    throw new MigratorError('E_GENERATE', `drizzle-kit generate exited with code ${kit.code}`, { hint: 'fix what drizzle-kit reported above, then run `pnpm db:generate` again' });
+  }
+  if (kit.stderr.includes(NEEDS_TTY)) {
+    throw new MigratorError('E_GENERATE_NEEDS_TTY', 'drizzle-kit generate needs a terminal to ask whether a column or table was renamed or is new, so it wrote no migration (and exited 0)', {
+      hint:
+        'run `pnpm db:generate` in a terminal and answer it (drizzle-kit 0.31 has no flag for it); without a terminal, split the change so nothing is ambiguous: ' +
+        'add the new column or table and generate, then drop the old one and generate again (the expand/contract rename)',
+    });
+  }
+  if (written > 0) return;
+  const error = kit.stderr.split('\n').map((line) => line.trim()).find((line) => /error/i.test(line));
+  if (error) {
+    throw new MigratorError('E_GENERATE', `drizzle-kit generate failed and wrote no migration: ${error}`, { hint: 'fix what drizzle-kit reported above, then run `pnpm db:generate` again' });
+  }
+  if (kit.stdout !== undefined && !kit.stdout.includes(NO_CHANGES)) {
+    throw new MigratorError('E_GENERATE', 'drizzle-kit generate wrote no migration and did not report the schema unchanged', {
+      hint: 'read drizzle-kit\'s output above, or run `pnpm db:generate` in a terminal to see what it asks',
+    });
+  }
+}
+
+/**
+ * Runs drizzle-kit. Its rename questions need a terminal on stdin and stdout, so with one it
+ * gets ours; without one its report is passed on to stderr (stdout stays for sdk's result).
+ * stderr is always read, and passed on as it comes.
+ */
+function run(bin: string, args: string[], cwd: string, out: Output): Promise<KitRun> {
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
   return new Promise((resolvePromise, reject) => {
-    // drizzle-kit prints its own progress and questions (rename or new column?): give it the terminal.
-    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: 'inherit' });
+    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: [interactive ? 'inherit' : 'ignore', interactive ? 'inherit' : 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      process.stderr.write(out.scrub(chunk.toString()));
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      process.stderr.write(out.scrub(chunk.toString()));
+    });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolvePromise(code ?? (signal ? 1 : 0)));
+    child.on('close', (code, signal) => resolvePromise({ code: code ?? (signal ? 1 : 0), stdout: interactive ? undefined : stdout, stderr }));
   });
 }

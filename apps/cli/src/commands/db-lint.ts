@@ -51,14 +51,15 @@ function displayPath(path: string): string {
 
 /**
  * The major version of the target database when one is given (--database-url, DATABASE_URL,
- * .env): verdicts depend on it. Lint never starts the embedded server for this, and a database
+ * .env): verdicts depend on it. Without one, the commands target the embedded PostgreSQL, so
+ * judge for its version (read from the installed package, never by starting it). A database
  * that does not answer only costs a notice.
  */
 async function targetVersion(options: LintFlags, out: Output): Promise<number | undefined> {
   // Loaded here, not at the top: dotenv pulls in node:crypto, which `--pg-version` runs never need.
   const { givenDatabaseUrl } = await import('../database-url.js');
   const given = givenDatabaseUrl(options.databaseUrl);
-  if (!given) return undefined;
+  if (!given) return (await import('../embedded-version.js')).embeddedPgMajor();
   out.addSecretsOf(given.url);
   const { connect, redactText, serverVersionNum } = await import('@big0290/migrator');
   try {
