@@ -6,3 +6,5 @@ export { createTestDatabase, dropDatabase, withDatabase, adminUrlFromEnv, ADMIN_
 export type { TestDatabase } from './database.js';
 export { writeMigrationsFolder, JOURNAL_BASE_WHEN } from './migrations.js';
 export type { MigrationSpec } from './migrations.js';
+export { gateSql, closeGate, waitFor, runningQuery, processes, toolsMentioning, holdsStdinOf, oneVerifyingFileAtATime, TURN_TIMEOUT_MS } from './midway.js';
+export type { ProcessInfo } from './midway.js';

@@ -5,14 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, writeMigrationsFolder, type TestDatabase } from '@big0290/testing';
+import { createTestDatabase, writeMigrationsFolder, type TestDatabase, oneVerifyingFileAtATime, TURN_TIMEOUT_MS } from '@big0290/testing';
 import { migrate } from '../runner/index.js';
 import { backup } from './backup.js';
 import { checksum, manifestPathOf, readManifest, type Manifest } from './manifest.js';
 import { restoreBackup } from './restore.js';
 import { findPgTool, parseToolVersion } from './tools.js';
 import { verifyBackup, VERIFY_DATABASE_PREFIX } from './verify.js';
-import { oneVerifyingFileAtATime, TURN_TIMEOUT_MS } from './__fixtures__/serial.js';
 
 const SCHEMA = `
 CREATE TYPE mood AS ENUM ('happy', 'sad');

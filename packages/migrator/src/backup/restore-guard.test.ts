@@ -3,11 +3,9 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@big0290/testing';
+import { createTestDatabase, type TestDatabase, closeGate, gateSql, waitFor, holdsStdinOf, toolsMentioning } from '@big0290/testing';
 import { backup } from './backup.js';
 import { restoreBackup } from './restore.js';
-import { closeGate, gateSql, waitFor } from './__fixtures__/gate.js';
-import { holdsStdinOf, toolsMentioning } from './__fixtures__/proc.js';
 
 const GATE = `restore_guard_gate_${process.pid}`;
 const hasProc = existsSync('/proc/self/fd');

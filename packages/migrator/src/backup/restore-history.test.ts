@@ -2,11 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, writeMigrationsFolder, type MigrationSpec, type TestDatabase } from '@big0290/testing';
+import { createTestDatabase, writeMigrationsFolder, type MigrationSpec, type TestDatabase, closeGate, gateSql } from '@big0290/testing';
 import { migrate, status } from '../runner/index.js';
 import { backup } from './backup.js';
 import { restoreBackup } from './restore.js';
-import { closeGate, gateSql } from './__fixtures__/gate.js';
 
 const GATE = `restore_history_gate_${process.pid}`;
 const ACTOR = { user: 'restorer', host: 'ops-box', gitSha: 'abc123' };

@@ -3,12 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@big0290/testing';
+import { createTestDatabase, type TestDatabase, closeGate, gateSql, runningQuery, waitFor, oneVerifyingFileAtATime, TURN_TIMEOUT_MS } from '@big0290/testing';
 import { claimScratch, scratchName } from '../db/scratch.js';
 import { backup } from './backup.js';
 import { verifyBackup, VERIFY_DATABASE_PREFIX } from './verify.js';
-import { closeGate, gateSql, runningQuery, waitFor } from './__fixtures__/gate.js';
-import { oneVerifyingFileAtATime, TURN_TIMEOUT_MS } from './__fixtures__/serial.js';
 
 const GATE = `leftovers_gate_${process.pid}`;
 

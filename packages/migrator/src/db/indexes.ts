@@ -32,28 +32,23 @@ export interface LeftoverIndex {
 export async function invalidIndexesOn(db: Queryable, qualifiedTable: string): Promise<LeftoverIndex[]> {
   const { rows: progress } = await db.query<{ ok: boolean }>("SELECT to_regclass('pg_catalog.pg_stat_progress_create_index') IS NOT NULL AS ok");
   const building = progress[0]?.ok ? 'AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid)' : '';
-  const { rows } = await db.query<LeftoverIndex>(
-    `SELECT n.nspname AS schema, c.relname AS name, ${DEFINITION} AS definition
-       FROM pg_index i
-       JOIN pg_class c ON c.oid = i.indexrelid
-       JOIN pg_am am ON am.oid = c.relam
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE i.indrelid = to_regclass($1) AND NOT (i.indisvalid AND i.indisready) AND c.relkind = 'i' ${building}
-      ORDER BY c.relname`,
-    [qualifiedTable],
-  );
-  return rows;
+  return indexesOn(db, qualifiedTable, `NOT (i.indisvalid AND i.indisready) AND c.relkind = 'i' ${building}`);
 }
 
 /** Valid indexes on a table, with their definitions. */
 export async function validIndexesOn(db: Queryable, qualifiedTable: string): Promise<LeftoverIndex[]> {
+  return indexesOn(db, qualifiedTable, 'i.indisvalid AND i.indisready');
+}
+
+async function indexesOn(db: Queryable, qualifiedTable: string, condition: string): Promise<LeftoverIndex[]> {
   const { rows } = await db.query<LeftoverIndex>(
     `SELECT n.nspname AS schema, c.relname AS name, ${DEFINITION} AS definition
        FROM pg_index i
        JOIN pg_class c ON c.oid = i.indexrelid
        JOIN pg_am am ON am.oid = c.relam
        JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE i.indrelid = to_regclass($1) AND i.indisvalid AND i.indisready`,
+      WHERE i.indrelid = to_regclass($1) AND ${condition}
+      ORDER BY c.relname`,
     [qualifiedTable],
   );
   return rows;
