@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, link, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import pg from 'pg';
@@ -132,24 +133,34 @@ export function display(path: string): string {
 export async function withStartLock<T>(sdkDir: string, fn: () => Promise<T>): Promise<T> {
   const lock = join(sdkDir, START_LOCK_FILE);
   const deadline = Date.now() + START_LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      await writeFile(lock, String(process.pid), { flag: 'wx' });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
-      if (!holder || !processAlive(holder)) {
-        await rm(lock, { force: true });
-        continue;
+  // The lock file appears with our pid already in it: written to a file of our own first, then
+  // hard-linked into place (link fails if the lock exists). Created and then written, another
+  // process could read it empty in between, take it for a dead holder's and remove it: both
+  // would then start or stop the server at once (issue 10, item 12).
+  const mine = `${lock}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(mine, String(process.pid));
+  try {
+    for (;;) {
+      try {
+        await link(mine, lock);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
+        if (holder && !processAlive(holder)) {
+          await rm(lock, { force: true });
+          continue;
+        }
+        if (Date.now() > deadline) {
+          throw new ConfigError(`another sdk process (pid ${holder || 'unknown'}) has been starting or stopping the embedded PostgreSQL in ${display(sdkDir)} for ${START_LOCK_WAIT_MS / 1000} s`, {
+            hint: holder ? `wait for it to finish, or end it (kill ${holder}) and run the command again` : `wait for it to finish, or remove ${display(lock)} and run the command again`,
+          });
+        }
+        await sleep(200);
       }
-      if (Date.now() > deadline) {
-        throw new ConfigError(`another sdk process (pid ${holder}) has been starting or stopping the embedded PostgreSQL in ${display(sdkDir)} for ${START_LOCK_WAIT_MS / 1000} s`, {
-          hint: `wait for it to finish, or end it (kill ${holder}) and run the command again`,
-        });
-      }
-      await sleep(200);
     }
+  } finally {
+    await rm(mine, { force: true });
   }
   try {
     return await fn();
