@@ -1,9 +1,5 @@
 import { resolve } from 'node:path';
-import { projectRoot } from './database-url.js';
-
-export interface BackupDirFlags {
-  backupDir?: string | undefined;
-}
+import { projectRoot } from './project.js';
 
 /** The backup folder: --backup-dir, else SDK_BACKUP_DIR, else `.sdk/backups` in the project root. */
 export function backupDirOf(flag: string | undefined): string {

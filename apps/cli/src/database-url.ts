@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { projectRoot } from './project.js';
 
 /** Where a database URL came from, in the words messages use. */
 export type UrlSource = 'flag' | 'env' | 'dotenv';
@@ -10,14 +11,6 @@ export const URL_SOURCE_NAME: Record<UrlSource, string> = {
   env: 'DATABASE_URL',
   dotenv: 'DATABASE_URL in .env',
 };
-
-/** The monorepo root (the folder holding pnpm-workspace.yaml), else `cwd`. */
-export function projectRoot(cwd = process.cwd()): string {
-  for (let dir = cwd; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    if (dirname(dir) === dir) return cwd;
-  }
-}
 
 /**
  * `DATABASE_URL` from a `.env` file in the current directory, else the project root. Read with

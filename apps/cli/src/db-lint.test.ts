@@ -90,6 +90,6 @@ describe('sdk db lint', () => {
     expect(missing.stderr.trim().split('\n')).toEqual([`error: ${join(dir, 'nope')}: no such file or folder`, expect.stringMatching(/^hint: pass migration \.sql files/)]);
     const version = await sdk(['db', 'lint', clean, '--pg-version', '9']);
     expect(version.code).toBe(1);
-    expect(version.stderr).toMatch(/^error: PostgreSQL 9 is not a version the linter knows\nhint: pass --pg-version/);
+    expect(version.stderr).toMatch(/^error: PostgreSQL 9 is not a version the linter knows\nhint: pass `--pg-version` a major version from/);
   });
 });

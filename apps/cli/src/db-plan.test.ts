@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type MigrationSpec, type TestDatabase } from '@big0290/testing';
-import { migrate, pgDumpMajor } from '@big0290/migrator';
+import { migrate } from '@big0290/migrator';
+import { pgDumpMajor } from '@big0290/migrator/inspect';
 import { passwordRoleUrl, sdk } from './__fixtures__/sdk.js';
 
 const ROLE = 'sdk_plan_cli';

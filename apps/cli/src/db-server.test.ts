@@ -1,12 +1,14 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, writeMigrationsFolder } from '@big0290/testing';
-import { BIN, sdk, type Run } from './__fixtures__/sdk.js';
+import { freePort } from '@big0290/embedded';
+import { writeMigrationsFolder } from '@big0290/testing';
+import { BIN, childEnv, sdk, type Run } from './__fixtures__/sdk.js';
 
 /** A project folder of its own (the embedded server lives in <project>/.sdk). */
 async function project(): Promise<string> {
@@ -14,13 +16,6 @@ async function project(): Promise<string> {
   await chmod(dir, 0o755);
   await writeFile(join(dir, 'pnpm-workspace.yaml'), 'packages: []\n');
   return dir;
-}
-
-/** The test process's environment without DATABASE_URL: these tests are about the embedded default. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  delete env.DATABASE_URL;
-  return env;
 }
 
 const password = (dir: string) => (JSON.parse(readFileSync(join(dir, '.sdk', 'embedded.json'), 'utf8')) as { password: string }).password;
@@ -31,25 +26,54 @@ function expectNoPassword(dir: string, ...runs: Run[]): void {
   for (const run of runs) expect(run.stdout + run.stderr).not.toContain(secret);
 }
 
-/** Connects as an app would, with the printed URL and the password from the passfile (PGPASSFILE). */
+/**
+ * Connects as an app would, with the printed URL and the password from the passfile: in a node
+ * process of its own whose environment has PGPASSFILE (node-postgres reads it there).
+ */
+function withoutPassword(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { PGPASSWORD: _, ...rest } = env;
+  return rest;
+}
+
 async function queryWithPassfile(url: string, passfile: string): Promise<{ db: string; port: number }> {
-  const previous = process.env.PGPASSFILE;
-  process.env.PGPASSFILE = passfile;
-  const client = new pg.Client({ connectionString: url });
-  try {
-    await client.connect();
-    return (await client.query<{ db: string; port: number }>('SELECT current_database() AS db, inet_server_port() AS port')).rows[0]!;
-  } finally {
-    await client.end().catch(() => {});
-    if (previous === undefined) delete process.env.PGPASSFILE;
-    else process.env.PGPASSFILE = previous;
-  }
+  const script = `
+    const pg = require('pg');
+    const client = new pg.Client({ connectionString: process.argv[1] });
+    client.connect()
+      .then(() => client.query('SELECT current_database() AS db, inet_server_port() AS port'))
+      .then((r) => { console.log(JSON.stringify(r.rows[0])); return client.end(); })
+      .catch((e) => { console.error(e.message); process.exit(1); });`;
+  const run = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+    execFile(process.execPath, ['-e', script, url], { cwd: fileURLToPath(new URL('..', import.meta.url)), env: { ...withoutPassword(process.env), PGPASSFILE: passfile } }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr }),
+    ),
+  );
+  return JSON.parse(run.stdout) as { db: string; port: number };
 }
 
 const MIGRATIONS = [
   { tag: '0000_init', sql: 'CREATE TABLE "users" ("id" serial PRIMARY KEY, "email" text);' },
-  { tag: '0001_slow', sql: 'SELECT pg_sleep(3);' },
+  // Waits (at most 50 s, under the runner's 60 s statement timeout) until the test connects a
+  // session named sdk-test:release: the migration is still running whatever the machine's load.
+  {
+    tag: '0001_slow',
+    sql: `DO $$ BEGIN
+  WHILE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity WHERE application_name = 'sdk-test:release')
+        AND clock_timestamp() < statement_timestamp() + interval '50 seconds' LOOP
+    PERFORM pg_catalog.pg_sleep(0.02);
+    PERFORM pg_catalog.pg_stat_clear_snapshot();
+  END LOOP;
+END $$;`,
+  },
 ];
+
+/** Lets 0001_slow finish: connects to the project's embedded server as sdk-test:release. */
+async function release(dir: string): Promise<pg.Client> {
+  const port = Number(readFileSync(join(dir, '.sdk', 'postgres', 'postmaster.pid'), 'utf8').split('\n')[3]);
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: password(dir), database: 'postgres', application_name: 'sdk-test:release' });
+  await client.connect();
+  return client;
+}
 
 const projects: string[] = [];
 afterAll(async () => {
@@ -162,7 +186,9 @@ describe('commands and a server kept by sdk db start', () => {
 
     const start = await sdk(['db', 'start'], { cwd: dir });
     expect(start.stdout).toContain('was already running (started by another sdk command); it now stays up when that command ends.');
+    const releasing = await release(dir);
     expect(await exited).toBe(0);
+    await releasing.end();
     expect(running(dir)).toBe(true);
     expect((await sdk(['db', 'url'], { cwd: dir })).code).toBe(0);
     expect((await sdk(['db', 'stop'], { cwd: dir })).code).toBe(0);
@@ -192,7 +218,8 @@ describe('pnpm db:studio', () => {
     const dir = await project();
     projects.push(dir);
     const port = await freePort();
-    const child = spawn(process.execPath, [BIN, 'db', 'studio', '--port', String(port)], { cwd: dir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const config = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'studio', 'drizzle.config.ts');
+    const child = spawn(process.execPath, [BIN, 'db', 'studio', '--config', config, '--port', String(port)], { cwd: dir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     await new Promise<void>((resolve) => {

@@ -1,25 +1,29 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { packageRoot } from '@big0290/db-config/paths';
 import { MigratorError } from '@big0290/migrator/errors';
+import { displayPath, howToSet, projectPaths, projectRoot, whereSet } from './project.js';
 
-/** The drizzle config sdk uses unless --config says otherwise. */
-export const DEFAULT_DRIZZLE_CONFIG = join(packageRoot, 'drizzle.config.ts');
-
-/** The drizzle config of `--config`, else @big0290/db-config's; one line and a hint when it is missing. */
-export function drizzleConfig(flag: string | undefined): string {
-  const config = flag ? resolve(flag) : DEFAULT_DRIZZLE_CONFIG;
-  if (!existsSync(config)) {
-    throw new MigratorError('E_CONFIG', `${flag ?? config}: no such drizzle config`, { hint: 'pass --config with the path of drizzle.config.ts' });
+/** The drizzle config of `--config`, else the project's (sdk config, else the default layout); one line and a hint when it is missing. */
+export async function drizzleConfig(flag: string | undefined): Promise<string> {
+  if (flag) {
+    const config = resolve(flag);
+    if (!existsSync(config)) throw new MigratorError('E_CONFIG', `${flag}: no such drizzle config`, { hint: 'pass --config with the path of drizzle.config.ts' });
+    return config;
   }
-  return config;
+  const paths = await projectPaths();
+  if (!existsSync(paths.drizzleConfig)) {
+    throw new MigratorError('E_CONFIG', `${displayPath(paths.drizzleConfig)}: no such drizzle config (${whereSet(paths, 'drizzleConfig')})`, {
+      hint: howToSet(paths, 'drizzleConfig', '--config PATH', 'path/to/drizzle.config.ts'),
+    });
+  }
+  return paths.drizzleConfig;
 }
 
-/** drizzle-kit as installed for the config's package, else for @big0290/db-config. */
+/** drizzle-kit as installed for the config's package, else for the project root. */
 export function drizzleKitBin(cwd: string): string {
   let lastError: unknown;
-  for (const from of new Set([cwd, packageRoot])) {
+  for (const from of new Set([cwd, projectRoot()])) {
     try {
       // drizzle-kit's exports map hides bin.cjs; it sits beside the main entry.
       return join(dirname(createRequire(join(from, 'package.json')).resolve('drizzle-kit')), 'bin.cjs');

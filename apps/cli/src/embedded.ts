@@ -5,7 +5,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ConfigError, MigratorError } from '@big0290/migrator/errors';
-import { freePort, startEmbeddedDetached, stopEmbeddedDetached } from '@big0290/testing';
+import { freePort, startEmbeddedDetached, stopEmbeddedDetached } from '@big0290/embedded';
 import {
   adminUrl,
   alone,
@@ -35,13 +35,15 @@ export { EMBEDDED_DATABASE } from './embedded-state.js';
 const SHARED_STOP_WAIT_MS = 10 * 60_000;
 
 export interface EmbeddedIo {
-  notice: (line: string) => void;
   /** Called with the server's password as soon as it is known, so every printed line is scrubbed of it. */
   secret: (password: string) => void;
 }
 
 export interface EmbeddedTarget {
   url: string;
+  port: number;
+  /** The data directory, as messages show it (relative to the current directory). */
+  dataDir: string;
   /** Ends this process's use of the server; stops it when this process started it, `sdk db start` does not keep it, and no one else uses it. */
   stop: () => Promise<void>;
 }
@@ -93,8 +95,7 @@ export async function startEmbeddedDefault(root: string, io: EmbeddedIo): Promis
         disarm();
       })());
     if (started) disarm = stopOnSignal(() => stop(true));
-    io.notice(`sdk: no DATABASE_URL; using the embedded PostgreSQL in ${display(paths.dataDir)} (port ${state.port}). Set DATABASE_URL to target another database.`);
-    return { url: appUrl(state), stop: () => stop(false) };
+    return { url: appUrl(state), port: state.port, dataDir: display(paths.dataDir), stop: () => stop(false) };
   });
 }
 

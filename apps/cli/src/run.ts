@@ -1,5 +1,6 @@
 import { isMigratorError } from '@big0290/migrator/errors';
 import { EXIT_INTERRUPTED } from './interrupt.js';
+import { withFlags } from './flags.js';
 import { Output } from './output.js';
 
 /** Exit codes: success, failure or attention needed, bad usage. */
@@ -30,8 +31,8 @@ export async function runCommand(
 /** Prints `error: ...` (and `hint: ...`) on stderr and returns the exit code for it. */
 export function reportError(error: unknown, out: Output): number {
   const code = error instanceof UsageError ? EXIT_USAGE : isMigratorError(error) && error.code === 'E_INTERRUPTED' ? EXIT_INTERRUPTED : EXIT_FAILURE;
-  const message = oneLine(error instanceof Error ? error.message : String(error));
-  const hint = isMigratorError(error) ? error.hint : undefined;
+  const message = withFlags(oneLine(error instanceof Error ? error.message : String(error)));
+  const hint = isMigratorError(error) && error.hint ? withFlags(error.hint) : undefined;
   const expected = isMigratorError(error) || code === EXIT_USAGE;
   if (out.json) {
     out.resultJson({ error: { code: isMigratorError(error) ? error.code : code === EXIT_USAGE ? 'E_USAGE' : 'E_UNEXPECTED', message, hint: hint ?? null } });

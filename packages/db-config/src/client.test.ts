@@ -1,4 +1,4 @@
-import { eq, isNull } from 'drizzle-orm';
+import { getTableConfig } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@big0290/testing';
 import { migrate } from '@big0290/migrator';
@@ -24,15 +24,28 @@ describe('@big0290/db-config', () => {
     expect(created?.createdAt).toBeInstanceOf(Date);
   });
 
-  it('supports the guide data migration: backfill users whose status is null', async () => {
-    await test.pool.query('ALTER TABLE auth.users ALTER COLUMN status DROP NOT NULL');
-    await test.pool.query("INSERT INTO auth.users (email, status) VALUES ('grace@example.com', NULL)");
-    await db.update(users).set({ status: 'active' }).where(isNull(users.status));
-    const [grace] = await db.select().from(users).where(eq(users.email, 'grace@example.com'));
-    expect(grace?.status).toBe('active');
+  it('its migrations build the table the Drizzle schema describes: same columns, types, nullability and defaults', async () => {
+    const config = getTableConfig(users);
+    const { rows } = await test.pool.query<{ column_name: string; data_type: string; is_nullable: string; has_default: boolean }>(
+      `SELECT column_name, format_type(a.atttypid, a.atttypmod) AS data_type, c.is_nullable, c.column_default IS NOT NULL AS has_default
+         FROM information_schema.columns c
+         JOIN pg_attribute a ON a.attrelid = 'auth.users'::regclass AND a.attname = c.column_name
+        WHERE c.table_schema = $1 AND c.table_name = $2 ORDER BY c.ordinal_position`,
+      [config.schema, config.name],
+    );
+    const live = rows.map((r) => ({ name: r.column_name, type: r.data_type, notNull: r.is_nullable === 'NO', hasDefault: r.has_default }));
+    const declared = config.columns.map((c) => ({
+      name: c.name,
+      type: c.getSQLType().replace(/^varchar\((\d+)\)$/, 'character varying($1)'),
+      notNull: c.notNull,
+      hasDefault: c.hasDefault,
+    }));
+    expect(live).toEqual(declared);
   });
 
-  it('rejects a duplicate email', async () => {
-    await expect(db.insert(users).values({ email: 'ada@example.com' })).rejects.toThrow();
+  it('rejects a duplicate email with the unique constraint the schema names', async () => {
+    const error: unknown = await db.insert(users).values({ email: 'ada@example.com' }).catch((e: unknown) => e);
+    // drizzle-orm wraps the driver's error; PostgreSQL's is its cause.
+    expect((error as { cause?: unknown }).cause).toMatchObject({ code: '23505', constraint: 'users_email_unique' });
   });
 });

@@ -4,12 +4,63 @@ import { hexByte } from './util/utf8.js';
  * Every failure a caller may handle is a MigratorError with a stable `code`. Messages are one
  * line: what happened, then what to do next. Only apps/cli maps these to exit codes and text.
  */
+/**
+ * Every error code a caller may see, stable across releases: match on these, never on messages.
+ * The last group is raised by the sdk CLI around the library (its embedded server, drizzle-kit).
+ */
+export type MigratorErrorCode =
+  // configuration and input
+  | 'E_CONFIG'
+  | 'E_CONNECTION'
+  | 'E_JOURNAL'
+  | 'E_ENCODING'
+  | 'E_SQL_SYNTAX'
+  | 'E_TRANSACTION_CONTROL'
+  | 'E_PHASE_COMMENT'
+  | 'E_PG_VERSION'
+  | 'E_LINT_PATH'
+  // the runner
+  | 'E_CHECKSUM'
+  | 'E_MISSING'
+  | 'E_OUT_OF_ORDER'
+  | 'E_PHASE'
+  | 'E_LOCKED'
+  | 'E_LOCK_TIMEOUT'
+  | 'E_DEADLOCK'
+  | 'E_ROW_LOCKS'
+  | 'E_MIGRATION_FAILED'
+  | 'E_INTERRUPTED'
+  | 'E_METADATA_VERSION'
+  // the planner's trace
+  | 'E_TRACE_SCHEMA'
+  | 'E_TRACE_SCRATCH'
+  // backups
+  | 'E_PG_TOOL'
+  | 'E_BACKUP_DIR'
+  | 'E_BACKUP_EXISTS'
+  | 'E_BACKUP_LOCKED'
+  | 'E_BACKUP_DISK_FULL'
+  | 'E_BACKUP_FAILED'
+  | 'E_BACKUP_MANIFEST'
+  | 'E_BACKUP_CHECKSUM'
+  | 'E_BACKUP_UNREADABLE'
+  | 'E_BACKUP_VERIFY'
+  | 'E_RESTORE_FAILED'
+  | 'E_RESTORE_OTHER_DATABASE'
+  | 'E_RESTORE_OTHER_SERVER'
+  // the sdk CLI
+  | 'E_DATABASE_URL_SET'
+  | 'E_EMBEDDED_IN_USE'
+  | 'E_EMBEDDED_NOT_RUNNING'
+  | 'E_GENERATE'
+  | 'E_GENERATE_NEEDS_TTY';
+
 export class MigratorError extends Error {
-  readonly code: string;
+  readonly code: MigratorErrorCode;
   /** The exact next step for the user, when there is one. */
   readonly hint: string | undefined;
 
-  constructor(code: string, message: string, options: { cause?: unknown; hint?: string } = {}) {
+  constructor(code: MigratorErrorCode, message: string, options: { cause?: unknown; hint?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -92,7 +143,7 @@ export class ChecksumMismatchError extends MigratorError {
       'E_CHECKSUM',
       `migration ${tag} was edited after it was applied${what}: ${file} has sha256 ${fileHash.slice(0, 12)}… but the database recorded ${appliedHash.slice(0, 12)}…`,
       {
-        hint: `${restore} and put the change in a new migration with \`pnpm db:generate\`; or, if the database already matches the file, record the edit with \`sdk db repair --accept ${tag}\``,
+        hint: `${restore} and put the change in a new migration with \`pnpm db:generate\`; or, if the database already matches the file, record the edit with \`sdk db repair\` with \`accept\` ${tag}`,
       },
     );
     this.tag = tag;
@@ -108,7 +159,7 @@ export class MigrationOrderError extends MigratorError {
     super(
       'E_OUT_OF_ORDER',
       `${tags.length === 1 ? 'migration' : 'migrations'} ${tags.join(', ')} ${tags.length === 1 ? 'is' : 'are'} older than the newest applied migration ${newestApplied} and not applied (merged from an older branch?)`,
-      { hint: 'review them, then run `sdk db migrate --allow-out-of-order` to apply them, or regenerate them after the newest migration' },
+      { hint: 'review them, then run `sdk db migrate` with `allowOutOfOrder` to apply them, or regenerate them after the newest migration' },
     );
     this.tags = tags;
   }
@@ -118,7 +169,7 @@ export class MissingMigrationError extends MigratorError {
   readonly tags: string[];
   constructor(tags: string[]) {
     super('E_MISSING', `applied ${tags.length === 1 ? 'migration' : 'migrations'} ${tags.join(', ')} ${tags.length === 1 ? 'is' : 'are'} missing from the migrations folder`, {
-      hint: 'restore the files from git (the database already has these changes), or check that --migrations points at the right folder',
+      hint: 'restore the files from git (the database already has these changes), or check that `migrationsFolder` points at the right folder',
     });
     this.tags = tags;
   }

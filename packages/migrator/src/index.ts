@@ -1,8 +1,76 @@
-export * from './errors.js';
-export { redactUrl, redactText, passwordOf } from './util/redact.js';
-export { connect, parseDatabaseUrl, serverVersionNum, DEFAULT_CONNECT_TIMEOUT_MS } from './db/connect.js';
-export { blockersOf, invalidIndexes } from './db/sessions.js';
-export * from './runner/index.js';
-export * from './lint/index.js';
-export * from './inspect/index.js';
-export * from './backup/index.js';
+/**
+ * @big0290/migrator: safe migrations for Drizzle on a live PostgreSQL. The public face: what an
+ * application, a deploy script or CI needs, with option and result types. Anything else is
+ * internal; the sdk CLI reaches a few more pieces through the subpaths of `exports`
+ * (`/lint` renderers, `/backup` helpers, `/defaults`, `/errors`, `/redact`, `/connect`), which are
+ * not a stable API. `api.test.ts` holds the list: a change to it is deliberate.
+ */
+
+// Errors: every failure a caller may handle, with a stable code.
+export {
+  MigratorError,
+  ConfigError,
+  ConnectionError,
+  JournalError,
+  MigrationEncodingError,
+  SqlSyntaxError,
+  ChecksumMismatchError,
+  MigrationOrderError,
+  MissingMigrationError,
+  LockTimeoutError,
+  DeadlockError,
+  RowLocksError,
+  AdvisoryLockError,
+  MigrationFailedError,
+  MigrationInterruptedError,
+  isMigratorError,
+  type MigratorErrorCode,
+  type Blocker,
+} from './errors.js';
+export { redactUrl } from './util/redact.js';
+
+// Applying migrations, and where the database stands.
+export { migrate, repair, ADVISORY_LOCK_KEYS } from './runner/index.js';
+export type {
+  RunnerOptions,
+  MigrateOptions,
+  MigrateResult,
+  AppliedMigration,
+  PlannedMigration,
+  SqlStatement,
+  Phase,
+  RunnerEvent,
+  BlockingSession,
+  RunInProgress,
+  InvalidIndex,
+  MigrationStatus,
+  MigrationState,
+  MigrationEdit,
+  MigrationsReport,
+  RepairOptions,
+  RepairResult,
+  EditedMigration,
+} from './runner/index.js';
+export { status, type StatusReport } from './status.js';
+
+// Reviewing migrations: the linter and the planner.
+export { lintPaths, type LintOptions, type LintResult, type LintReport, type FileReport, type Violation, type Severity, type LockMode } from './lint/index.js';
+export { planMigrations, traceMigrations } from './inspect/index.js';
+export type { PlanOptions, PlanReport, PlannedMigrationReport, PlannedStatement, LockSession, TraceOptions, TraceReport } from './inspect/index.js';
+
+// Backups that are proven to restore.
+export { backup, verifyBackup, restoreBackup, listBackups, pruneBackups } from './backup/index.js';
+export type {
+  BackupOptions,
+  BackupResult,
+  BackupProgress,
+  BackupStatus,
+  VerifyOptions,
+  VerifyResult,
+  RestoreOptions,
+  RestorePreview,
+  RestoreResult,
+  BackupEntry,
+  PruneResult,
+  Manifest,
+} from './backup/index.js';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
-import { BIN } from './sdk.js';
+import { BIN, childEnv } from './sdk.js';
 
 /**
  * Helpers for killing the sdk binary midway; the gate, /proc and one-verifying-file helpers are
@@ -25,7 +25,7 @@ export async function sessions(adminUrl: string, applicationName: string, datnam
 
 /** `sdk` started in the background, to be killed midway. */
 export function start(args: string[], env: Record<string, string | undefined>): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null>; output: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

@@ -14,16 +14,26 @@ export interface Run {
 }
 
 /**
- * Runs `sdk` in a child process, in a temporary folder unless `cwd` is given. The test process's
- * own DATABASE_URL is never passed on: a test gives it in `env` (an `undefined` value removes a
- * variable).
+ * The test process's environment without what would change which database sdk targets:
+ * DATABASE_URL, and CI (set by CI services, and by `.ci/run`: sdk then refuses the embedded
+ * default). A test that needs either gives it.
+ */
+export function childEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const child: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+  delete child.DATABASE_URL;
+  delete child.CI;
+  Object.assign(child, env);
+  return child as NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs `sdk` in a child process, in a temporary folder unless `cwd` is given, with `childEnv`
+ * plus `env` (an `undefined` value removes a variable).
  */
 export function sdk(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
-  delete env.DATABASE_URL;
-  Object.assign(env, options.env);
+  const env = childEnv(options.env);
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, cwd: options.cwd ?? tmpdir(), timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env, cwd: options.cwd ?? tmpdir(), timeout: 120_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });

@@ -15,19 +15,16 @@ import {
   type ScratchCleanup,
   type Verification,
 } from '@big0290/migrator/backup';
-import { backupDirOf, type BackupDirFlags } from '../backup-dir.js';
+import { backupDirOf } from '../backup-dir.js';
 import { givenDatabaseUrl } from '../database-url.js';
 import { ago, duration, table, type Output } from '../output.js';
 import { interruptible } from '../interrupt.js';
 import { ProgressDisplay } from '../progress.js';
 import { UsageError } from '../run.js';
-import { resolveTarget, type TargetOptions } from '../target.js';
+import type { BackupDirFlags, OutputFlags, PgToolFlags, TargetFlags } from '../options.js';
+import { resolveTarget } from '../target.js';
 
-export interface PgToolFlags {
-  pgBinDir?: string | undefined;
-}
-
-export interface DbBackupOptions extends TargetOptions, BackupDirFlags, PgToolFlags {
+export interface DbBackupOptions extends TargetFlags, BackupDirFlags, PgToolFlags {
   output?: string | undefined;
   format?: ArchiveFormat | undefined;
   jobs?: number | undefined;
@@ -36,13 +33,13 @@ export interface DbBackupOptions extends TargetOptions, BackupDirFlags, PgToolFl
   lockTimeout?: number | undefined;
 }
 
-export interface DbVerifyBackupOptions extends TargetOptions, PgToolFlags {
+export interface DbVerifyBackupOptions extends TargetFlags, PgToolFlags {
   scratchUrl?: string | undefined;
   smoke?: string[] | undefined;
   jobs?: number | undefined;
 }
 
-export interface DbRestoreOptions extends TargetOptions, PgToolFlags {
+export interface DbRestoreOptions extends TargetFlags, PgToolFlags {
   yes?: boolean | undefined;
   allowOtherDatabase?: boolean | undefined;
   allowOtherServer?: boolean | undefined;
@@ -252,7 +249,7 @@ async function confirmByName(database: string): Promise<boolean> {
 }
 
 /** `sdk db backups list`. */
-export async function dbBackupsList(options: BackupDirFlags & { json?: boolean | undefined }, out: Output): Promise<number> {
+export async function dbBackupsList(options: BackupDirFlags & OutputFlags, out: Output): Promise<number> {
   const dir = backupDirOf(options.backupDir);
   const entries = await listBackups(dir);
   const leftovers = await cleanUpForList(out);

@@ -3,16 +3,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { MigratorError } from '@big0290/migrator/errors';
-import type { Output } from '../output.js';
-import type { LintFlags } from '../program.js';
 import { drizzleConfig, drizzleKitBin } from '../drizzle-kit.js';
+import type { GenerateFlags } from '../options.js';
+import type { Output } from '../output.js';
 import { dbLint } from './db-lint.js';
-
-export interface GenerateFlags extends LintFlags {
-  config?: string;
-  name?: string;
-  custom?: boolean;
-}
 
 /**
  * `sdk db generate` (`pnpm db:generate`): runs `drizzle-kit generate`, then lints the migration
@@ -20,9 +14,9 @@ export interface GenerateFlags extends LintFlags {
  * for happens before the files are committed. Exit 1 when drizzle-kit fails or a lint error remains.
  */
 export async function dbGenerate(options: GenerateFlags, out: Output): Promise<number> {
-  const config = drizzleConfig(options.config);
+  const config = await drizzleConfig(options.config);
   const cwd = dirname(config);
-  const folder = options.migrations ? resolve(options.migrations) : migrationsFolderOf(config);
+  const folder = options.migrations ? resolve(options.migrations) : outFolderOf(config);
   const before = snapshot(folder);
   const args = ['generate', '--config', config];
   if (options.name) args.push('--name', options.name);
@@ -44,7 +38,7 @@ export async function dbGenerate(options: GenerateFlags, out: Output): Promise<n
 }
 
 /** The `out` folder the config names (drizzle-kit's default is ./drizzle), without loading the TypeScript config. */
-function migrationsFolderOf(config: string): string {
+function outFolderOf(config: string): string {
   const text = readFileSync(config, 'utf8');
   const match = /\bout\s*:\s*['"]([^'"]+)['"]/.exec(text);
   return resolve(dirname(config), match?.[1] ?? './drizzle');

@@ -1,10 +1,10 @@
 import { styleText } from 'node:util';
 import { createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
-import { migrationsFolder as defaultMigrationsFolder } from '@big0290/db-config/paths';
 import { ALL_RULES, lintPaths, NEWEST_PG_VERSION, renderGithub, renderJson, renderPretty, renderSarif, type LintReport } from '@big0290/migrator/lint';
+import type { LintFlags } from '../options.js';
 import type { Output } from '../output.js';
-import type { LintFlags } from '../program.js';
+import { migrationsFolderOf } from '../project.js';
 
 /** How long `sdk db lint` waits for the target database to say its version before judging for the newest. */
 const VERSION_PROBE_TIMEOUT_MS = 3_000;
@@ -15,7 +15,7 @@ export async function dbLint(paths: string[], options: LintFlags, out: Output): 
     out.result(listRules(options.format === 'json' || options.json === true));
     return 0;
   }
-  const targets = paths.length > 0 ? paths : [options.migrations ? resolve(options.migrations) : displayPath(defaultMigrationsFolder)];
+  const targets = paths.length > 0 ? paths : [options.migrations ? resolve(options.migrations) : displayPath(await migrationsFolderOf(undefined))];
   const pgVersion = options.pgVersion ?? (await targetVersion(options, out)) ?? NEWEST_PG_VERSION;
   const { report, sources } = await lintPaths({ paths: targets, pgVersion });
   out.result(render(report, options.format === 'pretty' && options.json ? 'json' : options.format, sources));
@@ -59,9 +59,10 @@ async function targetVersion(options: LintFlags, out: Output): Promise<number | 
   // Loaded here, not at the top: dotenv pulls in node:crypto, which `--pg-version` runs never need.
   const { givenDatabaseUrl } = await import('../database-url.js');
   const given = givenDatabaseUrl(options.databaseUrl);
-  if (!given) return (await import('../embedded-version.js')).embeddedPgMajor();
+  if (!given) return (await import('@big0290/embedded')).embeddedPgMajor();
   out.addSecretsOf(given.url);
-  const { connect, redactText, serverVersionNum } = await import('@big0290/migrator');
+  const { connect, serverVersionNum } = await import('@big0290/migrator/connect');
+  const { redactText } = await import('@big0290/migrator/redact');
   try {
     const client = await connect(given.url, { timeoutMs: VERSION_PROBE_TIMEOUT_MS, applicationName: 'sdk lint' });
     try {

@@ -1,9 +1,11 @@
 import { migrate, redactUrl, type BlockingSession, type MigrateResult, type RunnerEvent } from '@big0290/migrator';
 import { duration, table, truncate, type Output } from '../output.js';
 import { interruptible } from '../interrupt.js';
-import { resolveTarget, type TargetOptions } from '../target.js';
+import type { MigrationsFlags, TargetFlags } from '../options.js';
+import { migrationsFolderOf } from '../project.js';
+import { resolveTarget } from '../target.js';
 
-export interface DbMigrateOptions extends TargetOptions {
+export interface DbMigrateOptions extends TargetFlags, MigrationsFlags {
   phase?: 'expand' | 'contract' | 'all' | undefined;
   to?: string | undefined;
   dryRun?: boolean | undefined;
@@ -18,12 +20,13 @@ export interface DbMigrateOptions extends TargetOptions {
 
 /** `sdk db migrate`: applies pending migrations and returns what happened. */
 export async function dbMigrate(options: DbMigrateOptions, out: Output): Promise<number> {
+  const migrationsFolder = await migrationsFolderOf(options.migrations);
   const target = await resolveTarget(options, out);
   const stop = interruptible(out);
   try {
     const result = await migrate({
       databaseUrl: target.url,
-      migrationsFolder: target.migrationsFolder,
+      migrationsFolder,
       phase: options.phase ?? 'all',
       to: options.to,
       dryRun: options.dryRun ?? false,

@@ -1,9 +1,9 @@
+import { withFlags } from '../flags.js';
+import { formatBytes } from '@big0290/migrator/backup';
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from '@big0290/migrator/defaults';
+import { conflicts, renderViolation } from '@big0290/migrator/lint';
 import {
-  conflicts,
-  DEFAULT_STATEMENT_TIMEOUT_MS,
-  formatBytes,
   planMigrations,
-  renderViolation,
   traceMigrations,
   type LockMode,
   type LockSession,
@@ -12,12 +12,13 @@ import {
   type TraceReport,
 } from '@big0290/migrator';
 import { duration, table, truncate, type Output } from '../output.js';
-import { resolveTarget, type TargetOptions } from '../target.js';
+import type { MigrationsFlags, TargetFlags } from '../options.js';
+import { migrationsFolderOf } from '../project.js';
+import { resolveTarget } from '../target.js';
 
-export interface DbPlanOptions extends TargetOptions {
+export interface DbPlanOptions extends TargetFlags, MigrationsFlags {
   trace?: boolean | undefined;
   pgVersion?: number | undefined;
-  json?: boolean | undefined;
 }
 
 /**
@@ -26,13 +27,14 @@ export interface DbPlanOptions extends TargetOptions {
  * trace disagrees with the static analysis or a statement fails on the scratch database.
  */
 export async function dbPlan(options: DbPlanOptions, out: Output): Promise<number> {
+  const migrationsFolder = await migrationsFolderOf(options.migrations);
   const target = await resolveTarget(options, out);
   try {
-    const plan = await planMigrations({ databaseUrl: target.url, migrationsFolder: target.migrationsFolder, pgVersion: options.pgVersion });
+    const plan = await planMigrations({ databaseUrl: target.url, migrationsFolder, pgVersion: options.pgVersion });
     let trace: TraceReport | null = null;
     if (options.trace && plan.migrations.length > 0) {
       if (!out.json) out.info('Tracing the pending migrations on a scratch copy of the schema…');
-      trace = await traceMigrations({ databaseUrl: target.url, migrationsFolder: target.migrationsFolder });
+      trace = await traceMigrations({ databaseUrl: target.url, migrationsFolder });
     }
     if (out.json) out.resultJson({ ...plan, trace });
     else out.result(renderPlan(plan, trace, out));
@@ -53,7 +55,7 @@ function renderPlan(plan: PlanReport, trace: TraceReport | null, out: Output): s
       `Rates:   scan ${formatBytes(r.scan.bytesPerSecond)}/s, index build ${formatBytes(r.indexBuild.bytesPerSecond)}/s, rewrite ${formatBytes(r.rewrite.bytesPerSecond)}/s (measured on ${r.method}, in ${duration(r.measuredMs)})`,
     );
   } else if (plan.ratesError && plan.migrations.length > 0) lines.push(`Rates:   none, so no estimates: ${plan.ratesError}`);
-  for (const note of plan.notes) lines.push(out.style('yellow', `note: ${note}`));
+  for (const note of plan.notes) lines.push(out.style('yellow', `note: ${withFlags(note)}`));
   lines.push('');
   if (plan.migrations.length === 0) {
     lines.push('Nothing pending: the database has every migration of the folder.');

@@ -1,8 +1,10 @@
 import { redactUrl, repair, type EditedMigration } from '@big0290/migrator';
 import { table, type Output } from '../output.js';
-import { resolveTarget, type TargetOptions } from '../target.js';
+import type { MigrationsFlags, TargetFlags } from '../options.js';
+import { migrationsFolderOf } from '../project.js';
+import { resolveTarget } from '../target.js';
 
-export interface DbRepairOptions extends TargetOptions {
+export interface DbRepairOptions extends TargetFlags, MigrationsFlags {
   accept?: string[] | undefined;
   lockWait?: number | undefined;
 }
@@ -12,11 +14,12 @@ export interface DbRepairOptions extends TargetOptions {
  * were applied and what changed; --accept records the current text as applied (runs nothing).
  */
 export async function dbRepair(options: DbRepairOptions, out: Output): Promise<number> {
+  const migrationsFolder = await migrationsFolderOf(options.migrations);
   const target = await resolveTarget(options, out);
   try {
     const result = await repair({
       databaseUrl: target.url,
-      migrationsFolder: target.migrationsFolder,
+      migrationsFolder,
       accept: options.accept ?? [],
       advisoryLockWaitMs: options.lockWait,
       onLockWait: () => out.info('waiting for the migration lock held by another run'),

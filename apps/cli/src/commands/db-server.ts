@@ -1,16 +1,14 @@
 import { MigratorError } from '@big0290/migrator/errors';
-import { givenDatabaseUrl, projectRoot, URL_SOURCE_NAME } from '../database-url.js';
+import { givenDatabaseUrl, URL_SOURCE_NAME } from '../database-url.js';
 import { keepEmbeddedRunning, keptEmbedded, stopEmbeddedServer, type EmbeddedIo, type EmbeddedServerInfo } from '../embedded.js';
 import { display } from '../embedded-state.js';
+import type { OutputFlags } from '../options.js';
 import type { Output } from '../output.js';
+import { projectRoot } from '../project.js';
 
-export interface ServerFlags {
-  json?: boolean;
-  verbose?: boolean;
-}
 
 function io(out: Output): EmbeddedIo {
-  return { notice: (line) => out.info(line), secret: (password) => out.addSecret(password) };
+  return { secret: (password) => out.addSecret(password) };
 }
 
 /** How to connect without the password on a command line: libpq's passfile. */
@@ -27,7 +25,7 @@ function connectLines(server: EmbeddedServerInfo): string[] {
  * `sdk db start`: starts the embedded PostgreSQL and leaves it running (until `sdk db stop`), so
  * psql, the app, a seed script or Drizzle Studio can use it between sdk commands. Idempotent.
  */
-export async function dbStart(options: ServerFlags, out: Output): Promise<number> {
+export async function dbStart(options: OutputFlags, out: Output): Promise<number> {
   const given = givenDatabaseUrl(undefined);
   const server = await keepEmbeddedRunning(projectRoot(), io(out));
   const { was, serverVersion, ...info } = server;
@@ -48,7 +46,7 @@ export async function dbStart(options: ServerFlags, out: Output): Promise<number
 }
 
 /** `sdk db stop`: stops the embedded PostgreSQL; says so when it was not running (exit 0 either way). */
-export async function dbStop(options: ServerFlags, out: Output): Promise<number> {
+export async function dbStop(options: OutputFlags, out: Output): Promise<number> {
   const stopped = await stopEmbeddedServer(projectRoot(), io(out));
   if (out.json) out.resultJson({ stopped: stopped !== undefined, port: stopped?.port ?? null });
   else if (stopped) out.result(`Stopped the embedded PostgreSQL (port ${stopped.port}); its data stays in ${display(stopped.dataDir)}.`);
@@ -62,7 +60,7 @@ export async function dbStop(options: ServerFlags, out: Output): Promise<number>
  * passfile). Refuses, with the next step, when sdk commands would not use that server (a
  * DATABASE_URL is set) or when it is not kept running (its URL would soon stop answering).
  */
-export async function dbUrl(options: ServerFlags, out: Output): Promise<number> {
+export async function dbUrl(options: OutputFlags, out: Output): Promise<number> {
   const given = givenDatabaseUrl(undefined);
   if (given) {
     out.addSecretsOf(given.url);

@@ -1,13 +1,16 @@
 import { status, type StatusReport } from '@big0290/migrator';
 import { age, table, type Output } from '../output.js';
-import { resolveTarget, type TargetOptions } from '../target.js';
-import { backupDirOf, type BackupDirFlags } from '../backup-dir.js';
+import { backupDirOf } from '../backup-dir.js';
+import type { BackupDirFlags, MigrationsFlags, TargetFlags } from '../options.js';
+import { migrationsFolderOf } from '../project.js';
+import { resolveTarget } from '../target.js';
 
 /** `sdk db status`: where the database stands; exit code 1 when something needs attention. */
-export async function dbStatus(options: TargetOptions & BackupDirFlags, out: Output): Promise<number> {
+export async function dbStatus(options: TargetFlags & MigrationsFlags & BackupDirFlags, out: Output): Promise<number> {
+  const migrationsFolder = await migrationsFolderOf(options.migrations);
   const target = await resolveTarget(options, out);
   try {
-    const report = await status({ databaseUrl: target.url, migrationsFolder: target.migrationsFolder, backupDir: backupDirOf(options.backupDir) });
+    const report = await status({ databaseUrl: target.url, migrationsFolder, backupDir: backupDirOf(options.backupDir) });
     if (out.json) out.resultJson(report);
     else out.result(renderStatus(report, out));
     return report.needsAttention ? 1 : 0;

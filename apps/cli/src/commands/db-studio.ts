@@ -2,29 +2,28 @@ import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import { drizzleConfig, drizzleKitBin } from '../drizzle-kit.js';
 import { interruptible } from '../interrupt.js';
+import type { TargetFlags } from '../options.js';
 import type { Output } from '../output.js';
 import { resolveTarget } from '../target.js';
 
-export interface StudioFlags {
-  databaseUrl?: string;
-  config?: string;
-  port?: number;
-  host?: string;
-  verbose?: boolean;
+export interface StudioFlags extends TargetFlags {
+  config?: string | undefined;
+  port?: number | undefined;
+  host?: string | undefined;
 }
 
 /**
  * `sdk db studio` (`pnpm db:studio`): drizzle-kit studio on the database every other sdk command
  * uses: --database-url, DATABASE_URL, .env, else the embedded PostgreSQL (started if needed,
  * and stopped when Studio ends unless `sdk db start` keeps it). The URL reaches drizzle-kit as
- * DATABASE_URL in its environment (which @big0290/db-config's drizzle.config.ts reads), never on
+ * DATABASE_URL in its environment (which the project's drizzle.config.ts reads), never on
  * its command line; its output is passed on scrubbed of the password. Runs until Ctrl-C.
  */
 export async function dbStudio(options: StudioFlags, out: Output): Promise<number> {
-  const config = drizzleConfig(options.config);
+  const config = await drizzleConfig(options.config);
   const cwd = dirname(config);
   const bin = drizzleKitBin(cwd);
-  const target = await resolveTarget({ databaseUrl: options.databaseUrl }, out);
+  const target = await resolveTarget(options, out);
   // Ctrl-C reaches drizzle-kit too (same terminal): wait for it to end, then stop what we started.
   const stop = interruptible(out);
   try {

@@ -28,7 +28,7 @@ export function listArchive(pgRestore: PgTool, archive: string): Promise<{ entri
         const tooOld = /unsupported version/i.test(detail);
         reject(
           new MigratorError(tooOld ? 'E_PG_TOOL' : 'E_BACKUP_UNREADABLE', `pg_restore ${pgRestore.version} cannot read ${archive}: ${detail}`, {
-            hint: tooOld ? 'use a pg_restore at least as new as the pg_dump that wrote it (--pg-bin-dir)' : 'the archive is damaged: use another backup',
+            hint: tooOld ? 'use a pg_restore at least as new as the pg_dump that wrote it (`pgBinDir`)' : 'the archive is damaged: use another backup',
           }),
         );
         return;

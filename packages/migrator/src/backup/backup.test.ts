@@ -296,7 +296,7 @@ describe('backup, verify, restore (custom format)', () => {
       await expect(restoreBackup({ path, databaseUrl: db.url, confirm: noConfirm, lockTimeoutMs: 300 })).rejects.toMatchObject({
         code: 'E_RESTORE_FAILED',
         message: expect.stringContaining('rolled back, the target is unchanged'),
-        hint: expect.stringContaining('--lock-timeout'),
+        hint: expect.stringContaining('`lockTimeoutMs`'),
       });
     } finally {
       await holder.query('ROLLBACK');
@@ -398,7 +398,7 @@ describe('backup, verify, restore (custom format)', () => {
     if (rows[0]?.id) {
       await expect(restoreBackup({ path: copy, databaseUrl: db.url, confirm: noConfirm })).rejects.toMatchObject({
         code: 'E_RESTORE_OTHER_SERVER',
-        hint: expect.stringContaining('--allow-other-server'),
+        hint: expect.stringContaining('`allowOtherServer`'),
       });
     }
     // A manifest edited to name another database does not fool the check: the archive's header names the real one.

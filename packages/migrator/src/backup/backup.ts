@@ -3,8 +3,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { connect } from '../db/connect.js';
 import { libpqTarget } from '../db/libpq.js';
 import { MigratorError } from '../errors.js';
-import { DEFAULT_BACKUP_LOCK_TIMEOUT_MS } from '../runner/defaults.js';
-import { readApplied } from '../runner/tracking.js';
+import { DEFAULT_BACKUP_LOCK_TIMEOUT_MS } from '../db/defaults.js';
+import { readApplied } from '../db/metadata.js';
 import { redactUrl } from '../util/redact.js';
 import { dumpedTables, exactCounts, serverIdentity } from './catalog.js';
 import {
@@ -67,10 +67,10 @@ async function chooseOutput(options: BackupOptions, database: string, started: D
   if (options.output) {
     const path = resolve(options.output);
     if (await exists(path)) {
-      throw new MigratorError('E_BACKUP_EXISTS', `${path} already exists: a backup never overwrites a file`, { hint: 'choose another --output, or leave it out for a timestamped name in the backup folder' });
+      throw new MigratorError('E_BACKUP_EXISTS', `${path} already exists: a backup never overwrites a file`, { hint: 'choose another `output`, or leave it out for a timestamped name in the backup folder' });
     }
     if (await exists(manifestPathOf(path))) {
-      throw new MigratorError('E_BACKUP_EXISTS', `${manifestPathOf(path)} already exists: a backup never overwrites a manifest`, { hint: 'choose another --output' });
+      throw new MigratorError('E_BACKUP_EXISTS', `${manifestPathOf(path)} already exists: a backup never overwrites a manifest`, { hint: 'choose another `output`' });
     }
     return path;
   }
@@ -97,12 +97,12 @@ async function chooseOutput(options: BackupOptions, database: string, started: D
 export async function backup(options: BackupOptions): Promise<BackupResult> {
   const format = options.format ?? 'custom';
   const jobs = options.jobs ?? 1;
-  if (!Number.isInteger(jobs) || jobs < 1) throw new MigratorError('E_CONFIG', `--jobs must be a whole number of at least 1, not ${options.jobs}`);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new MigratorError('E_CONFIG', `\`jobs\` must be a whole number of at least 1, not ${options.jobs}`);
   if (jobs > 1 && format !== 'directory') {
     throw new MigratorError('E_CONFIG', 'parallel dumps (--jobs above 1) need the directory format', { hint: 'add --format directory, or leave out --jobs' });
   }
   const lockTimeout = options.lockTimeoutMs ?? DEFAULT_BACKUP_LOCK_TIMEOUT_MS;
-  if (!Number.isInteger(lockTimeout) || lockTimeout < 0) throw new MigratorError('E_CONFIG', `--lock-timeout must be a whole number of milliseconds, not ${options.lockTimeoutMs}`);
+  if (!Number.isInteger(lockTimeout) || lockTimeout < 0) throw new MigratorError('E_CONFIG', `\`lockTimeoutMs\` must be a whole number of milliseconds, not ${options.lockTimeoutMs}`);
   const started = (options.now ?? (() => new Date()))();
   const t0 = Date.now();
   // Finding pg_dump starts processes; it overlaps with connecting.
@@ -126,7 +126,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       throw new MigratorError('E_BACKUP_EXISTS', `${wanted} exists: another backup is writing to ${path} right now, or one was killed while writing it`, {
-        hint: 'wait for the other backup, or choose another --output; a leftover from a killed backup is removed by `sdk db backups prune` after a day, or by hand',
+        hint: 'wait for the other backup, or choose another `output`; a leftover from a killed backup is removed by `sdk db backups prune` after a day, or by hand',
       });
     }
     partial = wanted;
@@ -191,7 +191,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     await makePrivate(partial);
     await syncPath(partial);
     const sum = await checksum(partial);
-    if (await exists(path)) throw new MigratorError('E_BACKUP_EXISTS', `${path} appeared while the backup ran: a backup never overwrites a file`, { hint: 'choose another --output' });
+    if (await exists(path)) throw new MigratorError('E_BACKUP_EXISTS', `${path} appeared while the backup ran: a backup never overwrites a file`, { hint: 'choose another `output`' });
     await rename(partial, path);
     partial = undefined;
     await fsyncPath(dirname(path));
@@ -248,7 +248,7 @@ async function syncPath(path: string): Promise<void> {
 
 function lockedOut(lockTimeout: number, detail: string): MigratorError {
   return new MigratorError('E_BACKUP_LOCKED', `the backup could not lock a table within ${lockTimeout} ms (another session holds a conflicting lock, e.g. a migration); the partial file was removed (${detail})`, {
-    hint: 'find the session holding the lock (`sdk db status` shows a migration in progress), let it finish, then run `sdk db backup` again; or raise --lock-timeout',
+    hint: 'find the session holding the lock (`sdk db status` shows a migration in progress), let it finish, then run `sdk db backup` again; or raise `lockTimeoutMs`',
   });
 }
 
@@ -257,7 +257,7 @@ function dumpFailed(detail: string, errors: string[], lockTimeout: number): Migr
   if (/lock timeout|could not obtain lock|statement timeout/i.test(all)) return lockedOut(lockTimeout, detail);
   if (/No space left on device/i.test(all)) {
     return new MigratorError('E_BACKUP_DISK_FULL', `the disk filled up while pg_dump was writing the backup; the partial file was removed (${detail})`, {
-      hint: 'free space in the backup folder (`sdk db backups prune --keep-days 7`) or choose another --output / --backup-dir, then run `sdk db backup` again',
+      hint: 'free space in the backup folder (`sdk db backups prune` with `keepDays` 7) or choose another `output` / `backupDir`, then run `sdk db backup` again',
     });
   }
   if (/killed|SIG(KILL|TERM|INT)/.test(detail)) {
@@ -273,13 +273,13 @@ function writeFailed(error: unknown, path: string): MigratorError {
   if (code === 'ENOSPC') {
     return new MigratorError('E_BACKUP_DISK_FULL', `the disk is full: cannot write ${path}; nothing was kept`, {
       cause: error,
-      hint: 'free space (`sdk db backups prune --keep-days 7`) or choose another --output / --backup-dir',
+      hint: 'free space (`sdk db backups prune` with `keepDays` 7) or choose another `output` / `backupDir`',
     });
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new MigratorError('E_BACKUP_FAILED', `cannot write ${path}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}`, {
       cause: error,
-      hint: 'choose a writable --output or --backup-dir',
+      hint: 'choose a writable `output` or `backupDir`',
     });
   }
   return new MigratorError('E_BACKUP_FAILED', `the backup failed: ${(error as Error).message ?? String(error)}`, { cause: error });

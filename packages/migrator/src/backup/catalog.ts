@@ -1,4 +1,4 @@
-import type { Queryable } from '../runner/tracking.js';
+import type { Queryable } from '../db/metadata.js';
 import { quoteIdent } from '../db/sessions.js';
 import type { TableCount } from './manifest.js';
 import type { TableSize } from './process.js';

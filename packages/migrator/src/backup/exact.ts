@@ -1,5 +1,5 @@
 import { quoteIdent } from '../db/sessions.js';
-import type { Queryable } from '../runner/tracking.js';
+import type { Queryable } from '../db/metadata.js';
 import type { ArchiveObject } from './archive.js';
 
 /** An object in the target that the backup does not have: made after it (a migration, by hand). */

@@ -1,5 +1,5 @@
 export { backup, backupStamp, type BackupOptions, type BackupResult } from './backup.js';
-export { DEFAULT_BACKUP_LOCK_TIMEOUT_MS, DEFAULT_RESTORE_LOCK_TIMEOUT_MS } from '../runner/defaults.js';
+export { DEFAULT_BACKUP_LOCK_TIMEOUT_MS, DEFAULT_RESTORE_LOCK_TIMEOUT_MS } from '../db/defaults.js';
 export { listArchive, type ArchiveObject } from './archive.js';
 export { verifyBackup, dropVerifyLeftovers, VERIFY_DATABASE_PREFIX, type VerifyOptions, type VerifyResult } from './verify.js';
 export type { ScratchCleanup } from '../db/scratch.js';
@@ -10,3 +10,4 @@ export { findPgTool, parseToolVersion, type PgTool, type PgToolName } from './to
 export type { BackupProgress } from './process.js';
 export { formatBytes } from '../util/format.js';
 export { redactUrl } from '../util/redact.js';
+export { backupStatus, type BackupStatus } from './status.js';

@@ -114,7 +114,7 @@ export async function readManifest(archive: string): Promise<Manifest> {
         archiveThere
           ? `${archive} has no manifest beside it (${basename(path)}): it was not made by \`sdk db backup\`, or it was not finished, so nothing proves it is whole`
           : `no backup at ${archive}`,
-        { hint: archiveThere ? 'make a new backup with `sdk db backup --verify`' : 'list the backups with `sdk db backups list`' },
+        { hint: archiveThere ? 'make a new backup with `sdk db backup` with `verify`' : 'list the backups with `sdk db backups list`' },
       );
     }
     throw new MigratorError('E_BACKUP_MANIFEST', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
@@ -124,12 +124,12 @@ export async function readManifest(archive: string): Promise<Manifest> {
     manifest = JSON.parse(text) as Manifest;
   } catch {
     throw new MigratorError('E_BACKUP_MANIFEST', `${path} is not valid JSON: the manifest is damaged, so the backup cannot be trusted`, {
-      hint: 'make a new backup with `sdk db backup --verify`',
+      hint: 'make a new backup with `sdk db backup` with `verify`',
     });
   }
   if (!wellFormed(manifest)) {
     throw new MigratorError('E_BACKUP_MANIFEST', `${path} is not a complete sdk backup manifest (version ${MANIFEST_VERSION}): it was edited, damaged, or written by another version`, {
-      hint: 'make a new backup with `sdk db backup --verify`',
+      hint: 'make a new backup with `sdk db backup` with `verify`',
     });
   }
   return manifest;
@@ -212,7 +212,7 @@ export async function sizeOf(archive: string): Promise<number | undefined> {
  */
 export async function checkArchive(archive: string, manifest: Manifest): Promise<void> {
   const size = await sizeOf(archive);
-  const fix = { hint: 'do not restore it: use another backup (`sdk db backups list`), or make a new one with `sdk db backup --verify`' };
+  const fix = { hint: 'do not restore it: use another backup (`sdk db backups list`), or make a new one with `sdk db backup` with `verify`' };
   if (size === undefined) throw new MigratorError('E_BACKUP_CHECKSUM', `${archive} is missing: its manifest is there but the archive is not`, fix);
   if (size !== manifest.sizeBytes) {
     throw new MigratorError('E_BACKUP_CHECKSUM', `${archive} is ${size} bytes but its manifest recorded ${manifest.sizeBytes}: the file is truncated or was changed`, fix);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type MigrationSpec, type TestDatabase, closeGate, gateSql } from '@big0290/testing';
-import { migrate, status } from '../runner/index.js';
+import { migrate } from '../runner/index.js';
+import { status } from '../status.js';
 import { backup } from './backup.js';
 import { restoreBackup } from './restore.js';
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { METADATA_SCHEMA } from '../runner/tracking.js';
+import { METADATA_SCHEMA } from '../db/metadata.js';
 
-/** The runner's audit table (runner/tracking.ts): who ran what, when, and how it ended. */
+/** The runner's audit table (db/metadata.ts): who ran what, when, and how it ended. */
 export const HISTORY_TABLE = `${METADATA_SCHEMA}.history`;
 
 /** What the restore records about itself in the audit history. */
 export interface RestoreRecord {
-  /** Who ran it (runner/actor.ts). */
+  /** Who ran it (util/actor.ts). */
   osUser: string;
   host: string;
   gitSha: string | null;

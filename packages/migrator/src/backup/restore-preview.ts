@@ -1,5 +1,5 @@
 import { countRows, DEFAULT_EXACT_COUNT_MAX_BYTES } from '../db/row-counts.js';
-import { METADATA_SCHEMA, readApplied, type Queryable } from '../runner/tracking.js';
+import { METADATA_SCHEMA, readApplied, type Queryable } from '../db/metadata.js';
 import { redactUrl } from '../util/redact.js';
 import { dumpedTables, type serverIdentity } from './catalog.js';
 import type { ExtraObject } from './exact.js';

@@ -8,7 +8,7 @@ export interface LockHolder {
   pid: number;
   /** Its backend_start in microseconds since the epoch, as the server computes it: with the pid, one session (pids are reused). */
   startedUs: string;
-  /** The two int4 keys of the lock (runner/lock.ts ADVISORY_LOCK_KEYS). */
+  /** The two int4 keys of the lock (db/advisory-lock.ts ADVISORY_LOCK_KEYS). */
   keys: readonly [number, number];
 }
 

@@ -4,9 +4,9 @@ import type pg from 'pg';
 import { connect } from '../db/connect.js';
 import { libpqTarget } from '../db/libpq.js';
 import { MigratorError } from '../errors.js';
-import { DEFAULT_RESTORE_LOCK_TIMEOUT_MS } from '../runner/defaults.js';
-import { ADVISORY_LOCK_KEYS } from '../runner/lock.js';
-import { currentActor } from '../runner/actor.js';
+import { DEFAULT_RESTORE_LOCK_TIMEOUT_MS } from '../db/defaults.js';
+import { ADVISORY_LOCK_KEYS } from '../db/advisory-lock.js';
+import { currentActor } from '../util/actor.js';
 import { exactCounts, serverIdentity } from './catalog.js';
 import { archivePathOf, checkArchive, readManifest } from './manifest.js';
 import { objectsNotInArchive } from './exact.js';
@@ -90,7 +90,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       throw new MigratorError(
         'E_RESTORE_OTHER_DATABASE',
         `${archive} is a backup of database ${backupDatabase}, but the target is ${identity.database}: refusing to replace one database with another's contents`,
-        { hint: `check DATABASE_URL; if you mean to replace ${identity.database} with ${backupDatabase}'s backup, add --allow-other-database` },
+        { hint: `check the database URL; if you mean to replace ${identity.database} with ${backupDatabase}'s backup, add \`allowOtherDatabase\`` },
       );
     }
     const { systemIdentifier } = manifest.database;
@@ -98,7 +98,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       throw new MigratorError(
         'E_RESTORE_OTHER_SERVER',
         `${archive} was made on another server (system identifier ${systemIdentifier}; the target's is ${identity.systemIdentifier}): refusing to replace ${identity.database} with another server's database of the same name`,
-        { hint: 'check DATABASE_URL (a staging backup restored into production looks exactly like this); to restore onto a new or rebuilt server on purpose, add --allow-other-server' },
+        { hint: 'check the database URL (a staging backup restored into production looks exactly like this); to restore onto a new or rebuilt server on purpose, add `allowOtherServer`' },
       );
     }
     const extras = await objectsNotInArchive(client, toc.objects);
@@ -149,7 +149,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       const detail = watchdog.canceled ?? failureOf(pgRestore, exit);
       throw new MigratorError('E_RESTORE_FAILED', `the restore failed and was rolled back, the target is unchanged: ${detail}`, {
         hint: watchdog.canceled
-          ? `stop the application's traffic to the database or end those sessions (SELECT pg_terminate_backend(pid)), or raise --lock-timeout (now ${lockTimeout} ms), then run \`sdk db restore\` again`
+          ? `stop the application's traffic to the database or end those sessions (SELECT pg_terminate_backend(pid)), or raise \`lockTimeoutMs\` (now ${lockTimeout} ms), then run \`sdk db restore\` again`
           : 'fix the cause named above, then run `sdk db restore` again',
       });
     }

@@ -164,6 +164,6 @@ describe('pruneBackups', () => {
   });
 
   it('refuses a negative --keep-days', async () => {
-    await expect(pruneBackups(dir, { keepDays: -1 })).rejects.toMatchObject({ code: 'E_CONFIG', hint: expect.stringContaining('--keep-days 7') });
+    await expect(pruneBackups(dir, { keepDays: -1 })).rejects.toMatchObject({ code: 'E_CONFIG', hint: expect.stringContaining('`keepDays` 7') });
   });
 });

@@ -132,7 +132,7 @@ const PARTIAL_GRACE_MS = 24 * 3600_000;
  */
 export async function pruneBackups(dir: string, options: { keepDays: number; dryRun?: boolean; now?: Date }): Promise<PruneResult> {
   if (!Number.isFinite(options.keepDays) || options.keepDays < 0) {
-    throw new MigratorError('E_CONFIG', `--keep-days must be 0 or more, not ${options.keepDays}`, { hint: 'the guide keeps backups 7 days: --keep-days 7' });
+    throw new MigratorError('E_CONFIG', `\`keepDays\` must be 0 or more, not ${options.keepDays}`, { hint: 'the guide keeps backups 7 days: `keepDays` 7' });
   }
   const now = (options.now ?? new Date()).getTime();
   const cutoff = now - options.keepDays * 86_400_000;

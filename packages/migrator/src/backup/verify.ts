@@ -110,7 +110,7 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
     } catch (error) {
       throw new MigratorError('E_BACKUP_VERIFY', `cannot create the scratch database ${scratch} on ${redactUrl(serverUrl)}: ${(error as Error).message}`, {
         cause: error,
-        hint: 'verification needs CREATEDB on that server; or pass --scratch-url with a server where it may create a database',
+        hint: 'verification needs CREATEDB on that server; or pass `scratchUrl` with a server where it may create a database',
       });
     }
     const scratchUrl = withDatabase(serverUrl, scratch);
@@ -177,7 +177,7 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
   await writeManifest(archive, updated);
   if (!verification.ok) {
     throw new MigratorError('E_BACKUP_VERIFY', `${archive} failed verification: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
-      hint: 'do not rely on this backup: make a new one with `sdk db backup --verify`',
+      hint: 'do not rely on this backup: make a new one with `sdk db backup` with `verify`',
     });
   }
   return { path: archive, manifest: updated, verification, leftovers };

@@ -88,7 +88,7 @@ export function connectionError(error: unknown, parsed: URL, url: string, attemp
   const host = attempt?.host || parsed.hostname || 'localhost';
   const port = attempt?.port || parsed.port || 5432;
   const where = host.startsWith('/') ? `the socket ${host}/.s.PGSQL.${port}` : `${host}:${port}`;
-  const longer = 'a server that is only slow to answer needs a longer wait: add ?connect_timeout=SECONDS to DATABASE_URL';
+  const longer = 'a server that is only slow to answer needs a longer wait: add ?connect_timeout=SECONDS to the database URL';
   if (attempt?.timedOut) {
     const seconds = `${Number((attempt.timeoutMs / 1000).toFixed(1))} s`;
     return attempt.tcpConnected
@@ -98,7 +98,7 @@ export function connectionError(error: unknown, parsed: URL, url: string, attemp
         })
       : new ConnectionError(`cannot connect to ${target}: nothing answered at ${where} within ${seconds} (the connect timeout)`, {
           cause: error,
-          hint: `check the host and port in DATABASE_URL, and that no firewall, security group or VPN drops traffic from this machine to ${where}; ${longer}`,
+          hint: `check the host and port in the database URL, and that no firewall, security group or VPN drops traffic from this machine to ${where}; ${longer}`,
         });
   }
   // The driver's words for a peer that hung up before PostgreSQL said anything: not a
@@ -107,20 +107,20 @@ export function connectionError(error: unknown, parsed: URL, url: string, attemp
   if (attempt?.tcpConnected && !e.code && /terminated unexpectedly/i.test(e.message ?? '')) {
     return new ConnectionError(`cannot connect to ${target}: ${where} accepted the connection and closed it without a PostgreSQL answer`, {
       cause: error,
-      hint: `check the host and port in DATABASE_URL; a proxy, VPN or firewall between this machine and ${host} may accept connections it cannot complete`,
+      hint: `check the host and port in the database URL; a proxy, VPN or firewall between this machine and ${host} may accept connections it cannot complete`,
     });
   }
   switch (e.code) {
     case 'ECONNREFUSED':
       return new ConnectionError(`cannot connect to ${target}: connection refused (is PostgreSQL running and listening on ${parsed.hostname}:${parsed.port || 5432}?)`, {
         cause: error,
-        hint: 'start the server or fix host/port in DATABASE_URL; unset DATABASE_URL to use the embedded PostgreSQL',
+        hint: 'start the server or fix host/port in the database URL',
       });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new ConnectionError(`cannot connect to ${target}: host ${parsed.hostname} not found`, {
         cause: error,
-        hint: 'check the host name in DATABASE_URL',
+        hint: 'check the host name in the database URL',
       });
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
@@ -133,12 +133,12 @@ export function connectionError(error: unknown, parsed: URL, url: string, attemp
     case '28000':
       return new ConnectionError(`authentication failed for user ${user} at ${target}`, {
         cause: error,
-        hint: 'check the user and password in DATABASE_URL (and pg_hba.conf on the server)',
+        hint: 'check the user and password in the database URL (and pg_hba.conf on the server)',
       });
     case '3D000':
       return new ConnectionError(`database ${database} does not exist on ${target}`, {
         cause: error,
-        hint: `create it first (createdb ${database}, or CREATE DATABASE "${database}"), or fix the database name in DATABASE_URL`,
+        hint: `create it first (createdb ${database}, or CREATE DATABASE "${database}"), or fix the database name in the database URL`,
       });
     default:
       if (/timeout/i.test(e.message ?? '')) {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { BlockingSession, InvalidIndex } from '../runner/types.js';
+import type { BlockingSession, InvalidIndex } from './types.js';
 
 /** Query text longer than this is cut in reports. */
 export const QUERY_TEXT_LIMIT = 200;

@@ -1,4 +1,4 @@
-import { LOCK_MODES, type LockMode } from '../lint/locks.js';
+import { LOCK_MODES, type LockMode } from '../lint/index.js';
 import type { Disagreement, TracedStatement } from './types.js';
 
 /**

@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { QUERY_TEXT_LIMIT } from '../db/sessions.js';
-import { notNullCheckColumn, type ConstraintInfo, type SchemaKnowledge } from '../lint/knowledge.js';
-import { lockModeFromPg } from '../lint/locks.js';
+import { notNullCheckColumn, type ConstraintInfo, type SchemaKnowledge, lockModeFromPg } from '../lint/index.js';
 import { bodyOf, list } from '../sql/ast.js';
 import { parseStatements } from '../sql/parse.js';
 import type { LockSession } from './types.js';

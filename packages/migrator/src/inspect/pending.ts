@@ -1,19 +1,12 @@
 import type pg from 'pg';
 import { MigratorError } from '../errors.js';
-import { lintText } from '../lint/engine.js';
-import { SchemaKnowledge } from '../lint/knowledge.js';
-import { stronger } from '../lint/locks.js';
-import { RULE_IDS, RULES } from '../lint/registry.js';
-import type { LintRule, RelationEffect, Violation } from '../lint/types.js';
-import { relationKey, unwrap, type Node } from '../sql/ast.js';
+import { lintText, SchemaKnowledge, stronger, RULE_IDS, RULES, type LintRule, type RelationEffect, type Violation } from '../lint/index.js';
+import { bodyOf, relationKey, unwrapStatement } from '../sql/ast.js';
 import { createdTable } from '../sql/classify.js';
 import { loadParser, parseStatements } from '../sql/index.js';
 import type { Phase, SqlStatement } from '../sql/types.js';
-import { readMigrations } from '../runner/journal.js';
-import { readApplied } from '../runner/tracking.js';
-import { reconcileWithEdits } from '../runner/edits.js';
-import { analyzeMigration } from '../runner/analyze.js';
-import type { MigrationFile, PlannedMigration } from '../runner/types.js';
+import { readMigrations, reconcileWithEdits, analyzeMigration, type MigrationFile, type PlannedMigration } from '../runner/index.js';
+import { readApplied } from '../db/metadata.js';
 import { seedKnowledge } from './live.js';
 
 type Queryable = Pick<pg.Client, 'query'>;
@@ -38,7 +31,7 @@ export async function pendingMigrations(db: Queryable, migrationsFolder: string)
     if (entry.state === 'pending' || entry.state === 'out-of-order') pending.push({ file: entry.file, state: entry.state });
     else lastApplied = entry.file.tag;
     if (entry.state === 'modified') notes.push(`${entry.file.tag} was edited after it was applied: \`sdk db migrate\` refuses to run until the file is restored from git.`);
-    if (entry.state === 'out-of-order') notes.push(`${entry.file.tag} is older than the newest applied migration: \`sdk db migrate\` needs --allow-out-of-order to apply it.`);
+    if (entry.state === 'out-of-order') notes.push(`${entry.file.tag} is older than the newest applied migration: \`sdk db migrate\` needs \`allowOutOfOrder\` to apply it.`);
   }
   for (const m of state.missing) notes.push(`applied migration ${m.tag} is missing from the folder: \`sdk db migrate\` refuses to run until it is restored.`);
   return { pending, lastApplied, notes };
@@ -121,8 +114,8 @@ export async function analyzePending(
 function createdRelations(file: MigrationFile): string[] {
   const out: string[] = [];
   for (const raw of parseStatements(file.sql, file.path)) {
-    const body = unwrap(raw.node)?.body ?? {};
-    const created = raw.kind === 'CreateTableAsStmt' ? relationKey((body.into as Node | undefined)?.rel) : createdTable(raw.kind, body);
+    const into = bodyOf(raw.node, 'CreateTableAsStmt')?.into;
+    const created = raw.kind === 'CreateTableAsStmt' ? relationKey(into?.rel) : createdTable(unwrapStatement(raw.node));
     if (created) out.push(created);
   }
   return out;

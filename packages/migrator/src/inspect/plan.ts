@@ -1,8 +1,6 @@
 import type pg from 'pg';
 import { connect } from '../db/connect.js';
-import { checkPgVersion, NEWEST_PG_VERSION, OLDEST_PG_VERSION } from '../lint/files.js';
-import { blocks, stronger } from '../lint/locks.js';
-import type { RelationEffect } from '../lint/types.js';
+import { checkPgVersion, NEWEST_PG_VERSION, OLDEST_PG_VERSION, blocks, stronger, type RelationEffect } from '../lint/index.js';
 import { formatBytes } from '../util/format.js';
 import { redactUrl } from '../util/redact.js';
 import { validatedForeignKeys } from './foreign-keys.js';

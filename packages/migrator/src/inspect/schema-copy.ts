@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { connect } from '../db/connect.js';
 import { libpqTarget } from '../db/libpq.js';
 import { MigratorError } from '../errors.js';
-import { migrate } from '../runner/migrate.js';
+import { migrate } from '../runner/index.js';
 import { passwordOf, redactText } from '../util/redact.js';
 
 /** A schema dump larger than this is refused (a schema, not data: even thousands of tables stay far below). */
@@ -102,7 +102,7 @@ async function replay(scratchUrl: string, migrationsFolder: string, lastApplied:
   } catch (error) {
     throw new MigratorError('E_TRACE_SCHEMA', `could not rebuild the target's schema in the scratch database by replaying the applied migrations: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
-      hint: 'install a pg_dump at least as new as the server (the PostgreSQL client tools) so the schema is copied with pg_dump, then run `sdk db plan --trace` again',
+      hint: 'install a pg_dump at least as new as the server (the PostgreSQL client tools) so the schema is copied with pg_dump, then run `sdk db plan` with `trace` again',
     });
   }
 }

@@ -4,7 +4,7 @@ import { withDatabase } from '../db/libpq.js';
 import { dropScratch, scratchName } from '../db/scratch.js';
 import { quoteIdent } from '../db/sessions.js';
 import { MigratorError } from '../errors.js';
-import { LOCK_MODES, lockModeFromPg, type LockMode } from '../lint/locks.js';
+import { LOCK_MODES, lockModeFromPg, type LockMode } from '../lint/index.js';
 import { redactUrl } from '../util/redact.js';
 import { COMPARED_KINDS, disagreements, type CatalogEntry } from './compare.js';
 import { relkindName } from './live.js';
@@ -67,7 +67,7 @@ export async function traceMigrations(options: TraceOptions): Promise<TraceRepor
       } catch (error) {
         throw new MigratorError('E_TRACE_SCRATCH', `cannot create the scratch database ${scratch} on ${redactUrl(options.databaseUrl)}: ${(error as Error).message}`, {
           cause: error,
-          hint: 'the trace needs a role with CREATEDB on the target server (ALTER ROLE ... CREATEDB), or run `sdk db plan` without --trace',
+          hint: 'the trace needs a role with CREATEDB on the target server (ALTER ROLE ... CREATEDB), or run `sdk db plan` without `trace`',
         });
       }
       created = true;

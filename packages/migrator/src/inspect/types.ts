@@ -1,5 +1,4 @@
-import type { LockMode } from '../lint/locks.js';
-import type { RelationEffect, Violation } from '../lint/types.js';
+import type { LockMode, RelationEffect, Violation } from '../lint/index.js';
 import type { Phase } from '../sql/types.js';
 
 /** What the live database says about one relation a pending statement touches. */

@@ -1,4 +1,4 @@
-import { bodyOf, list, type Node } from '../sql/ast.js';
+import { bodyOf, list, stringValue, type Node, type TypeName } from '../sql/ast.js';
 
 /**
  * Column types as the linter compares them, and which `ALTER COLUMN ... TYPE` changes keep the
@@ -20,12 +20,12 @@ const TYPE_ALIASES: Record<string, string> = {
 };
 
 /** ColumnDef.typeName / TypeCast.typeName (a TypeName body) -> ColumnType. */
-export function columnType(typeName: unknown): ColumnType | undefined {
-  const t = typeName as Node | undefined;
+export function columnType(typeName: TypeName | undefined): ColumnType | undefined {
+  const t = typeName;
   if (!t) return undefined;
-  const raw = String(bodyOf(list(t.names).at(-1), 'String')?.sval ?? '').toLowerCase();
+  const raw = (stringValue(list(t.names).at(-1)) ?? '').toLowerCase();
   if (!raw) return undefined;
-  const typmods = list(t.typmods).map((m) => Number((bodyOf(m, 'A_Const')?.ival as { ival?: number } | undefined)?.ival ?? 0));
+  const typmods = list(t.typmods).map((m) => bodyOf(m, 'A_Const')?.ival?.ival ?? 0);
   return { name: TYPE_ALIASES[raw] ?? raw, typmods, array: list(t.arrayBounds).length > 0 };
 }
 
@@ -92,11 +92,11 @@ function sameType(a: ColumnType, b: ColumnType): boolean {
  * without one: the column itself, or the column cast to the new type (`USING sku`,
  * `USING name::varchar(200)`). Such a USING does not force a rewrite.
  */
-export function usingIsPlainColumn(using: unknown, column: string | undefined, to: ColumnType | undefined): boolean {
+export function usingIsPlainColumn(using: Node | undefined, column: string | undefined, to: ColumnType | undefined): boolean {
   if (using === undefined) return true;
-  const isColumn = (expr: unknown) => {
+  const isColumn = (expr: Node | undefined) => {
     const fields = list(bodyOf(expr, 'ColumnRef')?.fields);
-    return fields.length === 1 && bodyOf(fields[0], 'String')?.sval === column;
+    return fields.length === 1 && stringValue(fields[0]) === column;
   };
   if (isColumn(using)) return true;
   const cast = bodyOf(using, 'TypeCast');

@@ -1,4 +1,4 @@
-import { bodyOf, list, qualified, relationKey, type Node } from '../sql/ast.js';
+import { bodyOf, generatedKind, list, qualified, relationKey, stringValue, type AlterTableStmt, type AlterTableType, type ColumnDef, type Constraint, type Node } from '../sql/ast.js';
 import { columnType, droppedConstraints, timestampZoneChangeSkipsRewriteInUtc, typeChangeKeepsRows, typeText, usingIndexColumns, usingIsPlainColumn, volatileCall } from './knowledge.js';
 import { defaultPartitionScan, FK_DROPPED, type EffectContext, type Effects } from './effect-set.js';
 import type { LockMode } from './locks.js';
@@ -6,7 +6,7 @@ import type { LockMode } from './locks.js';
 /** The effects of ALTER TABLE, subcommand by subcommand (AlterTableGetLockLevel in tablecmds.c). */
 
 /** Subcommands that take less than ACCESS EXCLUSIVE (AlterTableGetLockLevel). */
-const LIGHTER_SUBCOMMANDS: Record<string, LockMode> = {
+const LIGHTER_SUBCOMMANDS: Partial<Record<AlterTableType, LockMode>> = {
   AT_SetStatistics: 'SHARE UPDATE EXCLUSIVE',
   AT_ClusterOn: 'SHARE UPDATE EXCLUSIVE',
   AT_DropCluster: 'SHARE UPDATE EXCLUSIVE',
@@ -24,13 +24,13 @@ const LIGHTER_SUBCOMMANDS: Record<string, LockMode> = {
   AT_DisableTrigUser: 'SHARE ROW EXCLUSIVE',
 };
 
-export function alterTable(body: Node, effects: Effects, context: EffectContext): void {
+export function alterTable(body: AlterTableStmt, effects: Effects, context: EffectContext): void {
   const table = relationKey(body.relation);
   const name = qualified(body.relation);
   for (const item of list(body.cmds)) {
     const cmd = bodyOf(item, 'AlterTableCmd');
     if (!cmd) continue;
-    const subtype = String(cmd.subtype ?? '');
+    const subtype = cmd.subtype;
     const column = typeof cmd.name === 'string' ? cmd.name : undefined;
     switch (subtype) {
       case 'AT_AddColumn': {
@@ -40,7 +40,7 @@ export function alterTable(body: Node, effects: Effects, context: EffectContext)
         effects.add(table, 'ACCESS EXCLUSIVE', {
           rewrite: rewrite !== undefined,
           scan: rewrite !== undefined || addsIndex(def) || check,
-          why: rewrite ?? (check ? `ADD COLUMN ${String(def?.colname ?? '?')} ... CHECK checks every existing row while holding the lock` : 'ADD COLUMN changes the table definition'),
+          why: rewrite ?? (check ? `ADD COLUMN ${def?.colname ?? '?'} ... CHECK checks every existing row while holding the lock` : 'ADD COLUMN changes the table definition'),
         });
         for (const c of list(def?.constraints)) foreignKey(bodyOf(c, 'Constraint'), table, effects, false);
         break;
@@ -130,7 +130,7 @@ export function alterTable(body: Node, effects: Effects, context: EffectContext)
           scan: !proven,
           why: proven ? 'a validated CHECK constraint proves the partition bound' : 'ATTACH PARTITION scans the partition to check its rows fit the bound',
         });
-        if ((partition?.bound as Node | undefined)?.is_default !== true) defaultPartitionScan(table, effects, context);
+        if (partition?.bound?.is_default !== true) defaultPartitionScan(table, effects, context);
         break;
       }
       case 'AT_DetachPartition': {
@@ -141,7 +141,7 @@ export function alterTable(body: Node, effects: Effects, context: EffectContext)
         break;
       }
       default:
-        effects.add(table, LIGHTER_SUBCOMMANDS[subtype] ?? 'ACCESS EXCLUSIVE', { why: `${subtype.replace(/^AT_/, '')} changes the table definition` });
+        effects.add(table, (subtype && LIGHTER_SUBCOMMANDS[subtype]) ?? 'ACCESS EXCLUSIVE', { why: `${(subtype ?? '').replace(/^AT_/, '')} changes the table definition` });
     }
     // Dropping a foreign key (itself, or the column it uses) drops its triggers on the referenced table.
     if ((subtype === 'AT_DropConstraint' || subtype === 'AT_DropColumn') && column) {
@@ -163,7 +163,7 @@ export function alterTable(body: Node, effects: Effects, context: EffectContext)
 }
 
 /** A FOREIGN KEY locks both tables with SHARE ROW EXCLUSIVE and, unless NOT VALID, reads both. */
-function foreignKey(constraint: Node | undefined, table: string | undefined, effects: Effects, validatesExisting: boolean): void {
+function foreignKey(constraint: Constraint | undefined, table: string | undefined, effects: Effects, validatesExisting: boolean): void {
   if (constraint?.contype !== 'CONSTR_FOREIGN') return;
   const validates = validatesExisting && constraint.skip_validation !== true;
   const why = validates ? 'the foreign key is validated against every row while both tables are locked' : 'a foreign key adds triggers to both tables';
@@ -176,7 +176,7 @@ function foreignKey(constraint: Node | undefined, table: string | undefined, eff
  * the index known to be nullable, without a validated `CHECK (col IS NOT NULL)` that PostgreSQL
  * 12+ uses instead. Empty when the index or its columns are unknown.
  */
-export function primaryKeyNullableColumns(constraint: Node | undefined, table: string | undefined, body: Node, context: EffectContext): string[] {
+export function primaryKeyNullableColumns(constraint: Constraint | undefined, table: string | undefined, body: AlterTableStmt, context: EffectContext): string[] {
   const columns = usingIndexColumns(context.knowledge, table, constraint);
   if (!columns) return [];
   const dropped = droppedConstraints(body);
@@ -191,7 +191,7 @@ export function primaryKeyNullableColumns(constraint: Node | undefined, table: s
 }
 
 /** Whether ADD COLUMN ... CHECK (...) checks the existing rows (a column CHECK cannot be NOT VALID). */
-function addsCheck(def: Node | undefined): boolean {
+function addsCheck(def: ColumnDef | undefined): boolean {
   return list(def?.constraints).some((c) => {
     const constraint = bodyOf(c, 'Constraint');
     return constraint?.contype === 'CONSTR_CHECK' && constraint.skip_validation !== true;
@@ -199,8 +199,11 @@ function addsCheck(def: Node | undefined): boolean {
 }
 
 /** Whether ADD COLUMN ... UNIQUE / PRIMARY KEY builds an index over the existing rows. */
-function addsIndex(def: Node | undefined): boolean {
-  return list(def?.constraints).some((c) => ['CONSTR_UNIQUE', 'CONSTR_PRIMARY', 'CONSTR_EXCLUSION'].includes(String(bodyOf(c, 'Constraint')?.contype)));
+function addsIndex(def: ColumnDef | undefined): boolean {
+  return list(def?.constraints).some((c) => {
+    const type = bodyOf(c, 'Constraint')?.contype;
+    return type === 'CONSTR_UNIQUE' || type === 'CONSTR_PRIMARY' || type === 'CONSTR_EXCLUSION';
+  });
 }
 
 const SERIAL = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
@@ -211,13 +214,13 @@ const SERIAL = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial'
  * column, whose default is nextval()) is computed for every existing row, and so is a STORED
  * generated column. https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES
  */
-export function addColumnRewrite(def: Node | undefined, context: EffectContext): string | undefined {
+export function addColumnRewrite(def: ColumnDef | undefined, context: EffectContext): string | undefined {
   if (!def) return undefined;
-  const column = String(def.colname ?? '?');
-  const typeName = String(bodyOf(list((def.typeName as Node | undefined)?.names).at(-1), 'String')?.sval ?? '').toLowerCase();
+  const column = def.colname ?? '?';
+  const typeName = (stringValue(list(def.typeName?.names).at(-1)) ?? '').toLowerCase();
   if (SERIAL.has(typeName)) return `ADD COLUMN ${column} ${typeName} fills every existing row from a sequence, rewriting the table`;
   // ATExecAddColumn: a domain with constraints must be checked for every row (even NULL), so the table is rewritten, default or not.
-  const domain = context.knowledge.constrainedDomain((def.typeName as Node | undefined)?.names);
+  const domain = context.knowledge.constrainedDomain(def.typeName?.names);
   if (domain) return `ADD COLUMN ${column} of domain ${domain} checks the domain's constraints for every existing row, rewriting the table`;
   for (const item of list(def.constraints)) {
     const c = bodyOf(item, 'Constraint');
@@ -234,12 +237,12 @@ export function addColumnRewrite(def: Node | undefined, context: EffectContext):
 }
 
 /** PostgreSQL 18's `GENERATED ALWAYS AS (...) VIRTUAL` (the default there) computes on read: no rewrite. */
-function isVirtual(constraint: Node): boolean {
-  return constraint.generated_kind === 'v';
+function isVirtual(constraint: Constraint): boolean {
+  return generatedKind(constraint) === 'v';
 }
 
 /** `NULL`, or `NULL::type` as drizzle-kit and pg_dump write it. */
-function isNullConstant(expr: unknown): boolean {
+function isNullConstant(expr: Node | undefined): boolean {
   const inner = bodyOf(expr, 'TypeCast')?.arg ?? expr;
   return bodyOf(inner, 'A_Const')?.isnull === true;
 }

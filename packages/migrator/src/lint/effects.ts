@@ -1,4 +1,4 @@
-import { bodyOf, list, objectName, optionEnabled, relationKey, type Node } from '../sql/ast.js';
+import { bodyOf, list, objectName, optionEnabled, relationKey, type CommentStmt, type Constraint, type CreateStmt, type DropStmt, type ObjectType, type UnwrappedStatement, type VacuumStmt } from '../sql/ast.js';
 import type { SchemaKnowledge } from './knowledge.js';
 import type { LockMode } from './locks.js';
 import { alterTable } from './effects-alter-table.js';
@@ -14,8 +14,9 @@ export { addColumnRewrite, primaryKeyNullableColumns } from './effects-alter-tab
  * --trace` checks these against pg_locks and relfilenode on a scratch database.
  * https://www.postgresql.org/docs/current/explicit-locking.html
  */
-export function statementEffects(kind: string, body: Node, context: EffectContext): RelationEffect[] {
+export function statementEffects(statement: UnwrappedStatement, context: EffectContext): RelationEffect[] {
   const effects = new Effects(context);
+  const { kind, body } = statement;
   switch (kind) {
     case 'AlterTableStmt':
       alterTable(body, effects, context);
@@ -123,10 +124,10 @@ const LOCK_STMT_MODES: Record<number, LockMode> = {
 };
 
 
-function createTable(body: Node, effects: Effects, context: EffectContext): void {
+function createTable(body: CreateStmt, effects: Effects, context: EffectContext): void {
   // A foreign key to an existing table takes SHARE ROW EXCLUSIVE on it (to add the RI triggers);
   // the new table is empty, so nothing is validated.
-  const referenced = (constraint: Node | undefined) => {
+  const referenced = (constraint: Constraint | undefined) => {
     if (constraint?.contype === 'CONSTR_FOREIGN') effects.add(relationKey(constraint.pktable), 'SHARE ROW EXCLUSIVE', { why: 'a foreign key adds triggers to the referenced table' });
   };
   for (const element of list(body.tableElts)) {
@@ -138,15 +139,15 @@ function createTable(body: Node, effects: Effects, context: EffectContext): void
     if (!body.partbound) continue;
     const key = relationKey(bodyOf(parent, 'RangeVar'));
     effects.add(key, 'ACCESS EXCLUSIVE', { why: 'CREATE TABLE ... PARTITION OF changes the parent' });
-    if ((body.partbound as Node).is_default !== true) defaultPartitionScan(key, effects, context);
+    if (body.partbound.is_default !== true) defaultPartitionScan(key, effects, context);
   }
 }
 
 /** DROP POLICY / TRIGGER / RULE name ON table: the object list is the table's name followed by the object's. */
-const DROPPED_FROM_TABLE: Record<string, string> = { OBJECT_POLICY: 'POLICY', OBJECT_TRIGGER: 'TRIGGER', OBJECT_RULE: 'RULE' };
+const DROPPED_FROM_TABLE: Partial<Record<ObjectType, string>> = { OBJECT_POLICY: 'POLICY', OBJECT_TRIGGER: 'TRIGGER', OBJECT_RULE: 'RULE' };
 
-function drop(body: Node, effects: Effects, context: EffectContext): void {
-  const type = String(body.removeType ?? '');
+function drop(body: DropStmt, effects: Effects, context: EffectContext): void {
+  const type = body.removeType;
   for (const object of list(body.objects)) {
     const name = objectName(object);
     const key = name.includes('.') ? name : `public.${name}`;
@@ -160,7 +161,7 @@ function drop(body: Node, effects: Effects, context: EffectContext): void {
       const why = body.concurrent ? 'DROP INDEX CONCURRENTLY waits for queries using the index' : 'DROP INDEX locks the index and its table';
       effects.add(key, mode, { why });
       effects.add(context.knowledge.indexTable(key), mode, { why });
-    } else if (DROPPED_FROM_TABLE[type]) {
+    } else if (type !== undefined && DROPPED_FROM_TABLE[type]) {
       const names = name.split('.');
       const table = names.slice(0, -1).join('.');
       if (table) effects.add(table.includes('.') ? table : `public.${table}`, 'ACCESS EXCLUSIVE', { why: `DROP ${DROPPED_FROM_TABLE[type]} changes the table` });
@@ -169,18 +170,18 @@ function drop(body: Node, effects: Effects, context: EffectContext): void {
 }
 
 /** COMMENT ON a relation or a column: SHARE UPDATE EXCLUSIVE on the relation (CommentObject). */
-const COMMENTED_RELATIONS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_INDEX', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE']);
+const COMMENTED_RELATIONS = new Set<ObjectType>(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_INDEX', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE']);
 
-function comment(body: Node, effects: Effects): void {
-  const type = String(body.objtype ?? '');
-  if (!COMMENTED_RELATIONS.has(type) && type !== 'OBJECT_COLUMN') return;
+function comment(body: CommentStmt, effects: Effects): void {
+  const type = body.objtype;
+  if (type === undefined || (!COMMENTED_RELATIONS.has(type) && type !== 'OBJECT_COLUMN')) return;
   const names = objectName(body.object).split('.');
   const relation = type === 'OBJECT_COLUMN' ? names.slice(0, -1) : names;
   if (relation.length === 0) return;
   effects.add(relation.length > 1 ? relation.join('.') : `public.${relation[0]}`, 'SHARE UPDATE EXCLUSIVE', { why: 'COMMENT ON changes the catalog entry' });
 }
 
-function vacuum(body: Node, effects: Effects): void {
+function vacuum(body: VacuumStmt, effects: Effects): void {
   const full = optionEnabled(body.options, 'full') === true;
   for (const rel of list(body.rels)) {
     const relation = relationKey(bodyOf(rel, 'VacuumRelation')?.relation);

@@ -1,6 +1,23 @@
-import { parsePlPgSQLSync, parseSync } from 'libpg-query';
-import { bodyOf, list, walk, type Node } from '../sql/ast.js';
-import { parseStatements, type RawStatement } from '../sql/parse.js';
+import { parsePlPgSQLSync } from 'libpg-query';
+import { bodyOf, list, stringValue, walkObjects } from '../sql/ast.js';
+import { parseStatements } from '../sql/parse.js';
+import { parseEntries } from '../sql/spans.js';
+import type { RawStatement } from '../sql/types.js';
+
+/**
+ * The objects of libpg-query's PL/pgSQL tree that hold SQL, as far as this file reads them. The
+ * PL/pgSQL tree has no published types (`@pgsql/types` covers the SQL tree only, and
+ * `parsePlPgSQLSync` is declared to return the SQL tree's ParseResult), so this view of it is ours:
+ * `{ "PLpgSQL_stmt_execsql": { "sqlstmt": { "PLpgSQL_expr": { "query": "..." } } } }`.
+ */
+interface PlpgsqlView {
+  readonly PLpgSQL_stmt_execsql?: { readonly sqlstmt?: PlpgsqlExpression };
+  readonly PLpgSQL_stmt_dynexecute?: { readonly query?: PlpgsqlExpression };
+}
+
+interface PlpgsqlExpression {
+  readonly PLpgSQL_expr?: { readonly query?: string };
+}
 
 /**
  * SQL that runs from inside a `DO $$ ... $$` block: its plain statements, and `EXECUTE '...'`
@@ -17,14 +34,14 @@ export function embeddedStatements(parent: RawStatement): RawStatement[] {
   let language = 'plpgsql';
   for (const arg of list(body?.args)) {
     const def = bodyOf(arg, 'DefElem');
-    const value = bodyOf(def?.arg, 'String')?.sval;
+    const value = stringValue(def?.arg);
     if (def?.defname === 'as' && typeof value === 'string') code = value;
     if (def?.defname === 'language' && typeof value === 'string') language = value.toLowerCase();
   }
   if (code === undefined || language !== 'plpgsql') return [];
-  let tree: Node;
+  let tree: unknown;
   try {
-    tree = parsePlPgSQLSync(`CREATE FUNCTION sdk_lint_do() RETURNS void LANGUAGE plpgsql AS $sdk_lint$${code}$sdk_lint$`) as unknown as Node;
+    tree = parsePlPgSQLSync(`CREATE FUNCTION sdk_lint_do() RETURNS void LANGUAGE plpgsql AS $sdk_lint$${code}$sdk_lint$`);
   } catch {
     return [];
   }
@@ -39,14 +56,13 @@ export function embeddedStatements(parent: RawStatement): RawStatement[] {
     const column = newlines === 0 ? parent.column + at : at - before.lastIndexOf('\n');
     return { offset: parent.offset + at, line: parent.line + newlines, column };
   };
-  walk(tree, (obj) => {
-    const exec = obj.PLpgSQL_stmt_execsql as Node | undefined;
-    const dyn = obj.PLpgSQL_stmt_dynexecute as Node | undefined;
+  walkObjects(tree, (obj) => {
+    const { PLpgSQL_stmt_execsql: exec, PLpgSQL_stmt_dynexecute: dyn } = obj as PlpgsqlView;
     if (exec) {
-      const query = bodyOf(exec.sqlstmt, 'PLpgSQL_expr')?.query;
+      const query = exec.sqlstmt?.PLpgSQL_expr?.query;
       if (typeof query === 'string') out.push(...reparse(query, place(query)));
     } else if (dyn) {
-      const query = bodyOf(dyn.query, 'PLpgSQL_expr')?.query;
+      const query = dyn.query?.PLpgSQL_expr?.query;
       const literal = typeof query === 'string' ? stringLiteral(query) : undefined;
       if (literal !== undefined && typeof query === 'string') out.push(...reparse(literal, place(query)));
     }
@@ -57,9 +73,9 @@ export function embeddedStatements(parent: RawStatement): RawStatement[] {
 /** The value of an expression that is one string literal (`'...'`, `E'...'`, `$q$...$q$`), else undefined. */
 function stringLiteral(expression: string): string | undefined {
   try {
-    const select = bodyOf(parseSync(`SELECT ${expression}`).stmts?.[0]?.stmt, 'SelectStmt');
+    const select = bodyOf(parseEntries(`SELECT ${expression}`)[0]?.stmt, 'SelectStmt');
     const target = bodyOf(list(select?.targetList)[0], 'ResTarget');
-    const value = (bodyOf(target?.val, 'A_Const')?.sval as { sval?: string } | undefined)?.sval;
+    const value = bodyOf(target?.val, 'A_Const')?.sval?.sval;
     return typeof value === 'string' ? value : undefined;
   } catch {
     return undefined;

@@ -1,6 +1,7 @@
-import { relationKey, unwrap, type Node } from '../sql/ast.js';
+import { relationKey, relationOf, unwrapStatement } from '../sql/ast.js';
 import { classify, createdTable } from '../sql/classify.js';
-import { parseStatements, type RawStatement } from '../sql/parse.js';
+import { parseStatements } from '../sql/parse.js';
+import type { RawStatement } from '../sql/types.js';
 import { SourceText } from '../sql/source-text.js';
 import { SqlSyntaxError } from '../errors.js';
 import { transactionBlockChange } from '../sql/transaction.js';
@@ -71,24 +72,23 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
   classified.forEach((statement, index) => {
     const raw = raws[index]!;
     if (!statement.transactional) segment++;
-    const add = (r: RawStatement, embedded: LintStatement['embeddedIn'], inBlock: boolean) => {
+    const add = (r: RawStatement, embedded: LintStatement['embeddedIn'], inBlock: boolean): LintStatement => {
       // The classified statement is this file's own object: extend it in place (no copy) for the
       // statement itself; a statement from inside a DO block gets its own copy.
       const base = embedded ? { ...statement, kind: r.kind, sql: r.sql, line: r.line, column: r.column, offset: r.offset } : statement;
-      const linted = base as LintStatement;
-      linted.node = r.node;
-      linted.position = statements.length;
-      linted.body = unwrap(r.node)?.body ?? {};
-      linted.effects = [];
-      linted.inTransactionBlock = inBlock;
-      linted.transaction = segment;
-      linted.embeddedIn = embedded;
+      const linted: LintStatement = Object.assign(base, { node: r.node, position: statements.length }, unwrapStatement(r.node), {
+        effects: [],
+        inTransactionBlock: inBlock,
+        transaction: segment,
+        embeddedIn: embedded,
+      });
       statements.push(linted);
       parentOf.push(index);
+      return linted;
     };
-    add(raw, undefined, explicitTransaction);
+    const topLevel = add(raw, undefined, explicitTransaction);
     for (const inner of embeddedStatements(raw)) add(inner, 'do-block', true);
-    const change = transactionBlockChange(raw.kind, unwrap(raw.node)?.body ?? {});
+    const change = transactionBlockChange(topLevel);
     if (change) explicitTransaction = change === 'opens';
     if (!statement.transactional) segment++;
   });
@@ -102,7 +102,7 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
   const isNewTable = (key: string | undefined) => key !== undefined && created.has(key);
   const effectContext = { knowledge, pgVersion: options.pgVersion, isNewTable };
   statements.forEach((statement, position) => {
-    statement.effects = statementEffects(statement.kind, statement.body, effectContext);
+    statement.effects = statementEffects(statement, effectContext);
     const context: RuleContext = { statement, statements, pgVersion: options.pgVersion, knowledge, isNewTable };
     for (const rule of options.rules) {
       const found = rule.check(context);
@@ -134,7 +134,7 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
       }
     }
     trackCreated(created, statement, knowledge);
-    learn(knowledge, statement.kind, statement.body, { file: knowledge.file, statement: statement.index });
+    learn(knowledge, statement, { file: knowledge.file, statement: statement.index });
   });
 
   for (const directive of directives) {
@@ -179,12 +179,13 @@ export function fileViolation(rule: string, severity: Violation['severity'], lin
  */
 function trackCreated(created: Set<string>, statement: LintStatement, knowledge: SchemaKnowledge): void {
   const { kind, body } = statement;
-  const table = createdTable(kind, body) ?? (kind === 'SelectStmt' ? relationKey((body.intoClause as Node | undefined)?.rel) : undefined);
-  if (table && !(body.if_not_exists === true && knowledge.tables.has(table))) created.add(table);
-  const from = relationKey(body.relation);
+  const table = createdTable(statement) ?? (kind === 'SelectStmt' ? relationKey(body.intoClause?.rel) : undefined);
+  const ifNotExists = (statement.kind === 'CreateStmt' || statement.kind === 'CreateTableAsStmt') && statement.body.if_not_exists === true;
+  if (table && !(ifNotExists && knowledge.tables.has(table))) created.add(table);
+  const from = relationKey(relationOf(statement));
   if (!from || !created.has(from)) return;
   const schema = from.slice(0, from.indexOf('.'));
-  if (kind === 'RenameStmt' && ['OBJECT_TABLE', 'OBJECT_MATVIEW'].includes(String(body.renameType)) && typeof body.newname === 'string') {
+  if (kind === 'RenameStmt' && (body.renameType === 'OBJECT_TABLE' || body.renameType === 'OBJECT_MATVIEW') && typeof body.newname === 'string') {
     created.delete(from);
     created.add(`${schema}.${body.newname}`);
   } else if (kind === 'AlterObjectSchemaStmt' && typeof body.newschema === 'string') {

@@ -89,6 +89,6 @@ describe('lintPaths', () => {
   it('refuses a missing path, a folder without .sql files and an unknown PostgreSQL version with a next step', async () => {
     await expect(lintPaths({ paths: [join(root, 'nope')] })).rejects.toMatchObject({ code: 'E_LINT_PATH', message: expect.stringMatching(/no such file or folder$/) });
     await expect(lintPaths({ paths: [folder({ 'README.md': '# hi' })] })).rejects.toMatchObject({ code: 'E_LINT_PATH', message: expect.stringMatching(/no \.sql files in this folder$/) });
-    await expect(lintPaths({ paths: [root], pgVersion: 9 })).rejects.toMatchObject({ code: 'E_PG_VERSION', hint: expect.stringMatching(/--pg-version/) });
+    await expect(lintPaths({ paths: [root], pgVersion: 9 })).rejects.toMatchObject({ code: 'E_PG_VERSION', hint: expect.stringMatching(/`pgVersion`/) });
   });
 });

@@ -74,7 +74,7 @@ export async function lintPaths(options: LintOptions): Promise<LintResult> {
 export function checkPgVersion(version: number): void {
   if (!Number.isInteger(version) || version < OLDEST_PG_VERSION || version > NEWEST_PG_VERSION) {
     throw new MigratorError('E_PG_VERSION', `PostgreSQL ${version} is not a version the linter knows`, {
-      hint: `pass --pg-version with a major version from ${OLDEST_PG_VERSION} to ${NEWEST_PG_VERSION}, e.g. --pg-version 16`,
+      hint: `pass \`pgVersion\` a major version from ${OLDEST_PG_VERSION} to ${NEWEST_PG_VERSION}, e.g. 16`,
     });
   }
 }

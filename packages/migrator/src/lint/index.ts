@@ -4,7 +4,7 @@ export type { LintOptions, LintResult } from './files.js';
 export { lintText, ENGINE_RULE_IDS } from './engine.js';
 export { RULES, ENGINE_RULES, ALL_RULES, RULE_IDS } from './registry.js';
 export type { RuleInfo } from './registry.js';
-export { SchemaKnowledge } from './knowledge.js';
+export { SchemaKnowledge, notNullCheckColumn, type ConstraintInfo } from './knowledge.js';
 export { learn } from './learn.js';
 export { statementEffects } from './effects.js';
 export { LOCK_MODES, conflicts, stronger, lockModeFromPg, blocks, describeLock } from './locks.js';

@@ -1,9 +1,10 @@
-import { bodyOf, list, type Node } from '../sql/ast.js';
+import { bodyOf, list, stringValue, type AlterTableStmt, type Constraint, type ConstrType, type Node } from '../sql/ast.js';
 import type { ColumnType } from './column-types.js';
 import { ExpandSteps } from './expand-steps.js';
+import type { Volatility } from './volatility.js';
 
 export { columnType, timestampZoneChangeSkipsRewriteInUtc, typeChangeKeepsRows, typeText, usingIsPlainColumn, type ColumnType } from './column-types.js';
-export { volatileCall } from './volatility.js';
+export { volatileCall, type Volatility } from './volatility.js';
 
 export interface IndexInfo {
   /** relationKey of the indexed table. */
@@ -50,7 +51,7 @@ export class SchemaKnowledge {
   readonly columns = new Map<string, Map<string, ColumnType>>();
   readonly constraints = new Map<string, Map<string, ConstraintInfo>>();
   /** Function name (lower case, unqualified) -> volatility letter as in pg_proc: i, s, v. */
-  readonly functions = new Map<string, 'i' | 's' | 'v'>();
+  readonly functions = new Map<string, Volatility>();
   /**
    * Index relationKey (`schema.name`: an index lives in its table's schema) -> its table and its
    * plain key columns, from CREATE INDEX: DROP INDEX and REINDEX INDEX lock that table too, and
@@ -124,7 +125,7 @@ export class SchemaKnowledge {
   }
 
   /** Whether the type named `names` (a TypeName's names) is a domain known to have CHECK or NOT NULL constraints. */
-  constrainedDomain(names: unknown): string | undefined {
+  constrainedDomain(names: readonly Node[] | undefined): string | undefined {
     const key = typeKey(names);
     return key && (this.domains.get(key)?.constraints.size ?? 0) > 0 ? key : undefined;
   }
@@ -226,7 +227,7 @@ export class SchemaKnowledge {
   }
 }
 
-const CONSTRAINT_KINDS: Record<string, ConstraintInfo['kind']> = {
+const CONSTRAINT_KINDS: Partial<Record<ConstrType, ConstraintInfo['kind']>> = {
   CONSTR_CHECK: 'check',
   CONSTR_FOREIGN: 'foreign',
   CONSTR_UNIQUE: 'unique',
@@ -235,22 +236,23 @@ const CONSTRAINT_KINDS: Record<string, ConstraintInfo['kind']> = {
   CONSTR_NOTNULL: 'notnull',
 };
 
-export function constraintKind(constraint: Node | undefined): ConstraintInfo['kind'] {
-  return CONSTRAINT_KINDS[String(constraint?.contype ?? '')] ?? 'other';
+export function constraintKind(constraint: Constraint | undefined): ConstraintInfo['kind'] {
+  const type = constraint?.contype;
+  return (type && CONSTRAINT_KINDS[type]) ?? 'other';
 }
 
 /** The column a `CHECK (col IS NOT NULL)` proves NOT NULL, if that is all it checks. */
-export function notNullCheckColumn(constraint: Node | undefined): string | undefined {
+export function notNullCheckColumn(constraint: Constraint | undefined): string | undefined {
   if (constraint?.contype !== 'CONSTR_CHECK') return undefined;
   const test = bodyOf(constraint.raw_expr, 'NullTest');
   if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
   const fields = list(bodyOf(test.arg, 'ColumnRef')?.fields);
-  return fields.length === 1 ? (bodyOf(fields[0], 'String')?.sval as string | undefined) : undefined;
+  return fields.length === 1 ? stringValue(fields[0]) : undefined;
 }
 
 
 /** The constraints an ALTER TABLE drops (`DROP CONSTRAINT name`), by name. */
-export function droppedConstraints(body: Node): Set<string> {
+export function droppedConstraints(body: AlterTableStmt): Set<string> {
   const names = new Set<string>();
   for (const item of list(body.cmds)) {
     const cmd = bodyOf(item, 'AlterTableCmd');
@@ -261,7 +263,7 @@ export function droppedConstraints(body: Node): Set<string> {
 
 
 /** The key columns of an index that PRIMARY KEY USING INDEX would make NOT NULL, undefined when the index is unknown. */
-export function usingIndexColumns(knowledge: SchemaKnowledge, table: string | undefined, constraint: Node | undefined): string[] | undefined {
+export function usingIndexColumns(knowledge: SchemaKnowledge, table: string | undefined, constraint: Constraint | undefined): string[] | undefined {
   if (!table || constraint?.contype !== 'CONSTR_PRIMARY' || typeof constraint.indexname !== 'string') return undefined;
   const index = knowledge.indexes.get(`${table.split('.')[0]}.${constraint.indexname}`);
   if (!index || index.table !== table) return undefined;
@@ -269,8 +271,8 @@ export function usingIndexColumns(knowledge: SchemaKnowledge, table: string | un
 }
 
 /** `schema.name` of a type or domain name list, `public` when unqualified; undefined for pg_catalog and empty names. */
-export function typeKey(names: unknown): string | undefined {
-  const parts = list(names).map((n) => String(bodyOf(n, 'String')?.sval ?? ''));
+export function typeKey(names: readonly Node[] | undefined): string | undefined {
+  const parts = list(names).map((n) => stringValue(n) ?? '');
   if (parts.length === 0 || parts.some((p) => !p) || parts[0] === 'pg_catalog') return undefined;
   return parts.length > 1 ? parts.slice(-2).join('.') : `public.${parts[0]}`;
 }

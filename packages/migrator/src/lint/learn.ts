@@ -1,4 +1,19 @@
-import { bodyOf, list, nameList, objectName, relationKey, walk, type Node } from '../sql/ast.js';
+import {
+  alterDomainSubtype,
+  bodyOf,
+  list,
+  nameList,
+  objectName,
+  relationKey,
+  stringValue,
+  walk,
+  type ColumnDef,
+  type Constraint,
+  type Node,
+  type ObjectType,
+  type UnwrappedStatement,
+  type UpdateStmt,
+} from '../sql/ast.js';
 import { columnType } from './column-types.js';
 import { constraintKind, notNullCheckColumn, typeKey, type ConstraintInfo, type DomainInfo, type SchemaKnowledge } from './knowledge.js';
 
@@ -9,10 +24,11 @@ import { constraintKind, notNullCheckColumn, typeKey, type ConstraintInfo, type 
  */
 
 /** Records what a statement creates, validates, renames or drops. Called after the rules saw it. */
-export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: { file: number; statement: number }): void {
+export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement, at: { file: number; statement: number }): void {
+  const { kind, body } = statement;
   switch (kind) {
     case 'CreateTableAsStmt': {
-      const into = body.into as Node | undefined;
+      const into = body.into;
       const table = relationKey(into?.rel);
       if (!table) return;
       knowledge.tables.add(table);
@@ -39,10 +55,11 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
       const key = typeKey(body.typeName);
       const info = key ? knowledge.domains.get(key) : undefined;
       if (!key || !info) return;
-      if (body.subtype === 'C') addDomainConstraint(info, key, bodyOf(body.def, 'Constraint'));
-      else if (body.subtype === 'X' && typeof body.name === 'string') info.constraints.delete(body.name);
-      else if (body.subtype === 'O') info.constraints.add('NOT NULL');
-      else if (body.subtype === 'N') info.constraints.delete('NOT NULL');
+      const subtype = alterDomainSubtype(body);
+      if (subtype === 'C') addDomainConstraint(info, key, bodyOf(body.def, 'Constraint'));
+      else if (subtype === 'X' && typeof body.name === 'string') info.constraints.delete(body.name);
+      else if (subtype === 'O') info.constraints.add('NOT NULL');
+      else if (subtype === 'N') info.constraints.delete('NOT NULL');
       return;
     }
     case 'CreateStmt': {
@@ -54,7 +71,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
         for (const item of list(body.inhRelations)) {
           const parent = relationKey(bodyOf(item, 'RangeVar')) ?? '';
           knowledge.partitioned.get(parent)?.add(table);
-          if ((body.partbound as Node).is_default === true) knowledge.defaultPartitions.set(parent, table);
+          if (body.partbound.is_default === true) knowledge.defaultPartitions.set(parent, table);
         }
       }
       for (const element of list(body.tableElts)) {
@@ -92,7 +109,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
         const partition = relationKey(bodyOf(cmd.def, 'PartitionCmd')?.name);
         if (cmd.subtype === 'AT_AttachPartition' && partition) {
           knowledge.partitioned.get(table)?.add(partition);
-          if ((bodyOf(cmd.def, 'PartitionCmd')?.bound as Node | undefined)?.is_default === true) knowledge.defaultPartitions.set(table, partition);
+          if (bodyOf(cmd.def, 'PartitionCmd')?.bound?.is_default === true) knowledge.defaultPartitions.set(table, partition);
         }
         if (cmd.subtype === 'AT_DetachPartition' && partition) {
           knowledge.partitioned.get(table)?.delete(partition);
@@ -131,7 +148,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
     case 'RenameStmt': {
       const table = relationKey(body.relation);
       if (!table) return;
-      if (MOVABLE_RELATIONS.has(String(body.renameType)) && typeof body.newname === 'string') {
+      if (body.renameType !== undefined && MOVABLE_RELATIONS.has(body.renameType) && typeof body.newname === 'string') {
         knowledge.expandSteps.relationMoved(table, `${table.split('.')[0]}.${body.newname}`);
       }
       if ((body.renameType === 'OBJECT_TABLE' || body.renameType === 'OBJECT_MATVIEW') && typeof body.newname === 'string') {
@@ -145,7 +162,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
     }
     case 'AlterObjectSchemaStmt': {
       const relation = relationKey(body.relation);
-      if (relation && MOVABLE_RELATIONS.has(String(body.objectType)) && typeof body.newschema === 'string') {
+      if (relation && body.objectType !== undefined && MOVABLE_RELATIONS.has(body.objectType) && typeof body.newschema === 'string') {
         knowledge.expandSteps.relationMoved(relation, `${body.newschema}.${relation.slice(relation.indexOf('.') + 1)}`);
       }
       return;
@@ -154,7 +171,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
       const view = relationKey(body.view);
       const reads = new Set<string>();
       walk(body.query, (obj) => {
-        const key = obj.RangeVar ? relationKey(obj.RangeVar) : undefined;
+        const key = relationKey(obj.RangeVar);
         if (key) reads.add(key);
       });
       if (view) knowledge.expandSteps.viewCreated(view, reads, at.file);
@@ -171,7 +188,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
         }
       } else if (body.removeType === 'OBJECT_TABLE' || body.removeType === 'OBJECT_MATVIEW') {
         for (const object of list(body.objects)) {
-          const names = list(bodyOf(object, 'List')?.items).map((i) => String(bodyOf(i, 'String')?.sval ?? ''));
+          const names = list(bodyOf(object, 'List')?.items).map((i) => stringValue(i) ?? '');
           knowledge.dropTable(names.length > 1 ? names.join('.') : `public.${names[0] ?? ''}`);
         }
       } else if (body.removeType === 'OBJECT_DOMAIN') {
@@ -189,7 +206,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
       for (const option of list(body.options)) {
         const def = bodyOf(option, 'DefElem');
         if (def?.defname !== 'volatility') continue;
-        const value = String(bodyOf(def.arg, 'String')?.sval ?? '');
+        const value = stringValue(def.arg) ?? '';
         volatility = value === 'immutable' ? 'i' : value === 'stable' ? 's' : 'v';
       }
       knowledge.functions.set(name, volatility);
@@ -201,7 +218,7 @@ export function learn(knowledge: SchemaKnowledge, kind: string, body: Node, at: 
 }
 
 /** Relations a view can stand in for after a rename or a move to another schema. */
-const MOVABLE_RELATIONS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE']);
+const MOVABLE_RELATIONS = new Set<ObjectType>(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE']);
 
 /**
  * Records the columns an UPDATE copies into columns added to its table (`SET new = old`,
@@ -209,11 +226,11 @@ const MOVABLE_RELATIONS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIE
  * read the table's own columns counts: no FROM clause (its tables' columns could be the source),
  * no subquery, names unqualified or qualified with the table's name or alias.
  */
-function learnBackfill(knowledge: SchemaKnowledge, body: Node, file: number): void {
-  const table = relationKey(body.relation);
-  if (!table || list(body.fromClause).length > 0) return;
-  const relation = body.relation as Node;
-  const own = new Set([relation.relname, (relation.alias as Node | undefined)?.aliasname].filter((n): n is string => typeof n === 'string'));
+function learnBackfill(knowledge: SchemaKnowledge, body: UpdateStmt, file: number): void {
+  const relation = body.relation;
+  const table = relationKey(relation);
+  if (!relation || !table || list(body.fromClause).length > 0) return;
+  const own = new Set([relation.relname, relation.alias?.aliasname].filter((n): n is string => typeof n === 'string'));
   for (const item of list(body.targetList)) {
     const target = bodyOf(item, 'ResTarget');
     // `SET a[1] = ...`, `SET a.f = ...` and `SET (a, b) = (...)` change part of a column or several at once.
@@ -223,23 +240,23 @@ function learnBackfill(knowledge: SchemaKnowledge, body: Node, file: number): vo
 }
 
 /** The columns of the updated table an expression reads; undefined when it may read anything else (a subquery, another qualifier). */
-function columnsRead(expression: unknown, own: ReadonlySet<string>): string[] | undefined {
+function columnsRead(expression: Node | undefined, own: ReadonlySet<string>): string[] | undefined {
   const columns: string[] = [];
   let sure = true;
   walk(expression, (obj) => {
     if (obj.SubLink) sure = false;
-    const fields = list(bodyOf(obj, 'ColumnRef')?.fields).map((f) => bodyOf(f, 'String')?.sval);
+    const fields = list(obj.ColumnRef?.fields).map(stringValue);
     if (fields.length === 0) return;
     const qualifier = fields.length === 2 ? fields[0] : undefined;
     const column = fields.at(-1);
-    if (typeof column !== 'string' || fields.length > 2 || (qualifier !== undefined && !own.has(String(qualifier)))) sure = false;
+    if (typeof column !== 'string' || fields.length > 2 || (qualifier !== undefined && !own.has(qualifier))) sure = false;
     else columns.push(column);
   });
   return sure ? columns : undefined;
 }
 
 /** Records a domain's CHECK or NOT NULL constraint under the name PostgreSQL gives it. */
-function addDomainConstraint(info: DomainInfo, key: string, constraint: Node | undefined): void {
+function addDomainConstraint(info: DomainInfo, key: string, constraint: Constraint | undefined): void {
   if (constraint?.contype === 'CONSTR_NOTNULL') info.constraints.add('NOT NULL');
   else if (constraint?.contype === 'CONSTR_CHECK') {
     const leaf = key.slice(key.indexOf('.') + 1);
@@ -252,35 +269,40 @@ function addDomainConstraint(info: DomainInfo, key: string, constraint: Node | u
 const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
 
 /** A column definition that makes the column NOT NULL: NOT NULL, PRIMARY KEY, serial, identity. */
-function declaredNotNull(def: Node): boolean {
-  const type = String(bodyOf(list((def.typeName as Node | undefined)?.names).at(-1), 'String')?.sval ?? '').toLowerCase();
+function declaredNotNull(def: ColumnDef): boolean {
+  const type = (stringValue(list(def.typeName?.names).at(-1)) ?? '').toLowerCase();
   if (SERIAL_TYPES.has(type)) return true;
-  return list(def.constraints).some((c) => ['CONSTR_NOTNULL', 'CONSTR_PRIMARY', 'CONSTR_IDENTITY'].includes(String(bodyOf(c, 'Constraint')?.contype)));
+  return list(def.constraints).some((c) => {
+    const contype = bodyOf(c, 'Constraint')?.contype;
+    return contype === 'CONSTR_NOTNULL' || contype === 'CONSTR_PRIMARY' || contype === 'CONSTR_IDENTITY';
+  });
 }
 
 /**
  * The columns a table constraint makes NOT NULL: a PRIMARY KEY's (its keys, or the key columns of
  * the index it takes over with USING INDEX), a validated PostgreSQL 18 `NOT NULL col` constraint's.
  */
-function notNullKeys(knowledge: SchemaKnowledge, table: string, constraint: Node | undefined): string[] {
+function notNullKeys(knowledge: SchemaKnowledge, table: string, constraint: Constraint | undefined): string[] {
   if (constraint?.contype === 'CONSTR_PRIMARY') {
     if (typeof constraint.indexname === 'string') {
       const index = knowledge.indexes.get(`${table.split('.')[0]}.${constraint.indexname}`);
       return (index?.columns ?? []).filter((c): c is string => c !== undefined);
     }
-    return list(constraint.keys).map((k) => String(bodyOf(k, 'String')?.sval ?? '')).filter(Boolean);
+    return strings(constraint.keys).filter(Boolean);
   }
   if (constraint?.contype === 'CONSTR_NOTNULL' && constraint.skip_validation !== true) {
-    return list(constraint.keys).map((k) => String(bodyOf(k, 'String')?.sval ?? '')).filter(Boolean);
+    return strings(constraint.keys).filter(Boolean);
   }
   return [];
 }
 
-function addConstraint(knowledge: SchemaKnowledge, table: string, constraint: Node | undefined, at: ConstraintInfo['addedIn'], column?: string): void {
+/** The values of a list of `String` nodes (column names), `''` for anything else. */
+const strings = (items: readonly Node[] | undefined) => list(items).map((i) => stringValue(i) ?? '');
+
+function addConstraint(knowledge: SchemaKnowledge, table: string, constraint: Constraint | undefined, at: ConstraintInfo['addedIn'], column?: string): void {
   if (!constraint) return;
   const kind = constraintKind(constraint);
   if (kind === 'foreign') {
-    const strings = (items: unknown) => list(items).map((i) => String(bodyOf(i, 'String')?.sval ?? ''));
     const columns = column ? [column] : strings(constraint.fk_attrs);
     const references = relationKey(constraint.pktable);
     // PostgreSQL names an unnamed key <table>_<columns>_fkey.
@@ -291,7 +313,7 @@ function addConstraint(knowledge: SchemaKnowledge, table: string, constraint: No
   const name = typeof constraint.conname === 'string' ? constraint.conname : undefined;
   if (!name || kind === 'other') return;
   // PostgreSQL 18 names NOT NULL constraints (`ADD CONSTRAINT n NOT NULL col [NOT VALID]`); a column's own bare NOT NULL has no name.
-  const notNullColumn = kind === 'notnull' ? (bodyOf(list(constraint.keys)[0], 'String')?.sval as string | undefined) : notNullCheckColumn(constraint);
+  const notNullColumn = kind === 'notnull' ? stringValue(list(constraint.keys)[0]) : notNullCheckColumn(constraint);
   knowledge.setConstraint(table, name, {
     kind,
     validated: constraint.skip_validation !== true,

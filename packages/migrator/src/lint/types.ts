@@ -1,4 +1,4 @@
-import type { Node } from '../sql/ast.js';
+import type { Node, StatementKind, UnwrappedStatement, UnwrappedStatementOf } from '../sql/ast.js';
 import type { SqlStatement } from '../sql/types.js';
 import type { LockMode } from './locks.js';
 import type { SchemaKnowledge } from './knowledge.js';
@@ -22,13 +22,21 @@ export interface RelationEffect {
   why: string;
 }
 
-/** One statement as the linter sees it: the runner's classification plus the parse tree and effects. */
-export interface LintStatement extends SqlStatement {
+/**
+ * One statement as the linter sees it: the runner's classification plus the parse tree and effects.
+ * `kind` and `body` go together: once `statement.kind === 'AlterTableStmt'`, `statement.body` is an
+ * AlterTableStmt (its `cmds`, `relation`, `objtype`...).
+ */
+export type LintStatement = LintStatementFields & UnwrappedStatement;
+
+/** A LintStatement of one kind of statement. */
+export type LintStatementOf<K extends StatementKind> = LintStatementFields & UnwrappedStatementOf<K>;
+
+/** What a LintStatement has besides its kind and `body`, the body of the top-level node. */
+export interface LintStatementFields extends SqlStatement {
   node: Node;
   /** Index in the file's list of linted statements (which includes the statements inside DO blocks). */
   position: number;
-  /** The body of the top-level node, e.g. the fields of `AlterTableStmt`. */
-  body: Node;
   /** Locks, rewrites and scans, one entry per relation touched. */
   effects: RelationEffect[];
   /** Inside an explicit `BEGIN ... COMMIT` of the file, or inside a DO block / function body. */

@@ -1,7 +1,14 @@
-import { nameList, walk, type Node } from '../sql/ast.js';
-import type { SchemaKnowledge } from './knowledge.js';
+import { nameList, walk } from '../sql/ast.js';
 
 /** Function volatility, for the DEFAULT of ADD COLUMN: a volatile one is computed for every existing row. */
+
+/** A function's volatility as pg_proc.provolatile writes it: immutable, stable, volatile. */
+export type Volatility = 'i' | 's' | 'v';
+
+/** What the schema says about functions: lower-case unqualified name -> volatility (SchemaKnowledge has it). */
+export interface KnownFunctions {
+  readonly functions: ReadonlyMap<string, Volatility>;
+}
 
 /** Functions whose result changes per row: a DEFAULT calling one must be evaluated for every existing row. */
 const VOLATILE = new Set([
@@ -47,11 +54,11 @@ const NOT_VOLATILE = new Set([
  * unless declared otherwise, as CREATE FUNCTION assumes.
  * Returns the name of the first volatile (or unknown) function, or undefined.
  */
-export function volatileCall(expr: unknown, knowledge: SchemaKnowledge): string | undefined {
+export function volatileCall(expr: unknown, knowledge: KnownFunctions): string | undefined {
   let found: string | undefined;
   walk(expr, (obj) => {
     if (found) return;
-    const call = obj.FuncCall as Node | undefined;
+    const call = obj.FuncCall;
     if (!call) return;
     const name = nameList(call.funcname).split('.').at(-1)!.toLowerCase();
     const declared = knowledge.functions.get(name);

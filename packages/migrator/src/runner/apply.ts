@@ -7,7 +7,7 @@ import { treeHash } from '../sql/tree-hash.js';
 import type { SqlStatement } from '../sql/types.js';
 import { ConcurrentIndexBuild } from './index-build.js';
 import { statementHash } from './progress.js';
-import { DRIZZLE_SCHEMA, DRIZZLE_TABLE, METADATA_SCHEMA, type Progress, type StatementProgress } from './tracking.js';
+import { DRIZZLE_SCHEMA, DRIZZLE_TABLE, METADATA_SCHEMA, type Progress, type StatementProgress } from '../db/metadata.js';
 import type { AppliedMigration, BlockingSession, PlannedMigration, RunnerEvent } from './types.js';
 
 export interface ApplySettings {
@@ -282,7 +282,7 @@ async function retryOrThrow(
 function failed(error: unknown, migration: PlannedMigration, statement: SqlStatement, note = ''): MigrationFailedError {
   const e = error as { message?: string; code?: string; position?: string };
   const where = `${migration.path}:${statement.line}`;
-  const code = e.code === '57014' ? ' (statement_timeout: it held its locks too long; use a concurrent/batched form or raise --statement-timeout)' : '';
+  const code = e.code === '57014' ? ' (statement_timeout: it held its locks too long; use a concurrent/batched form or raise `statementTimeoutMs`)' : '';
   return new MigrationFailedError(migration.tag, statement.index, `${e.message ?? String(error)}${code} at ${where}${note}`, { cause: error });
 }
 

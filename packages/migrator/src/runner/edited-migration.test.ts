@@ -52,7 +52,7 @@ describe('a migration that failed after its concurrent step, then fixed', () => 
     const error = await migrate({ databaseUrl: db.url, migrationsFolder: folder }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_CHECKSUM' });
     expect((error as Error).message).toContain('statement 1 completed before the file was edited, and its text changed (line 1)');
-    expect((error as { hint: string }).hint).toContain('sdk db migrate --reset-progress 0001_fk');
+    expect((error as { hint: string }).hint).toContain('`sdk db migrate` with `resetProgress` 0001_fk');
     // Nothing ran: the index is the first build's, the table still has no foreign key.
     const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM pg_constraint WHERE conname = 't_owner_fk'");
     expect(rows[0].n).toBe(0);

@@ -3,7 +3,8 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type MigrationSpec, type TestDatabase } from '@big0290/testing';
-import { migrate, repair, status } from './index.js';
+import { migrate, repair } from './index.js';
+import { status } from '../status.js';
 
 const dbs: TestDatabase[] = [];
 afterAll(async () => {
@@ -49,7 +50,7 @@ describe('an applied migration edited afterwards', () => {
     const error = await migrate({ databaseUrl: db.url, migrationsFolder: folder }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_CHECKSUM', message: expect.stringContaining('0001_b was edited after it was applied: its statements changed') });
     expect((error as { hint: string }).hint).toContain('is not tracked by git');
-    expect((error as { hint: string }).hint).toContain('sdk db repair --accept 0001_b');
+    expect((error as { hint: string }).hint).toContain('`sdk db repair` with `accept` 0001_b');
   });
 
   it('tracked by git: the hint says git checkout, and the statements that changed are named from the applied text in git', async () => {

@@ -2,7 +2,7 @@ import { analyzeSql } from '../sql/parse.js';
 import { treeHash } from '../sql/tree-hash.js';
 import { committedTextWithHash, isTrackedByGit } from './git.js';
 import { reconcile, type Reconciliation, type ReconciledEntry } from './reconcile.js';
-import type { AppliedRow, DrizzleRow } from './tracking.js';
+import type { AppliedRow, DrizzleRow } from '../db/metadata.js';
 import type { MigrationEdit, MigrationFile } from './types.js';
 
 /**

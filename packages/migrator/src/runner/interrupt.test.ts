@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type MigrationSpec, type TestDatabase } from '@big0290/testing';
 import type { MigrationInterruptedError } from '../errors.js';
-import { migrate, status } from './index.js';
+import { migrate } from './index.js';
+import { status } from '../status.js';
 import type { RunnerEvent } from './types.js';
 
 const dbs: TestDatabase[] = [];

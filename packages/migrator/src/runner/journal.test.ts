@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { createTestDatabase, writeMigrationsFolder, type TestDatabase } from '@big0290/testing';
 import { MigrationEncodingError } from '../errors.js';
-import { migrate, readMigrations, status } from './index.js';
+import { migrate, readMigrations } from './index.js';
+import { status } from '../status.js';
 
 const LATIN1_INSERT = Buffer.concat([Buffer.from(`INSERT INTO "greetings" ("word") VALUES ('hello');\n--> statement-breakpoint\nINSERT INTO "greetings" ("word") VALUES ('caf`), Buffer.from([0xe9]), Buffer.from(`');\n`)]);
 

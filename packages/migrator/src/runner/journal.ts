@@ -33,7 +33,7 @@ export async function readMigrations(folder: string): Promise<MigrationFile[]> {
         : `cannot read ${journalPath}: ${(error as Error).message}`,
       {
         cause: error,
-        hint: code === 'ENOENT' ? 'point --migrations at the folder drizzle-kit generates into, or run `pnpm db:generate` first' : 'check the file permissions',
+        hint: code === 'ENOENT' ? 'point `migrationsFolder` at the folder drizzle-kit generates into, or run `pnpm db:generate` first' : 'check the file permissions',
       },
     );
   }

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
 import { createTestDatabase, writeMigrationsFolder, type MigrationSpec, type TestDatabase } from '@big0290/testing';
-import { migrate, status } from './index.js';
+import { migrate } from './index.js';
+import { status } from '../status.js';
 import type { RunnerEvent } from './types.js';
 
 const BASE: MigrationSpec[] = [
@@ -315,7 +316,7 @@ describe('phases', () => {
     await expect(migrate({ databaseUrl: db.url, migrationsFolder: folder, phase: 'contract' })).rejects.toMatchObject({
       code: 'E_PHASE',
       message: expect.stringContaining('0000_init is an expand migration and still pending'),
-      hint: expect.stringContaining('sdk db migrate --phase expand'),
+      hint: expect.stringContaining('`sdk db migrate` with `phase` expand'),
     });
     expect(await scalar<string | null>(db, "SELECT to_regclass('auth.users')::text")).toBeNull();
     await migrate({ databaseUrl: db.url, migrationsFolder: folder, phase: 'expand' });
@@ -381,5 +382,18 @@ describe('connection errors', () => {
     expect(refused.message).not.toContain('s3cret-pw');
 
     await expect(migrate({ databaseUrl: 'not a url s3cret', migrationsFolder: folder })).rejects.toMatchObject({ code: 'E_CONFIG', message: expect.not.stringContaining('s3cret') });
+  });
+});
+
+describe('the runner session', () => {
+  it('checks every second that its client is still there, so a killed runner does not leave a build running with its locks', async () => {
+    const db = await freshDb();
+    const version = Number(await scalar<string>(db, 'SHOW server_version_num'));
+    const folder = await writeMigrationsFolder([
+      { tag: '0000_settings', sql: "CREATE TABLE session_settings AS SELECT current_setting('client_connection_check_interval', true) AS interval;" },
+    ]);
+    await migrate({ databaseUrl: db.url, migrationsFolder: folder });
+    // client_connection_check_interval exists from PostgreSQL 14.
+    expect(await scalar<string | null>(db, 'SELECT interval FROM session_settings')).toBe(version >= 140000 ? '1s' : null);
   });
 });

@@ -1,15 +1,16 @@
 import pg from 'pg';
+import { ensureMetadata } from '../db/metadata-migrations.js';
 import { ConfigError, MigrationInterruptedError, MigratorError } from '../errors.js';
 import { connect, serverVersionNum } from '../db/connect.js';
 import { redactText, passwordOf } from '../util/redact.js';
-import { currentActor } from './actor.js';
+import { currentActor } from '../util/actor.js';
 import { analyzeMigration } from './analyze.js';
 import { applyMigration } from './apply.js';
 import { reconcileWithEdits } from './edits.js';
 import { readMigrations } from './journal.js';
-import { acquireRunnerLock, releaseRunnerLock } from './lock.js';
+import { acquireRunnerLock, releaseRunnerLock } from '../db/advisory-lock.js';
 import { assertConsistent, type Reconciliation } from './reconcile.js';
-import { METADATA_SCHEMA, ensureMetadata, readApplied, readProgress, type Progress } from './tracking.js';
+import { METADATA_SCHEMA, readApplied, readProgress, type Progress } from '../db/metadata.js';
 import {
   DEFAULT_ADVISORY_LOCK_WAIT_MS,
   DEFAULT_LOCK_TIMEOUT_MS,
@@ -17,7 +18,7 @@ import {
   DEFAULT_RETRY_FOR_MS,
   DEFAULT_RETRY_ROW_LIMIT,
   DEFAULT_STATEMENT_TIMEOUT_MS,
-} from './defaults.js';
+} from '../db/defaults.js';
 import { treeHash } from '../sql/tree-hash.js';
 import { remapProgress } from './progress.js';
 import { repairInvalidIndexes } from './repair-indexes.js';
@@ -42,13 +43,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const emit = (event: RunnerEvent) => options.onEvent?.(event);
   const files = await readMigrations(options.migrationsFolder);
   if (options.to && !files.some((f) => f.tag === options.to)) {
-    throw new ConfigError(`--to ${options.to}: no migration with that tag in ${options.migrationsFolder}`, {
+    throw new ConfigError(`\`to\` ${options.to}: no migration with that tag in ${options.migrationsFolder}`, {
       hint: 'run `sdk db status` to list the tags',
     });
   }
   const actor = currentActor(options.actor);
   const client = await connect(options.databaseUrl, { applicationName: `sdk migrate (host=${actor.host})`.slice(0, 63) });
-  let monitor: pg.Client | undefined;
+  let monitor: Promise<pg.Client> | undefined;
   let locked = false;
   let runId: number | undefined;
   const applied: AppliedMigration[] = [];
@@ -105,10 +106,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       runId,
       signal: options.signal,
       emit: track,
-      monitor: async () => {
-        monitor ??= await connect(options.databaseUrl, { applicationName: 'sdk migrate (monitor)' });
-        return monitor;
-      },
+      // One connection, however many callers ask for it at once.
+      monitor: () => (monitor ??= connect(options.databaseUrl, { applicationName: 'sdk migrate (monitor)' })),
     };
     await client.query(`SET lock_timeout = ${settings.lockTimeoutMs}`);
     // INVALID indexes the applied migrations' own concurrent builds left (under other names, by an
@@ -123,6 +122,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     const pid = (client as unknown as { processID: number }).processID;
     const cancel = () => void settings.monitor().then((m) => m.query('SELECT pg_cancel_backend($1)', [pid])).catch(() => {});
     options.signal?.addEventListener('abort', cancel, { once: true });
+    // Open it before the first statement: a short lock_timeout would expire while the blocker
+    // watch is still connecting, and the lock-timeout report would not name who was in the way.
+    // Without it, statements still run (the watch and Ctrl-C then do without).
+    if (plan.length > 0) await settings.monitor().catch(() => {});
     try {
       for (const [i, migration] of plan.entries()) {
         current = migration;
@@ -151,7 +154,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   } finally {
     if (locked) await releaseRunnerLock(client).catch(() => {});
     await client.end().catch(() => {});
-    await monitor?.end().catch(() => {});
+    await monitor?.then((m) => m.end()).catch(() => {});
   }
 }
 
@@ -182,12 +185,12 @@ function retryPolicy(options: MigrateOptions): { retryForMs?: number; maxRetries
 async function resetProgress(client: pg.Client, tags: string[], state: Reconciliation, emit: (e: RunnerEvent) => void): Promise<void> {
   for (const tag of tags) {
     const entry = state.entries.find((e) => e.file.tag === tag);
-    if (!entry) throw new ConfigError(`--reset-progress ${tag}: no migration with that tag in the migrations folder`, { hint: 'run `sdk db status` to list the tags' });
+    if (!entry) throw new ConfigError(`\`resetProgress\` ${tag}: no migration with that tag in the migrations folder`, { hint: 'run `sdk db status` to list the tags' });
     if (entry.state === 'applied') {
-      throw new ConfigError(`--reset-progress ${tag}: that migration is applied, it has no progress to reset`, { hint: 'put further changes in a new migration' });
+      throw new ConfigError(`\`resetProgress\` ${tag}: that migration is applied, it has no progress to reset`, { hint: 'put further changes in a new migration' });
     }
     const { rowCount } = await client.query(`DELETE FROM ${METADATA_SCHEMA}.progress WHERE tag = $1`, [tag]);
-    if (!rowCount) throw new ConfigError(`--reset-progress ${tag}: nothing of that migration was recorded as run`, { hint: 'run `sdk db migrate` without --reset-progress' });
+    if (!rowCount) throw new ConfigError(`\`resetProgress\` ${tag}: nothing of that migration was recorded as run`, { hint: 'run `sdk db migrate` without `resetProgress`' });
     emit({ type: 'progress-reset', tag, statements: rowCount });
   }
 }
@@ -247,8 +250,8 @@ async function planRun(
   // migration still pending first means the expand phase (and the deploy after it) has not run.
   const first = plan[0];
   if (options.phase === 'contract' && first?.phase === 'expand') {
-    throw new MigratorError('E_PHASE', `--phase contract: ${first.tag} is an expand migration and still pending, so the expand phase has not run`, {
-      hint: 'apply the expand phase first (`sdk db migrate --phase expand`), deploy the application that works with the new schema, then run `sdk db migrate --phase contract`',
+    throw new MigratorError('E_PHASE', `\`phase\` contract: ${first.tag} is an expand migration and still pending, so the expand phase has not run`, {
+      hint: 'apply the expand phase first (`sdk db migrate` with `phase` expand), deploy the application that works with the new schema, then run `sdk db migrate` with `phase` contract',
     });
   }
   const planned = new Set(plan.map((p) => p.tag));

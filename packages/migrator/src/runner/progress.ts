@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MigratorError } from '../errors.js';
 import type { SqlStatement } from '../sql/types.js';
-import type { Progress, StatementProgress } from './tracking.js';
+import type { Progress, StatementProgress } from '../db/metadata.js';
 
 /** sha256 of one statement's text, recorded with its progress. */
 export function statementHash(sql: string): string {
@@ -63,6 +63,6 @@ export function remapProgress(recorded: Progress, file: { tag: string; path: str
 
 function editedError(file: { tag: string; path: string }, detail: string): MigratorError {
   return new MigratorError('E_CHECKSUM', `migration ${file.tag} was partly applied and ${file.path} changed since: ${detail}`, {
-    hint: `restore the text that ran (git log -p -- ${file.path}) and put the change in a new migration; or, after checking in the database what the completed statements did, run \`sdk db migrate --reset-progress ${file.tag}\` to run the whole file again`,
+    hint: `restore the text that ran (git log -p -- ${file.path}) and put the change in a new migration; or, after checking in the database what the completed statements did, run \`sdk db migrate\` with \`resetProgress\` ${file.tag} to run the whole file again`,
   });
 }

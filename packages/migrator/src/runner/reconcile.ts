@@ -1,5 +1,5 @@
 import { ChecksumMismatchError, MigrationOrderError, MissingMigrationError } from '../errors.js';
-import type { AppliedRow, DrizzleRow } from './tracking.js';
+import type { AppliedRow, DrizzleRow } from '../db/metadata.js';
 import type { MigrationEdit, MigrationFile, MigrationState } from './types.js';
 
 export interface ReconciledEntry {

@@ -1,13 +1,14 @@
+import { ensureMetadata } from '../db/metadata-migrations.js';
 import { connect } from '../db/connect.js';
 import { ConfigError } from '../errors.js';
 import { analyzeSql } from '../sql/parse.js';
 import { treeHash } from '../sql/tree-hash.js';
-import { currentActor } from './actor.js';
-import { DEFAULT_ADVISORY_LOCK_WAIT_MS } from './defaults.js';
+import { currentActor } from '../util/actor.js';
+import { DEFAULT_ADVISORY_LOCK_WAIT_MS } from '../db/defaults.js';
 import { reconcileWithEdits } from './edits.js';
 import { readMigrations } from './journal.js';
-import { acquireRunnerLock, releaseRunnerLock } from './lock.js';
-import { DRIZZLE_SCHEMA, DRIZZLE_TABLE, ensureMetadata, METADATA_SCHEMA, readApplied } from './tracking.js';
+import { acquireRunnerLock, releaseRunnerLock } from '../db/advisory-lock.js';
+import { DRIZZLE_SCHEMA, DRIZZLE_TABLE, METADATA_SCHEMA, readApplied } from '../db/metadata.js';
 import type { MigrationEdit, RunInProgress, RunnerOptions } from './types.js';
 
 export interface RepairOptions extends Pick<RunnerOptions, 'databaseUrl' | 'migrationsFolder' | 'advisoryLockWaitMs' | 'actor'> {
@@ -61,7 +62,7 @@ export async function repair(options: RepairOptions): Promise<RepairResult> {
     for (const tag of accept) {
       if (edited.some((e) => e.tag === tag)) continue;
       const known = files.some((f) => f.tag === tag);
-      throw new ConfigError(`--accept ${tag}: ${known ? 'that migration is not an applied one whose file changed' : 'no migration with that tag in the migrations folder'}`, {
+      throw new ConfigError(`\`accept\` ${tag}: ${known ? 'that migration is not an applied one whose file changed' : 'no migration with that tag in the migrations folder'}`, {
         hint: 'run `sdk db repair` to list the applied migrations whose files changed',
       });
     }

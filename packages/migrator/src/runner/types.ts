@@ -1,8 +1,8 @@
 import type { RetryReason } from '../db/lock-retry.js';
-import type { Blocker } from '../errors.js';
+import type { BlockingSession, InvalidIndex, RunInProgress } from '../db/types.js';
 import type { Phase, SqlStatement } from '../sql/types.js';
 
-export type { Phase, SqlStatement };
+export type { Phase, SqlStatement, BlockingSession, InvalidIndex, RunInProgress };
 
 /** What an applied migration's edit changed, judged on the statements' parse trees. */
 export interface MigrationEdit {
@@ -136,28 +136,11 @@ export interface MigrationStatus {
   edit?: MigrationEdit | undefined;
 }
 
-export interface InvalidIndex {
-  schema: string;
-  name: string;
-  table: string;
-}
 
-/** A session in the way of the runner, with what it is doing. */
-export interface BlockingSession extends Blocker {
-  waitEvent?: string | null;
-}
 
-export interface RunInProgress {
-  pid: number;
-  host: string | null;
-  user: string | null;
-  since: string;
-  /** Migration being applied and how far, when known. */
-  tag?: string | null;
-  statementsDone?: number | null;
-}
 
-export interface StatusReport {
+/** Where the database stands against the migrations folder (the runner's part of `status`). */
+export interface MigrationsReport {
   /** Target, password redacted. */
   target: string;
   serverVersion: string;
@@ -168,16 +151,6 @@ export interface StatusReport {
   lastRun: { outcome: string; startedAt: string; finishedAt: string | null; error: string | null } | null;
   /** True when something needs a person: pending, modified, missing, out-of-order, invalid indexes, interrupted run. */
   needsAttention: boolean;
-  /** Backups of this database in the backup folder, when `status` was given one. */
-  backups?: BackupStatus;
-}
-
-export interface BackupStatus {
-  dir: string;
-  /** The newest backup whose verification passed (a restore into a scratch database). */
-  newestVerified: { path: string; createdAt: string; verifiedAt: string; ageSeconds: number } | null;
-  /** The newest backup of this database, verified or not. */
-  newest: { path: string; createdAt: string; ageSeconds: number; verified: boolean } | null;
 }
 
 export type RunnerEvent =

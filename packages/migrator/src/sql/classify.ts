@@ -1,8 +1,7 @@
-import { bodyOf, qualified, relationKey, stringConstants, unwrap, walk, type Node, type RangeVar } from './ast.js';
-import type { RawStatement } from './parse.js';
+import { qualified, relationKey, stringConstants, unwrapStatement, walk, type Node, type UnwrappedStatement } from './ast.js';
 import { statementPhase } from './statement-phase.js';
 import { nonTransactionalReason } from './transaction.js';
-import type { SqlStatement } from './types.js';
+import type { RawStatement, SqlStatement } from './types.js';
 
 /**
  * Classifies the parsed statements of one migration file: whether each may run inside a
@@ -22,10 +21,10 @@ export function classify(statements: readonly RawStatement[]): SqlStatement[] {
     return text;
   };
   return statements.map((raw, index) => {
-    const body = unwrap(raw.node)?.body ?? {};
-    const reason = nonTransactionalReason(raw.kind, body) ?? addValueReason(raw.kind, body, index, usage);
-    const verdict = statementPhase(raw.kind, body, { createdTables });
-    const created = createdTable(raw.kind, body);
+    const parts = unwrapStatement(raw.node);
+    const reason = nonTransactionalReason(parts) ?? addValueReason(parts, index, usage);
+    const verdict = statementPhase(parts, { createdTables });
+    const created = createdTable(parts);
     if (created) createdTables.add(created);
     const statement: SqlStatement = {
       index,
@@ -39,9 +38,9 @@ export function classify(statements: readonly RawStatement[]): SqlStatement[] {
       phase: verdict.phase,
       phaseReason: intern(verdict.reason),
     };
-    const concurrentIndex = concurrentIndexOf(raw.kind, body);
+    const concurrentIndex = concurrentIndexOf(parts);
     if (concurrentIndex) statement.concurrentIndex = concurrentIndex;
-    if (raw.kind === 'UpdateStmt' || raw.kind === 'DeleteStmt' || raw.kind === 'MergeStmt') statement.changesRowsOf = qualified(body.relation);
+    if (parts.kind === 'UpdateStmt' || parts.kind === 'DeleteStmt' || parts.kind === 'MergeStmt') statement.changesRowsOf = qualified(parts.body.relation);
     return statement;
   });
 }
@@ -52,7 +51,7 @@ export function classify(statements: readonly RawStatement[]): SqlStatement[] {
  * of the same file uses it, the ADD VALUE must commit on its own first.
  * https://www.postgresql.org/docs/current/sql-altertype.html (Notes)
  */
-function addValueReason(kind: string, body: Node, index: number, usage: LaterUsage): string | undefined {
+function addValueReason({ kind, body }: UnwrappedStatement, index: number, usage: LaterUsage): string | undefined {
   if (kind !== 'AlterEnumStmt' || body.oldVal || typeof body.newVal !== 'string') return undefined;
   const user = usage.firstUseAfter(index, body.newVal);
   if (user === undefined) return undefined;
@@ -87,10 +86,10 @@ class LaterUsage {
 export function embeddedCode(node: Node): string[] {
   const out: string[] = [];
   walk(node, (obj) => {
-    const def = obj.DefElem as Node | undefined;
+    const def = obj.DefElem;
     if (def?.defname !== 'as') return;
     walk(def.arg, (inner) => {
-      const text = bodyOf(inner, 'String')?.sval;
+      const text = inner.String?.sval;
       if (typeof text === 'string') out.push(text);
     });
   });
@@ -98,10 +97,12 @@ export function embeddedCode(node: Node): string[] {
 }
 
 /** The relationKey() of the table a statement creates, if it creates one. */
-export function createdTable(kind: string, body: Node): string | undefined {
-  if (kind === 'CreateStmt') return relationKey(body.relation);
+export function createdTable(statement: UnwrappedStatement): string | undefined {
+  if (statement.kind === 'CreateStmt') return relationKey(statement.body.relation);
   // CREATE TABLE AS and CREATE MATERIALIZED VIEW: both start with only the rows the query returns, and no one uses them yet.
-  if (kind === 'CreateTableAsStmt' && (body.objtype === 'OBJECT_TABLE' || body.objtype === 'OBJECT_MATVIEW')) return relationKey((body.into as Node | undefined)?.rel);
+  if (statement.kind === 'CreateTableAsStmt' && (statement.body.objtype === 'OBJECT_TABLE' || statement.body.objtype === 'OBJECT_MATVIEW')) {
+    return relationKey(statement.body.into?.rel);
+  }
   return undefined;
 }
 
@@ -111,15 +112,15 @@ export function createdTable(kind: string, body: Node): string | undefined {
  * looks it up by this name to drop and rebuild it.
  * https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY
  */
-function concurrentIndexOf(kind: string, body: Node): SqlStatement['concurrentIndex'] {
-  if (kind === 'IndexStmt' && body.concurrent) {
+function concurrentIndexOf(statement: UnwrappedStatement): SqlStatement['concurrentIndex'] {
+  if (statement.kind === 'IndexStmt' && statement.body.concurrent) {
     // An index always lives in its table's schema.
-    const rel = body.relation as RangeVar | undefined;
-    return { schema: rel?.schemaname, name: typeof body.idxname === 'string' ? body.idxname : undefined, table: rel?.relname };
+    const rel = statement.body.relation;
+    return { schema: rel?.schemaname, name: statement.body.idxname, table: rel?.relname };
   }
-  if (kind === 'ReindexStmt' && body.kind === 'REINDEX_OBJECT_INDEX' && nonTransactionalReason(kind, body)) {
+  if (statement.kind === 'ReindexStmt' && statement.body.kind === 'REINDEX_OBJECT_INDEX' && nonTransactionalReason(statement)) {
     // REINDEX INDEX names the index itself in `relation`; its table is not in the statement.
-    const rel = body.relation as RangeVar | undefined;
+    const rel = statement.body.relation;
     return { schema: rel?.schemaname, name: rel?.relname, table: undefined };
   }
   return undefined;

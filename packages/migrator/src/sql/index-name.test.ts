@@ -1,12 +1,12 @@
-import { parseSync } from 'libpg-query';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bodyOf, type Node } from './ast.js';
+import { bodyOf, type IndexStmt } from './ast.js';
 import { loadParser } from './parse.js';
+import { parseEntries } from './spans.js';
 import { chooseIndexName, makeObjectName } from './index-name.js';
 
 beforeAll(loadParser);
 
-const indexBody = (sql: string): Node => bodyOf((parseSync(sql) as { stmts: { stmt: unknown }[] }).stmts[0]!.stmt, 'IndexStmt')!;
+const indexBody = (sql: string): IndexStmt => bodyOf(parseEntries(sql)[0]!.stmt, 'IndexStmt')!;
 const name = (sql: string, attempt?: number) => chooseIndexName(indexBody(sql), attempt);
 
 // Every expected name below is the one PostgreSQL 15 gave the same statement (CREATE INDEX

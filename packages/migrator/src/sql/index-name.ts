@@ -1,4 +1,4 @@
-import { bodyOf, list, unwrap, type Node, type RangeVar } from './ast.js';
+import { bodyOf, list, stringValue, unwrap, type IndexStmt, type JsonExprOp, type Node, type NodeKind, type SQLValueFunctionOp, type XmlExprOp } from './ast.js';
 
 /**
  * The name PostgreSQL gives an index created without one (`CREATE INDEX ON t (v)` -> `t_v_idx`),
@@ -44,7 +44,7 @@ export function makeObjectName(name1: string, name2: string | undefined, label: 
  * real name: a column or a function; 1 = a fallback: a type cast's type, `case`; 0 = none, e.g.
  * an operator, which makes the index column `expr`).
  */
-export function figureColname(node: unknown): { name?: string | undefined; strength: number } {
+export function figureColname(node: Node | undefined): { name?: string | undefined; strength: number } {
   const u = unwrap(node);
   if (!u) return { strength: 0 };
   const { kind, body } = u;
@@ -55,12 +55,12 @@ export function figureColname(node: unknown): { name?: string | undefined; stren
     case 'A_Indirection': {
       // The last field name, ignoring `*` and subscripts.
       const fields = list(kind === 'ColumnRef' ? body.fields : body.indirection);
-      const last = fields.map((f) => bodyOf(f, 'String')?.sval).filter((s): s is string => typeof s === 'string').at(-1);
+      const last = fields.map(stringValue).filter((s): s is string => typeof s === 'string').at(-1);
       if (last) return { name: last, strength: 2 };
       return kind === 'A_Indirection' ? figureColname(body.arg) : { strength: 0 };
     }
     case 'FuncCall': {
-      const last = bodyOf(list(body.funcname).at(-1), 'String')?.sval;
+      const last = stringValue(list(body.funcname).at(-1));
       return typeof last === 'string' ? { name: last, strength: 2 } : { strength: 0 };
     }
     case 'A_Expr':
@@ -68,7 +68,7 @@ export function figureColname(node: unknown): { name?: string | undefined; stren
     case 'TypeCast': {
       const inner = figureColname(body.arg);
       if (inner.strength > 1) return inner;
-      const type = bodyOf(list((body.typeName as Node | undefined)?.names).at(-1), 'String')?.sval;
+      const type = stringValue(list(body.typeName?.names).at(-1));
       return typeof type === 'string' ? { name: type, strength: 1 } : inner;
     }
     case 'CollateClause':
@@ -82,28 +82,59 @@ export function figureColname(node: unknown): { name?: string | undefined; stren
     }
     case 'MinMaxExpr':
       return body.op === 'IS_GREATEST' ? { name: 'greatest', strength: 2 } : body.op === 'IS_LEAST' ? { name: 'least', strength: 2 } : { strength: 0 };
-    case 'SQLValueFunction': {
-      // SVFOP_CURRENT_TIMESTAMP_N -> current_timestamp
-      const op = /^SVFOP_(.*?)(_N)?$/.exec(String(body.op ?? ''));
-      return op ? { name: op[1]!.toLowerCase(), strength: 2 } : { strength: 0 };
-    }
-    case 'XmlExpr': {
-      // IS_XMLELEMENT -> xmlelement; IS_DOCUMENT (`x IS DOCUMENT`) has no name.
-      const op = /^IS_(XML\w+)$/.exec(String(body.op ?? ''));
-      return op ? { name: op[1]!.toLowerCase(), strength: 2 } : { strength: 0 };
-    }
-    case 'JsonFuncExpr': {
-      // JSON_VALUE_OP -> json_value
-      const op = /^(JSON_\w+)_OP$/.exec(String(body.op ?? ''));
-      return op ? { name: op[1]!.toLowerCase(), strength: 2 } : { strength: 0 };
-    }
+    case 'SQLValueFunction':
+      return named(body.op && SQL_VALUE_FUNCTION_NAMES[body.op]);
+    case 'XmlExpr':
+      return named(body.op && XML_NAMES[body.op]);
+    case 'JsonFuncExpr':
+      return named(body.op && JSON_NAMES[body.op]);
     default:
       return { strength: 0 };
   }
 }
 
+const named = (name: string | undefined) => (name ? { name, strength: 2 } : { strength: 0 });
+
+/** `CURRENT_TIMESTAMP(3)` is named like `CURRENT_TIMESTAMP`. */
+const SQL_VALUE_FUNCTION_NAMES: Record<SQLValueFunctionOp, string> = {
+  SVFOP_CURRENT_DATE: 'current_date',
+  SVFOP_CURRENT_TIME: 'current_time',
+  SVFOP_CURRENT_TIME_N: 'current_time',
+  SVFOP_CURRENT_TIMESTAMP: 'current_timestamp',
+  SVFOP_CURRENT_TIMESTAMP_N: 'current_timestamp',
+  SVFOP_LOCALTIME: 'localtime',
+  SVFOP_LOCALTIME_N: 'localtime',
+  SVFOP_LOCALTIMESTAMP: 'localtimestamp',
+  SVFOP_LOCALTIMESTAMP_N: 'localtimestamp',
+  SVFOP_CURRENT_ROLE: 'current_role',
+  SVFOP_CURRENT_USER: 'current_user',
+  SVFOP_USER: 'user',
+  SVFOP_SESSION_USER: 'session_user',
+  SVFOP_CURRENT_CATALOG: 'current_catalog',
+  SVFOP_CURRENT_SCHEMA: 'current_schema',
+};
+
+/** `x IS DOCUMENT` has no name. */
+const XML_NAMES: Record<XmlExprOp, string | undefined> = {
+  IS_XMLCONCAT: 'xmlconcat',
+  IS_XMLELEMENT: 'xmlelement',
+  IS_XMLFOREST: 'xmlforest',
+  IS_XMLPARSE: 'xmlparse',
+  IS_XMLPI: 'xmlpi',
+  IS_XMLROOT: 'xmlroot',
+  IS_XMLSERIALIZE: 'xmlserialize',
+  IS_DOCUMENT: undefined,
+};
+
+const JSON_NAMES: Record<JsonExprOp, string> = {
+  JSON_EXISTS_OP: 'json_exists',
+  JSON_QUERY_OP: 'json_query',
+  JSON_VALUE_OP: 'json_value',
+  JSON_TABLE_OP: 'json_table',
+};
+
 /** Expressions FigureColnameInternal names like the function they act as. */
-const FIXED_NAMES: Record<string, string> = {
+const FIXED_NAMES: Partial<Record<NodeKind, string>> = {
   GroupingFunc: 'grouping',
   MergeSupportFunc: 'merge_action',
   A_ArrayExpr: 'array',
@@ -124,9 +155,9 @@ const FIXED_NAMES: Record<string, string> = {
  * ChooseIndexColumnNames: one name per key and INCLUDE column, a column's own name or the name its
  * expression suggests (`expr` when none), made unique by appending 1, 2, ...
  */
-export function indexColumnNames(indexStmt: Node): string[] {
+export function indexColumnNames(indexStmt: IndexStmt): string[] {
   const result: string[] = [];
-  for (const item of [...list(indexStmt.indexParams), ...list(indexStmt.indexIncludingParams)]) {
+  for (const item of list(indexStmt.indexParams).concat(list(indexStmt.indexIncludingParams))) {
     const elem = bodyOf(item, 'IndexElem') ?? {};
     const original =
       typeof elem.indexcolname === 'string'
@@ -160,8 +191,8 @@ export function indexNameAddition(columnNames: readonly string[]): string {
  * when no relation of its schema has it yet; `attempt` n > 0 gives ChooseRelationName's n-th
  * fallback (`idx1`, `idx2`, ...). Undefined when the statement names no table.
  */
-export function chooseIndexName(indexStmt: Node, attempt = 0): string | undefined {
-  const table = (indexStmt.relation as RangeVar | undefined)?.relname;
+export function chooseIndexName(indexStmt: IndexStmt, attempt = 0): string | undefined {
+  const table = indexStmt.relation?.relname;
   return table ? indexNameCandidates(table, indexStmt, 1, attempt)[0] : undefined;
 }
 
@@ -169,7 +200,7 @@ export function chooseIndexName(indexStmt: Node, attempt = 0): string | undefine
  * Candidate names in the order ChooseRelationName tries them: `t_v_idx`, `t_v_idx1`, `t_v_idx2`...
  * The first one no relation of the table's schema already has is the one PostgreSQL picks.
  */
-export function indexNameCandidates(table: string, indexStmt: Node, count: number, from = 0): string[] {
+export function indexNameCandidates(table: string, indexStmt: IndexStmt, count: number, from = 0): string[] {
   const addition = indexNameAddition(indexColumnNames(indexStmt));
   const out: string[] = [];
   for (let pass = from; pass < from + count; pass++) out.push(makeObjectName(table, addition, pass === 0 ? 'idx' : `idx${pass}`));

@@ -1,7 +1,8 @@
-import { parseSync, scanSync } from 'libpg-query';
-import { bodyOf, type Node, type RangeVar } from './ast.js';
+import { scanSync } from 'libpg-query';
+import { bodyOf, type IndexStmt, type RangeVar } from './ast.js';
 import { quoteIdent } from './quote.js';
 import { SourceText } from './source-text.js';
+import { parseEntries } from './spans.js';
 
 /**
  * One `CREATE INDEX` statement, re-read on its own so that its text can be rewritten token by
@@ -9,13 +10,12 @@ import { SourceText } from './source-text.js';
  * `loadParser()` first.
  */
 export class IndexStatement {
-  readonly body: Node;
+  readonly body: IndexStmt;
   private readonly source: SourceText;
   private readonly tokens: { start: number; end: number; text: string }[];
 
   constructor(readonly sql: string) {
-    const stmt = parseSync(sql).stmts?.[0]?.stmt as Node | undefined;
-    const body = bodyOf(stmt, 'IndexStmt');
+    const body = bodyOf(parseEntries(sql)[0]?.stmt, 'IndexStmt');
     if (!body) throw new Error(`not a CREATE INDEX statement: ${sql.slice(0, 60)}`);
     this.body = body;
     this.source = new SourceText(sql);
@@ -23,11 +23,11 @@ export class IndexStatement {
   }
 
   get name(): string | undefined {
-    return typeof this.body.idxname === 'string' && this.body.idxname !== '' ? this.body.idxname : undefined;
+    return this.body.idxname || undefined;
   }
 
   get relation(): RangeVar {
-    return (this.body.relation as RangeVar | undefined) ?? {};
+    return this.body.relation ?? {};
   }
 
   /** The table as the statement names it, quoted: `"s"."t"` or `"t"`. */
@@ -44,7 +44,7 @@ export class IndexStatement {
 
   /** The text naming the table: `schema.table` (each part quoted or not), from the parser's location. */
   private relationSpan(): { start: number; end: number } {
-    const location = Number((this.body.relation as { location?: number } | undefined)?.location ?? -1);
+    const location = this.body.relation?.location ?? -1;
     const start = this.source.charFromByte(location);
     let i = this.tokens.findIndex((t) => t.start === start);
     if (i < 0) throw new Error(`cannot find the table name in: ${this.sql.slice(0, 60)}`);

@@ -1,5 +1,5 @@
 export { analyzeSql, analyzeSqlSync, loadParser, parseStatements } from './parse.js';
-export type { RawStatement } from './parse.js';
+export type { RawStatement } from './types.js';
 export { classify } from './classify.js';
 export { migrationPhase } from './phase.js';
 export type { MigrationPhase } from './phase.js';

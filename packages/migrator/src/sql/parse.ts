@@ -1,9 +1,9 @@
-import { loadModule, parseSync } from 'libpg-query';
+import { loadModule } from 'libpg-query';
 import { SqlSyntaxError } from '../errors.js';
-import type { Node } from './ast.js';
 import { SourceText } from './source-text.js';
-import { statementSpans, syntaxErrorDetails, type ParsedEntry } from './spans.js';
-import type { SqlStatement } from './types.js';
+import type { RawStmt } from './ast.js';
+import { parseEntries, statementSpans, syntaxErrorDetails } from './spans.js';
+import type { RawStatement, SqlStatement } from './types.js';
 import { analyzeInWindows, type WindowOptions } from './windows.js';
 
 let loaded: Promise<void> | undefined;
@@ -15,17 +15,6 @@ export function loadParser(): Promise<void> {
     throw error;
   });
   return loaded;
-}
-
-/** A parsed statement before classification: its parse-tree node and where it sits in the file. */
-export interface RawStatement {
-  /** `{ Kind: body }`, e.g. `{ IndexStmt: { idxname, relation, concurrent, ... } }`. */
-  node: Node;
-  kind: string;
-  sql: string;
-  offset: number;
-  line: number;
-  column: number;
 }
 
 /**
@@ -41,9 +30,9 @@ export interface RawStatement {
 export function parseStatements(text: string, file?: string): RawStatement[] {
   // libpg-query rejects an empty string; a blank migration (drizzle-kit --custom) has no statements.
   if (text === '') return [];
-  let entries: ParsedEntry[];
+  let entries: readonly RawStmt[];
   try {
-    entries = (parseSync(text).stmts ?? []) as ParsedEntry[];
+    entries = parseEntries(text);
   } catch (error) {
     const { detail, cursor } = syntaxErrorDetails(error);
     const source = new SourceText(text);

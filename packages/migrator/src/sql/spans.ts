@@ -1,19 +1,22 @@
-import { scanSync } from 'libpg-query';
-import type { Node } from './ast.js';
+import { parseSync, scanSync } from 'libpg-query';
+import { unwrapStatement, type Node, type RawStmt, type StatementKind } from './ast.js';
 import { SourceText } from './source-text.js';
 
-/** One entry of libpg-query's `parseSync(text).stmts`. */
-export interface ParsedEntry {
-  stmt?: Node;
-  stmt_location?: number;
-  stmt_len?: number;
+/**
+ * The statements of one parse of `text` (`stmt`, `stmt_location`, `stmt_len`), typed by
+ * libpg-query with the published types of its tree. Every parse of SQL goes through here.
+ *
+ * @throws libpg-query's SqlError for a syntax error (see syntaxErrorDetails).
+ */
+export function parseEntries(text: string): RawStmt[] {
+  return parseSync(text).stmts ?? [];
 }
 
 /** A parsed statement and where its own text is in the parsed text (string offsets). */
 export interface StatementSpan {
   /** `{ Kind: body }`, e.g. `{ IndexStmt: { idxname, relation, concurrent, ... } }`. */
   node: Node;
-  kind: string;
+  kind: StatementKind;
   start: number;
   end: number;
 }
@@ -22,7 +25,7 @@ export interface StatementSpan {
  * Where each statement of one parse is in the text that was parsed: from its first token to its
  * last, without the blanks, comments and semicolon around it. `source` is a SourceText of `text`.
  */
-export function statementSpans(text: string, entries: readonly ParsedEntry[], source: SourceText): StatementSpan[] {
+export function statementSpans(text: string, entries: readonly RawStmt[], source: SourceText): StatementSpan[] {
   const out: StatementSpan[] = [];
   for (const entry of entries) {
     if (!entry.stmt) continue;
@@ -32,7 +35,7 @@ export function statementSpans(text: string, entries: readonly ParsedEntry[], so
     const start = source.charFromByte(startByte);
     const end = source.charFromByte(endByte);
     const trimmed = trimStatement(text.slice(start, end));
-    out.push({ node: entry.stmt, kind: Object.keys(entry.stmt)[0] ?? 'Unknown', start: start + trimmed.lead, end: start + trimmed.lead + trimmed.length });
+    out.push({ node: entry.stmt, kind: unwrapStatement(entry.stmt).kind, start: start + trimmed.lead, end: start + trimmed.lead + trimmed.length });
   }
   return out;
 }

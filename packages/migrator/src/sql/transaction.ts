@@ -1,4 +1,4 @@
-import { bodyOf, list, optionEnabled, type Node } from './ast.js';
+import { bodyOf, list, optionEnabled, type AlterSubscriptionType, type ReindexObjectType, type UnwrappedStatement } from './ast.js';
 
 /**
  * Why PostgreSQL refuses to run this statement inside a transaction block, or undefined when it
@@ -10,7 +10,8 @@ import { bodyOf, list, optionEnabled, type Node } from './ast.js';
  *
  * ALTER TYPE ... ADD VALUE depends on the statements after it, so classify() decides it.
  */
-export function nonTransactionalReason(kind: string, body: Node): string | undefined {
+export function nonTransactionalReason(statement: UnwrappedStatement): string | undefined {
+  const { kind, body } = statement;
   switch (kind) {
     case 'IndexStmt':
       return body.concurrent ? 'CREATE INDEX CONCURRENTLY cannot run inside a transaction block' : undefined;
@@ -19,8 +20,8 @@ export function nonTransactionalReason(kind: string, body: Node): string | undef
     case 'ReindexStmt':
       if (optionEnabled(body.params, 'concurrently')) return 'REINDEX CONCURRENTLY cannot run inside a transaction block';
       // REINDEX SCHEMA/DATABASE/SYSTEM commit after each table.
-      if (body.kind === 'REINDEX_OBJECT_SCHEMA' || body.kind === 'REINDEX_OBJECT_DATABASE' || body.kind === 'REINDEX_OBJECT_SYSTEM') {
-        return `REINDEX ${String(body.kind).replace('REINDEX_OBJECT_', '')} cannot run inside a transaction block`;
+      if (body.kind !== undefined && COMMITS_PER_TABLE.has(body.kind)) {
+        return `REINDEX ${body.kind.replace('REINDEX_OBJECT_', '')} cannot run inside a transaction block`;
       }
       return undefined;
     case 'VacuumStmt':
@@ -54,10 +55,7 @@ export function nonTransactionalReason(kind: string, body: Node): string | undef
       return 'DROP SUBSCRIPTION (of a subscription with a replication slot) cannot run inside a transaction block';
     case 'AlterSubscriptionStmt':
       if (body.kind === 'ALTER_SUBSCRIPTION_REFRESH') return 'ALTER SUBSCRIPTION ... REFRESH PUBLICATION cannot run inside a transaction block';
-      if (
-        ['ALTER_SUBSCRIPTION_SET_PUBLICATION', 'ALTER_SUBSCRIPTION_ADD_PUBLICATION', 'ALTER_SUBSCRIPTION_DROP_PUBLICATION'].includes(String(body.kind)) &&
-        optionEnabled(body.options, 'refresh') !== false
-      ) {
+      if (body.kind !== undefined && PUBLICATION_CHANGES.has(body.kind) && optionEnabled(body.options, 'refresh') !== false) {
         return 'ALTER SUBSCRIPTION ... PUBLICATION with refresh cannot run inside a transaction block';
       }
       return undefined;
@@ -75,13 +73,19 @@ export function nonTransactionalReason(kind: string, body: Node): string | undef
   }
 }
 
+/** REINDEX SCHEMA/DATABASE/SYSTEM commit after each table. */
+const COMMITS_PER_TABLE = new Set<ReindexObjectType>(['REINDEX_OBJECT_SCHEMA', 'REINDEX_OBJECT_DATABASE', 'REINDEX_OBJECT_SYSTEM']);
+
+/** ALTER SUBSCRIPTION ... SET/ADD/DROP PUBLICATION, which refresh the subscription unless `refresh = false`. */
+const PUBLICATION_CHANGES = new Set<AlterSubscriptionType>(['ALTER_SUBSCRIPTION_SET_PUBLICATION', 'ALTER_SUBSCRIPTION_ADD_PUBLICATION', 'ALTER_SUBSCRIPTION_DROP_PUBLICATION']);
+
 /**
  * Whether a TransactionStmt opens (BEGIN, START TRANSACTION) or closes (COMMIT, END, ROLLBACK,
  * PREPARE TRANSACTION) an explicit transaction block; undefined for anything else (SAVEPOINT...).
  */
-export function transactionBlockChange(kind: string, body: Node): 'opens' | 'closes' | undefined {
-  if (kind !== 'TransactionStmt') return undefined;
-  const what = String(body.kind ?? '');
+export function transactionBlockChange(statement: UnwrappedStatement): 'opens' | 'closes' | undefined {
+  if (statement.kind !== 'TransactionStmt') return undefined;
+  const what = statement.body.kind;
   if (what === 'TRANS_STMT_BEGIN' || what === 'TRANS_STMT_START') return 'opens';
   if (what === 'TRANS_STMT_COMMIT' || what === 'TRANS_STMT_ROLLBACK' || what === 'TRANS_STMT_PREPARE') return 'closes';
   return undefined;

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { parseSync } from 'libpg-query';
-import type { ParsedEntry } from './spans.js';
+import type { RawStmt } from './ast.js';
+import { parseEntries } from './spans.js';
 import { parseLargeValuesList, valuesSelect } from './values-list.js';
 import { DEFAULT_LARGE_STATEMENT_CHARS, DEFAULT_PARSE_WINDOW_CHARS } from './windows.js';
 
@@ -59,11 +59,11 @@ export function treeHash(statements: readonly { sql: string }[], options: { larg
   return hash.digest('hex');
 }
 
-function parseTogether(statements: readonly string[]): ParsedEntry[] {
+function parseTogether(statements: readonly string[]): RawStmt[] {
   // Each statement's text ends with a token (its comments and semicolon are trimmed), so they
   // join safely with `;`.
   if (statements.length === 0) return [];
-  return (parseSync(statements.join(';\n')).stmts ?? []) as ParsedEntry[];
+  return parseEntries(statements.join(';\n'));
 }
 
 /**
@@ -81,9 +81,11 @@ function hashLargeValuesList(sql: string, write: (json: (hash: Hash) => void) =>
   const select = reduced && valuesSelect(reduced.entries);
   if (!reduced || !select) return false;
   const placeholder = `\u0000rows of ${sql.length}\u0000`;
-  select.valuesLists = placeholder;
+  const rows = select.valuesLists;
   const entry = reduced.entries.find((e) => e.stmt);
-  const [before, after] = JSON.stringify(entry, withoutPositions).split(JSON.stringify(placeholder));
+  // The statement's JSON with the placeholder written where its rows go, cut around it.
+  const withPlaceholder = (key: string, value: unknown): unknown => (value === rows ? placeholder : withoutPositions(key, value));
+  const [before, after] = JSON.stringify(entry, withPlaceholder).split(JSON.stringify(placeholder));
   if (before === undefined || after === undefined) return false;
   write((hash) => {
     hash.update(`${before}[`);

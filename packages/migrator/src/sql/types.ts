@@ -1,3 +1,5 @@
+import type { Node, StatementKind } from './ast.js';
+
 /** `expand` = backward compatible with the running app; `contract` = needs the new app deployed first. */
 export type Phase = 'expand' | 'contract';
 
@@ -13,7 +15,7 @@ export interface SqlStatement {
   /** Byte-independent character offset of the first character in the file. */
   offset: number;
   /** Parse-tree node type, e.g. `IndexStmt`, `AlterTableStmt`. */
-  kind: string;
+  kind: StatementKind;
   /** False when PostgreSQL refuses to run it inside a transaction block (or its effect must be committed first). */
   transactional: boolean;
   /** Why it must run outside a transaction, when it must. */
@@ -25,4 +27,19 @@ export interface SqlStatement {
   changesRowsOf?: string | undefined;
   /** When set: a concurrent index build this statement performs (to detect/rebuild INVALID leftovers). */
   concurrentIndex?: { schema: string | undefined; name: string | undefined; table: string | undefined } | undefined;
+}
+
+/**
+ * A parsed statement before classification: its parse-tree node and where it sits in the file.
+ * Here rather than in parse.ts, so that classify.ts and windows.ts, which parse.ts uses, need not
+ * import parse.ts back.
+ */
+export interface RawStatement {
+  /** `{ Kind: body }`, e.g. `{ IndexStmt: { idxname, relation, concurrent, ... } }`. */
+  node: Node;
+  kind: StatementKind;
+  sql: string;
+  offset: number;
+  line: number;
+  column: number;
 }

@@ -1,7 +1,6 @@
-import { parseSync } from 'libpg-query';
-import { bodyOf, stringConstants, type Node } from './ast.js';
+import { bodyOf, stringConstants, type Node, type RawStmt, type SelectStmt } from './ast.js';
 import { SqlLexer, TOKEN } from './lexer.js';
-import type { ParsedEntry } from './spans.js';
+import { parseEntries } from './spans.js';
 
 /** A part of a text given to the parser that is copied from the file: `length` characters from `from`, at `at` in that text. */
 export interface Piece {
@@ -14,14 +13,14 @@ export interface Piece {
 export interface ParsedText {
   text: string;
   pieces: Piece[];
-  entries: ParsedEntry[];
+  entries: RawStmt[];
 }
 
 /** What to do with a parse that failed: PostgreSQL's error, in a text made of `pieces`. */
 export type OnSyntaxError = (error: unknown, text: string, pieces: Piece[]) => never;
 
 /** Outcome of a parse that may need more text than it was given. */
-type Attempt = { entries: ParsedEntry[] } | { endsTooSoon: true };
+type Attempt = { entries: RawStmt[] } | { endsTooSoon: true };
 
 /**
  * Whether a parse failed only because its text stops before the statement does: a `;` inside
@@ -34,25 +33,30 @@ export function endsTooSoon(error: unknown): boolean {
 
 function attempt(text: string, pieces: Piece[], onError: OnSyntaxError): Attempt {
   try {
-    return { entries: (parseSync(text).stmts ?? []) as ParsedEntry[] };
+    return { entries: parseEntries(text) };
   } catch (error) {
     if (endsTooSoon(error)) return { endsTooSoon: true };
     return onError(error, text, pieces);
   }
 }
 
+/** A SelectStmt that is a VALUES list. */
+export type ValuesSelect = SelectStmt & { valuesLists: Node[] };
+
+const isValuesSelect = (select: SelectStmt | undefined): select is ValuesSelect => Array.isArray(select?.valuesLists);
+
 /** The body of the SelectStmt holding the VALUES list of a parsed `INSERT ... VALUES`; undefined for anything else. */
-export function valuesSelect(entries: readonly ParsedEntry[]): Node | undefined {
+export function valuesSelect(entries: readonly RawStmt[]): ValuesSelect | undefined {
   const statements = entries.filter((e) => e.stmt);
   if (statements.length !== 1) return undefined;
   const insert = bodyOf(statements[0]!.stmt, 'InsertStmt');
   const select = bodyOf(insert?.selectStmt, 'SelectStmt');
-  return Array.isArray(select?.valuesLists) ? select : undefined;
+  return isValuesSelect(select) ? select : undefined;
 }
 
 /** How many rows the VALUES list of a parsed `INSERT ... VALUES` holds; undefined for anything else. */
-function valuesRows(entries: readonly ParsedEntry[]): number | undefined {
-  return (valuesSelect(entries)?.valuesLists as unknown[] | undefined)?.length;
+function valuesRows(entries: readonly RawStmt[]): number | undefined {
+  return valuesSelect(entries)?.valuesLists?.length;
 }
 
 /**
@@ -83,7 +87,7 @@ export function parseLargeValuesList(
     enumValues: ReadonlySet<string>;
     onError: OnSyntaxError;
     /** Receives the parse trees of all the rows, in order, a batch at a time (treeHash() hashes them). */
-    onRows?: (rows: readonly unknown[]) => void;
+    onRows?: (rows: readonly Node[]) => void;
   },
 ): ParsedText | undefined {
   const rows = new RowScanner(file, start, end);
@@ -98,7 +102,7 @@ export function parseLargeValuesList(
   const firstPieces = [{ at: 0, from: start, length: first.end - start }];
   const firstParse = attempt(firstText, firstPieces, options.onError);
   if ('endsTooSoon' in firstParse || valuesRows(firstParse.entries) !== 1) return undefined;
-  options.onRows?.(valuesSelect(firstParse.entries)!.valuesLists as unknown[]);
+  options.onRows?.(valuesSelect(firstParse.entries)!.valuesLists);
 
   const kept: { from: number; to: number; rows: number }[] = [];
   let lastEnd = first.end;
@@ -108,7 +112,7 @@ export function parseLargeValuesList(
     const pieces = [headPiece, { at: head.length, from: b.from, length: b.to - b.from }];
     const parsed = attempt(text, pieces, options.onError);
     if ('endsTooSoon' in parsed || valuesRows(parsed.entries) !== b.rows) return false;
-    options.onRows?.(valuesSelect(parsed.entries)!.valuesLists as unknown[]);
+    options.onRows?.(valuesSelect(parsed.entries)!.valuesLists);
     if (options.enumValues.size > 0) {
       const constants = stringConstants(parsed.entries);
       if ([...options.enumValues].some((value) => constants.has(value))) kept.push(b);

@@ -1,12 +1,10 @@
-import { parseSync } from 'libpg-query';
 import { SqlSyntaxError } from '../errors.js';
-import { bodyOf, type Node } from './ast.js';
+import { bodyOf, type Node, type RawStmt, type StatementKind } from './ast.js';
 import { classify } from './classify.js';
 import { StatementEnds } from './lexer.js';
-import type { RawStatement } from './parse.js';
 import { LineCursor, SourceText } from './source-text.js';
-import { statementSpans, syntaxErrorDetails, type ParsedEntry } from './spans.js';
-import type { SqlStatement } from './types.js';
+import { parseEntries, statementSpans, syntaxErrorDetails } from './spans.js';
+import type { RawStatement, SqlStatement } from './types.js';
 import { endsTooSoon, parseLargeValuesList, type Piece } from './values-list.js';
 
 /**
@@ -70,13 +68,13 @@ interface Unit {
   first: number;
   count: number;
   /** The first pass's parse, kept for the second in a small file. */
-  entries: ParsedEntry[] | undefined;
+  entries: RawStmt[] | undefined;
 }
 
 /** A statement as the second pass reads it from its unit. */
 interface Located {
   node: Node;
-  kind: string;
+  kind: StatementKind;
   offset: number;
   length: number;
 }
@@ -97,7 +95,7 @@ class WindowedFile {
   /** Values added by `ALTER TYPE ... ADD VALUE` so far: a large VALUES list keeps the rows that use them. */
   private readonly enumValues = new Set<string>();
   /** The last unit parsed, and its statements once asked for. */
-  private cache: { unit: number; parsed: string; entries: ParsedEntry[]; statements?: Located[] } | undefined;
+  private cache: { unit: number; parsed: string; entries: RawStmt[]; statements?: Located[] } | undefined;
   /** Line numbers of the first pass (syntax errors) and of the second (statements). */
   private readonly errorLines: LineCursor;
   private readonly statementLines: LineCursor;
@@ -157,9 +155,9 @@ class WindowedFile {
         this.cache = undefined;
         const window = text.slice(pos, end);
         const pieces = [{ at: 0, from: pos, length: end - pos }];
-        let entries: ParsedEntry[];
+        let entries: RawStmt[];
         try {
-          entries = (parseSync(window).stmts ?? []) as ParsedEntry[];
+          entries = parseEntries(window);
         } catch (error) {
           if (!endsTooSoon(error) || end >= text.length) this.fail(error, window, pieces);
           // Cut inside a statement (BEGIN ATOMIC ... END): double the window and parse it again.
@@ -177,7 +175,7 @@ class WindowedFile {
     }
   }
 
-  private record(parsed: string, entries: ParsedEntry[], pieces: Piece[], reduced: string | undefined): void {
+  private record(parsed: string, entries: RawStmt[], pieces: Piece[], reduced: string | undefined): void {
     let count = 0;
     for (const entry of entries) {
       if (!entry.stmt) continue;
@@ -192,7 +190,7 @@ class WindowedFile {
     this.cache = { unit: this.units.length - 1, parsed, entries };
   }
 
-  private locate(unit: Unit, parsed: string, entries: ParsedEntry[]): Located[] {
+  private locate(unit: Unit, parsed: string, entries: RawStmt[]): Located[] {
     return statementSpans(parsed, entries, new SourceText(parsed)).map((span) => {
       const offset = toFile(unit.pieces, span.start, false);
       return { node: span.node, kind: span.kind, offset, length: toFile(unit.pieces, span.end, true) - offset };
@@ -214,7 +212,7 @@ class WindowedFile {
       u = this.units[unit]!;
       this.cache = undefined; // see read()
       const parsed = u.reduced ?? this.text.slice(u.start, u.end);
-      this.cache = { unit, parsed, entries: u.entries ?? ((parseSync(parsed).stmts ?? []) as ParsedEntry[]) };
+      this.cache = { unit, parsed, entries: u.entries ?? parseEntries(parsed) };
       u.entries = undefined;
     }
     this.cache.statements ??= this.locate(u, this.cache.parsed, this.cache.entries);
@@ -252,7 +250,7 @@ class WindowedFile {
       get node(): Node {
         return file.statement(this.index).node;
       }
-      get kind(): string {
+      get kind(): StatementKind {
         return file.statement(this.index).kind;
       }
       get sql(): string {

@@ -1,4 +1,4 @@
-import { bodyOf, list, type Node } from '../../sql/ast.js';
+import { bodyOf, list, relationOf, type ColumnDef, type Constraint } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { ident, statementSql } from '../rewrite.js';
 import type { Finding, LintRule, LintStatement } from '../types.js';
@@ -28,11 +28,11 @@ export const addingCheckConstraint = {
       for (const { constraint, column } of addedConstraints(cmd)) {
         // NOT VALID and PostgreSQL 18's NOT ENFORCED both set skip_validation: no scan.
         if (constraint.contype !== 'CONSTR_CHECK' || constraint.skip_validation === true) continue;
-        const { name, named } = constraintName(constraint, bareName(statement.body.relation));
+        const { name, named } = constraintName(constraint, bareName(relationOf(statement)));
         const what = named ? `CHECK constraint ${name}` : 'a CHECK constraint';
         findings.push({
           message: column
-            ? `Adding column ${String(column.colname ?? '?')} with ${what} reads every row of ${table.shown} to check it, and every read and write of the table waits until it is done: minutes on a big table.`
+            ? `Adding column ${column.colname ?? '?'} with ${what} reads every row of ${table.shown} to check it, and every read and write of the table waits until it is done: minutes on a big table.`
             : `Adding ${what} reads every row of ${table.shown} to validate it, and every read and write of the table waits until it is done: minutes on a big table.`,
           lock: `${describeLock('ACCESS EXCLUSIVE', table.shown)}, held while every row is checked`,
           help: column
@@ -51,11 +51,11 @@ export const addingCheckConstraint = {
  * command's position in the statement and `constraint` the column constraint in the engine's tree;
  * the statement is re-parsed to cut the CHECK out of the user's own text.
  */
-function addColumnRecipe(statement: LintStatement, index: number, column: Node, constraint: Node, name: string): string {
+function addColumnRecipe(statement: LintStatement, index: number, column: ColumnDef, constraint: Constraint, name: string): string {
   const table = tableOf(statement);
   const nth = list(column.constraints).findIndex((c) => bodyOf(c, 'Constraint') === constraint);
   const own = OwnStatement.of(statement.sql);
-  const ownCmd = own ? list(own.body.cmds).map((c) => bodyOf(c, 'AlterTableCmd'))[index] : undefined;
+  const ownCmd = own ? list(own.bodyOf('AlterTableStmt')?.cmds).map((c) => bodyOf(c, 'AlterTableCmd'))[index] : undefined;
   const ownDef = bodyOf(ownCmd?.def, 'ColumnDef');
   const ownConstraint = bodyOf(list(ownDef?.constraints)[nth], 'Constraint');
   const span = own && ownDef && ownConstraint ? own.constraintSpans(ownDef).find((s) => s.constraint === ownConstraint) : undefined;

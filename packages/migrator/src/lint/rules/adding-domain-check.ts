@@ -1,7 +1,7 @@
-import { bodyOf, list, nameList, qualified, relationKey, type Node } from '../../sql/ast.js';
+import { alterDomainSubtype, bodyOf, list, nameList, qualified, relationKey, stringValue } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { ident, insertAfter, statementSql } from '../rewrite.js';
-import type { Finding, LintRule, RuleContext } from '../types.js';
+import type { Finding, LintRule, LintStatementOf, RuleContext } from '../types.js';
 import { objectName } from './constraints-helpers.js';
 import { alterCommands, altersTable, domainCreatedInFile, nameKey, numbered, OwnStatement, sqlNames, typeLabel } from './rewrites-helpers.js';
 
@@ -23,18 +23,19 @@ export const addingDomainCheck = {
   title: 'Adding a domain constraint that checks existing rows',
   check(context) {
     const { statement, pgVersion } = context;
-    if (altersTable(statement)) return addColumns(context);
+    if (altersTable(statement)) return addColumns(context, statement);
     if (statement.kind !== 'AlterDomainStmt') return undefined;
     const { body } = statement;
-    const constraint = body.subtype === 'C' ? bodyOf(body.def, 'Constraint') : undefined;
-    const notNull = body.subtype === 'O' || constraint?.contype === 'CONSTR_NOTNULL';
+    const subtype = alterDomainSubtype(body);
+    const constraint = subtype === 'C' ? bodyOf(body.def, 'Constraint') : undefined;
+    const notNull = subtype === 'O' || constraint?.contype === 'CONSTR_NOTNULL';
     const check = constraint?.contype === 'CONSTR_CHECK' && constraint.skip_validation !== true;
     if (!notNull && !check) return undefined;
     if (domainCreatedInFile(context, nameKey(body.typeName))) return undefined;
 
     const domain = nameList(body.typeName);
-    const domainSql = list(body.typeName).map((n) => ident(String(bodyOf(n, 'String')?.sval ?? '?'))).join('.');
-    const leaf = String(bodyOf(list(body.typeName).at(-1), 'String')?.sval ?? 'domain');
+    const domainSql = list(body.typeName).map((n) => ident(stringValue(n) ?? '?')).join('.');
+    const leaf = stringValue(list(body.typeName).at(-1)) ?? 'domain';
     const lock = `${describeLock('SHARE', `every table with a column of domain ${domain}`)} while it reads all their rows`;
     const validation =
       pgVersion >= 19
@@ -64,8 +65,8 @@ export const addingDomainCheck = {
 } satisfies LintRule;
 
 /** ADD COLUMN of a domain with constraints to an existing table: a rewrite that checks every row. */
-function addColumns(context: RuleContext): Finding[] | undefined {
-  const { statement, knowledge } = context;
+function addColumns(context: RuleContext, statement: LintStatementOf<'AlterTableStmt'>): Finding[] | undefined {
+  const { knowledge } = context;
   const relation = statement.body.relation;
   const table = relationKey(relation);
   if (context.isNewTable(table)) return undefined;
@@ -73,16 +74,16 @@ function addColumns(context: RuleContext): Finding[] | undefined {
   const findings: Finding[] = [];
   commands.forEach((cmd, index) => {
     const def = cmd.subtype === 'AT_AddColumn' ? bodyOf(cmd.def, 'ColumnDef') : undefined;
-    const domain = knowledge.constrainedDomain((def?.typeName as Node | undefined)?.names);
+    const domain = knowledge.constrainedDomain(def?.typeName?.names);
     if (!def || !domain || typeof def.colname !== 'string') return;
     const name = qualified(relation);
     const column = def.colname;
     const own = OwnStatement.of(statement.sql);
-    const names = sqlNames(own, own?.body.relation ?? relation);
+    const names = sqlNames(own, own?.rangeVar ?? relation);
     const base = knowledge.domains.get(domain)?.baseType;
     const baseSql = base ? typeLabel(base) : `<the base type of ${domain}>`;
     const added = commands.length === 1 ? withType(own, index, baseSql) : undefined;
-    const check = objectName(String((relation as { relname?: string }).relname ?? 'table'), column, 'check');
+    const check = objectName(relation?.relname ?? 'table', column, 'check');
     const columnSql = names.column(column);
     findings.push({
       message:
@@ -101,8 +102,8 @@ function addColumns(context: RuleContext): Finding[] | undefined {
 
 /** The user's ADD COLUMN with the domain replaced by its base type (DEFAULT and the rest kept), from the re-parsed statement. */
 function withType(own: OwnStatement | undefined, index: number, type: string): string | undefined {
-  const def = own ? bodyOf(alterCommands(own.body)[index]?.def, 'ColumnDef') : undefined;
-  const start = own?.at((def?.typeName as Node | undefined)?.location);
+  const def = own ? bodyOf(alterCommands(own.bodyOf('AlterTableStmt'))[index]?.def, 'ColumnDef') : undefined;
+  const start = own?.at(def?.typeName?.location);
   if (!own || start === undefined) return undefined;
   const end = own.clauseEnd(start, ['DEFAULT', 'NOT', 'NULL', 'CONSTRAINT', 'CHECK', 'REFERENCES', 'UNIQUE', 'PRIMARY', 'COLLATE', 'GENERATED']);
   return statementSql(`${own.sql.slice(0, start)}${type}${own.sql.slice(end)}`);

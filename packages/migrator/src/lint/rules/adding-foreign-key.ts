@@ -1,4 +1,4 @@
-import { bodyOf, list, qualified, relationKey, type Node } from '../../sql/ast.js';
+import { bodyOf, foreignKeyActions, list, qualified, relationKey, relationOf, type ColumnDef, type Constraint, type ForeignKeyAction } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { afterRelationName, ident, statementSql, tableSql } from '../rewrite.js';
 import type { Finding, LintRule, LintStatement } from '../types.js';
@@ -26,7 +26,7 @@ export const addingForeignKey = {
       const constraint = addedConstraint(cmd);
       // NOT VALID and PostgreSQL 18's NOT ENFORCED both set skip_validation: no check of the rows.
       if (constraint?.contype === 'CONSTR_FOREIGN' && constraint.skip_validation !== true) {
-        const { name, named } = constraintName(constraint, bareName(statement.body.relation));
+        const { name, named } = constraintName(constraint, bareName(relationOf(statement)));
         const partitions = knowledge.partitioned.get(tableOf(statement).key ?? '');
         findings.push({
           ...hazard(statement, constraint, named ? name : undefined),
@@ -48,7 +48,7 @@ export const addingForeignKey = {
   },
 } satisfies LintRule;
 
-function hazard(statement: LintStatement, constraint: Node, name: string | undefined): Pick<Finding, 'message' | 'lock'> {
+function hazard(statement: LintStatement, constraint: Constraint, name: string | undefined): Pick<Finding, 'message' | 'lock'> {
   const table = tableOf(statement);
   const referenced = qualified(constraint.pktable);
   const both = relationKey(constraint.pktable) === table.key ? table.shown : `${table.shown} and ${referenced}`;
@@ -59,14 +59,15 @@ function hazard(statement: LintStatement, constraint: Node, name: string | undef
 }
 
 /** ADD COLUMN ... DEFAULT x REFERENCES: every existing row gets x, which must be checked. */
-function addColumnRecipe(statement: LintStatement, column: Node, reference: Node): string {
+function addColumnRecipe(statement: LintStatement, column: ColumnDef, reference: Constraint): string {
   const table = tableOf(statement);
-  const col = String(column.colname ?? '?');
-  const { name } = constraintName({ ...reference, fk_attrs: [{ String: { sval: col } }] }, bareName(statement.body.relation));
+  const col = column.colname ?? '?';
+  const { name } = constraintName({ ...reference, fk_attrs: [{ String: { sval: col } }] }, bareName(relationOf(statement)));
   const target = names(reference.pk_attrs);
+  const { onDelete, onUpdate } = foreignKeyActions(reference);
   const actions = [
-    ACTIONS[String(reference.fk_del_action)] ? ` ON DELETE ${ACTIONS[String(reference.fk_del_action)]}` : '',
-    ACTIONS[String(reference.fk_upd_action)] ? ` ON UPDATE ${ACTIONS[String(reference.fk_upd_action)]}` : '',
+    onDelete && ACTIONS[onDelete] ? ` ON DELETE ${ACTIONS[onDelete]}` : '',
+    onUpdate && ACTIONS[onUpdate] ? ` ON UPDATE ${ACTIONS[onUpdate]}` : '',
   ].join('');
   const add = `ALTER TABLE ${table.sql} ADD CONSTRAINT ${ident(name)} FOREIGN KEY (${ident(col)}) REFERENCES ${relationSql(reference.pktable)}${target.length ? ` (${target.map(ident).join(', ')})` : ''}${actions} NOT VALID;`;
   return [
@@ -78,10 +79,10 @@ function addColumnRecipe(statement: LintStatement, column: Node, reference: Node
 }
 
 /** fk_del_action / fk_upd_action letters; `a` (NO ACTION) is the default and left out. */
-const ACTIONS: Record<string, string> = { r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+const ACTIONS: Partial<Record<ForeignKeyAction, string>> = { r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
 
 /** A DEFAULT other than NULL. */
-function hasDefault(column: Node): boolean {
+function hasDefault(column: ColumnDef): boolean {
   return list(column.constraints).some((c) => {
     const constraint = bodyOf(c, 'Constraint');
     return constraint?.contype === 'CONSTR_DEFAULT' && bodyOf(constraint.raw_expr, 'A_Const')?.isnull !== true;

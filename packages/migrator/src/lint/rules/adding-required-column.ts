@@ -1,4 +1,4 @@
-import { bodyOf, list, qualified, type Node } from '../../sql/ast.js';
+import { bodyOf, list, qualified, stringValue, type ColumnDef, type Constraint } from '../../sql/ast.js';
 import { SourceText } from '../../sql/source-text.js';
 import { statementSql } from '../rewrite.js';
 import type { Finding, LintRule } from '../types.js';
@@ -17,9 +17,10 @@ export const addingRequiredColumn = {
   hazard: 'database',
   title: 'Adding a NOT NULL column without a default',
   check(context) {
-    const { statement, pgVersion } = context;
-    const table = existingTableAltered(context);
-    if (!table) return undefined;
+    const { pgVersion } = context;
+    const altered = existingTableAltered(context);
+    if (!altered) return undefined;
+    const { table, statement } = altered;
     const findings: Finding[] = [];
     for (const item of list(statement.body.cmds)) {
       const cmd = bodyOf(item, 'AlterTableCmd');
@@ -70,8 +71,8 @@ function constantDefaultOption(primary: boolean, pgVersion: number, withDefault:
   return `\nOr, when one value suits every existing row, give it a constant default, which is instant on PostgreSQL 11+: \`${statementSql(withDefault)}\`.`;
 }
 
-function constraintsOf(def: Node): Node[] {
-  return list(def.constraints).flatMap((c): Node[] => {
+function constraintsOf(def: ColumnDef): Constraint[] {
+  return list(def.constraints).flatMap((c): Constraint[] => {
     const constraint = bodyOf(c, 'Constraint');
     return constraint ? [constraint] : [];
   });
@@ -80,10 +81,10 @@ function constraintsOf(def: Node): Node[] {
 const SERIAL = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
 
 /** NOT NULL or PRIMARY KEY, and nothing that fills in the existing rows and the app's INSERTs. */
-function requiredWithoutDefault(def: Node): boolean {
+function requiredWithoutDefault(def: ColumnDef): boolean {
   const constraints = constraintsOf(def);
   const required = constraints.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
-  const typeName = String(bodyOf(list((def.typeName as Node | undefined)?.names).at(-1), 'String')?.sval ?? '').toLowerCase();
+  const typeName = (stringValue(list(def.typeName?.names).at(-1)) ?? '').toLowerCase();
   const filled =
     SERIAL.has(typeName) ||
     constraints.some(
@@ -96,10 +97,10 @@ function requiredWithoutDefault(def: Node): boolean {
 }
 
 /** A constant that suits the type, for the DEFAULT option; a placeholder when none is obvious. */
-function sampleDefault(def: Node): string {
-  const typeName = def.typeName as Node | undefined;
+function sampleDefault(def: ColumnDef): string {
+  const typeName = def.typeName;
   if (list(typeName?.arrayBounds).length > 0) return "'{}'";
-  const name = String(bodyOf(list(typeName?.names).at(-1), 'String')?.sval ?? '').toLowerCase();
+  const name = (stringValue(list(typeName?.names).at(-1)) ?? '').toLowerCase();
   if (['int2', 'int4', 'int8', 'numeric', 'float4', 'float8', 'smallint', 'integer', 'int', 'bigint', 'decimal', 'real'].includes(name)) return '0';
   if (name === 'bool' || name === 'boolean') return 'false';
   if (['text', 'varchar', 'bpchar', 'citext'].includes(name)) return "''";
@@ -114,7 +115,7 @@ function sampleDefault(def: Node): string {
  * other columns of a multi-column ALTER TABLE stay as they are.
  */
 function editedColumn(sql: string, column: string): { nullable?: string; withDefault?: string } | undefined {
-  const body = reparsedBody(sql);
+  const body = reparsedBody(sql, 'AlterTableStmt');
   const def = list(body?.cmds)
     .map((item) => bodyOf(item, 'AlterTableCmd'))
     .filter((cmd) => cmd?.subtype === 'AT_AddColumn')
@@ -123,7 +124,7 @@ function editedColumn(sql: string, column: string): { nullable?: string; withDef
   if (!def || typeof def.location !== 'number') return undefined;
   const source = new SourceText(sql);
   const tokens = sqlTokens(sql);
-  const at = (c: Node) => source.charFromByte(Number(c.location ?? 0));
+  const at = (c: Constraint) => source.charFromByte(c.location ?? 0);
   const constraints = constraintsOf(def);
   const columnEnd = itemEnd(tokens, source.charFromByte(def.location));
   // Each constraint runs from its location to the next constraint's, or to the end of the column.

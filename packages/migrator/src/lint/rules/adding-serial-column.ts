@@ -1,4 +1,4 @@
-import { bodyOf, list, qualified, relationKey, type Node } from '../../sql/ast.js';
+import { bodyOf, identityKind, list, qualified, relationKey, relationOf, stringValue, type ColumnDef } from '../../sql/ast.js';
 import { columnType } from '../knowledge.js';
 import { describeLock } from '../locks.js';
 import { ident } from '../rewrite.js';
@@ -41,17 +41,17 @@ const SERIAL_TYPES: Record<string, string> = {
 
 type Kind = { serial: string } | { identity: 'ALWAYS' | 'BY DEFAULT' };
 
-function serialKind(def: Node): Kind | undefined {
-  const type = String(bodyOf(list((def.typeName as Node | undefined)?.names).at(-1), 'String')?.sval ?? '').toLowerCase();
+function serialKind(def: ColumnDef): Kind | undefined {
+  const type = (stringValue(list(def.typeName?.names).at(-1)) ?? '').toLowerCase();
   if (SERIAL_TYPES[type]) return { serial: type };
   const identity = list(def.constraints).map((c) => bodyOf(c, 'Constraint')).find((c) => c?.contype === 'CONSTR_IDENTITY');
-  return identity ? { identity: identity.generated_when === 'a' ? 'ALWAYS' : 'BY DEFAULT' } : undefined;
+  return identity ? { identity: identityKind(identity) === 'a' ? 'ALWAYS' : 'BY DEFAULT' } : undefined;
 }
 
-function finding(context: RuleContext, def: Node, kind: Kind, own: OwnStatement | undefined): Finding {
-  const relation = context.statement.body.relation;
+function finding(context: RuleContext, def: ColumnDef, kind: Kind, own: OwnStatement | undefined): Finding {
+  const relation = relationOf(context.statement);
   const name = qualified(relation);
-  const columnName = String(def.colname ?? '?');
+  const columnName = def.colname ?? '?';
   const what = 'serial' in kind ? `as ${kind.serial}` : `GENERATED ${kind.identity} AS IDENTITY`;
   const source = 'serial' in kind ? 'a new sequence' : 'its identity sequence';
   return {
@@ -62,11 +62,11 @@ function finding(context: RuleContext, def: Node, kind: Kind, own: OwnStatement 
 }
 
 /** Plain column, a sequence default for new rows, a batched backfill, then NOT NULL (and the key or identity). */
-function recipe(context: RuleContext, def: Node, kind: Kind, own: OwnStatement | undefined): string {
-  const relation = context.statement.body.relation as Node;
+function recipe(context: RuleContext, def: ColumnDef, kind: Kind, own: OwnStatement | undefined): string {
+  const relation = relationOf(context.statement) ?? {};
   // The re-parsed relation: the engine's RangeVar counts its location from the start of the file.
-  const names = sqlNames(own, own?.body.relation ?? relation);
-  const columnName = String(def.colname ?? '?');
+  const names = sqlNames(own, own?.rangeVar ?? relation);
+  const columnName = def.colname ?? '?';
   const column = names.column(columnName);
   const declared = columnType(def.typeName);
   const type = 'serial' in kind ? SERIAL_TYPES[kind.serial]! : declared ? typeLabel(declared) : 'bigint';
@@ -74,7 +74,7 @@ function recipe(context: RuleContext, def: Node, kind: Kind, own: OwnStatement |
   const sequenceName = `${String(relation.relname)}_${columnName}_seq`;
   const sequenceSql = names.sibling(`_${columnName}_seq`);
   const regclass = `'${(schema ? `${ident(schema)}.${ident(sequenceName)}` : ident(sequenceName)).replace(/'/g, "''")}'`;
-  const contypes = list(def.constraints).map((c) => String(bodyOf(c, 'Constraint')?.contype ?? ''));
+  const contypes = list(def.constraints).map((c) => bodyOf(c, 'Constraint')?.contype);
   const table = String(relation.relname);
 
   const steps = [

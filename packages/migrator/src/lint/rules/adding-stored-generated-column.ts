@@ -1,4 +1,4 @@
-import { bodyOf, list, qualified, relationKey, type Node } from '../../sql/ast.js';
+import { bodyOf, generatedKind, list, qualified, relationKey, relationOf, type ColumnDef, type Constraint } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { statementSql } from '../rewrite.js';
 import type { Finding, LintRule, RuleContext } from '../types.js';
@@ -24,7 +24,7 @@ export const addingStoredGeneratedColumn = {
     // Only a statement that rewrites the table can be reported: skip the re-parse for every other one.
     if (!statement.effects.some((e) => e.rewrite)) return undefined;
     const own = OwnStatement.of(statement.sql);
-    const ownCommands = own ? alterCommands(own.body) : [];
+    const ownCommands = alterCommands(own?.bodyOf('AlterTableStmt'));
     const findings: Finding[] = [];
     let setExpressions = 0;
     alterCommands(statement.body).forEach((cmd, i) => {
@@ -42,15 +42,15 @@ export const addingStoredGeneratedColumn = {
 } satisfies LintRule;
 
 /** The GENERATED ... STORED constraint of a column (PostgreSQL 18 writes VIRTUAL as generated_kind `v`). */
-function storedGenerated(def: Node): Node | undefined {
-  return list(def.constraints).map((c) => bodyOf(c, 'Constraint')).find((c) => c?.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v');
+function storedGenerated(def: ColumnDef): Constraint | undefined {
+  return list(def.constraints).map((c) => bodyOf(c, 'Constraint')).find((c) => c?.contype === 'CONSTR_GENERATED' && generatedKind(c) !== 'v');
 }
 
-function addColumn(context: RuleContext, def: Node, own: OwnStatement | undefined, ownDef: Node | undefined): Finding {
-  const relation = context.statement.body.relation;
+function addColumn(context: RuleContext, def: ColumnDef, own: OwnStatement | undefined, ownDef: ColumnDef | undefined): Finding {
+  const relation = relationOf(context.statement);
   const name = qualified(relation);
-  const columnName = String(def.colname ?? '?');
-  const names = sqlNames(own, own?.body.relation ?? relation);
+  const columnName = def.colname ?? '?';
+  const names = sqlNames(own, own?.rangeVar ?? relation);
   const column = names.column(columnName);
   const spans = own && ownDef ? own.constraintSpans(ownDef) : [];
   const span = spans.find((s) => s.constraint.contype === 'CONSTR_GENERATED');
@@ -72,9 +72,9 @@ function addColumn(context: RuleContext, def: Node, own: OwnStatement | undefine
 }
 
 function setExpression(context: RuleContext, columnName: string, own: OwnStatement | undefined, nth: number): Finding {
-  const relation = context.statement.body.relation;
+  const relation = relationOf(context.statement);
   const name = qualified(relation);
-  const names = sqlNames(own, own?.body.relation ?? relation);
+  const names = sqlNames(own, own?.rangeVar ?? relation);
   const column = names.column(columnName);
   const expression = own ? newExpression(own, nth) : undefined;
   const maybeVirtual =
@@ -109,12 +109,12 @@ function newExpression(own: OwnStatement, nth: number): string | undefined {
  * not visible here: SchemaKnowledge does not record generated columns.
  */
 function virtualInFile(context: RuleContext, column: string): boolean {
-  const table = relationKey(context.statement.body.relation);
+  const table = relationKey(relationOf(context.statement));
   return earlierStatements(context).some((s) => {
     if (s.kind !== 'AlterTableStmt' || relationKey(s.body.relation) !== table) return false;
     return alterCommands(s.body).some((cmd) => {
       const def = cmd.subtype === 'AT_AddColumn' ? bodyOf(cmd.def, 'ColumnDef') : undefined;
-      return def?.colname === column && list(def.constraints).some((c) => bodyOf(c, 'Constraint')?.generated_kind === 'v');
+      return def?.colname === column && list(def.constraints).some((c) => generatedKind(bodyOf(c, 'Constraint')) === 'v');
     });
   });
 }

@@ -1,10 +1,13 @@
-import { bodyOf, list, type Node } from '../../sql/ast.js';
+import { bodyOf, list, relationOf, type ColumnDef, type Constraint, type ConstrType } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { ident, removeWords, statementSql } from '../rewrite.js';
 import type { Finding, LintRule, LintStatement } from '../types.js';
 import { addedConstraint, addingToExistingTable, alterCommands, bareName, constraintName, IN_A_LATER_MIGRATION, names, objectName, tableOf } from './constraints-helpers.js';
 
-const WORDS: Record<string, string> = { CONSTR_UNIQUE: 'UNIQUE', CONSTR_PRIMARY: 'PRIMARY KEY', CONSTR_EXCLUSION: 'EXCLUDE' };
+const WORDS: Partial<Record<ConstrType, string>> = { CONSTR_UNIQUE: 'UNIQUE', CONSTR_PRIMARY: 'PRIMARY KEY', CONSTR_EXCLUSION: 'EXCLUDE' };
+
+/** `UNIQUE`, `PRIMARY KEY` or `EXCLUDE`; undefined for a constraint that builds no index. */
+const wordOf = (constraint: Constraint): string | undefined => (constraint.contype ? WORDS[constraint.contype] : undefined);
 
 /**
  * ADD CONSTRAINT ... UNIQUE / PRIMARY KEY / EXCLUDE (and ADD COLUMN ... UNIQUE / PRIMARY KEY)
@@ -27,25 +30,25 @@ export const addingUniqueConstraint = {
     for (const cmd of commands) {
       const constraint = addedConstraint(cmd);
       // USING INDEX takes over an index that already exists: nothing is built.
-      if (constraint && WORDS[String(constraint.contype)] && !constraint.indexname) {
+      if (constraint && wordOf(constraint) && !constraint.indexname) {
         findings.push(finding(statement, constraint, undefined, constraint.contype === 'CONSTR_EXCLUSION' ? exclusionRecipe(statement) : usingIndexRecipe(statement, constraint)));
       }
       const column = cmd.subtype === 'AT_AddColumn' ? bodyOf(cmd.def, 'ColumnDef') : undefined;
       for (const item of list(column?.constraints)) {
         const inline = bodyOf(item, 'Constraint');
-        if (!column || !inline || !WORDS[String(inline.contype)]) continue;
-        const keyed = { ...inline, keys: [{ String: { sval: String(column.colname ?? '?') } }] };
-        findings.push(finding(statement, keyed, String(column.colname ?? '?'), addColumnRecipe(statement, column, keyed)));
+        if (!column || !inline || !wordOf(inline)) continue;
+        const keyed: Constraint = { ...inline, keys: [{ String: { sval: column.colname ?? '?' } }] };
+        findings.push(finding(statement, keyed, column.colname ?? '?', addColumnRecipe(statement, column, keyed)));
       }
     }
     return findings;
   },
 } satisfies LintRule;
 
-function finding(statement: LintStatement, constraint: Node, column: string | undefined, help: string): Finding {
+function finding(statement: LintStatement, constraint: Constraint, column: string | undefined, help: string): Finding {
   const table = tableOf(statement);
-  const { name, named } = constraintName(constraint, bareName(statement.body.relation));
-  const word = WORDS[String(constraint.contype)]!;
+  const { name, named } = constraintName(constraint, bareName(relationOf(statement)));
+  const word = wordOf(constraint)!;
   const what = column ? `column ${column} with ${word}` : named ? `${word} constraint ${name}` : `${word === 'EXCLUDE' ? 'an' : 'a'} ${word} constraint`;
   return {
     message: `Adding ${what} builds its index over every row of ${table.shown}, and every read and write of the table waits until it is done: minutes on a big table.`,
@@ -55,32 +58,32 @@ function finding(statement: LintStatement, constraint: Node, column: string | un
 }
 
 /** `CREATE UNIQUE INDEX CONCURRENTLY` with the constraint's columns, INCLUDE and NULLS NOT DISTINCT. */
-function createIndexSql(statement: LintStatement, constraint: Node, name: string): string {
+function createIndexSql(statement: LintStatement, constraint: Constraint, name: string): string {
   const columns = names(constraint.keys).map(ident).join(', ');
   const including = names(constraint.including);
   return `CREATE UNIQUE INDEX CONCURRENTLY ${ident(name)} ON ${tableOf(statement).sql} (${columns})${including.length ? ` INCLUDE (${including.map(ident).join(', ')})` : ''}${constraint.nulls_not_distinct ? ' NULLS NOT DISTINCT' : ''};`;
 }
 
 /** `ALTER TABLE t ADD CONSTRAINT name UNIQUE USING INDEX name`, keeping DEFERRABLE. */
-function attachSql(statement: LintStatement, constraint: Node, name: string): string {
+function attachSql(statement: LintStatement, constraint: Constraint, name: string): string {
   const deferrable = constraint.deferrable ? ` DEFERRABLE${constraint.initdeferred ? ' INITIALLY DEFERRED' : ''}` : '';
-  return `ALTER TABLE ${tableOf(statement).sql} ADD CONSTRAINT ${ident(name)} ${WORDS[String(constraint.contype)]} USING INDEX ${ident(name)}${deferrable};`;
+  return `ALTER TABLE ${tableOf(statement).sql} ADD CONSTRAINT ${ident(name)} ${wordOf(constraint)} USING INDEX ${ident(name)}${deferrable};`;
 }
 
 /** What ADD PRIMARY KEY USING INDEX needs first: key columns already NOT NULL, or it scans for NULLs under the lock. */
-function notNullStep(statement: LintStatement, constraint: Node, step: number): string[] {
+function notNullStep(statement: LintStatement, constraint: Constraint, step: number): string[] {
   if (constraint.contype !== 'CONSTR_PRIMARY') return [];
   const table = tableOf(statement);
   const columns = names(constraint.keys);
   const first = columns[0] ?? '?';
-  const check = objectName(bareName(statement.body.relation), first, 'not_null');
+  const check = objectName(bareName(relationOf(statement)), first, 'not_null');
   return [
     `${step}. Make sure ${columns.length > 1 ? `every key column (${columns.join(', ')})` : `${first}`} is NOT NULL first: otherwise ADD PRIMARY KEY runs SET NOT NULL, which reads the whole table under ACCESS EXCLUSIVE. For a column that is not: \`ALTER TABLE ${table.sql} ADD CONSTRAINT ${ident(check)} CHECK (${ident(first)} IS NOT NULL) NOT VALID;\`, then ${IN_A_LATER_MIGRATION} \`ALTER TABLE ${table.sql} VALIDATE CONSTRAINT ${ident(check)};\` and \`ALTER TABLE ${table.sql} ALTER COLUMN ${ident(first)} SET NOT NULL;\` (PostgreSQL 12+ uses the validated CHECK instead of reading the table).`,
   ];
 }
 
-function usingIndexRecipe(statement: LintStatement, constraint: Node): string {
-  const { name } = constraintName(constraint, bareName(statement.body.relation));
+function usingIndexRecipe(statement: LintStatement, constraint: Constraint): string {
+  const { name } = constraintName(constraint, bareName(relationOf(statement)));
   const notNull = notNullStep(statement, constraint, 2);
   return [
     'Instead, build the index without blocking writes, then let the constraint take it over:',
@@ -91,14 +94,14 @@ function usingIndexRecipe(statement: LintStatement, constraint: Node): string {
 }
 
 /** ADD COLUMN ... UNIQUE: add the column bare, then the index and the constraint. */
-function addColumnRecipe(statement: LintStatement, column: Node, constraint: Node): string {
-  const { name } = constraintName(constraint, bareName(statement.body.relation));
+function addColumnRecipe(statement: LintStatement, column: ColumnDef, constraint: Constraint): string {
+  const { name } = constraintName(constraint, bareName(relationOf(statement)));
   const words = constraint.contype === 'CONSTR_PRIMARY' ? ['PRIMARY', 'KEY'] : ['UNIQUE'];
   const bare = alterCommands(statement).length === 1 && typeof constraint.conname !== 'string' ? removeWords(statement.sql, words) : undefined;
   const notNull = notNullStep(statement, constraint, 3);
   return [
     'Instead, add the column first, then build its index without blocking writes:',
-    `1. ${bare ? `\`${statementSql(bare)}\`` : `This ADD COLUMN ${ident(String(column.colname ?? '?'))} without its ${words.join(' ')} clause.`}`,
+    `1. ${bare ? `\`${statementSql(bare)}\`` : `This ADD COLUMN ${ident(column.colname ?? '?')} without its ${words.join(' ')} clause.`}`,
     `2. \`${createIndexSql(statement, constraint, name)}\` (the runner runs it outside a transaction)`,
     ...notNull,
     `${3 + notNull.length}. \`${attachSql(statement, constraint, name)}\` (instant: the index is already built)`,
@@ -108,8 +111,8 @@ function addColumnRecipe(statement: LintStatement, column: Node, constraint: Nod
 /** Exclusion constraints have no USING INDEX: the only way around the lock is a new table. */
 function exclusionRecipe(statement: LintStatement): string {
   const table = tableOf(statement);
-  const schema = (statement.body.relation as { schemaname?: string } | undefined)?.schemaname;
-  const bare = bareName(statement.body.relation);
+  const schema = relationOf(statement)?.schemaname;
+  const bare = bareName(relationOf(statement));
   const fresh = `${schema ? `${ident(schema)}.` : ''}${ident(`${bare}_new`)}`;
   return [
     'PostgreSQL cannot build an exclusion constraint ahead of time (USING INDEX accepts only UNIQUE and PRIMARY KEY indexes), so this statement always builds it under the lock. On a small table, run it as is at a quiet time. On a big one, instead:',

@@ -1,4 +1,4 @@
-import { bodyOf, list, qualified, relationKey, type Node } from '../../sql/ast.js';
+import { bodyOf, list, qualified, relationKey, relationOf, type ColumnDef, type Constraint, type Node } from '../../sql/ast.js';
 import { volatileCall } from '../knowledge.js';
 import { describeLock } from '../locks.js';
 import { statementSql } from '../rewrite.js';
@@ -24,7 +24,7 @@ export const addingVolatileDefault = {
     // Only a statement that rewrites the table can be reported: skip the re-parse for every other one.
     if (!statement.effects.some((e) => e.rewrite)) return undefined;
     const own = OwnStatement.of(statement.sql);
-    const ownCommands = own ? alterCommands(own.body) : [];
+    const ownCommands = alterCommands(own?.bodyOf('AlterTableStmt'));
     const findings: Finding[] = [];
     alterCommands(statement.body).forEach((cmd, i) => {
       if (cmd.subtype !== 'AT_AddColumn') return;
@@ -44,10 +44,10 @@ const BUILTIN_VOLATILE = new Set([
   'uuidv4', 'uuidv7', 'clock_timestamp', 'timeofday', 'nextval', 'setval',
 ]);
 
-function volatileDefault(context: RuleContext, def: Node, defaultClause: Node, own: OwnStatement | undefined, ownDef: Node | undefined): Finding | undefined {
-  const relation = context.statement.body.relation;
+function volatileDefault(context: RuleContext, def: ColumnDef, defaultClause: Constraint, own: OwnStatement | undefined, ownDef: ColumnDef | undefined): Finding | undefined {
+  const relation = relationOf(context.statement);
   const name = qualified(relation);
-  const column = String(def.colname ?? '?');
+  const column = def.colname ?? '?';
   const where = `${name}.${column}`;
   const consequence = `while every query on ${name} waits, which takes minutes on a big table`;
   const written = defaultText(own, ownDef);
@@ -72,11 +72,11 @@ function volatileDefault(context: RuleContext, def: Node, defaultClause: Node, o
 }
 
 /** Add the column bare, default for new rows only, backfill the old ones, then NOT NULL if it had one. */
-function recipe(context: RuleContext, def: Node, own: OwnStatement | undefined, ownDef: Node | undefined): string {
+function recipe(context: RuleContext, def: ColumnDef, own: OwnStatement | undefined, ownDef: ColumnDef | undefined): string {
   // The re-parsed relation: the engine's RangeVar counts its location from the start of the file.
-  const names = sqlNames(own, own?.body.relation ?? context.statement.body.relation);
-  const column = names.column(String(def.colname ?? '?'));
-  const contypes = list(def.constraints).map((c) => String(bodyOf(c, 'Constraint')?.contype ?? ''));
+  const names = sqlNames(own, own?.rangeVar ?? relationOf(context.statement));
+  const column = names.column(def.colname ?? '?');
+  const contypes = list(def.constraints).map((c) => bodyOf(c, 'Constraint')?.contype);
   // A PRIMARY KEY implies NOT NULL: the bare column could not be added to a table with rows.
   const primary = contypes.includes('CONSTR_PRIMARY');
   const notNull = primary || contypes.includes('CONSTR_NOTNULL');
@@ -90,18 +90,18 @@ function recipe(context: RuleContext, def: Node, own: OwnStatement | undefined, 
     ]);
   }
   const { expression, spans } = written;
-  const bare = own.without(spans.filter((s) => ['CONSTR_DEFAULT', 'CONSTR_NOTNULL', 'CONSTR_PRIMARY'].includes(String(s.constraint.contype))));
+  const bare = own.without(spans.filter((s) => s.constraint.contype === 'CONSTR_DEFAULT' || s.constraint.contype === 'CONSTR_NOTNULL' || s.constraint.contype === 'CONSTR_PRIMARY'));
   return numbered([
     `Add the column ${without}: \`${statementSql(bare)}\``,
     `Set the default for new rows only (a catalog change, no rewrite): \`ALTER TABLE ${names.table} ALTER COLUMN ${column} SET DEFAULT ${expression};\``,
     backfillStep(names.table, `${column} = ${expression}`, `${column} IS NULL`),
-    ...(notNull ? notNullSteps(context.pgVersion, names.table, column, String(def.colname ?? '')) : []),
-    ...(primary ? [uniqueIndexStep(names, String((context.statement.body.relation as Node).relname), column, String(def.colname ?? ''), true)] : []),
+    ...(notNull ? notNullSteps(context.pgVersion, names.table, column, def.colname ?? '') : []),
+    ...(primary ? [uniqueIndexStep(names, String(relationOf(context.statement)?.relname), column, def.colname ?? '', true)] : []),
   ]);
 }
 
 /** The DEFAULT expression as written, and the spans of the column's constraints in the statement. */
-function defaultText(own: OwnStatement | undefined, ownDef: Node | undefined) {
+function defaultText(own: OwnStatement | undefined, ownDef: ColumnDef | undefined) {
   if (!own || !ownDef) return undefined;
   const spans = own.constraintSpans(ownDef);
   const span = spans.find((s) => s.constraint.contype === 'CONSTR_DEFAULT');
@@ -112,7 +112,7 @@ function defaultText(own: OwnStatement | undefined, ownDef: Node | undefined) {
 }
 
 /** `NULL` or `NULL::type`: no value to store, so nothing is rewritten. */
-function isNull(expr: unknown): boolean {
+function isNull(expr: Node | undefined): boolean {
   const cast = bodyOf(expr, 'TypeCast');
   return bodyOf(cast ? cast.arg : expr, 'A_Const')?.isnull === true;
 }

@@ -1,4 +1,4 @@
-import { bodyOf, list, qualified, relationKey, type Node } from '../../sql/ast.js';
+import { bodyOf, list, partitionBoundStrategy, qualified, relationKey, relationOf, stringValue, type CreateStmt, type Node, type PartitionBoundSpec, type PartitionCmd } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { ident, statementSql, tableSql } from '../rewrite.js';
 import type { Finding, LintRule, RuleContext } from '../types.js';
@@ -24,7 +24,7 @@ export const attachingPartition = {
   title: 'Attaching a partition without a CHECK constraint that proves its bound',
   check(context) {
     const { statement, isNewTable, knowledge, pgVersion } = context;
-    if (statement.kind === 'CreateStmt') return createPartition(context);
+    if (statement.kind === 'CreateStmt') return createPartition(context, statement.body);
     const commands = alterCommands(statement);
     if (!commands.some((cmd) => cmd.subtype === 'AT_AttachPartition')) return undefined;
     const parent = tableOf(statement);
@@ -33,7 +33,7 @@ export const attachingPartition = {
       if (cmd.subtype !== 'AT_AttachPartition') continue;
       const partition = bodyOf(cmd.def, 'PartitionCmd');
       const child = relationKey(partition?.name);
-      if (partition && (partition.bound as Node | undefined)?.is_default !== true) {
+      if (partition && partition.bound?.is_default !== true) {
         const scanned = defaultPartitionFinding(context, parent.key, `Attaching ${qualified(partition.name)} to ${parent.shown}`, pgVersion >= 12 ? describeLock('SHARE UPDATE EXCLUSIVE', parent.shown) : describeLock('ACCESS EXCLUSIVE', parent.shown));
         if (scanned) findings.push(scanned);
       }
@@ -52,9 +52,8 @@ export const attachingPartition = {
 } satisfies LintRule;
 
 /** CREATE TABLE ... PARTITION OF a parent with a DEFAULT partition. */
-function createPartition(context: RuleContext): Finding | undefined {
-  const { body } = context.statement;
-  if (!body.partbound || (body.partbound as Node).is_default === true) return undefined;
+function createPartition(context: RuleContext, body: CreateStmt): Finding | undefined {
+  if (!body.partbound || body.partbound.is_default === true) return undefined;
   const parentRel = bodyOf(list(body.inhRelations)[0], 'RangeVar');
   const parent = qualified(parentRel);
   const scanned = defaultPartitionFinding(context, relationKey(parentRel), `Creating ${qualified(body.relation)} as a partition of ${parent}`, describeLock('ACCESS EXCLUSIVE', parent), parent);
@@ -70,7 +69,8 @@ function defaultPartitionFinding(context: RuleContext, parentKey: string | undef
   const fallback = parentKey ? context.knowledge.defaultPartitions.get(parentKey) : undefined;
   if (!fallback || context.isNewTable(fallback)) return undefined;
   const shown = fallback.startsWith('public.') ? fallback.slice('public.'.length) : fallback;
-  const parentSql = relationSql(bodyOf(list(context.statement.body.inhRelations)[0], 'RangeVar') ?? context.statement.body.relation);
+  const { statement } = context;
+  const parentSql = relationSql((statement.kind === 'CreateStmt' ? bodyOf(list(statement.body.inhRelations)[0], 'RangeVar') : undefined) ?? relationOf(statement));
   const fallbackSql = tableSql(fallback);
   const check = ident(objectName(fallback.slice(fallback.indexOf('.') + 1), '', 'bound'));
   const waits = blocksParent ? `every read and write of ${blocksParent} and ${shown}` : `every read and write of ${shown}`;
@@ -91,11 +91,11 @@ function defaultPartitionFinding(context: RuleContext, parentKey: string | undef
   };
 }
 
-function recipe(context: RuleContext, partition: Node): string {
+function recipe(context: RuleContext, partition: PartitionCmd): string {
   const { statement } = context;
   const child = relationSql(partition.name);
   const name = objectName(bareName(partition.name), '', 'partition_bound');
-  const bound = (partition.bound as Node | undefined) ?? {};
+  const bound = partition.bound ?? {};
   const { text, parts } = boundClauses(statement.sql);
   const expression = boundCheck(bound, parts, partitionKey(context));
   const add = `ALTER TABLE ${child} ADD CONSTRAINT ${ident(name)} CHECK (${expression ?? '...'}) NOT VALID;`;
@@ -113,12 +113,13 @@ function recipe(context: RuleContext, partition: Node): string {
  * text: `FROM (a) TO (b)` -> `key IS NOT NULL AND key >= a AND key < b`, `IN (x, y)` ->
  * `key IS NOT NULL AND key IN (x, y)`. Undefined for hash, default and multi-column bounds.
  */
-function boundCheck(bound: Node, parts: Record<string, string>, key: string): string | undefined {
-  const minOrMax = (datum: unknown) => {
-    const field = bodyOf(list(bodyOf(datum, 'ColumnRef')?.fields)[0], 'String')?.sval;
+function boundCheck(bound: PartitionBoundSpec, parts: Record<string, string>, key: string): string | undefined {
+  const minOrMax = (datum: Node | undefined) => {
+    const field = stringValue(list(bodyOf(datum, 'ColumnRef')?.fields)[0]);
     return field === 'minvalue' || field === 'maxvalue';
   };
-  if (bound.strategy === 'r' && list(bound.lowerdatums).length === 1 && list(bound.upperdatums).length === 1 && parts.FROM && parts.TO) {
+  const strategy = partitionBoundStrategy(bound);
+  if (strategy === 'r' && list(bound.lowerdatums).length === 1 && list(bound.upperdatums).length === 1 && parts.FROM && parts.TO) {
     const conditions = [`${key} IS NOT NULL`];
     if (!minOrMax(list(bound.lowerdatums)[0])) conditions.push(`${key} >= ${parts.FROM}`);
     if (!minOrMax(list(bound.upperdatums)[0])) conditions.push(`${key} < ${parts.TO}`);
@@ -126,16 +127,16 @@ function boundCheck(bound: Node, parts: Record<string, string>, key: string): st
   }
   // A NULL in the list needs `key IS NULL OR key IN (the others)`: left to the user.
   const hasNull = list(bound.listdatums).some((d) => bodyOf(d, 'A_Const')?.isnull === true);
-  if (bound.strategy === 'l' && parts.IN && !hasNull) return `${key} IS NOT NULL AND ${key} IN (${parts.IN})`;
+  if (strategy === 'l' && parts.IN && !hasNull) return `${key} IS NOT NULL AND ${key} IN (${parts.IN})`;
   return undefined;
 }
 
 /** The parent's one partition key column, when this file creates the parent; else a placeholder. */
 function partitionKey({ statement, statements }: RuleContext): string {
-  const parent = relationKey(statement.body.relation);
+  const parent = relationKey(relationOf(statement));
   for (const s of statements) {
     if (s.kind !== 'CreateStmt' || relationKey(s.body.relation) !== parent) continue;
-    const params = list((s.body.partspec as Node | undefined)?.partParams);
+    const params = list(s.body.partspec?.partParams);
     const column = bodyOf(params[0], 'PartitionElem')?.name;
     if (params.length === 1 && typeof column === 'string') return ident(column);
   }

@@ -1,9 +1,9 @@
-import { bodyOf, list, nameList, objectName, relationKey, stringConstants, type Node } from '../../sql/ast.js';
+import { bodyOf, list, nameList, objectName, relationKey, relationOf, stringConstants, type NodeBody, type NodeKind, type ObjectType } from '../../sql/ast.js';
 import { ident, tokens, type Token } from '../rewrite.js';
 import { embeddedCode } from '../../sql/classify.js';
 import { transactionBlockChange } from '../../sql/transaction.js';
 import { OwnStatement } from './rewrites-helpers.js';
-import type { LintStatement, RuleContext } from '../types.js';
+import type { LintStatement, LintStatementOf, RuleContext } from '../types.js';
 
 /**
  * Shared by the rules about the running application (expand/contract) and data loss: what this
@@ -60,11 +60,11 @@ export function applyEdits(sql: string, edits: readonly { start: number; end: nu
 
 /**
  * The statement's top-level node body re-parsed from its own text, so that every `location` in
- * it is a byte offset into `sql` (the engine's tree counts from the start of the file). Shares
- * the parse the rewrite rules make of the same statement.
+ * it is a byte offset into `sql` (the engine's tree counts from the start of the file); undefined
+ * when it is not of the given kind. Shares the parse the rewrite rules make of the same statement.
  */
-export function reparsedBody(sql: string): Node | undefined {
-  return OwnStatement.of(sql)?.body;
+export function reparsedBody<K extends NodeKind>(sql: string, kind: K): NodeBody<K> | undefined {
+  return OwnStatement.of(sql)?.bodyOf(kind);
 }
 
 /** An identifier as the parser stores it: a quoted one as written, a bare one folded to lower case. */
@@ -139,12 +139,12 @@ function objectKey(kind: ObjectClass, name: string): string {
   return kind === 'schema' || name.includes('.') ? `${kind}:${name}` : `${kind}:public.${name}`;
 }
 
-const RELATION_TYPES = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE', 'OBJECT_INDEX']);
-const TYPE_TYPES = new Set(['OBJECT_TYPE', 'OBJECT_DOMAIN']);
-const FUNCTION_TYPES = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE']);
+const RELATION_TYPES = new Set<ObjectType>(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE', 'OBJECT_INDEX']);
+const TYPE_TYPES = new Set<ObjectType>(['OBJECT_TYPE', 'OBJECT_DOMAIN']);
+const FUNCTION_TYPES = new Set<ObjectType>(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE']);
 
-function classOf(objectType: unknown): ObjectClass | undefined {
-  const type = String(objectType ?? '');
+function classOf(type: ObjectType | undefined): ObjectClass | undefined {
+  if (type === undefined) return undefined;
   if (RELATION_TYPES.has(type)) return 'relation';
   if (TYPE_TYPES.has(type)) return 'type';
   if (FUNCTION_TYPES.has(type)) return 'function';
@@ -173,7 +173,7 @@ function createdBefore(context: RuleContext): Set<string> {
         break;
       }
       case 'CreateTableAsStmt': {
-        const key = relationKey((body.into as Node | undefined)?.rel);
+        const key = relationKey(body.into?.rel);
         if (key) created.add(`relation:${key}`);
         break;
       }
@@ -195,7 +195,7 @@ function createdBefore(context: RuleContext): Set<string> {
       case 'RenameStmt': {
         const cls = classOf(body.renameType);
         if (!cls || typeof body.newname !== 'string') break;
-        const from = cls === 'relation' ? `relation:${relationKey(body.relation) ?? ''}` : cls === 'schema' ? `schema:${String(body.subname ?? '')}` : objectKey(cls, objectName(body.object));
+        const from = cls === 'relation' ? `relation:${relationKey(body.relation) ?? ''}` : cls === 'schema' ? `schema:${body.subname ?? ''}` : objectKey(cls, objectName(body.object));
         if (!created.delete(from)) break;
         const schema = from.slice(from.indexOf(':') + 1).split('.')[0]!;
         created.add(cls === 'schema' ? `schema:${body.newname}` : `${cls}:${schema}.${body.newname}`);
@@ -238,8 +238,9 @@ export function columnAddedInFile(context: RuleContext, table: string | undefine
   let added = false;
   const end = positionOf(context);
   for (let i = 0; i < end; i++) {
-    const { kind, body } = context.statements[i]!;
-    if (relationKey(body.relation) !== table) continue;
+    const statement = context.statements[i]!;
+    if (relationKey(relationOf(statement)) !== table) continue;
+    const { kind, body } = statement;
     if (kind === 'AlterTableStmt') {
       for (const item of list(body.cmds)) {
         const cmd = bodyOf(item, 'AlterTableCmd');
@@ -248,7 +249,7 @@ export function columnAddedInFile(context: RuleContext, table: string | undefine
       }
     } else if (kind === 'RenameStmt' && body.renameType === 'OBJECT_COLUMN') {
       if (body.subname === column) added = false;
-      if (body.newname === column) added = columnAddedBefore(context, i, table, String(body.subname ?? ''));
+      if (body.newname === column) added = columnAddedBefore(context, i, table, body.subname ?? '');
     }
   }
   return added;
@@ -273,16 +274,19 @@ export function usesValue(statement: LintStatement, value: string): boolean {
 
 /** COMMIT, END, ROLLBACK and PREPARE TRANSACTION close an explicit transaction block. */
 export function endsTransactionBlock(statement: LintStatement): boolean {
-  return transactionBlockChange(statement.kind, statement.body) === 'closes';
+  return transactionBlockChange(statement) === 'closes';
 }
 
 /** How messages name the relation kinds of DropStmt.removeType / RenameStmt.renameType. */
-export const RELATION_WORDS: Record<string, string> = { OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
+export const RELATION_WORDS: Partial<Record<ObjectType, string>> = { OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
 
-/** The relationKey of the table an ALTER TABLE changes, when it existed before this file (the running app uses it); else undefined. */
-export function existingTableAltered(context: RuleContext): string | undefined {
+/**
+ * The ALTER TABLE statement and the relationKey of the table it changes, when that table existed
+ * before this file (the running app uses it); else undefined.
+ */
+export function existingTableAltered(context: RuleContext): { table: string; statement: LintStatementOf<'AlterTableStmt'> } | undefined {
   const { statement } = context;
   if (statement.kind !== 'AlterTableStmt' || statement.body.objtype !== 'OBJECT_TABLE') return undefined;
   const table = relationKey(statement.body.relation);
-  return table && !context.isNewTable(table) ? table : undefined;
+  return table && !context.isNewTable(table) ? { table, statement } : undefined;
 }

@@ -1,4 +1,4 @@
-import { bodyOf, list, qualified, relationKey, type Node } from '../../sql/ast.js';
+import { bodyOf, list, qualified, relationKey, relationOf, stringValue, type AlterTableCmd, type RangeVar } from '../../sql/ast.js';
 import { ident, statementSql } from '../rewrite.js';
 import { objectName } from './constraints-helpers.js';
 import { columnType, timestampZoneChangeSkipsRewriteInUtc, typeChangeKeepsRows, usingIsPlainColumn, type ColumnType } from '../knowledge.js';
@@ -38,8 +38,8 @@ export const changingColumnType = {
   },
 } satisfies LintRule;
 
-function typeChange(context: RuleContext, cmd: Node, to: ColumnType, index: number): Finding | undefined {
-  const relation = context.statement.body.relation;
+function typeChange(context: RuleContext, cmd: AlterTableCmd, to: ColumnType, index: number): Finding | undefined {
+  const relation = relationOf(context.statement);
   const name = qualified(relation);
   const column = String(cmd.name);
   const from = context.knowledge.columnType(relationKey(relation), column);
@@ -52,7 +52,7 @@ function typeChange(context: RuleContext, cmd: Node, to: ColumnType, index: numb
   const recipeFor = () => {
     // The statement is re-parsed (once, shared by the rules) only to word a finding.
     const own = OwnStatement.of(context.statement.sql);
-    const ownCmd = own ? alterCommands(own.body)[index] : undefined;
+    const ownCmd = own ? alterCommands(own.bodyOf('AlterTableStmt'))[index] : undefined;
     return `Instead, change the type in steps (expand/contract):\n${recipe(own, ownCmd, relation, column, to, using)}`;
   };
   const where = `${name}.${column}`;
@@ -104,17 +104,17 @@ function typeChange(context: RuleContext, cmd: Node, to: ColumnType, index: numb
  * on the column whose collation changes is rebuilt under the ACCESS EXCLUSIVE lock. An index
  * already built with the new collation is kept (CheckIndexCompatible).
  */
-function collationChange(context: RuleContext, cmd: Node): Finding | undefined {
-  const clause = bodyOf(cmd.def, 'ColumnDef')?.collClause as Node | undefined;
+function collationChange(context: RuleContext, cmd: AlterTableCmd): Finding | undefined {
+  const clause = bodyOf(cmd.def, 'ColumnDef')?.collClause;
   if (!clause) return undefined;
-  const relation = context.statement.body.relation;
+  const relation = relationOf(context.statement);
   const name = qualified(relation);
   const column = String(cmd.name);
   const own = OwnStatement.of(context.statement.sql);
-  const names = sqlNames(own, own?.body.relation ?? relation);
-  const collation = list(clause.collname).map((n) => ident(String(bodyOf(n, 'String')?.sval ?? '?'))).join('.');
+  const names = sqlNames(own, own?.rangeVar ?? relation);
+  const collation = list(clause.collname).map((n) => ident(stringValue(n) ?? '?')).join('.');
   const columnSql = names.column(column);
-  const index = ident(objectName(String((relation as { relname?: string }).relname ?? 'table'), `${column}_collate`, 'idx'));
+  const index = ident(objectName(relation?.relname ?? 'table', `${column}_collate`, 'idx'));
   return {
     message:
       `Changing the collation of ${name}.${column} to ${collation} keeps the rows, but rebuilds every index on ${column} while every query on ${name} waits until the rebuilds end, ` +
@@ -130,9 +130,9 @@ function collationChange(context: RuleContext, cmd: Node): Finding | undefined {
 }
 
 /** The expand/contract recipe, with the new type and the conversion as the user wrote them. */
-function recipe(own: OwnStatement | undefined, ownCmd: Node | undefined, relation: unknown, column: string, to: ColumnType, using: boolean): string {
+function recipe(own: OwnStatement | undefined, ownCmd: AlterTableCmd | undefined, relation: RangeVar | undefined, column: string, to: ColumnType, using: boolean): string {
   // The re-parsed relation: the engine's RangeVar counts its location from the start of the file.
-  const names = sqlNames(own, own?.body.relation ?? relation);
+  const names = sqlNames(own, own?.rangeVar ?? relation);
   const { type, conversion } = written(own, ownCmd, using) ?? {};
   const newType = type ?? typeLabel(to);
   const old = names.column(column);
@@ -149,9 +149,9 @@ function recipe(own: OwnStatement | undefined, ownCmd: Node | undefined, relatio
 }
 
 /** The new type and the USING expression of one ALTER COLUMN ... TYPE, as written. */
-function written(own: OwnStatement | undefined, cmd: Node | undefined, using: boolean): { type: string; conversion: string | undefined } | undefined {
+function written(own: OwnStatement | undefined, cmd: AlterTableCmd | undefined, using: boolean): { type: string; conversion: string | undefined } | undefined {
   const def = bodyOf(cmd?.def, 'ColumnDef');
-  const start = own?.at((def?.typeName as Node | undefined)?.location);
+  const start = own?.at(def?.typeName?.location);
   if (!own || start === undefined) return undefined;
   const type = own.sql.slice(start, own.clauseEnd(start, ['USING', 'COLLATE']));
   const end = own.clauseEnd(start);

@@ -28,7 +28,7 @@ export const clusteringTable = {
     if (isNewTable(relationKey(relation))) return undefined;
     const name = qualified(relation);
     const own = OwnStatement.of(statement.sql);
-    const table = sqlNames(own, own?.body.relation ?? relation).table;
+    const table = sqlNames(own, own?.rangeVar ?? relation).table;
     const index = typeof statement.body.indexname === 'string' ? statement.body.indexname : undefined;
     const mark = index ? `mark the index, which only changes the catalog: \`ALTER TABLE ${table} CLUSTER ON ${ident(index)};\`, then ` : '';
     return {

@@ -31,8 +31,8 @@ export const concurrentlyInTransaction = {
 
 /** `CREATE INDEX CONCURRENTLY` etc. when the statement is one of those, else undefined. */
 function concurrentCommand(statement: LintStatement): string | undefined {
-  const body = statement.body;
-  switch (statement.kind) {
+  const { kind, body } = statement;
+  switch (kind) {
     case 'IndexStmt':
       return body.concurrent ? 'CREATE INDEX CONCURRENTLY' : undefined;
     case 'DropStmt':

@@ -1,4 +1,4 @@
-import { bodyOf, list, qualified, relationKey, walk, type Node, type RangeVar } from '../../sql/ast.js';
+import { bodyOf, list, qualified, relationKey, relationOf, stringValue, walk, type AlterTableCmd, type ColumnDef, type Constraint, type Node, type RangeVar } from '../../sql/ast.js';
 import { makeObjectName } from '../../sql/index-name.js';
 import { ident, insertAfter, statementSql, tokens as sqlTokens } from '../rewrite.js';
 import type { LintStatement, RuleContext } from '../types.js';
@@ -14,15 +14,15 @@ export const IN_A_LATER_MIGRATION = 'in a later migration (`pnpm db:generate --c
  * The `AlterTableCmd` bodies of an ALTER TABLE statement; empty for anything else, including ALTER
  * FOREIGN TABLE (PostgreSQL neither scans nor indexes a foreign table's remote rows).
  */
-export function alterCommands(statement: LintStatement): readonly Node[] {
+export function alterCommands(statement: LintStatement): readonly AlterTableCmd[] {
   if (statement.kind !== 'AlterTableStmt' || statement.body.objtype !== 'OBJECT_TABLE') return NONE;
   return bodyCommands(statement.body);
 }
 
-const NONE: readonly Node[] = [];
+const NONE: readonly AlterTableCmd[] = [];
 
 /** The `Constraint` body an `ADD CONSTRAINT` command adds, if it is one. */
-export function addedConstraint(cmd: Node): Node | undefined {
+export function addedConstraint(cmd: AlterTableCmd): Constraint | undefined {
   return cmd.subtype === 'AT_AddConstraint' ? bodyOf(cmd.def, 'Constraint') : undefined;
 }
 
@@ -30,7 +30,7 @@ export function addedConstraint(cmd: Node): Node | undefined {
  * The `Constraint` bodies a command adds: the one of `ADD CONSTRAINT`, or the column constraints
  * of `ADD COLUMN` (`ADD COLUMN x int CHECK (...)` checks the existing rows just the same).
  */
-export function addedConstraints(cmd: Node): { constraint: Node; column: Node | undefined }[] {
+export function addedConstraints(cmd: AlterTableCmd): { constraint: Constraint; column: ColumnDef | undefined }[] {
   const constraint = addedConstraint(cmd);
   if (constraint) return [{ constraint, column: undefined }];
   const column = cmd.subtype === 'AT_AddColumn' ? bodyOf(cmd.def, 'ColumnDef') : undefined;
@@ -41,13 +41,13 @@ export function addedConstraints(cmd: Node): { constraint: Node; column: Node | 
 }
 
 /** `[{ String: { sval } }]` -> `['a', 'b']`. */
-export function names(items: unknown): string[] {
-  return list(items).map((i) => String(bodyOf(i, 'String')?.sval ?? '?'));
+export function names(items: readonly Node[] | undefined): string[] {
+  return list(items).map((i) => stringValue(i) ?? '?');
 }
 
 /** The table's own name, without its schema: the base PostgreSQL builds constraint names from. */
-export function bareName(rel: unknown): string {
-  return (rel as RangeVar | undefined)?.relname ?? '?';
+export function bareName(rel: RangeVar | undefined): string {
+  return rel?.relname ?? '?';
 }
 
 /**
@@ -55,7 +55,7 @@ export function bareName(rel: unknown): string {
  * pg_constraint.c): `users_email_check`, `posts_user_id_fkey`, `users_email_key`, `users_pkey`,
  * `users_email_not_null`, cut to 63 characters the way makeObjectName cuts them.
  */
-export function constraintName(constraint: Node, table: string): { name: string; named: boolean } {
+export function constraintName(constraint: Constraint, table: string): { name: string; named: boolean } {
   if (typeof constraint.conname === 'string') return { name: constraint.conname, named: true };
   let columns: string[] = [];
   let label = 'check';
@@ -78,7 +78,7 @@ export function constraintName(constraint: Node, table: string): { name: string;
       label = 'pkey';
       break;
     case 'CONSTR_EXCLUSION':
-      columns = list(constraint.exclusions).map((e) => String(bodyOf(list(bodyOf(e, 'List')?.items)[0], 'IndexElem')?.name ?? 'expr'));
+      columns = list(constraint.exclusions).map((e) => bodyOf(list(bodyOf(e, 'List')?.items)[0], 'IndexElem')?.name ?? 'expr');
       label = 'excl';
       break;
     case 'CONSTR_NOTNULL':
@@ -95,11 +95,10 @@ export function constraintName(constraint: Node, table: string): { name: string;
 export const objectName = makeObjectName;
 
 /** The distinct columns an expression reads. */
-function checkColumns(expr: unknown): string[] {
+function checkColumns(expr: Node | undefined): string[] {
   const out = new Set<string>();
   walk(expr, (obj) => {
-    const ref = obj.ColumnRef as Node | undefined;
-    const last = bodyOf(list(ref?.fields).at(-1), 'String')?.sval;
+    const last = stringValue(list(obj.ColumnRef?.fields).at(-1));
     if (typeof last === 'string') out.add(last);
   });
   return [...out];
@@ -110,9 +109,9 @@ function checkColumns(expr: unknown): string[] {
  * statement with NOT VALID (and a name, when it has none: VALIDATE CONSTRAINT needs one), then
  * VALIDATE CONSTRAINT in a later migration, which takes only SHARE UPDATE EXCLUSIVE.
  */
-export function notValidSteps(statement: LintStatement, constraint: Node): string[] {
+export function notValidSteps(statement: LintStatement, constraint: Constraint): string[] {
   const table = tableOf(statement);
-  const { name, named } = constraintName(constraint, bareName(statement.body.relation));
+  const { name, named } = constraintName(constraint, bareName(relationOf(statement)));
   const where = statement.embeddedIn ? ' (in place of the statement inside the DO block)' : '';
   let first: string;
   if (alterCommands(statement).length !== 1) {
@@ -142,7 +141,7 @@ export function validateSql(table: string, name: string): string {
 export function addingToExistingTable(
   statement: LintStatement,
   isNewTable: (key: string | undefined) => boolean,
-): { commands: readonly Node[]; table: ReturnType<typeof tableOf> } | undefined {
+): { commands: readonly AlterTableCmd[]; table: ReturnType<typeof tableOf> } | undefined {
   const commands = alterCommands(statement);
   if (!commands.some((cmd) => cmd.subtype === 'AT_AddConstraint' || cmd.subtype === 'AT_AddColumn')) return undefined;
   const table = tableOf(statement);
@@ -151,15 +150,14 @@ export function addingToExistingTable(
 
 /** The table of an ALTER TABLE as SQL, as the user wrote it (`"auth"."users"` -> `auth.users`). */
 export function tableOf(statement: LintStatement): { key: string | undefined; shown: string; sql: string } {
-  const rel = statement.body.relation;
+  const rel = relationOf(statement);
   return { key: relationKey(rel), shown: qualified(rel), sql: relationSql(rel) };
 }
 
 /** A RangeVar as SQL, schema kept when written. */
-export function relationSql(rel: unknown): string {
-  const rv = rel as RangeVar | undefined;
-  if (!rv?.relname) return '?';
-  return rv.schemaname ? `${ident(rv.schemaname)}.${ident(rv.relname)}` : ident(rv.relname);
+export function relationSql(rel: RangeVar | undefined): string {
+  if (!rel?.relname) return '?';
+  return rel.schemaname ? `${ident(rel.schemaname)}.${ident(rel.relname)}` : ident(rel.relname);
 }
 
 /**
@@ -180,7 +178,7 @@ export function indexOnNewTable(context: RuleContext, index: string): boolean {
   const [schema, name] = index.includes('.') ? index.split('.') : [undefined, index];
   return context.statements.slice(0, context.statements.indexOf(context.statement)).some((s) => {
     if (s.kind !== 'IndexStmt' || s.body.idxname !== name) return false;
-    const rel = s.body.relation as RangeVar | undefined;
+    const rel = s.body.relation;
     if (schema !== undefined && (rel?.schemaname ?? 'public') !== schema) return false;
     return context.isNewTable(relationKey(rel));
   });

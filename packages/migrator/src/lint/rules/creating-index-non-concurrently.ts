@@ -1,7 +1,7 @@
 import { qualified, relationKey } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { afterRelationName, ident, insertAfter, statementSql, tableSql } from '../rewrite.js';
-import type { Finding, LintRule, LintStatement } from '../types.js';
+import type { Finding, LintRule, LintStatementOf } from '../types.js';
 
 /**
  * CREATE INDEX without CONCURRENTLY holds a SHARE lock for the whole build: every INSERT, UPDATE
@@ -35,9 +35,9 @@ export const creatingIndexNonConcurrently = {
  * becomes valid when the last one is attached.
  * https://www.postgresql.org/docs/current/ddl-partitioning.html#DDL-PARTITIONING-DECLARATIVE-MAINTENANCE
  */
-function partitionedIndex(statement: LintStatement, partitions: string[]): Finding {
+function partitionedIndex(statement: LintStatementOf<'IndexStmt'>, partitions: string[]): Finding {
   const table = qualified(statement.body.relation);
-  const index = typeof statement.body.idxname === 'string' ? statement.body.idxname : undefined;
+  const index = statement.body.idxname;
   const lock = describeLock('SHARE', `${table} and each of its partitions`);
   const message = `Building this index on partitioned table ${table} blocks every write to each partition until its part of the build ends.`;
   const parentOnly = insertAfter(statement.sql, ['ON'], 'ONLY');

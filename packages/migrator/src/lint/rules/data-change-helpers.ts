@@ -1,4 +1,4 @@
-import { bodyOf, list, relationKey, type Node } from '../../sql/ast.js';
+import { bodyOf, list, relationKey, type SelectStmt } from '../../sql/ast.js';
 import type { LintStatement } from '../types.js';
 
 /**
@@ -32,11 +32,11 @@ export function unboundedChange(statement: LintStatement): DataChange | undefine
 }
 
 /** A SELECT that reads a table with neither WHERE nor LIMIT (for a UNION, in any branch). VALUES lists and `SELECT 1` are bounded. */
-function unboundedQuery(select: Node): boolean {
+function unboundedQuery(select: SelectStmt): boolean {
   const limit = bodyOf(select.limitCount, 'A_Const');
   if (select.limitCount !== undefined && limit?.isnull !== true) return false; // LIMIT ALL is no limit
   if (select.op !== undefined && select.op !== 'SETOP_NONE') {
-    return [select.larg, select.rarg].some((branch) => branch !== undefined && unboundedQuery(branch as Node));
+    return [select.larg, select.rarg].some((branch) => branch !== undefined && unboundedQuery(branch));
   }
   return list(select.fromClause).length > 0 && select.whereClause === undefined;
 }

@@ -1,13 +1,13 @@
-import { bodyOf, list, relationKey } from '../../sql/ast.js';
+import { bodyOf, list, relationKey, type AlterTableCmd, type AlterTableType } from '../../sql/ast.js';
 import type { Finding, LintRule, RuleContext } from '../types.js';
 import { displayName, identLike, positionOf, relationCreatedInFile, relationLike, relationText } from './breaking-helpers.js';
 
 type Which = { kind: 'all' } | { kind: 'user' } | { kind: 'named'; name: string };
 
-const DISABLE: Record<string, (cmd: Record<string, unknown>) => Which> = {
+const DISABLE: Partial<Record<AlterTableType, (cmd: AlterTableCmd) => Which>> = {
   AT_DisableTrigAll: () => ({ kind: 'all' }),
   AT_DisableTrigUser: () => ({ kind: 'user' }),
-  AT_DisableTrig: (cmd) => ({ kind: 'named', name: String(cmd.name ?? '?') }),
+  AT_DisableTrig: (cmd) => ({ kind: 'named', name: cmd.name ?? '?' }),
 };
 
 /**
@@ -31,7 +31,7 @@ export const disablingTriggers = {
     const findings: Finding[] = [];
     for (const item of list(statement.body.cmds)) {
       const cmd = bodyOf(item, 'AlterTableCmd');
-      const which = cmd ? DISABLE[String(cmd.subtype)]?.(cmd) : undefined;
+      const which = cmd?.subtype ? DISABLE[cmd.subtype]?.(cmd) : undefined;
       if (!which) continue;
       const enabled = reenabledLater(context, table, which);
       // Re-enabled before the migration commits: other sessions never write while it is off
@@ -74,10 +74,11 @@ function reenabledLater(context: RuleContext, table: string, which: Which): bool
     if (later.kind !== 'AlterTableStmt' || relationKey(later.body.relation) !== table) continue;
     for (const item of list(later.body.cmds)) {
       const cmd = bodyOf(item, 'AlterTableCmd');
-      const subtype = String(cmd?.subtype ?? '');
+      const subtype = cmd?.subtype;
       if (subtype === 'AT_EnableTrigAll') return true;
       if (subtype === 'AT_EnableTrigUser' && which.kind !== 'all') return true;
-      if (['AT_EnableTrig', 'AT_EnableAlwaysTrig', 'AT_EnableReplicaTrig'].includes(subtype) && which.kind === 'named' && cmd?.name === which.name) return true;
+      const enablesOne = subtype === 'AT_EnableTrig' || subtype === 'AT_EnableAlwaysTrig' || subtype === 'AT_EnableReplicaTrig';
+      if (enablesOne && which.kind === 'named' && cmd?.name === which.name) return true;
     }
   }
   return false;

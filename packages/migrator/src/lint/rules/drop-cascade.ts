@@ -1,10 +1,10 @@
-import { bodyOf, list, objectName, relationKey } from '../../sql/ast.js';
+import { bodyOf, list, objectName, relationKey, type AlterTableStmt, type AlterTableType, type DropStmt, type ObjectType } from '../../sql/ast.js';
 import { removeWords, statementSql } from '../rewrite.js';
 import type { Finding, LintRule, RuleContext } from '../types.js';
 import { objectCreatedInFile, relationCreatedInFile } from './breaking-helpers.js';
 
 /** What CASCADE takes with it, by object type: the dependents pg_depend records for it. */
-const DEPENDENTS: Record<string, string> = {
+const DEPENDENTS: Partial<Record<ObjectType | AlterTableType, string>> = {
   OBJECT_TABLE: 'the views that select from it and the foreign keys of other tables that reference it',
   OBJECT_VIEW: 'the views that select from it',
   OBJECT_MATVIEW: 'the views that select from it',
@@ -22,7 +22,10 @@ const DEPENDENTS: Record<string, string> = {
   AT_DropConstraint: 'the foreign keys of other tables that rely on its index',
 };
 
-const OBJECT_WORDS: Record<string, string> = { OBJECT_MATVIEW: 'materialized view', OBJECT_FOREIGN_TABLE: 'foreign table' };
+const OBJECT_WORDS: Partial<Record<ObjectType, string>> = { OBJECT_MATVIEW: 'materialized view', OBJECT_FOREIGN_TABLE: 'foreign table' };
+
+/** Relations whose creation earlier in the file relationCreatedInFile knows. */
+const RELATIONS = new Set<ObjectType>(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE']);
 
 /**
  * CASCADE drops every object that depends on the one named, without listing them: a view the app
@@ -37,22 +40,21 @@ export const dropCascade = {
   title: 'Dropping with CASCADE',
   check(context) {
     const { statement } = context;
-    if (statement.kind === 'DropStmt' && statement.body.behavior === 'DROP_CASCADE') return dropStatement(context);
+    if (statement.kind === 'DropStmt' && statement.body.behavior === 'DROP_CASCADE') return dropStatement(context, statement.body);
     if (statement.kind === 'DropOwnedStmt' && statement.body.behavior === 'DROP_CASCADE') {
       return finding(context, 'DROP OWNED with CASCADE', 'the objects of other roles that depend on them');
     }
-    if (statement.kind === 'AlterTableStmt') return alterStatement(context);
+    if (statement.kind === 'AlterTableStmt') return alterStatement(context, statement.body);
     return undefined;
   },
 } satisfies LintRule;
 
-function dropStatement(context: RuleContext): Finding | undefined {
-  const { body } = context.statement;
-  const type = String(body.removeType ?? '');
+function dropStatement(context: RuleContext, body: DropStmt): Finding | undefined {
+  const type = body.removeType;
   const names = list(body.objects).map(objectName);
   const created = (name: string) => {
     const qualified = name.includes('.') ? name : `public.${name}`;
-    if (['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE'].includes(type)) return relationCreatedInFile(context, qualified);
+    if (type !== undefined && RELATIONS.has(type)) return relationCreatedInFile(context, qualified);
     if (type === 'OBJECT_TYPE' || type === 'OBJECT_DOMAIN') return objectCreatedInFile(context, 'type', name);
     if (type === 'OBJECT_FUNCTION' || type === 'OBJECT_PROCEDURE' || type === 'OBJECT_ROUTINE') return objectCreatedInFile(context, 'function', name);
     if (type === 'OBJECT_SCHEMA') return objectCreatedInFile(context, 'schema', name);
@@ -60,12 +62,11 @@ function dropStatement(context: RuleContext): Finding | undefined {
   };
   // Objects created earlier in this file have no dependents the running app relies on.
   if (names.length > 0 && names.every(created)) return undefined;
-  const word = OBJECT_WORDS[type] ?? type.replace(/^OBJECT_/, '').toLowerCase().replace(/_/g, ' ');
-  return finding(context, `Dropping ${word} ${names.join(', ')} with CASCADE`, DEPENDENTS[type] ?? 'everything that depends on it');
+  const word = type === undefined ? '' : (OBJECT_WORDS[type] ?? type.replace(/^OBJECT_/, '').toLowerCase().replace(/_/g, ' '));
+  return finding(context, `Dropping ${word} ${names.join(', ')} with CASCADE`, (type && DEPENDENTS[type]) ?? 'everything that depends on it');
 }
 
-function alterStatement(context: RuleContext): Finding[] {
-  const { body } = context.statement;
+function alterStatement(context: RuleContext, body: AlterTableStmt): Finding[] {
   if (!list(body.cmds).some((item) => bodyOf(item, 'AlterTableCmd')?.behavior === 'DROP_CASCADE')) return [];
   const table = relationKey(body.relation);
   if (body.objtype === 'OBJECT_TABLE' && relationCreatedInFile(context, table)) return [];
@@ -75,7 +76,7 @@ function alterStatement(context: RuleContext): Finding[] {
     if (cmd?.behavior !== 'DROP_CASCADE' || (cmd.subtype !== 'AT_DropColumn' && cmd.subtype !== 'AT_DropConstraint')) continue;
     const what = cmd.subtype === 'AT_DropColumn' ? (body.objtype === 'OBJECT_TYPE' ? 'attribute' : 'column') : 'constraint';
     const name = relationKey(body.relation)?.replace(/^public\./, '') ?? '?';
-    findings.push(finding(context, `Dropping ${what} ${String(cmd.name ?? '?')} of ${name} with CASCADE`, DEPENDENTS[String(cmd.subtype)]!));
+    findings.push(finding(context, `Dropping ${what} ${cmd.name ?? '?'} of ${name} with CASCADE`, DEPENDENTS[cmd.subtype]!));
   }
   return findings;
 }

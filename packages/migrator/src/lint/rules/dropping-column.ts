@@ -17,9 +17,9 @@ export const droppingColumn = {
   hazard: 'running-app',
   title: 'Dropping a column the running app may use',
   check(context) {
-    const { statement } = context;
-    const table = existingTableAltered(context);
-    if (!table) return undefined;
+    const altered = existingTableAltered(context);
+    if (!altered) return undefined;
+    const { table, statement } = altered;
     const findings: RunningAppFinding[] = [];
     for (const item of list(statement.body.cmds)) {
       const cmd = bodyOf(item, 'AlterTableCmd');

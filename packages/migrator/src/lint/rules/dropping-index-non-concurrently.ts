@@ -1,4 +1,4 @@
-import { bodyOf, list } from '../../sql/ast.js';
+import { bodyOf, list, stringValue } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { ident, insertAfter, statementSql } from '../rewrite.js';
 import type { LintRule } from '../types.js';
@@ -19,7 +19,7 @@ export const droppingIndexNonConcurrently = {
   check(context) {
     const { statement } = context;
     if (statement.kind !== 'DropStmt' || statement.body.removeType !== 'OBJECT_INDEX' || statement.body.concurrent) return undefined;
-    const indexes = list(statement.body.objects).map((o) => list(bodyOf(o, 'List')?.items).map((i) => String(bodyOf(i, 'String')?.sval ?? '?')));
+    const indexes = list(statement.body.objects).map((o) => list(bodyOf(o, 'List')?.items).map((i) => stringValue(i) ?? '?'));
     // An index this file created on a table it created: both are new, no one queries them yet.
     if (indexes.every((parts) => indexOnNewTable(context, parts.join('.')))) return undefined;
     const shown = indexes.map((parts) => parts.map(ident).join('.')).join(', ');

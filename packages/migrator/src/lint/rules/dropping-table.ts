@@ -17,7 +17,9 @@ export const droppingTable = {
   title: 'Dropping a table or view the running app may use',
   check(context) {
     const { statement } = context;
-    const word = statement.kind === 'DropStmt' ? RELATION_WORDS[String(statement.body.removeType)] : undefined;
+    if (statement.kind !== 'DropStmt') return undefined;
+    const type = statement.body.removeType;
+    const word = type && RELATION_WORDS[type];
     if (!word) return undefined;
     const existing = list(statement.body.objects)
       .map(objectName)

@@ -23,7 +23,7 @@ export const refreshingMaterializedView = {
     const relation = statement.body.relation;
     const key = relationKey(relation);
     const name = qualified(relation);
-    const view = String((relation as { relname?: string } | undefined)?.relname ?? name);
+    const view = relation?.relname ?? name;
     if (statement.body.concurrent && !statement.body.skipData && key && context.knowledge.unpopulated.has(key)) {
       const plain = removeWords(statement.sql, ['CONCURRENTLY']);
       const fresh = context.isNewTable(key);

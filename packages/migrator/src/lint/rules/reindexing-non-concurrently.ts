@@ -1,10 +1,10 @@
-import { optionEnabled, qualified, relationKey } from '../../sql/ast.js';
+import { optionEnabled, qualified, relationKey, type ReindexObjectType } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { ident, insertAfter, statementSql } from '../rewrite.js';
 import type { LintRule } from '../types.js';
 import { indexOnNewTable, outOfTransactionBlock, relationSql } from './constraints-helpers.js';
 
-const TARGETS: Record<string, string> = {
+const TARGETS: Partial<Record<ReindexObjectType, string>> = {
   REINDEX_OBJECT_INDEX: 'INDEX',
   REINDEX_OBJECT_TABLE: 'TABLE',
   REINDEX_OBJECT_SCHEMA: 'SCHEMA',
@@ -32,7 +32,7 @@ export const reindexingNonConcurrently = {
     // Before PostgreSQL 12 CONCURRENTLY is a syntax error: the migration would fail, so it needs the replacement recipe too.
     const concurrently = optionEnabled(statement.body.params, 'concurrently') === true;
     if (concurrently && pgVersion >= 12) return undefined;
-    const target = TARGETS[String(statement.body.kind)];
+    const target = statement.body.kind && TARGETS[statement.body.kind];
     // REINDEX SYSTEM has no CONCURRENTLY: system catalogs cannot be rebuilt that way.
     if (!target) return undefined;
     const relation = statement.body.relation;
@@ -57,11 +57,11 @@ export const reindexingNonConcurrently = {
       };
     }
     // Before 12: build a copy concurrently and swap it in, index by index.
-    const bare = target === 'INDEX' ? ((relation as { relname?: string } | undefined)?.relname ?? 'i') : 'i';
+    const bare = target === 'INDEX' ? (relation?.relname ?? 'i') : 'i';
     const index = target === 'INDEX' ? relationSql(relation) : 'i';
     const fresh = ident(`${bare}_new`);
     // CREATE INDEX names the index without a schema (it goes in its table's); ALTER INDEX needs it.
-    const schema = target === 'INDEX' ? (relation as { schemaname?: string } | undefined)?.schemaname : undefined;
+    const schema = target === 'INDEX' ? relation?.schemaname : undefined;
     const freshQualified = schema ? `${ident(schema)}.${fresh}` : fresh;
     return {
       message,

@@ -17,7 +17,9 @@ export const renamingTable = {
   title: 'Renaming a table or view the running app uses',
   check(context) {
     const { statement } = context;
-    const word = statement.kind === 'RenameStmt' ? RELATION_WORDS[String(statement.body.renameType)] : undefined;
+    if (statement.kind !== 'RenameStmt') return undefined;
+    const type = statement.body.renameType;
+    const word = type && RELATION_WORDS[type];
     const from = relationKey(statement.body.relation);
     const to = statement.body.newname;
     if (!word || !from || typeof to !== 'string') return undefined;

@@ -1,9 +1,26 @@
-import { parseSync } from 'libpg-query';
-import { bodyOf, list, nameList, relationKey, unwrap, type Node } from '../../sql/ast.js';
+import {
+  bodyOf,
+  list,
+  nameList,
+  relationKey,
+  relationOf,
+  unwrap,
+  unwrapStatement,
+  type AlterTableCmd,
+  type AlterTableStmt,
+  type ColumnDef,
+  type Constraint,
+  type Node,
+  type NodeBody,
+  type NodeKind,
+  type RangeVar,
+  type UnwrappedStatement,
+} from '../../sql/ast.js';
 import { SourceText } from '../../sql/source-text.js';
+import { parseEntries } from '../../sql/spans.js';
 import type { ColumnType } from '../knowledge.js';
 import { ident, tableSql, tokens, type Token } from '../rewrite.js';
-import type { LintStatement, RuleContext } from '../types.js';
+import type { LintStatement, LintStatementOf, RuleContext } from '../types.js';
 
 /**
  * Shared by the rules about statements that rewrite or copy a whole relation (changing-column-type,
@@ -17,12 +34,25 @@ import type { LintStatement, RuleContext } from '../types.js';
  * (the engine's tree carries offsets into the file, or into a DO block's body).
  */
 export class OwnStatement {
-  readonly body: Node;
   private readonly source: SourceText;
 
-  private constructor(readonly sql: string, body: Node) {
-    this.body = body;
+  private constructor(
+    readonly sql: string,
+    private readonly node: Node,
+    /** The statement's kind and body in this tree. */
+    readonly parts: UnwrappedStatement,
+  ) {
     this.source = new SourceText(sql);
+  }
+
+  /** The statement's body when it is of the given kind (it is the engine's statement's kind). */
+  bodyOf<K extends NodeKind>(kind: K): NodeBody<K> | undefined {
+    return bodyOf(this.node, kind);
+  }
+
+  /** The statement's `relation` (ALTER TABLE, CLUSTER, VACUUM's...) in this tree, whose locations count from the start of `sql`. */
+  get rangeVar(): RangeVar | undefined {
+    return relationOf(this.parts);
   }
 
   /** The statement's tokens without comments (rewrite.ts's shared scan, made on first use). */
@@ -41,8 +71,8 @@ export class OwnStatement {
 
   private static parse(sql: string): OwnStatement | undefined {
     try {
-      const body = unwrap(parseSync(sql).stmts?.[0]?.stmt)?.body;
-      return body ? new OwnStatement(sql, body) : undefined;
+      const node = parseEntries(sql)[0]?.stmt;
+      return node ? new OwnStatement(sql, node, unwrapStatement(node)) : undefined;
     } catch {
       // Text the engine took from a DO block or an EXECUTE literal may not stand alone; the rules
       // then fall back to help built from the engine's tree, without the user's spelling.
@@ -51,7 +81,7 @@ export class OwnStatement {
   }
 
   /** String offset of a node's `location` (a UTF-8 byte offset), undefined when absent. */
-  at(location: unknown): number | undefined {
+  at(location: number | undefined): number | undefined {
     return typeof location === 'number' && location >= 0 ? this.source.charFromByte(location) : undefined;
   }
 
@@ -123,8 +153,8 @@ export class OwnStatement {
    * of the file, points elsewhere); undefined when the location is missing or the name found there
    * is not the RangeVar's.
    */
-  relation(rangeVar: unknown): string | undefined {
-    const start = this.at((rangeVar as Node | undefined)?.location);
+  relation(rangeVar: RangeVar | undefined): string | undefined {
+    const start = this.at(rangeVar?.location);
     if (start === undefined) return undefined;
     let i = this.tokenAt(start);
     if (this.tokens[i]?.start !== start) return undefined;
@@ -135,7 +165,7 @@ export class OwnStatement {
     }
     const last = this.tokens[i];
     const name = last?.text.startsWith('"') ? last.text.slice(1, -1).replace(/""/g, '"') : last?.text.toLowerCase();
-    if (end === undefined || name !== (rangeVar as { relname?: string }).relname) return undefined;
+    if (end === undefined || name !== rangeVar?.relname) return undefined;
     return this.sql.slice(start, end);
   }
 
@@ -154,13 +184,13 @@ export class OwnStatement {
    * The span of each column constraint of an `ADD COLUMN` ColumnDef, from its first word
    * (`CONSTRAINT name` or the constraint keyword) to the start of the next one.
    */
-  constraintSpans(def: Node): { constraint: Node; start: number; end: number }[] {
+  constraintSpans(def: ColumnDef): { constraint: Constraint; start: number; end: number }[] {
     const starts = list(def.constraints)
       .map((c) => bodyOf(c, 'Constraint'))
-      .filter((c): c is Node => c !== undefined)
+      .filter((c): c is Constraint => c !== undefined)
       .map((constraint) => ({ constraint, start: this.at(constraint.location) }))
-      .filter((c): c is { constraint: Node; start: number } => c.start !== undefined);
-    const collate = this.at((def.collClause as Node | undefined)?.location);
+      .filter((c): c is { constraint: Constraint; start: number } => c.start !== undefined);
+    const collate = this.at(def.collClause?.location);
     return starts.map(({ constraint, start }, i) => {
       const bounds = [starts[i + 1]?.start, collate !== undefined && collate > start ? collate : undefined].filter((b): b is number => b !== undefined);
       return { constraint, start, end: this.clauseEnd(start, [], Math.min(this.sql.length, ...bounds)) };
@@ -172,31 +202,33 @@ export class OwnStatement {
  * The table as the user wrote it, and a column named in the same style: drizzle-kit quotes every
  * identifier, so a recipe for `"auth"."users"` quotes its columns too.
  */
-export function sqlNames(own: OwnStatement | undefined, rangeVar: unknown): { table: string; column(name: string): string; sibling(suffix: string): string } {
+export function sqlNames(own: OwnStatement | undefined, rangeVar: RangeVar | undefined): { table: string; column(name: string): string; sibling(suffix: string): string } {
   const written = own?.relation(rangeVar);
   const table = written ?? tableSql(relationKey(rangeVar));
   const quoted = written?.includes('"') ?? false;
   const column = (name: string) => (quoted ? `"${name.replace(/"/g, '""')}"` : ident(name));
-  const r = rangeVar as { schemaname?: string; relname?: string } | undefined;
-  const sibling = (suffix: string) => `${r?.schemaname ? `${column(r.schemaname)}.` : ''}${column(`${r?.relname ?? '?'}${suffix}`)}`;
+  const sibling = (suffix: string) => `${rangeVar?.schemaname ? `${column(rangeVar.schemaname)}.` : ''}${column(`${rangeVar?.relname ?? '?'}${suffix}`)}`;
   return { table, column, sibling };
 }
 
-/** The AlterTableCmd bodies of an ALTER TABLE, with their position among the statement's commands. */
-export function alterCommands(body: Node): readonly Node[] {
+/** The AlterTableCmd bodies of an ALTER TABLE, with their position among the statement's commands; none for anything else. */
+export function alterCommands(body: AlterTableStmt | undefined): readonly AlterTableCmd[] {
+  if (!body) return NO_COMMANDS;
   let commands = COMMANDS.get(body);
   if (!commands) {
-    commands = list(body.cmds).map((c) => bodyOf(c, 'AlterTableCmd')).filter((c): c is Node => c !== undefined);
+    commands = list(body.cmds).map((c) => bodyOf(c, 'AlterTableCmd')).filter((c): c is AlterTableCmd => c !== undefined);
     COMMANDS.set(body, commands);
   }
   return commands;
 }
 
+const NO_COMMANDS: readonly AlterTableCmd[] = [];
+
 /** alterCommands of each statement body: several rules ask for the same statement's. */
-const COMMANDS = new WeakMap<Node, readonly Node[]>();
+const COMMANDS = new WeakMap<AlterTableStmt, readonly AlterTableCmd[]>();
 
 /** Whether the ALTER statement targets a plain (or partitioned) table, which has storage to rewrite. */
-export function altersTable(statement: LintStatement): boolean {
+export function altersTable(statement: LintStatement): statement is LintStatementOf<'AlterTableStmt'> {
   return statement.kind === 'AlterTableStmt' && statement.body.objtype === 'OBJECT_TABLE';
 }
 
@@ -236,7 +268,7 @@ export function earlierStatements(context: RuleContext): readonly LintStatement[
 }
 
 /** relationKey-style key (`schema.name`, `public` when unqualified) of a name list such as a domain's. */
-export function nameKey(names: unknown): string {
+export function nameKey(names: readonly Node[] | undefined): string {
   const name = nameList(names);
   return name.includes('.') ? name : `public.${name}`;
 }
@@ -281,8 +313,8 @@ export function sessionTimeZoneIsUtc(context: RuleContext): boolean | undefined 
     }
     const arg = unwrap(list(s.body.args)[0]);
     const constant = arg?.kind === 'TypeCast' ? bodyOf(arg.body.arg, 'A_Const') : arg?.kind === 'A_Const' ? arg.body : undefined;
-    const value = (constant?.sval as { sval?: string } | undefined)?.sval;
-    const number = constant?.ival as { ival?: number } | undefined;
+    const value = constant?.sval?.sval;
+    const number = constant?.ival;
     utc = value !== undefined ? UTC_ZONES.has(value.toLowerCase()) : number !== undefined ? (number.ival ?? 0) === 0 : false;
   }
   return utc;

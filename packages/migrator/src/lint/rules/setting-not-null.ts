@@ -1,4 +1,4 @@
-import type { Node } from '../../sql/ast.js';
+import { relationOf, type Constraint } from '../../sql/ast.js';
 import { primaryKeyNullableColumns } from '../effects.js';
 import { droppedConstraints, type ConstraintInfo } from '../knowledge.js';
 import { ident, statementSql } from '../rewrite.js';
@@ -21,6 +21,7 @@ export const settingNotNull = {
   title: 'Setting NOT NULL on an existing column',
   check(context) {
     const { statement, isNewTable, knowledge, pgVersion } = context;
+    if (statement.kind !== 'AlterTableStmt') return undefined;
     const commands = alterCommands(statement);
     if (!commands.some((cmd) => cmd.subtype === 'AT_SetNotNull' || cmd.subtype === 'AT_AddConstraint')) return undefined;
     const table = tableOf(statement);
@@ -63,7 +64,7 @@ function message(shown: string, column: string): string {
 function setNotNull({ statement, knowledge, pgVersion }: RuleContext, column: string): Finding {
   const table = tableOf(statement);
   const col = ident(column);
-  const check = objectName(bareName(statement.body.relation), column, 'not_null');
+  const check = objectName(bareName(relationOf(statement)), column, 'not_null');
   const add = `ALTER TABLE ${table.sql} ADD CONSTRAINT ${ident(check)} CHECK (${col} IS NOT NULL) NOT VALID;`;
   const validate = validateSql(table.sql, check);
   const pending = pendingNotNullCheck(knowledge.constraints.get(table.key ?? ''), column);
@@ -112,11 +113,11 @@ function droppedTooSoon({ statement }: RuleContext, column: string, check: strin
 }
 
 /** `ADD CONSTRAINT ... PRIMARY KEY USING INDEX` on nullable columns: SET NOT NULL on each, with its scan. */
-function primaryKeyUsingIndex({ statement, pgVersion }: RuleContext, constraint: Node, columns: readonly string[]): Finding {
+function primaryKeyUsingIndex({ statement, pgVersion }: RuleContext, constraint: Constraint, columns: readonly string[]): Finding {
   const table = tableOf(statement);
   const name = typeof constraint.conname === 'string' ? `PRIMARY KEY ${constraint.conname}` : 'a PRIMARY KEY';
   const list = columns.map((c) => `${table.shown}.${c}`).join(', ');
-  const checks = columns.map((c) => ({ column: ident(c), check: ident(objectName(bareName(statement.body.relation), c, 'not_null')) }));
+  const checks = columns.map((c) => ({ column: ident(c), check: ident(objectName(bareName(relationOf(statement)), c, 'not_null')) }));
   const add = checks.map(({ column, check }) => `\`ALTER TABLE ${table.sql} ADD CONSTRAINT ${check} CHECK (${column} IS NOT NULL) NOT VALID;\``).join(' and ');
   const validate = checks.map(({ check }) => `\`ALTER TABLE ${table.sql} VALIDATE CONSTRAINT ${check};\``).join(' and ');
   const drop = checks.map(({ check }) => `\`ALTER TABLE ${table.sql} DROP CONSTRAINT ${check};\``).join(' and ');
@@ -141,7 +142,7 @@ function primaryKeyUsingIndex({ statement, pgVersion }: RuleContext, constraint:
 function addNotNullConstraint({ statement }: RuleContext, column: string, name: string | undefined): Finding {
   const table = tableOf(statement);
   const single = alterCommands(statement).length === 1;
-  const constraint = name ?? objectName(bareName(statement.body.relation), column, 'not_null');
+  const constraint = name ?? objectName(bareName(relationOf(statement)), column, 'not_null');
   const first = single && name ? `\`${statementSql(`${statement.sql} NOT VALID`)}\`` : `\`ALTER TABLE ${table.sql} ADD CONSTRAINT ${ident(constraint)} NOT NULL ${ident(column)} NOT VALID;\``;
   return {
     message: message(table.shown, column),

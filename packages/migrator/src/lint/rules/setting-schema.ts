@@ -1,17 +1,17 @@
-import { objectName, relationKey } from '../../sql/ast.js';
+import { objectName, relationKey, type ObjectType } from '../../sql/ast.js';
 import { statementSql } from '../rewrite.js';
 import type { LintRule } from '../types.js';
 import { displayName, objectCreatedInFile, qualifiedLike, relationCreatedInFile, relationLike, relationText, viewCreatedLater } from './breaking-helpers.js';
 
-const RELATIONS: Record<string, string> = {
+const RELATIONS: Partial<Record<ObjectType, string>> = {
   OBJECT_TABLE: 'table',
   OBJECT_VIEW: 'view',
   OBJECT_MATVIEW: 'materialized view',
   OBJECT_FOREIGN_TABLE: 'foreign table',
   OBJECT_SEQUENCE: 'sequence',
 };
-const TYPES: Record<string, string> = { OBJECT_TYPE: 'type', OBJECT_DOMAIN: 'domain' };
-const FUNCTIONS: Record<string, string> = { OBJECT_FUNCTION: 'function', OBJECT_PROCEDURE: 'procedure', OBJECT_ROUTINE: 'routine' };
+const TYPES: Partial<Record<ObjectType, string>> = { OBJECT_TYPE: 'type', OBJECT_DOMAIN: 'domain' };
+const FUNCTIONS: Partial<Record<ObjectType, string>> = { OBJECT_FUNCTION: 'function', OBJECT_PROCEDURE: 'procedure', OBJECT_ROUTINE: 'routine' };
 
 /**
  * SET SCHEMA moves the object at once; the application version still running during the
@@ -28,8 +28,9 @@ export const settingSchema = {
   check(context) {
     const { statement } = context;
     if (statement.kind !== 'AlterObjectSchemaStmt') return undefined;
-    const type = String(statement.body.objectType ?? '');
-    const newSchema = String(statement.body.newschema ?? '?');
+    const type = statement.body.objectType;
+    const newSchema = statement.body.newschema ?? '?';
+    if (type === undefined) return undefined;
     const relationWord = RELATIONS[type];
     const word = relationWord ?? TYPES[type] ?? FUNCTIONS[type];
     if (!word) return undefined;

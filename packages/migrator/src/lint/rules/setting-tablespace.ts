@@ -1,4 +1,4 @@
-import { qualified, relationKey } from '../../sql/ast.js';
+import { qualified, relationKey, relationOf, type AlterTableMoveAllStmt, type ObjectType } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { ident } from '../rewrite.js';
 import type { Finding, LintRule, RuleContext } from '../types.js';
@@ -19,25 +19,25 @@ export const settingTablespace = {
   title: 'Moving a table, index or materialized view to another tablespace',
   check(context) {
     const { statement } = context;
-    if (statement.kind === 'AlterTableMoveAllStmt') return moveAll(context);
+    if (statement.kind === 'AlterTableMoveAllStmt') return moveAll(statement.body);
     if (statement.kind !== 'AlterTableStmt') return undefined;
     const findings: Finding[] = [];
     for (const cmd of alterCommands(statement.body)) {
       if (cmd.subtype !== 'AT_SetTableSpace' || typeof cmd.name !== 'string') continue;
-      const finding = move(context, String(statement.body.objtype), ident(cmd.name));
+      const finding = move(context, statement.body.objtype, ident(cmd.name));
       if (finding) findings.push(finding);
     }
     return findings;
   },
 } satisfies LintRule;
 
-function move(context: RuleContext, objtype: string, tablespace: string): Finding | undefined {
-  const relation = context.statement.body.relation;
+function move(context: RuleContext, objtype: ObjectType | undefined, tablespace: string): Finding | undefined {
+  const relation = relationOf(context.statement);
   const key = relationKey(relation);
   const name = qualified(relation);
   const lock = `${describeLock('ACCESS EXCLUSIVE', name)} until the copy ends`;
   const own = OwnStatement.of(context.statement.sql);
-  const sqlName = sqlNames(own, own?.body.relation ?? relation).table;
+  const sqlName = sqlNames(own, own?.rangeVar ?? relation).table;
   switch (objtype) {
     case 'OBJECT_TABLE':
       if (context.isNewTable(key)) return undefined;
@@ -70,12 +70,12 @@ function move(context: RuleContext, objtype: string, tablespace: string): Findin
   }
 }
 
-const MOVE_ALL_WORDS: Record<string, string> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_MATVIEW: 'materialized view' };
+const MOVE_ALL_WORDS: Partial<Record<ObjectType, string>> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_MATVIEW: 'materialized view' };
 
-function moveAll({ statement }: RuleContext): Finding {
-  const what = MOVE_ALL_WORDS[String(statement.body.objtype)] ?? 'relation';
-  const from = ident(String(statement.body.orig_tablespacename ?? '?'));
-  const to = ident(String(statement.body.new_tablespacename ?? '?'));
+function moveAll(body: AlterTableMoveAllStmt): Finding {
+  const what = (body.objtype && MOVE_ALL_WORDS[body.objtype]) ?? 'relation';
+  const from = ident(body.orig_tablespacename ?? '?');
+  const to = ident(body.new_tablespacename ?? '?');
   return {
     message: `Moving every ${what} in tablespace ${from} to ${to} copies all their files, locking each one with ACCESS EXCLUSIVE until the transaction ends; queries on each wait from the moment it is locked.`,
     lock: `${describeLock('ACCESS EXCLUSIVE', `every ${what} in tablespace ${from}`)}, each held until the transaction ends`,

@@ -1,10 +1,11 @@
+import type { TransactionStmtKind } from '../../sql/ast.js';
 import type { LintRule } from '../types.js';
 
 const EARLY_COMMIT = "ends the runner's transaction early, so a failure after it leaves the migration half-applied and its recorded progress wrong";
 const PARTIAL = 'lets part of the migration fail while the rest is recorded as applied';
 
 /** What each command does to the runner's transaction, in the words the message uses. */
-const KINDS: Record<string, { word: string; effect: string }> = {
+const KINDS: Record<TransactionStmtKind, { word: string; effect: string }> = {
   TRANS_STMT_BEGIN: { word: 'BEGIN', effect: `does nothing inside the runner's transaction (PostgreSQL only warns), but the COMMIT that goes with it ${EARLY_COMMIT}` },
   TRANS_STMT_START: { word: 'START TRANSACTION', effect: `does nothing inside the runner's transaction (PostgreSQL only warns), but the COMMIT that goes with it ${EARLY_COMMIT}` },
   TRANS_STMT_COMMIT: { word: 'COMMIT', effect: EARLY_COMMIT },
@@ -31,7 +32,7 @@ export const transactionControl = {
   title: 'BEGIN, COMMIT or ROLLBACK in a migration file',
   check({ statement }) {
     if (statement.kind !== 'TransactionStmt') return undefined;
-    const kind = KINDS[String(statement.body.kind)];
+    const kind = statement.body.kind && KINDS[statement.body.kind];
     if (!kind) return undefined;
     return {
       message: `${kind.word} in a migration ${kind.effect} (\`sdk db migrate\` refuses the file).`,

@@ -1,4 +1,4 @@
-import { bodyOf, list } from '../../sql/ast.js';
+import { bodyOf, list, relationOf } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { statementSql } from '../rewrite.js';
 import type { LintRule } from '../types.js';
@@ -28,11 +28,12 @@ export const unboundedDataChange = {
     const name = displayName(table);
     const userText = relationText(statement.sql, table) ?? name;
     const id = identLike('id', userText);
-    const alias = (statement.body.relation as { alias?: { aliasname?: string } }).alias?.aliasname;
+    const alias = relationOf(statement)?.alias?.aliasname;
+    const joined = statement.kind === 'UpdateStmt' ? statement.body.fromClause : statement.kind === 'DeleteStmt' ? statement.body.usingClause : undefined;
     // With FROM/USING or an alias, the outer `id` must say which table it belongs to.
-    const outer = alias ? `${identLike(alias, userText)}.${id}` : statement.body.fromClause || statement.body.usingClause ? `${userText}.${id}` : id;
+    const outer = alias ? `${identLike(alias, userText)}.${id}` : joined ? `${userText}.${id}` : id;
     const batch = `${outer} IN (SELECT ${id} FROM ${userText}${update ? ' WHERE <condition>' : ''} LIMIT 10000)`;
-    const target = bodyOf(list(statement.body.targetList)[0], 'ResTarget')?.name;
+    const target = bodyOf(list(statement.kind === 'UpdateStmt' ? statement.body.targetList : undefined)[0], 'ResTarget')?.name;
     const firstTarget = typeof target === 'string' ? identLike(target, userText) : '...';
     const batched = statementSql(withWhere(statement.sql, batch));
     return {

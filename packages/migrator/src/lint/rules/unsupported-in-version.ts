@@ -1,4 +1,4 @@
-import { bodyOf, list, type Node } from '../../sql/ast.js';
+import { bodyOf, generatedKind, list, type ColumnDef, type Constraint, type UnwrappedStatement } from '../../sql/ast.js';
 import type { Finding, LintRule } from '../types.js';
 
 /** A feature and the first PostgreSQL major version that accepts it. */
@@ -57,8 +57,8 @@ export const unsupportedInVersion = {
         if (cmd?.subtype === 'AT_AddConstraint' && bodyOf(cmd.def, 'Constraint')?.contype === 'CONSTR_NOTNULL') found.add(NOT_NULL_CONSTRAINT);
       }
     }
-    for (const constraint of declaredConstraints(statement.kind, statement.body)) {
-      if (constraint.contype === 'CONSTR_GENERATED' && constraint.generated_kind === 'v') found.add(VIRTUAL_COLUMN);
+    for (const constraint of declaredConstraints(statement)) {
+      if (constraint.contype === 'CONSTR_GENERATED' && generatedKind(constraint) === 'v') found.add(VIRTUAL_COLUMN);
       if ((constraint.contype === 'CONSTR_UNIQUE' || constraint.contype === 'CONSTR_PRIMARY') && constraint.nulls_not_distinct === true) found.add(NULLS_NOT_DISTINCT);
     }
     const findings: Finding[] = [];
@@ -74,22 +74,22 @@ export const unsupportedInVersion = {
 } satisfies LintRule;
 
 /** The column and table constraints a CREATE TABLE or an ALTER TABLE (ADD COLUMN / ADD CONSTRAINT) declares. */
-function declaredConstraints(kind: string, body: Node): Node[] {
-  const out: Node[] = [];
-  const column = (def: Node | undefined) => {
+function declaredConstraints(statement: UnwrappedStatement): Constraint[] {
+  const out: Constraint[] = [];
+  const column = (def: ColumnDef | undefined) => {
     for (const c of list(def?.constraints)) {
       const constraint = bodyOf(c, 'Constraint');
       if (constraint) out.push(constraint);
     }
   };
-  if (kind === 'CreateStmt') {
-    for (const element of list(body.tableElts)) {
+  if (statement.kind === 'CreateStmt') {
+    for (const element of list(statement.body.tableElts)) {
       column(bodyOf(element, 'ColumnDef'));
       const constraint = bodyOf(element, 'Constraint');
       if (constraint) out.push(constraint);
     }
-  } else if (kind === 'AlterTableStmt') {
-    for (const item of list(body.cmds)) {
+  } else if (statement.kind === 'AlterTableStmt') {
+    for (const item of list(statement.body.cmds)) {
       const cmd = bodyOf(item, 'AlterTableCmd');
       column(bodyOf(cmd?.def, 'ColumnDef'));
       const constraint = bodyOf(cmd?.def, 'Constraint');

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import { EMBEDDED_SERVER_SETTINGS, embeddedBinDir, ensureTraversable } from './server.js';
+import { EMBEDDED_SERVER_SETTINGS, embeddedBinDir, ensureTraversable } from './binaries.js';
 
 /** The server's log, inside its data directory (the only folder the `postgres` user may write to when sdk runs as root). */
 export const DETACHED_LOG_FILE = 'server.log';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { AdvisoryLockError } from '../errors.js';
-import { METADATA_SCHEMA } from './tracking.js';
+import { METADATA_SCHEMA } from './metadata.js';
 import type { RunInProgress } from './types.js';
 
 /**
