@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type MigrationSpec, type TestDatabase } from '@big0290/testing';
 import { migrate } from '../runner/index.js';
 import { planMigrations } from './plan.js';
-import type { PlannedStatement, PlanReport } from './types.js';
+import type { PlanReport } from './types.js';
+import { statement } from './__fixtures__/plan.js';
 
 const ROWS = 50_000;
 
@@ -65,12 +66,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.drop();
 });
-
-function statement(plan: PlanReport, tag: string, fragment: string): PlannedStatement {
-  const found = plan.migrations.find((m) => m.tag === tag)?.statements.find((s) => s.sql.includes(fragment));
-  if (!found) throw new Error(`no statement with ${fragment} in ${tag}`);
-  return found;
-}
 
 describe('planMigrations on a database with rows', () => {
   let plan: PlanReport;
