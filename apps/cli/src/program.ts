@@ -110,6 +110,24 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .addOption(lockWaitOption())
     .action(action(async (options, out) => (await import('./commands/db-migrate.js')).dbMigrate(options, out)));
 
+  targeting(db.command('backfill').description('change the rows of a table that match, in keyset batches that adapt to a target duration and yield to the application; resumable (same name, or same table, set and where)'))
+    .requiredOption('--table <table>', 'the table, e.g. public.items')
+    .requiredOption('--set <sql>', 'the SET list, e.g. "score = id % 100"')
+    .option('--where <sql>', 'the rows that still need it, e.g. "score IS NULL" (re-checked in every batch)')
+    .option('--name <name>', 'checkpoint name (default: derived from table, set and where)')
+    .option('--batch-ms <ms>', 'target duration of one batch', positiveInt, 100)
+    .option('--max-rows-per-batch <n>', 'upper bound on rows per batch', positiveInt)
+    .option('--pause-ms <ms>', 'rest after every batch, on top of the throttle', nonNegativeInt)
+    .option('--max-replica-lag <duration>', 'pause while a streaming replica lags more than this (e.g. 2s)', duration)
+    .addOption(lockTimeoutOption('lock_timeout of each batch', DEFAULT_LOCK_TIMEOUT_MS))
+    .option('--retry-for <duration>', `keep retrying a batch that loses a lock race this long (default ${DEFAULT_RETRY_FOR_MS / 60_000}m)`, duration)
+    .option('--no-throttle', 'run flat out, without yielding to the application when the server is busy')
+    .option('--dry-run', 'count the rows that match and time one batch (rolled back); change nothing')
+    .action(action(async (options, out) => (await import('./commands/db-backfill.js')).dbBackfill(options as never, out)));
+
+  targeting(db.command('backfills').description('list the backfills recorded in the database: running, interrupted, failed and finished, with progress'))
+    .action(action(async (options, out) => (await import('./commands/db-backfill.js')).dbBackfills(options, out)));
+
   targeting(db.command('status').description('show each migration with its phase and state, and the newest verified backup; exit 1 when something needs attention'))
     .addOption(migrationsOption())
     .addOption(backupDirOption())

@@ -95,6 +95,16 @@ describe('the public API of @big0290/migrator', () => {
         "type BackupEntry",
         "type PruneResult",
         "type Manifest",
+        "backfill",
+        "planBackfill",
+        "listBackfills",
+        "type BackfillOptions",
+        "type BackfillTarget",
+        "type BackfillResult",
+        "type BackfillDryRun",
+        "type BackfillRecord",
+        "type BackfillEvent",
+        "type BackfillSettings",
       ]
     `);
   });

@@ -31,6 +31,13 @@ export type MigratorErrorCode =
   | 'E_MIGRATION_FAILED'
   | 'E_INTERRUPTED'
   | 'E_METADATA_VERSION'
+  // backfills
+  | 'E_BACKFILL_TABLE'
+  | 'E_BACKFILL_NO_KEY'
+  | 'E_BACKFILL_SPEC'
+  | 'E_BACKFILL_CHANGED'
+  | 'E_BACKFILL_RUNNING'
+  | 'E_BACKFILL_FAILED'
   // the planner's trace
   | 'E_TRACE_SCHEMA'
   | 'E_TRACE_SCRATCH'

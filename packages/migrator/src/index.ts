@@ -74,3 +74,15 @@ export type {
   PruneResult,
   Manifest,
 } from './backup/index.js';
+
+// Backfills: data changes in keyset batches, resumable, yielding to the application.
+export { backfill, planBackfill, listBackfills } from './backfill/index.js';
+export type {
+  BackfillOptions,
+  BackfillTarget,
+  BackfillResult,
+  BackfillDryRun,
+  BackfillRecord,
+  BackfillEvent,
+  BackfillSettings,
+} from './backfill/index.js';

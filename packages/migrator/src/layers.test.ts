@@ -9,7 +9,7 @@ import { testFilesTouchingProcessState } from '@big0290/testing';
  *
  *   index.ts, status.ts        the public face and what composes several features
  *   inspect/ (planner)         composes lint/ and runner/, through their index.ts only
- *   runner/ lint/ backup/      features: the floor and their own folder, never each other
+ *   runner/ lint/ backup/ backfill/   features: the floor and their own folder, never each other
  *   db/  ->  sql/  ->  util/, errors.ts      the floor, each importing only what is below it
  *
  * A feature that needs another's work goes through a named seam (its index.ts) from a composer,
@@ -18,7 +18,7 @@ import { testFilesTouchingProcessState } from '@big0290/testing';
 const SRC = dirname(fileURLToPath(import.meta.url));
 
 const FLOOR_RANK: Record<string, number> = { 'errors.ts': 0, util: 0, sql: 1, db: 2 };
-const FEATURES = new Set(['runner', 'lint', 'backup']);
+const FEATURES = new Set(['runner', 'lint', 'backup', 'backfill']);
 const COMPOSERS = new Set(['inspect', 'index.ts', 'status.ts']);
 
 function sourceFiles(dir: string): string[] {

@@ -88,6 +88,30 @@ const STEPS: readonly SelfMigration[] = [
     name: 'history: the archive a restore put back',
     sql: `ALTER TABLE ${S}.history ADD COLUMN IF NOT EXISTS archive text;`,
   },
+  {
+    version: 5,
+    name: 'backfills: one row per named backfill, its checkpoint written in each batch\'s transaction',
+    sql: `CREATE TABLE ${S}.backfills (
+        name          text PRIMARY KEY,
+        table_name    text NOT NULL,
+        set_sql       text NOT NULL,
+        where_sql     text,
+        spec_hash     text NOT NULL,
+        key_columns   text[] NOT NULL,
+        last_key      text[],
+        status        text NOT NULL CHECK (status IN ('running', 'interrupted', 'failed', 'finished')),
+        rows_changed  bigint NOT NULL DEFAULT 0,
+        rows_scanned  bigint NOT NULL DEFAULT 0,
+        batches       bigint NOT NULL DEFAULT 0,
+        duration_ms   bigint NOT NULL DEFAULT 0,
+        started_at    timestamptz NOT NULL DEFAULT now(),
+        updated_at    timestamptz NOT NULL DEFAULT now(),
+        finished_at   timestamptz,
+        error         text,
+        os_user       text,
+        host          text
+      );`,
+  },
 ];
 
 /** The metadata version this release brings a database to. */
