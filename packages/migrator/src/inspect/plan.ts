@@ -77,7 +77,8 @@ export async function planMigrations(options: PlanOptions): Promise<PlanReport> 
       }
       return { relation, exists: false, rows: null, tableBytes: null, totalBytes: null, createdBy: createdBy.get(relation) };
     };
-    const migrations = analyzed.map((m) => planMigration(m, sizeOf, rates));
+    const matched = await matchedRows(client, analyzed);
+    const migrations = analyzed.map((m) => planMigration(m, sizeOf, rates, matched));
     const { lockHolders, longTransactions } = await lockSessions(
       client,
       [...sizes.values()].map((s) => s.oid),
@@ -111,8 +112,37 @@ export async function serverInfo(client: Pick<pg.Client, 'query'>): Promise<{ ve
   return { version: rows[0]?.version ?? 'unknown', major: Math.min(NEWEST_PG_VERSION, Math.max(OLDEST_PG_VERSION, serverMajor)), serverMajor };
 }
 
-function planMigration(m: AnalyzedMigration, sizeOf: (relation: string) => RelationSize, rates: MeasuredRates | null): PlannedMigrationReport {
-  const statements = m.statements.map((s) => planStatement(s, sizeOf, rates));
+/** Statement kinds that change existing rows: their cost is the rows they match, not the table's catalog. */
+const DATA_CHANGES = new Set(['UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+/**
+ * How many rows each pending UPDATE, DELETE or MERGE matches, from PostgreSQL's own estimate
+ * (EXPLAIN, which runs nothing), for statements whose tables exist already. A statement that
+ * cannot be explained yet (its table comes with a pending migration) is left out.
+ */
+async function matchedRows(client: pg.Client, analyzed: readonly AnalyzedMigration[]): Promise<Map<AnalyzedStatement, number>> {
+  const matched = new Map<AnalyzedStatement, number>();
+  for (const m of analyzed) {
+    for (const s of m.statements) {
+      if (!DATA_CHANGES.has(s.kind)) continue;
+      try {
+        await client.query("BEGIN; SET LOCAL lock_timeout = '500ms'");
+        const { rows } = await client.query<{ 'QUERY PLAN': { Plan: { Plans?: { 'Plan Rows': number }[]; 'Plan Rows': number } }[] }>(`EXPLAIN (FORMAT JSON) ${s.sql}`);
+        const top = rows[0]?.['QUERY PLAN'][0]?.Plan;
+        const estimate = top?.Plans?.[0]?.['Plan Rows'] ?? top?.['Plan Rows'];
+        if (typeof estimate === 'number') matched.set(s, Math.round(estimate));
+      } catch {
+        // Its table does not exist yet, or is locked: the estimate falls back to the whole table.
+      } finally {
+        await client.query('ROLLBACK').catch(() => {});
+      }
+    }
+  }
+  return matched;
+}
+
+function planMigration(m: AnalyzedMigration, sizeOf: (relation: string) => RelationSize, rates: MeasuredRates | null, matched: Map<AnalyzedStatement, number>): PlannedMigrationReport {
+  const statements = m.statements.map((s) => planStatement(s, sizeOf, rates, matched.get(s)));
   return {
     tag: m.file.tag,
     state: m.state,
@@ -125,7 +155,7 @@ function planMigration(m: AnalyzedMigration, sizeOf: (relation: string) => Relat
   };
 }
 
-function planStatement(s: AnalyzedStatement, sizeOf: (relation: string) => RelationSize, rates: MeasuredRates | null): PlannedStatement {
+function planStatement(s: AnalyzedStatement, sizeOf: (relation: string) => RelationSize, rates: MeasuredRates | null, matchedRows?: number): PlannedStatement {
   const foreignKeys = s.effects.some((e) => e.scan) ? validatedForeignKeys(s.sql) : [];
   const isEmpty = (relation: string) => {
     const size = sizeOf(relation);
@@ -138,7 +168,7 @@ function planStatement(s: AnalyzedStatement, sizeOf: (relation: string) => Relat
     const fromEmpty = effect.scan ? foreignKeys.find((fk) => fk.references === effect.relation && fk.table !== effect.relation && isEmpty(fk.table)) : undefined;
     const { ms, basis } = fromEmpty
       ? { ms: 0, basis: `the foreign key is checked from ${fromEmpty.table}, which is empty: nothing is looked up in ${effect.relation}` }
-      : estimate(effect, size, s.kind, rates);
+      : estimate(effect, size, s.kind, rates, matchedRows);
     return { ...effect, blocks: blocks(effect.lock), size, estimatedMs: ms, estimateBasis: basis };
   });
   return {
@@ -162,7 +192,8 @@ function planStatement(s: AnalyzedStatement, sizeOf: (relation: string) => Relat
  * (pg_total_relation_size); a scan or an index build reads the heap (pg_relation_size). An
  * UPDATE of every row writes a new version of each, so it is costed as a rewrite.
  */
-export function estimate(effect: RelationEffect, size: RelationSize, kind: string, rates: MeasuredRates | null): { ms: number | null; basis: string } {
+export function estimate(effect: RelationEffect, size: RelationSize, kind: string, rates: MeasuredRates | null, matchedRows?: number): { ms: number | null; basis: string } {
+  if (DATA_CHANGES.has(kind)) return dataChangeEstimate(effect, size, kind, rates, matchedRows);
   if (!effect.rewrite && !effect.scan) return { ms: 0, basis: 'catalog change only: instant once the lock is granted' };
   if (effect.created || size.createdBy) return { ms: 0, basis: 'a new table: empty' };
   if (!size.exists) return { ms: null, basis: 'not in the target database: size unknown' };
@@ -173,6 +204,26 @@ export function estimate(effect: RelationEffect, size: RelationSize, kind: strin
   const rate = rewrite ? rates.rewrite : index ? rates.indexBuild : rates.scan;
   const verb = rewrite ? 'rewrite of' : index ? 'index build over' : 'scan of';
   return { ms: Math.round((bytes / Math.max(1, rate.bytesPerSecond)) * 1000), basis: `${verb} ${formatBytes(bytes)} at ${formatBytes(rate.bytesPerSecond)}/s` };
+}
+
+/**
+ * An UPDATE, DELETE or MERGE writes a new version of (or marks) every row it matches, holding
+ * each row's lock until the migration's transaction commits: its cost is the bytes of the matched
+ * rows at the measured rewrite rate. Matched rows come from EXPLAIN; without it, the whole table.
+ */
+function dataChangeEstimate(effect: RelationEffect, size: RelationSize, kind: string, rates: MeasuredRates | null, matchedRows: number | undefined): { ms: number | null; basis: string } {
+  if (effect.created || size.createdBy) return { ms: 0, basis: 'a new table: empty' };
+  if (!size.exists) return { ms: null, basis: 'not in the target database: size unknown' };
+  const verb = kind === 'DeleteStmt' ? 'deletes' : kind === 'MergeStmt' ? 'merges' : 'updates';
+  const rows = matchedRows ?? size.rows;
+  const what = matchedRows !== undefined ? `~${matchedRows.toLocaleString('en-US')} rows (PostgreSQL's estimate of the rows it matches)` : `up to ${size.rows?.toLocaleString('en-US') ?? '?'} rows (the whole table)`;
+  if (!rates) return { ms: null, basis: `${verb} ${what}; no rate measured on this server` };
+  if (rows === null || !size.rows || size.totalBytes === null) return { ms: null, basis: `${verb} ${what}: size unknown` };
+  const bytes = (Math.min(rows, size.rows) / size.rows) * size.totalBytes;
+  return {
+    ms: Math.round((bytes / Math.max(1, rates.rewrite.bytesPerSecond)) * 1000),
+    basis: `${verb} ${what}, ${formatBytes(bytes)} at ${formatBytes(rates.rewrite.bytesPerSecond)}/s, every matched row locked until commit`,
+  };
 }
 
 /**
