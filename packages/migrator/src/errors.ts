@@ -257,7 +257,7 @@ export class RowLocksError extends MigratorError {
       `${what}: ${why} while its transaction held row locks on ${detail.rows.toLocaleString('en-US')} rows${detail.table ? ` of ${detail.table}` : ''} (changed by ${detail.changedBy}); not retried, since each attempt would lock those rows again and stall the application's writes to them`,
       {
         ...(options.cause === undefined ? {} : { cause: options.cause }),
-        hint: 'move the data change out of this migration into a data migration that runs in batches, each in its own short transaction, after the schema change; keep the DDL in its own migration, then run `sdk db migrate` again',
+        hint: 'move the data change out of the migrations: once the schema change is deployed, run it with `sdk db backfill --table ... --set ... --where ...` (batches in primary-key order, each its own short transaction); keep the DDL in its own migration, then run `sdk db migrate` again',
       },
     );
     this.rows = detail.rows;

@@ -7,7 +7,7 @@ import { SqlSyntaxError } from '../errors.js';
 import { transactionBlockChange } from '../sql/transaction.js';
 import { asContractStep, filePhase } from './contract-phase.js';
 import { statementEffects } from './effects.js';
-import { embeddedStatements } from './embedded.js';
+import { embeddedStatements, type EmbeddedStatement } from './embedded.js';
 import { ignoreDirectives, ignoredStatement } from './ignore.js';
 import { SchemaKnowledge } from './knowledge.js';
 import { learn } from './learn.js';
@@ -72,7 +72,7 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
   classified.forEach((statement, index) => {
     const raw = raws[index]!;
     if (!statement.transactional) segment++;
-    const add = (r: RawStatement, embedded: LintStatement['embeddedIn'], inBlock: boolean): LintStatement => {
+    const add = (r: EmbeddedStatement, embedded: LintStatement['embeddedIn'], inBlock: boolean): LintStatement => {
       // The classified statement is this file's own object: extend it in place (no copy) for the
       // statement itself; a statement from inside a DO block gets its own copy.
       const base = embedded ? { ...statement, kind: r.kind, sql: r.sql, line: r.line, column: r.column, offset: r.offset } : statement;
@@ -81,6 +81,7 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
         inTransactionBlock: inBlock,
         transaction: segment,
         embeddedIn: embedded,
+        loop: r.loop,
       });
       statements.push(linted);
       parentOf.push(index);

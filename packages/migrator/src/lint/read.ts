@@ -19,7 +19,7 @@ export function readMigration(absolute: string, display: string): string | FileR
   const size = statSync(absolute).size;
   if (size > MAX_LINT_FILE_BYTES) {
     return unreadable(`This file is ${(size / 1024 / 1024).toFixed(0)} MB; the linter reads migrations up to ${MAX_LINT_FILE_BYTES / 1024 / 1024} MB.`,
-      'Split it into smaller migrations, and move bulk data into a data migration (batched backfill) or a COPY outside the migrations.');
+      'Split it into smaller migrations, and load bulk data outside the migrations: COPY for new rows, `sdk db backfill` for changes to existing rows.');
   }
   let bytes: Buffer;
   try {

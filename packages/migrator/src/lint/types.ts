@@ -1,5 +1,6 @@
 import type { Node, StatementKind, UnwrappedStatement, UnwrappedStatementOf } from '../sql/ast.js';
 import type { SqlStatement } from '../sql/types.js';
+import type { DoBlockLoop } from './embedded.js';
 import type { LockMode } from './locks.js';
 import type { SchemaKnowledge } from './knowledge.js';
 
@@ -48,6 +49,8 @@ export interface LintStatementFields extends SqlStatement {
   transaction: number;
   /** Set for a statement found inside a `DO $$ ... $$` block or an `EXECUTE '...'` literal. */
   embeddedIn?: 'do-block' | 'execute' | undefined;
+  /** Set for a statement inside a LOOP, WHILE or FOR of a DO block: whether that loop commits. */
+  loop?: DoBlockLoop | undefined;
 }
 
 /** A finding of one rule about one statement, before ignores and rendering. */

@@ -76,7 +76,7 @@ describe('a deadlock between a migration and the application', () => {
     expect(error).toMatchObject({ code: 'E_ROW_LOCKS', rows: 2_000, reason: 'deadlock' });
     expect((error as Error).message).toContain('deadlock while its transaction held row locks on 2,000 rows of t');
     expect((error as Error).message).toContain('changed by statement 1, line 1');
-    expect((error as { hint: string }).hint).toContain('data migration that runs in batches');
+    expect((error as { hint: string }).hint).toContain('`sdk db backfill --table ... --set ... --where ...`');
     expect((error as RowLocksError).blockers).toEqual([expect.objectContaining({ pid: app.pid, waitsForUs: true })]);
     expect(events.some((e) => e.type === 'retry')).toBe(false);
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM t WHERE v = 1');

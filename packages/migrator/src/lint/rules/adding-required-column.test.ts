@@ -20,7 +20,7 @@ describe('adding-required-column', () => {
         help: Instead:
               1. Add it nullable: \`ALTER TABLE "auth"."users" ADD COLUMN "email" text;\`, and apply that with \`pnpm sdk db migrate --phase expand\`.
               2. Deploy the app version that writes it.
-              3. Backfill the existing rows in batches, in a separate migration (\`pnpm db:generate --custom\`).
+              3. Backfill the existing rows: \`sdk db backfill --table auth.users --set "email = <value>" --where "email IS NULL"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes).
               4. In a later migration, check new writes only: \`ALTER TABLE "auth"."users" ADD CONSTRAINT "users_email_not_null" CHECK ("email" IS NOT NULL) NOT VALID;\`.
               5. In the migration after that, \`ALTER TABLE "auth"."users" VALIDATE CONSTRAINT "users_email_not_null";\` (reads every row without blocking writes), then \`ALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL;\` (which then skips its full-table scan) and drop the check.
               Or, when one value suits every existing row, give it a constant default, which is instant on PostgreSQL 11+: \`ALTER TABLE "auth"."users" ADD COLUMN "email" text DEFAULT '' NOT NULL;\`."
@@ -38,7 +38,7 @@ describe('adding-required-column', () => {
         help: Instead:
               1. Add it nullable: \`ALTER TABLE accounts ADD COLUMN code uuid;\`, and apply that with \`pnpm sdk db migrate --phase expand\`.
               2. Deploy the app version that writes it.
-              3. Backfill the existing rows in batches, in a separate migration (\`pnpm db:generate --custom\`).
+              3. Backfill the existing rows: \`sdk db backfill --table accounts --set "code = <value>" --where "code IS NULL"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes).
               4. In a later migration, check new writes only: \`ALTER TABLE accounts ADD CONSTRAINT accounts_code_not_null CHECK (code IS NOT NULL) NOT VALID;\`.
               5. In the migration after that, \`ALTER TABLE accounts VALIDATE CONSTRAINT accounts_code_not_null;\` (reads every row without blocking writes), then \`ALTER TABLE accounts ALTER COLUMN code SET NOT NULL;\` (which then skips its full-table scan) and drop the check.
               6. Build the key's index without blocking writes and attach it: \`CREATE UNIQUE INDEX CONCURRENTLY accounts_pkey ON accounts (code);\`, then \`ALTER TABLE accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY USING INDEX accounts_pkey;\`."

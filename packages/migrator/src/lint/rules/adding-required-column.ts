@@ -2,7 +2,8 @@ import { bodyOf, list, qualified, stringValue, type ColumnDef, type Constraint }
 import { SourceText } from '../../sql/source-text.js';
 import { statementSql } from '../rewrite.js';
 import type { Finding, LintRule } from '../types.js';
-import { applyEdits, columnAddedInFile, cutRange, identLike, itemEnd, relationLike, relationText, reparsedBody, sqlTokens, STEPS , existingTableAltered } from './breaking-helpers.js';
+import { BACKFILL_HOW, backfillCommand } from './backfill-helpers.js';
+import { applyEdits, columnAddedInFile, cutRange, identLike, itemEnd, relationLike, relationText, reparsedBody, sqlTokens, existingTableAltered } from './breaking-helpers.js';
 
 /**
  * ADD COLUMN ... NOT NULL (or PRIMARY KEY) with nothing to fill it in fails with "column contains
@@ -40,7 +41,7 @@ export const addingRequiredColumn = {
       const steps = [
         `Add it nullable${edits?.nullable ? `: \`${statementSql(edits.nullable)}\`` : ''}, and apply that with \`pnpm sdk db migrate --phase expand\`.`,
         'Deploy the app version that writes it.',
-        `Backfill the existing rows in batches, in ${STEPS.separateMigration}.`,
+        `Backfill the existing rows: \`${backfillCommand({ table: t, set: `${c} = <value>`, where: `${c} IS NULL` })}\` (${BACKFILL_HOW}).`,
         `In a later migration, check new writes only: \`ALTER TABLE ${t} ADD CONSTRAINT ${check} CHECK (${c} IS NOT NULL) NOT VALID;\`.`,
         `In the migration after that, \`ALTER TABLE ${t} VALIDATE CONSTRAINT ${check};\` (reads every row without blocking writes), then \`ALTER TABLE ${t} ALTER COLUMN ${c} SET NOT NULL;\` ${
           pgVersion >= 12 ? '(which then skips its full-table scan)' : '(PostgreSQL 11 and older still scan the table here, under ACCESS EXCLUSIVE)'

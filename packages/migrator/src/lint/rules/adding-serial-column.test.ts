@@ -19,7 +19,7 @@ describe('adding-serial-column', () => {
         help: Instead, fill it in steps:
               1. Add a plain column: \`ALTER TABLE "auth"."users" ADD COLUMN "seq" bigint;\`
               2. Create its sequence and give new rows their value from it (catalog changes, no rewrite): \`CREATE SEQUENCE "auth"."users_seq_seq" AS bigint OWNED BY "auth"."users"."seq";\` and \`ALTER TABLE "auth"."users" ALTER COLUMN "seq" SET DEFAULT nextval('auth.users_seq_seq');\`
-              3. Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), repeating \`UPDATE "auth"."users" SET "seq" = nextval('auth.users_seq_seq') WHERE ctid = ANY (ARRAY(SELECT ctid FROM "auth"."users" WHERE "seq" IS NULL LIMIT 5000));\` until it updates no rows.
+              3. Once that is applied, backfill the existing rows: \`sdk db backfill --table auth.users --set "seq = nextval('auth.users_seq_seq')" --where "seq IS NULL"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes).
               4. Once the backfill is done, make it NOT NULL without a long lock in a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE "auth"."users" ADD CONSTRAINT "seq_not_null" CHECK ("seq" IS NOT NULL) NOT VALID;\`, then \`ALTER TABLE "auth"."users" VALIDATE CONSTRAINT "seq_not_null";\`, then \`ALTER TABLE "auth"."users" ALTER COLUMN "seq" SET NOT NULL;\` (it uses the validated CHECK instead of scanning) and \`ALTER TABLE "auth"."users" DROP CONSTRAINT "seq_not_null";\`."
     `);
   });
@@ -36,7 +36,7 @@ describe('adding-serial-column', () => {
         help: Instead, fill it in steps:
               1. Add a plain column: \`ALTER TABLE orders ADD COLUMN id bigint;\`
               2. Create its sequence and give new rows their value from it (catalog changes, no rewrite): \`CREATE SEQUENCE orders_id_seq AS bigint OWNED BY orders.id;\` and \`ALTER TABLE orders ALTER COLUMN id SET DEFAULT nextval('orders_id_seq');\`
-              3. Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), repeating \`UPDATE orders SET id = nextval('orders_id_seq') WHERE ctid = ANY (ARRAY(SELECT ctid FROM orders WHERE id IS NULL LIMIT 5000));\` until it updates no rows.
+              3. Once that is applied, backfill the existing rows: \`sdk db backfill --table orders --set "id = nextval('orders_id_seq')" --where "id IS NULL"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes).
               4. Once the backfill is done, make it NOT NULL without a long lock in a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE orders ADD CONSTRAINT id_not_null CHECK (id IS NOT NULL) NOT VALID;\`, then \`ALTER TABLE orders VALIDATE CONSTRAINT id_not_null;\`, then \`ALTER TABLE orders ALTER COLUMN id SET NOT NULL;\` (it uses the validated CHECK instead of scanning) and \`ALTER TABLE orders DROP CONSTRAINT id_not_null;\`.
               5. Build its unique index without blocking writes: \`CREATE UNIQUE INDEX CONCURRENTLY orders_pkey ON orders (id);\`, then \`ALTER TABLE orders ADD CONSTRAINT orders_pkey PRIMARY KEY USING INDEX orders_pkey;\`.
               6. To make it an identity column once it is NOT NULL: \`ALTER TABLE orders ALTER COLUMN id DROP DEFAULT, ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (START WITH n);\` with n above the largest value (a catalog change), then \`DROP SEQUENCE orders_id_seq;\`."

@@ -19,7 +19,7 @@ describe('adding-stored-generated-column', () => {
         help: If you do not need to index it and it calls only built-in functions, make it VIRTUAL, computed when read, so that adding it only changes the catalog: \`ALTER TABLE "shop"."orders" ADD COLUMN "total" numeric GENERATED ALWAYS AS ("price" * "quantity") VIRTUAL;\`. Otherwise:
               1. Add a plain column instead: \`ALTER TABLE "shop"."orders" ADD COLUMN "total" numeric;\`
               2. In the same migration, compute it with a BEFORE INSERT OR UPDATE trigger that sets \`NEW."total"\` to \`("price" * "quantity")\` computed from NEW; apply it with \`pnpm sdk db migrate --phase expand\`.
-              3. Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), repeating \`UPDATE "shop"."orders" SET "total" = ("price" * "quantity") WHERE ctid = ANY (ARRAY(SELECT ctid FROM "shop"."orders" WHERE "total" IS DISTINCT FROM ("price" * "quantity") LIMIT 5000));\` until it updates no rows."
+              3. Once that is applied, backfill the existing rows: \`sdk db backfill --table shop.orders --set "total = (price * quantity)" --where "total IS DISTINCT FROM (price * quantity)"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes)."
     `);
   });
 
@@ -41,7 +41,7 @@ describe('adding-stored-generated-column', () => {
         lock: ACCESS EXCLUSIVE lock on orders (blocks every read and write) until the rewrite ends
         help: Instead:
               1. In one migration, turn it into a plain column that keeps its values (no rewrite, PostgreSQL 13+): \`ALTER TABLE orders ALTER COLUMN total DROP EXPRESSION;\`, and compute it with a BEFORE INSERT OR UPDATE trigger that sets \`NEW.total\` to \`(price * quantity * (1 - discount))\` computed from NEW.
-              2. Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), repeating \`UPDATE orders SET total = (price * quantity * (1 - discount)) WHERE ctid = ANY (ARRAY(SELECT ctid FROM orders WHERE total IS DISTINCT FROM (price * quantity * (1 - discount)) LIMIT 5000));\` until it updates no rows."
+              2. Once that is applied, backfill the existing rows: \`sdk db backfill --table orders --set "total = (price * quantity * (1 - discount))" --where "total IS DISTINCT FROM (price * quantity * (1 - discount))"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes)."
     `);
   });
 
@@ -76,6 +76,6 @@ describe('adding-stored-generated-column', () => {
   it('spells the table as written when other statements come before it in the file', () => {
     const sql = 'DROP INDEX "a";\n--> statement-breakpoint\nALTER TABLE "shop"."orders" ADD COLUMN "total" numeric GENERATED ALWAYS AS ("price" * "quantity") STORED;';
     const [v] = lint(sql, ['CREATE TABLE "shop"."orders" ("price" numeric, "quantity" integer);'], 17);
-    expect(v?.help).toContain('`UPDATE "shop"."orders" SET "total" = ("price" * "quantity") WHERE ctid');
+    expect(v?.help).toContain('`sdk db backfill --table shop.orders --set "total = (price * quantity)" --where "total IS DISTINCT FROM (price * quantity)"`');
   });
 });

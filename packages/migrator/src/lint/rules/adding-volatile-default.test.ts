@@ -21,7 +21,7 @@ describe('adding-volatile-default', () => {
         help: Instead:
               1. Add the column without the default and without NOT NULL: \`ALTER TABLE "auth"."users" ADD COLUMN "token" uuid;\`
               2. Set the default for new rows only (a catalog change, no rewrite): \`ALTER TABLE "auth"."users" ALTER COLUMN "token" SET DEFAULT gen_random_uuid();\`
-              3. Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), repeating \`UPDATE "auth"."users" SET "token" = gen_random_uuid() WHERE ctid = ANY (ARRAY(SELECT ctid FROM "auth"."users" WHERE "token" IS NULL LIMIT 5000));\` until it updates no rows.
+              3. Once that is applied, backfill the existing rows: \`sdk db backfill --table auth.users --set "token = gen_random_uuid()" --where "token IS NULL"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes).
               4. Once the backfill is done, make it NOT NULL without a long lock in a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE "auth"."users" ADD CONSTRAINT "token_not_null" CHECK ("token" IS NOT NULL) NOT VALID;\`, then \`ALTER TABLE "auth"."users" VALIDATE CONSTRAINT "token_not_null";\`, then \`ALTER TABLE "auth"."users" ALTER COLUMN "token" SET NOT NULL;\` (it uses the validated CHECK instead of scanning) and \`ALTER TABLE "auth"."users" DROP CONSTRAINT "token_not_null";\`."
     `);
   });
@@ -38,7 +38,7 @@ describe('adding-volatile-default', () => {
         help: Instead:
               1. Add the column without the default: \`ALTER TABLE users ADD COLUMN code text;\`
               2. Set the default for new rows only (a catalog change, no rewrite): \`ALTER TABLE users ALTER COLUMN code SET DEFAULT make_code(8);\`
-              3. Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), repeating \`UPDATE users SET code = make_code(8) WHERE ctid = ANY (ARRAY(SELECT ctid FROM users WHERE code IS NULL LIMIT 5000));\` until it updates no rows."
+              3. Once that is applied, backfill the existing rows: \`sdk db backfill --table users --set "code = make_code(8)" --where "code IS NULL"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes)."
     `);
   });
 
@@ -92,7 +92,7 @@ describe('adding-volatile-default', () => {
         help: Instead:
               1. Add the column without the default: \`ALTER TABLE users ADD COLUMN status text;\`
               2. Set the default for new rows only (a catalog change, no rewrite): \`ALTER TABLE users ALTER COLUMN status SET DEFAULT 'active';\`
-              3. Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), repeating \`UPDATE users SET status = 'active' WHERE ctid = ANY (ARRAY(SELECT ctid FROM users WHERE status IS NULL LIMIT 5000));\` until it updates no rows."
+              3. Once that is applied, backfill the existing rows: \`sdk db backfill --table users --set "status = 'active'" --where "status IS NULL"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes)."
     `);
     expect(lint('ALTER TABLE users ADD COLUMN note text DEFAULT NULL::text;', [], 10)).toEqual([]);
   });

@@ -86,7 +86,7 @@ function recipe(context: RuleContext, def: ColumnDef, own: OwnStatement | undefi
     return numbered([
       `Add the column ${without}.`,
       `Set the default for new rows only (a catalog change): \`ALTER TABLE ${names.table} ALTER COLUMN ${column} SET DEFAULT ...;\``,
-      'Backfill the existing rows in batches, each batch in its own transaction.',
+      backfillStep(names.table, `${column} = ...`, `${column} IS NULL`),
     ]);
   }
   const { expression, spans } = written;

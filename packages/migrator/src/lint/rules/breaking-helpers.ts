@@ -12,7 +12,6 @@ import type { LintStatement, LintStatementOf, RuleContext } from '../types.js';
 
 /** Migration steps shared by the recipes. */
 export const STEPS = {
-  separateMigration: 'a separate migration (`pnpm db:generate --custom`)',
   backup: '`sdk db backup --verify` (a backup proven to restore)',
 } as const;
 

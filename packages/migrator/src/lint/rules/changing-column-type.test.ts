@@ -21,7 +21,7 @@ describe('changing-column-type', () => {
         help: Instead, change the type in steps (expand/contract):
               1. Add a column of the new type: \`ALTER TABLE "auth"."users" ADD COLUMN "id_new" bigint;\`
               2. In the same migration, keep it in sync with a BEFORE INSERT OR UPDATE trigger that sets \`NEW."id_new" := NEW."id"::bigint\` on INSERT when "id_new" is not given, and on UPDATE when "id" changes; apply it with \`pnpm sdk db migrate --phase expand\`.
-              3. Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), repeating \`UPDATE "auth"."users" SET "id_new" = "id"::bigint WHERE ctid = ANY (ARRAY(SELECT ctid FROM "auth"."users" WHERE "id_new" IS DISTINCT FROM "id"::bigint LIMIT 5000));\` until it updates no rows.
+              3. Once that is applied, backfill the existing rows: \`sdk db backfill --table auth.users --set "id_new = id::bigint" --where "id_new IS DISTINCT FROM id::bigint"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes).
               4. Switch the application to "id_new": deploy the version that reads and writes it instead of "id".
               5. Drop the trigger and "id" in a contract migration (\`pnpm db:generate --custom\`), applied by \`pnpm sdk db migrate\` after that deploy."
     `);
@@ -39,7 +39,7 @@ describe('changing-column-type', () => {
         help: Instead, change the type in steps (expand/contract):
               1. Add a column of the new type: \`ALTER TABLE "auth"."users" ADD COLUMN "email_new" varchar(100);\`
               2. In the same migration, keep it in sync with a BEFORE INSERT OR UPDATE trigger that sets \`NEW."email_new"\` to \`lower("email")\` computed from NEW on INSERT when "email_new" is not given, and on UPDATE when "email" changes; apply it with \`pnpm sdk db migrate --phase expand\`.
-              3. Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), repeating \`UPDATE "auth"."users" SET "email_new" = lower("email") WHERE ctid = ANY (ARRAY(SELECT ctid FROM "auth"."users" WHERE "email_new" IS DISTINCT FROM lower("email") LIMIT 5000));\` until it updates no rows.
+              3. Once that is applied, backfill the existing rows: \`sdk db backfill --table auth.users --set "email_new = lower(email)" --where "email_new IS DISTINCT FROM lower(email)"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes).
               4. Switch the application to "email_new": deploy the version that reads and writes it instead of "email".
               5. Drop the trigger and "email" in a contract migration (\`pnpm db:generate --custom\`), applied by \`pnpm sdk db migrate\` after that deploy."
     `);
@@ -57,7 +57,7 @@ describe('changing-column-type', () => {
         help: Instead, change the type in steps (expand/contract):
               1. Add a column of the new type: \`ALTER TABLE orders ADD COLUMN total_new numeric(12,2);\`
               2. In the same migration, keep it in sync with a BEFORE INSERT OR UPDATE trigger that sets \`NEW.total_new := NEW.total::numeric(12,2)\` on INSERT when total_new is not given, and on UPDATE when total changes; apply it with \`pnpm sdk db migrate --phase expand\`.
-              3. Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), repeating \`UPDATE orders SET total_new = total::numeric(12,2) WHERE ctid = ANY (ARRAY(SELECT ctid FROM orders WHERE total_new IS DISTINCT FROM total::numeric(12,2) LIMIT 5000));\` until it updates no rows.
+              3. Once that is applied, backfill the existing rows: \`sdk db backfill --table orders --set "total_new = total::numeric(12,2)" --where "total_new IS DISTINCT FROM total::numeric(12,2)"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes).
               4. Switch the application to total_new: deploy the version that reads and writes it instead of total.
               5. Drop the trigger and total in a contract migration (\`pnpm db:generate --custom\`), applied by \`pnpm sdk db migrate\` after that deploy."
     `);
@@ -101,7 +101,7 @@ describe('changing-column-type', () => {
     const violations = lint('ALTER TABLE "auth"."users" ALTER COLUMN "id" TYPE bigint, ALTER COLUMN "email" TYPE text, ALTER COLUMN "bio" TYPE jsonb USING "bio"::jsonb;', [users]);
     expect(violations.map((v) => v.message.split(' ')[1])).toEqual(['auth.users.id', 'auth.users.bio']);
     expect(violations[1]?.help).toContain('ADD COLUMN "bio_new" jsonb;');
-    expect(violations[1]?.help).toContain('"bio_new" IS DISTINCT FROM "bio"::jsonb');
+    expect(violations[1]?.help).toContain('--where "bio_new IS DISTINCT FROM bio::jsonb"');
   });
 
   it('finds the statement inside a DO block', () => {
@@ -123,7 +123,7 @@ describe('changing-column-type', () => {
           1 | ALTER TABLE "auth"."users" ALTER COLUMN "seen_at" TYPE timestamp with time zone;
             | ^
           lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write), held for the whole rewrite if one happens
-          help: If the stored values are UTC times, put \`SET LOCAL TimeZone = 'UTC';\` before this statement in the same migration: the change then only touches the catalog. If they are local times of another zone, the rewrite is what converts them: change the type in steps instead (add a timestamptz column, keep it in sync with a trigger, backfill it in batches, switch the app, drop the old column in a contract migration)."
+          help: If the stored values are UTC times, put \`SET LOCAL TimeZone = 'UTC';\` before this statement in the same migration: the change then only touches the catalog. If they are local times of another zone, the rewrite is what converts them: change the type in steps instead (add a timestamptz column, keep it in sync with a trigger, backfill it with \`sdk db backfill\`, switch the app, drop the old column in a contract migration)."
       `);
     });
 
@@ -198,7 +198,7 @@ describe('changing-column-type', () => {
     const violations = lint(sql, ['CREATE TABLE "orders" ("id" serial PRIMARY KEY, "total" integer);']);
     expect(violations).toHaveLength(1);
     expect(violations[0]?.help).toContain('1. Add a column of the new type: `ALTER TABLE "orders" ADD COLUMN "total_new" numeric(14, 2);`');
-    expect(violations[0]?.help).toContain('`UPDATE "orders" SET "total_new" = "total"::numeric(14, 2) WHERE ctid');
+    expect(violations[0]?.help).toContain('`sdk db backfill --table orders --set "total_new = total::numeric(14, 2)" --where "total_new IS DISTINCT FROM total::numeric(14, 2)"`');
   });
 
   describe('COLLATE', () => {

@@ -71,7 +71,7 @@ function typeChange(context: RuleContext, cmd: AlterTableCmd, to: ColumnType, in
         help:
           `If the stored values are UTC times, put \`SET LOCAL TimeZone = 'UTC';\` before this statement in the same migration: the change then only touches the catalog. ` +
           `If they are local times of another zone, the rewrite is what converts them: change the type in steps instead (add a ${typeLabel(to)} column, keep it in sync with a trigger, ` +
-          'backfill it in batches, switch the app, drop the old column in a contract migration).',
+          'backfill it with `sdk db backfill`, switch the app, drop the old column in a contract migration).',
       };
     }
   }

@@ -19,7 +19,7 @@ describe('renaming-column', () => {
         help: Instead, expand and contract:
               1. Add the new column: \`ALTER TABLE "auth"."users" ADD COLUMN "email_address" varchar(255);\`.
               2. In the same migration, keep both in sync with a BEFORE INSERT OR UPDATE trigger that copies "email" into "email_address" (and back, once the new app writes "email_address").
-              3. Backfill "email_address" from "email" in batches, in a separate migration (\`pnpm db:generate --custom\`).
+              3. Once that is applied, backfill "email_address" from "email": \`sdk db backfill --table auth.users --set "email_address = email" --where "email_address IS DISTINCT FROM email"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes).
               4. Deploy the app version that uses "email_address" (apply the steps above first with \`pnpm sdk db migrate --phase expand\`).
               5. In a contract migration (a file that starts with \`-- sdk:phase contract\`), drop the trigger and the old column: \`ALTER TABLE "auth"."users" DROP COLUMN "email";\`."
     `);

@@ -1,7 +1,8 @@
 import { relationKey } from '../../sql/ast.js';
 import { typeText } from '../knowledge.js';
 import type { LintRule } from '../types.js';
-import { columnAddedInFile, displayName, identLike, relationLike, relationText, STEPS } from './breaking-helpers.js';
+import { BACKFILL_HOW, backfillCommand } from './backfill-helpers.js';
+import { columnAddedInFile, displayName, identLike, relationLike, relationText } from './breaking-helpers.js';
 
 /**
  * RENAME COLUMN is instant, but the application version still running during the migration
@@ -34,7 +35,7 @@ export const renamingColumn = {
         'Instead, expand and contract:',
         `1. Add the new column: \`ALTER TABLE ${t} ADD COLUMN ${newName} ${type ? typeText(type) : '<type>'};\`.`,
         `2. In the same migration, keep both in sync with a BEFORE INSERT OR UPDATE trigger that copies ${oldName} into ${newName} (and back, once the new app writes ${newName}).`,
-        `3. Backfill ${newName} from ${oldName} in batches, in ${STEPS.separateMigration}.`,
+        `3. Once that is applied, backfill ${newName} from ${oldName}: \`${backfillCommand({ table: t, set: `${newName} = ${oldName}`, where: `${newName} IS DISTINCT FROM ${oldName}` })}\` (${BACKFILL_HOW}).`,
         `4. Deploy the app version that uses ${newName} (apply the steps above first with \`pnpm sdk db migrate --phase expand\`).`,
         `5. In a contract migration (a file that starts with \`-- sdk:phase contract\`), drop the trigger and the old column: \`ALTER TABLE ${t} DROP COLUMN ${oldName};\`.`,
       ].join('\n'),

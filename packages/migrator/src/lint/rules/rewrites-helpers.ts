@@ -20,6 +20,7 @@ import { SourceText } from '../../sql/source-text.js';
 import { parseEntries } from '../../sql/spans.js';
 import type { ColumnType } from '../knowledge.js';
 import { ident, tableSql, tokens, type Token } from '../rewrite.js';
+import { BACKFILL_HOW, backfillCommand } from './backfill-helpers.js';
 import type { LintStatement, LintStatementOf, RuleContext } from '../types.js';
 
 /**
@@ -243,18 +244,12 @@ export function typeLabel(type: ColumnType): string {
   return `${FRIENDLY_TYPES[type.name] ?? type.name}${type.typmods.length ? `(${type.typmods.join(',')})` : ''}${type.array ? '[]' : ''}`;
 }
 
-/** How many rows one backfill batch should change: small enough to keep row locks and WAL bursts short. */
-export const DEFAULT_BACKFILL_BATCH = 5000;
-
 /**
- * The backfill step of a recipe: batches by ctid, so it needs no knowledge of the primary key, each
- * batch in its own transaction (a migration file runs in one transaction, so a script or job).
+ * The backfill step of a recipe: the backfill engine, out of the migrations (a migration runs
+ * once, in one transaction), once the steps before it are applied.
  */
 export function backfillStep(table: string, assignment: string, pending: string): string {
-  return (
-    `Backfill the existing rows in batches, each batch in its own transaction (from a script or job: one migration runs in one transaction), ` +
-    `repeating \`UPDATE ${table} SET ${assignment} WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${table} WHERE ${pending} LIMIT ${DEFAULT_BACKFILL_BATCH}));\` until it updates no rows.`
-  );
+  return `Once that is applied, backfill the existing rows: \`${backfillCommand({ table, set: assignment, where: pending })}\` (${BACKFILL_HOW}).`;
 }
 
 /** `1. ...\n2. ...` */

@@ -19,7 +19,7 @@ describe('schema-change-after-data-change', () => {
         3 | ALTER TABLE "auth"."users" ALTER COLUMN "tier" SET NOT NULL;
           | ^
         lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write), requested while the UPDATE (line 1) holds its row locks
-        help: Instead, keep this schema change in a migration of its own, and move the UPDATE (line 1) into a separate data migration (\`pnpm db:generate --custom\`) that runs after the schema change is deployed, in batches, each in its own transaction; if this statement needs the changed rows (SET NOT NULL, a CHECK), put it in a migration that runs after the data migration."
+        help: Instead, keep this schema change in a migration of its own, and take the UPDATE (line 1) out of the migrations: once the schema change is deployed, run \`sdk db backfill --table auth.users --set "tier = plan"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes); if this statement needs the changed rows (SET NOT NULL, a CHECK), put it in a migration that runs after that."
     `);
   });
 

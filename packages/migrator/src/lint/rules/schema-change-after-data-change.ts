@@ -1,6 +1,7 @@
 import { conflicts, describeLock, type LockMode } from '../locks.js';
 import type { Finding, LintRule, LintStatement, RuleContext } from '../types.js';
 import { displayName, endsTransactionBlock, relationCreatedInFile } from './breaking-helpers.js';
+import { BACKFILL_HOW, backfillCommand, backfillOfUpdate } from './backfill-helpers.js';
 import { unboundedChange, type DataChange } from './data-change-helpers.js';
 
 /**
@@ -106,7 +107,10 @@ function finding(table: string, lock: LockMode, { change, statement }: EarlierCh
       `PostgreSQL detects a deadlock and cancels one side, or every write to ${name} stalls until the migration ends, and each retry runs the ${verb} again and repeats the outage.`,
     lock: `${describeLock(lock, name)}, requested while the ${verb} (line ${statement.line}) holds its row locks`,
     help:
-      `Instead, keep this schema change in a migration of its own, and move the ${verb} (line ${statement.line}) into a separate data migration (\`pnpm db:generate --custom\`) ` +
-      'that runs after the schema change is deployed, in batches, each in its own transaction; if this statement needs the changed rows (SET NOT NULL, a CHECK), put it in a migration that runs after the data migration.',
+      `Instead, keep this schema change in a migration of its own, and take the ${verb} (line ${statement.line}) out of the migrations: ${
+        verb === 'UPDATE'
+          ? `once the schema change is deployed, run \`${backfillCommand(backfillOfUpdate(statement.sql) ?? { table: name, set: undefined })}\` (${BACKFILL_HOW})`
+          : `once the schema change is deployed, run it a few thousand rows per transaction from a script or job (\`sdk db backfill\` only updates rows)`
+      }; if this statement needs the changed rows (SET NOT NULL, a CHECK), put it in a migration that runs after that.`,
   };
 }

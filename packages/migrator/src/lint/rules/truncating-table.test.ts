@@ -17,7 +17,7 @@ describe('truncating-table', () => {
         lock: ACCESS EXCLUSIVE lock on auth.sessions (blocks every read and write), held until the migration commits
         help: If the rows must go:
               1. Back them up: \`sdk db backup --verify\` (a backup proven to restore).
-              2. Delete them in batches in a separate migration (\`pnpm db:generate --custom\`), repeating until it deletes nothing: \`DELETE FROM "auth"."sessions" WHERE "id" IN (SELECT "id" FROM "auth"."sessions" LIMIT 10000);\` (where "id" is the table's primary key).
+              2. Delete them out of the migrations, a few thousand rows per transaction, from a script or job (\`sdk db backfill\` only updates rows); a migration runs once, in one transaction.
               For a table nothing depends on (a cache, a staging table), keep the TRUNCATE with \`-- sdk-lint-ignore truncating-table: <why>\` on the line before."
     `);
   });

@@ -1,7 +1,7 @@
 import { bodyOf, list, relationKey } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import type { LintRule } from '../types.js';
-import { displayName, identLike, relationCreatedInFile, relationLike, relationText, STEPS } from './breaking-helpers.js';
+import { displayName, relationCreatedInFile, STEPS } from './breaking-helpers.js';
 
 /**
  * TRUNCATE deletes every row at once (no WHERE, no undo after commit) and takes an ACCESS
@@ -24,16 +24,13 @@ export const truncatingTable = {
     if (!first) return undefined;
     const names = existing.map(displayName).join(', ');
     const cascade = statement.body.behavior === 'DROP_CASCADE';
-    const userText = relationText(statement.sql, first);
-    const t = relationLike(first, userText);
-    const id = identLike('id', userText);
     return {
       message: `Truncating ${names} deletes every row${cascade ? ', and CASCADE empties every table with a foreign key to it too' : ''}, blocking every query of the running app on it until the migration commits.`,
       lock: `${existing.map((key) => describeLock('ACCESS EXCLUSIVE', displayName(key))).join('; ')}, held until the migration commits`,
       help: [
         'If the rows must go:',
         `1. Back them up: ${STEPS.backup}.`,
-        `2. Delete them in batches in ${STEPS.separateMigration}, repeating until it deletes nothing: \`DELETE FROM ${t} WHERE ${id} IN (SELECT ${id} FROM ${t} LIMIT 10000);\` (where ${id} is the table's primary key).`,
+        '2. Delete them out of the migrations, a few thousand rows per transaction, from a script or job (`sdk db backfill` only updates rows); a migration runs once, in one transaction.',
         `For a table nothing depends on (a cache, a staging table), keep the TRUNCATE with \`-- sdk-lint-ignore truncating-table: <why>\` on the line before.`,
       ].join('\n'),
     };

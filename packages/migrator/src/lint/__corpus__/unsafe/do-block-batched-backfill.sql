@@ -1,4 +1,6 @@
--- expect: none
+-- expect: unbounded-data-change
+-- A DO block is one statement of the migration's transaction: every batch's row locks are held
+-- until the migration commits, as if it were one UPDATE of every row. Batching belongs in `sdk db backfill`.
 DO $$
 DECLARE
   updated integer;
