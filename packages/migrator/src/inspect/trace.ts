@@ -225,6 +225,9 @@ async function traceStatement(client: pg.Client, statement: AnalyzedStatement): 
       if (COMPARED_KINDS.includes(was.kind)) traced.rewritten.push(was.key);
       else if (was.kind === 'index') traced.rebuiltIndexes.push(was.key);
     }
+    // In name order, as the other lists: the catalog's order is no order.
+    traced.rewritten.sort();
+    traced.rebuiltIndexes.sort();
     traced.scanned = [...scansAfter]
       .filter(([oid, count]) => count > (scansBefore.get(oid) ?? 0))
       .map(([oid]) => before.get(oid)?.key)
