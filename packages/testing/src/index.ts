@@ -7,3 +7,4 @@ export type { MigrationSpec } from './migrations.js';
 export { gateSql, closeGate, waitFor, runningQuery, processes, toolsMentioning, holdsStdinOf, oneVerifyingFileAtATime, TURN_TIMEOUT_MS } from './midway.js';
 export type { ProcessInfo } from './midway.js';
 export { testFilesTouchingProcessState } from './isolation.js';
+export { startReplicaPair, replicaUnavailableReason, REPLICA_APPLICATION_NAME, type ReplicaPair } from './replica.js';
