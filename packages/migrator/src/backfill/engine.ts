@@ -127,13 +127,35 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-async function replicaLagMs(client: Client): Promise<number> {
-  const { rows } = await client.query<{ lag: number | null }>(
-    `SELECT max(greatest(coalesce(extract(epoch FROM replay_lag) * 1000, 0),
-                        CASE WHEN pg_catalog.pg_wal_lsn_diff(sent_lsn, replay_lsn) > 0 THEN coalesce(extract(epoch FROM (now() - reply_time)) * 1000, 0) ELSE 0 END))::float8 AS lag
-       FROM pg_catalog.pg_stat_replication`,
-  );
-  return rows[0]?.lag ?? 0;
+/**
+ * How far the streaming replicas are behind (ms), from the primary's pg_stat_replication: the
+ * replay_lag PostgreSQL measures, and for a replica whose replay position has not moved while WAL
+ * waits for it (replay stalled: a long query on the standby, a paused replay), the time since its
+ * position stopped moving. replay_lag alone keeps its last sample while replay is stalled.
+ */
+export class ReplicaLag {
+  private readonly stuckSince = new Map<string, { lsn: string; since: number }>();
+
+  async read(client: Client): Promise<number> {
+    const { rows } = await client.query<{ who: string; replay_lsn: string | null; behind: boolean; lag_ms: number | null }>(
+      `SELECT pid::text || ':' || coalesce(application_name, '') AS who, replay_lsn::text,
+              coalesce(pg_catalog.pg_wal_lsn_diff(sent_lsn, replay_lsn) > 0, false) AS behind,
+              (extract(epoch FROM replay_lag) * 1000)::float8 AS lag_ms
+         FROM pg_catalog.pg_stat_replication`,
+    );
+    const now = Date.now();
+    let worst = 0;
+    for (const r of rows) {
+      let stuck = 0;
+      if (r.behind && r.replay_lsn !== null) {
+        const seen = this.stuckSince.get(r.who);
+        if (seen && seen.lsn === r.replay_lsn) stuck = now - seen.since;
+        else this.stuckSince.set(r.who, { lsn: r.replay_lsn, since: now });
+      } else this.stuckSince.delete(r.who);
+      worst = Math.max(worst, r.lag_ms ?? 0, stuck);
+    }
+    return worst;
+  }
 }
 
 /**
@@ -201,6 +223,7 @@ export async function runBackfill(client: Client, spec: BackfillSpec, settings: 
     const statementTimeoutMs = Math.round(settings.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS);
     let lastProgress = Date.now();
     let scannedThisRun = 0;
+    const replicas = new ReplicaLag();
     for (;;) {
       if (settings.signal?.aborted) {
         await client.query(`UPDATE ${S}.backfills SET status = 'interrupted', updated_at = now() WHERE name = $1`, [name]);
@@ -209,7 +232,7 @@ export async function runBackfill(client: Client, spec: BackfillSpec, settings: 
         });
       }
       if (settings.maxReplicaLagMs !== undefined) {
-        for (let lag = await replicaLagMs(client); lag > settings.maxReplicaLagMs && !settings.signal?.aborted; lag = await replicaLagMs(client)) {
+        for (let lag = await replicas.read(client); lag > settings.maxReplicaLagMs && !settings.signal?.aborted; lag = await replicas.read(client)) {
           emit({ type: 'replica-lag', name, lagMs: Math.round(lag), maxMs: settings.maxReplicaLagMs });
           await sleep(500, settings.signal);
         }
