@@ -105,3 +105,46 @@ export function exec(command, args, options) {
     });
   });
 }
+
+/**
+ * Starts a throwaway PostgreSQL server from the system's binaries (initdb and pg_ctl, run as the
+ * `postgres` OS user when we are root) under /tmp, listening on a Unix socket only, with trust
+ * authentication there (no password anywhere) and PostgreSQL's default durability settings
+ * (fsync, synchronous_commit and full_page_writes on). `settings` are extra `-c` options.
+ */
+export async function startLocalServer({ binDir = '/usr/lib/postgresql/15/bin', settings = {} } = {}) {
+  const { mkdtemp: mkdtempFs, rm: rmFs, chmod } = await import('node:fs/promises');
+  const { execFileSync } = await import('node:child_process');
+  const { userInfo } = await import('node:os');
+  const root = await mkdtempFs('/tmp/sdk-bench-pg-');
+  await chmod(root, 0o777);
+  const dataDir = join(root, 'data');
+  const asPostgres = userInfo().uid === 0;
+  const run = (tool, args) =>
+    execFileSync(asPostgres ? 'runuser' : join(binDir, tool), asPostgres ? ['-u', 'postgres', '--', join(binDir, tool), ...args] : args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8']);
+  // A free port number is still needed for the socket's name; any unused one will do.
+  const port = 56000 + Math.floor(Math.random() * 4000);
+  const opts = [`-c listen_addresses=''`, `-c unix_socket_directories='${root}'`, `-p ${port}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
+  run('pg_ctl', ['-D', dataDir, '-o', opts, '-l', join(root, 'server.log'), '-w', 'start']);
+  return {
+    host: root,
+    port,
+    user: 'postgres',
+    binDir,
+    settings: { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on', ...settings },
+    stop: async () => {
+      try {
+        run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+      } finally {
+        await rmFs(root, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Percentile (0-100) of an ascending array, nearest rank. */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
