@@ -67,30 +67,7 @@ export function reparsedBody<K extends NodeKind>(sql: string, kind: K): NodeBody
 }
 
 /** An identifier as the parser stores it: a quoted one as written, a bare one folded to lower case. */
-function identifierValue(token: Token): string {
-  return token.text.startsWith('"') ? token.text.slice(1, -1).replace(/""/g, '"') : token.text.toLowerCase();
-}
-
-/**
- * The relation `schema.name` (a relationKey) spelled as the statement spells it (`"auth"."users"`),
- * or undefined when it is not found as written. Keeps drizzle-kit's quoting in the help.
- */
-export function relationText(sql: string, key: string | undefined): string | undefined {
-  if (!key) return undefined;
-  const dot = key.indexOf('.');
-  const schema = key.slice(0, dot);
-  const name = key.slice(dot + 1);
-  const tokens = sqlTokens(sql);
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
-    if (identifierValue(token) !== name) continue;
-    const before = tokens[i - 1];
-    const qualifier = tokens[i - 2];
-    if (before?.text === '.' && qualifier && identifierValue(qualifier) === schema) return sql.slice(qualifier.start, token.end);
-    if (before?.text !== '.' && schema === 'public') return token.text;
-  }
-  return undefined;
-}
+export { relationText } from './relation-text.js';
 
 /**
  * Quotes a name the way the user quotes: drizzle-kit quotes every identifier, hand-written SQL
