@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeMigrationsFolder } from '@big0290/testing';
 import { BIN, childEnv, sdk } from './__fixtures__/sdk.js';
 import { asCliUser, expectNoPassword, freshDb, useCliRole } from './__fixtures__/cli-db.js';
 
@@ -78,4 +82,34 @@ describe('sdk db backfill', () => {
     const { rows } = await db.pool.query('SELECT n, count(*)::int AS c FROM counters GROUP BY n');
     expect(rows).toEqual([{ n: 1, c: 40_000 }]);
   }, 120_000);
+});
+
+describe('tracked data migrations through sdk db migrate and status', () => {
+  it('runs the data migration between the schema migrations it sits between, and status shows it', async () => {
+    const db = await freshDb();
+    const url = asCliUser(db);
+    const folder = await writeMigrationsFolder([
+      { tag: '0000_init', sql: 'CREATE TABLE "users" ("id" serial PRIMARY KEY, "email" text NOT NULL);' },
+      { tag: '0001_add_status', sql: 'ALTER TABLE "users" ADD COLUMN "status" text;' },
+      { tag: '0002_status_required', sql: 'ALTER TABLE "users" ALTER COLUMN "status" SET NOT NULL;' },
+    ]);
+    expect((await sdk(['db', 'migrate', '--migrations', folder, '--to', '0000_init'], { env: { DATABASE_URL: url } })).code).toBe(0);
+    await db.pool.query("INSERT INTO users (email) SELECT 'u' || g FROM generate_series(1, 3000) g");
+    const data = await mkdtemp(join(tmpdir(), 'sdk-data-migrations-'));
+    await writeFile(
+      join(data, '0001_fill_status.ts'),
+      "export default {\n  after: '0001_add_status' as string,\n  run: async ({ backfill }: { backfill: (o: object) => Promise<unknown> }) => {\n    await backfill({ table: 'users', set: \"status = 'active'\", where: 'status IS NULL' });\n  },\n};\n",
+    );
+    const pending = await sdk(['db', 'status', '--migrations', folder, '--data-migrations', data], { env: { DATABASE_URL: url } });
+    expect(pending.code).toBe(1);
+    expect(pending.stdout).toMatch(/Data migrations:\nNAME +AFTER +STATE\n0001_fill_status +pending/);
+    const run = await sdk(['db', 'migrate', '--migrations', folder, '--data-migrations', data], { env: { DATABASE_URL: url } });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('→ data migration 0001_fill_status (after 0001_add_status)');
+    expect(run.stdout).toMatch(/^Applied 2 migrations in .*\nData migrations: 0001_fill_status \(after 0001_add_status, /m);
+    const done = await sdk(['db', 'status', '--migrations', folder, '--data-migrations', data], { env: { DATABASE_URL: url } });
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/0001_fill_status +0001_add_status +finished/);
+    expectNoPassword(run);
+  });
 });

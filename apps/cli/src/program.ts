@@ -107,6 +107,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .option('--retry-for <duration>', `keep retrying a statement that loses a lock race (lock timeout, deadlock) this long, pausing longer each time up to 10s (default ${DEFAULT_RETRY_FOR_MS / 60_000}m)`, duration)
     .option('--max-retries <n>', 'at most this many retries of a statement, whatever the time', nonNegativeInt)
     .option('--reset-progress <tag>', 'run a partly applied migration again from its first statement (after checking what already ran); repeatable', collect, [])
+    .option('--data-migrations <path>', 'tracked data migrations folder (default: "dataMigrations" of the sdk config, else data-migrations beside the migrations folder)')
     .addOption(lockWaitOption())
     .action(action(async (options, out) => (await import('./commands/db-migrate.js')).dbMigrate(options, out)));
 
@@ -131,6 +132,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
   targeting(db.command('status').description('show each migration with its phase and state, and the newest verified backup; exit 1 when something needs attention'))
     .addOption(migrationsOption())
     .addOption(backupDirOption())
+    .option('--data-migrations <path>', 'tracked data migrations folder (default: as for db migrate)')
     .action(action(async (options, out) => (await import('./commands/db-status.js')).dbStatus(options, out)));
 
   targeting(db.command('repair').description('list applied migrations whose files changed since (comments only, or which statements); --accept records the current text as applied, running nothing'))

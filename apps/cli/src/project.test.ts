@@ -115,7 +115,7 @@ describe('the project\'s paths', () => {
   it('refuse a config with an unknown setting, or two configs', async () => {
     const typo = await project({ 'sdk.config.json': '{ "migration": "db" }' });
     const run = await sdk(['db', 'lint'], { cwd: typo });
-    expect(run).toEqual({ code: 1, stdout: '', stderr: 'error: sdk.config.json: unknown setting "migration"\nhint: sdk reads "migrations" and "drizzleConfig"\n' });
+    expect(run).toEqual({ code: 1, stdout: '', stderr: 'error: sdk.config.json: unknown setting "migration"\nhint: sdk reads "migrations", "drizzleConfig", "dataMigrations"\n' });
     const two = await project({ 'sdk.config.json': '{}', 'package.json': JSON.stringify({ sdk: {} }) });
     expect((await sdk(['db', 'lint'], { cwd: two })).stderr).toBe(
       'error: . holds 2 sdk configs (sdk.config.json, the "sdk" key of package.json): sdk would not know which one you meant\nhint: keep one of them\n',

@@ -17,10 +17,12 @@ export interface SdkConfig {
   migrations?: string;
   /** The drizzle config `sdk db generate` and `sdk db studio` run drizzle-kit with. */
   drizzleConfig?: string;
+  /** Tracked data migrations (`NNNN_name.ts`), run by `sdk db migrate` in their turn. Default: `data-migrations` beside the migrations folder. */
+  dataMigrations?: string;
 }
 
 /** Today's layout: what sdk uses for each path the config does not set. */
-export const DEFAULT_SDK_CONFIG: Required<SdkConfig> = {
+export const DEFAULT_SDK_CONFIG: Required<Omit<SdkConfig, 'dataMigrations'>> = {
   migrations: 'packages/db-config/migrations',
   drizzleConfig: 'packages/db-config/drizzle.config.ts',
 };
@@ -50,6 +52,8 @@ export interface ProjectPaths {
   root: string;
   migrations: string;
   drizzleConfig: string;
+  /** Set when the config names the data migrations folder. */
+  dataMigrations: string | undefined;
   /** `sdk.config.json`, `the "sdk" key of package.json`, or undefined for the default layout. */
   configSource: string | undefined;
   /** The settings the config gave (the others are DEFAULT_SDK_CONFIG's). */
@@ -70,6 +74,7 @@ export async function projectPaths(root = projectRoot()): Promise<ProjectPaths> 
     root,
     migrations: resolve(root, config.migrations ?? DEFAULT_SDK_CONFIG.migrations),
     drizzleConfig: resolve(root, config.drizzleConfig ?? DEFAULT_SDK_CONFIG.drizzleConfig),
+    dataMigrations: config.dataMigrations === undefined ? undefined : resolve(root, config.dataMigrations),
     configSource: source?.name,
     configured: Object.keys(config) as (keyof SdkConfig)[],
   };
@@ -88,6 +93,17 @@ export async function migrationsFolderOf(flag: string | undefined): Promise<stri
     });
   }
   return paths.migrations;
+}
+
+/**
+ * The tracked data migrations folder: `--data-migrations`, else the config's `dataMigrations`,
+ * else `data-migrations` beside the migrations folder (packages/db-config/data-migrations). It
+ * need not exist: then there are none.
+ */
+export async function dataMigrationsFolderOf(flag: string | undefined, migrationsFolder: string): Promise<string> {
+  if (flag) return resolve(flag);
+  const configured = (await projectPaths()).dataMigrations;
+  return configured ?? resolve(dirname(migrationsFolder), 'data-migrations');
 }
 
 /** Says which config set a path, or that it is sdk's default. */
@@ -159,13 +175,13 @@ async function importConfig(file: string, name: string): Promise<unknown> {
 
 /** Only the known keys, each a non-empty string: a typo is an error, not a silently ignored setting. */
 function checked(value: unknown, name: string): SdkConfig {
-  const keys = Object.keys(DEFAULT_SDK_CONFIG);
+  const keys = [...Object.keys(DEFAULT_SDK_CONFIG), 'dataMigrations'];
   const expected = `an object such as { "migrations": "${DEFAULT_SDK_CONFIG.migrations}", "drizzleConfig": "${DEFAULT_SDK_CONFIG.drizzleConfig}" }`;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(`${name} must hold ${expected}`, { hint: name.endsWith('.mjs') || name.endsWith('.js') || name.endsWith('.ts') ? 'export it as the default export: `export default { ... }`' : `fix ${name}` });
   }
   for (const [key, setting] of Object.entries(value)) {
-    if (!keys.includes(key)) throw new ConfigError(`${name}: unknown setting "${key}"`, { hint: `sdk reads ${keys.map((k) => `"${k}"`).join(' and ')}` });
+    if (!keys.includes(key)) throw new ConfigError(`${name}: unknown setting "${key}"`, { hint: `sdk reads ${keys.map((k) => `"${k}"`).join(', ')}` });
     if (typeof setting !== 'string' || setting.trim() === '') throw new ConfigError(`${name}: "${key}" must be a path (a non-empty string), relative to the project root`, { hint: `fix ${name}` });
   }
   return value as SdkConfig;

@@ -38,6 +38,7 @@ export type MigratorErrorCode =
   | 'E_BACKFILL_CHANGED'
   | 'E_BACKFILL_RUNNING'
   | 'E_BACKFILL_FAILED'
+  | 'E_DATA_MIGRATION'
   // the planner's trace
   | 'E_TRACE_SCHEMA'
   | 'E_TRACE_SCRATCH'

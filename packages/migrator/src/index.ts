@@ -30,7 +30,10 @@ export {
 export { redactUrl } from './util/redact.js';
 
 // Applying migrations, and where the database stands.
-export { migrate, repair, ADVISORY_LOCK_KEYS } from './runner/index.js';
+export { repair, ADVISORY_LOCK_KEYS } from './runner/index.js';
+// migrate: the runner, with tracked data migrations run in their turn between schema migrations.
+export { migrate, defineDataMigration } from './data-migrations/index.js';
+export type { DataMigration, DataMigrationContext, DataMigrationsOptions, DataMigrationStatus, RanDataMigration } from './data-migrations/index.js';
 export type {
   RunnerOptions,
   MigrateOptions,

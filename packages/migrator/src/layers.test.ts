@@ -9,6 +9,7 @@ import { testFilesTouchingProcessState } from '@big0290/testing';
  *
  *   index.ts, status.ts        the public face and what composes several features
  *   inspect/ (planner)         composes lint/ and runner/, through their index.ts only
+ *   data-migrations/           composes runner/ (its `between` seam) and backfill/, through their index.ts
  *   runner/ lint/ backup/ backfill/   features: the floor and their own folder, never each other
  *   db/  ->  sql/  ->  util/, errors.ts      the floor, each importing only what is below it
  *
@@ -19,7 +20,7 @@ const SRC = dirname(fileURLToPath(import.meta.url));
 
 const FLOOR_RANK: Record<string, number> = { 'errors.ts': 0, util: 0, sql: 1, db: 2 };
 const FEATURES = new Set(['runner', 'lint', 'backup', 'backfill']);
-const COMPOSERS = new Set(['inspect', 'index.ts', 'status.ts']);
+const COMPOSERS = new Set(['inspect', 'data-migrations', 'index.ts', 'status.ts']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

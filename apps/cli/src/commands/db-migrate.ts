@@ -2,7 +2,7 @@ import { migrate, redactUrl, type BlockingSession, type MigrateResult, type Runn
 import { duration, table, truncate, type Output } from '../output.js';
 import { interruptible } from '../interrupt.js';
 import type { MigrationsFlags, TargetFlags } from '../options.js';
-import { migrationsFolderOf } from '../project.js';
+import { dataMigrationsFolderOf, migrationsFolderOf } from '../project.js';
 import { resolveTarget } from '../target.js';
 
 export interface DbMigrateOptions extends TargetFlags, MigrationsFlags {
@@ -16,11 +16,13 @@ export interface DbMigrateOptions extends TargetFlags, MigrationsFlags {
   retryFor?: number | undefined;
   resetProgress?: string[] | undefined;
   lockWait?: number | undefined;
+  dataMigrations?: string | undefined;
 }
 
 /** `sdk db migrate`: applies pending migrations and returns what happened. */
 export async function dbMigrate(options: DbMigrateOptions, out: Output): Promise<number> {
   const migrationsFolder = await migrationsFolderOf(options.migrations);
+  const dataMigrationsFolder = await dataMigrationsFolderOf(options.dataMigrations, migrationsFolder);
   const target = await resolveTarget(options, out);
   const stop = interruptible(out);
   try {
@@ -39,6 +41,12 @@ export async function dbMigrate(options: DbMigrateOptions, out: Output): Promise
       advisoryLockWaitMs: options.lockWait,
       signal: stop.signal,
       onEvent: (event) => renderEvent(event, out),
+      dataMigrationsFolder,
+      onDataMigration: (event) => {
+        if (out.json && !out.verbose) return;
+        if (event.type === 'data-migration-start') out.info(`→ data migration ${event.name} (after ${event.after})`);
+        else out.info(`  data migration ${event.name} done in ${duration(event.durationMs ?? 0)}`);
+      },
     });
     if (out.json) out.resultJson({ target: redactUrl(target.url), ...result });
     else out.result(renderResult(result, redactUrl(target.url)));
@@ -165,5 +173,7 @@ export function renderResult(result: MigrateResult, target: string): string {
   } else if (stopped?.reason === 'to') {
     lines.push('', `Stopped after ${stopped.afterTag} as asked; still pending: ${result.remaining.join(', ')}.`);
   }
+  const data = (result as MigrateResult & { dataMigrations?: { name: string; after: string; durationMs: number }[] }).dataMigrations ?? [];
+  if (data.length > 0) lines.push(`Data migrations: ${data.map((d) => `${d.name} (after ${d.after}, ${duration(d.durationMs)})`).join(', ')}.`);
   return lines.join('\n');
 }

@@ -2,15 +2,16 @@ import { status, type StatusReport } from '@big0290/migrator';
 import { age, table, type Output } from '../output.js';
 import { backupDirOf } from '../backup-dir.js';
 import type { BackupDirFlags, MigrationsFlags, TargetFlags } from '../options.js';
-import { migrationsFolderOf } from '../project.js';
+import { dataMigrationsFolderOf, migrationsFolderOf } from '../project.js';
 import { resolveTarget } from '../target.js';
 
 /** `sdk db status`: where the database stands; exit code 1 when something needs attention. */
-export async function dbStatus(options: TargetFlags & MigrationsFlags & BackupDirFlags, out: Output): Promise<number> {
+export async function dbStatus(options: TargetFlags & MigrationsFlags & BackupDirFlags & { dataMigrations?: string }, out: Output): Promise<number> {
   const migrationsFolder = await migrationsFolderOf(options.migrations);
+  const dataMigrationsFolder = await dataMigrationsFolderOf(options.dataMigrations, migrationsFolder);
   const target = await resolveTarget(options, out);
   try {
-    const report = await status({ databaseUrl: target.url, migrationsFolder, backupDir: backupDirOf(options.backupDir) });
+    const report = await status({ databaseUrl: target.url, migrationsFolder, backupDir: backupDirOf(options.backupDir), dataMigrationsFolder });
     if (out.json) out.resultJson(report);
     else out.result(renderStatus(report, out));
     return report.needsAttention ? 1 : 0;
@@ -52,6 +53,12 @@ export function renderStatus(report: StatusReport, out: Output): string {
   if (report.lastRun) {
     lines.push(`Last run: ${report.lastRun.outcome}, started ${report.lastRun.startedAt}${report.lastRun.error ? `: ${report.lastRun.error}` : ''}`);
   }
+  if (report.dataMigrations?.length) {
+    lines.push('', 'Data migrations:');
+    const rows = [['NAME', 'AFTER', 'STATE']];
+    for (const d of report.dataMigrations) rows.push([d.name, d.after ?? '', `${d.state}${d.modified ? ' (file changed since)' : ''}${d.error ? `: ${d.error}` : ''}`]);
+    lines.push(table(rows));
+  }
   if (report.backups) lines.push(backupLine(report.backups));
   lines.push('', summary(report));
   return lines.join('\n');
@@ -65,6 +72,8 @@ function summary(report: StatusReport): string {
   if (count('out-of-order')) problems.push(`${count('out-of-order')} out of order: review, then \`pnpm sdk db migrate --allow-out-of-order\``);
   if (report.invalidIndexes.length) problems.push('INVALID indexes: `pnpm sdk db migrate` drops or rebuilds those its migrations\' concurrent builds left (matched by definition); drop any other with DROP INDEX CONCURRENTLY');
   if (report.lastRun?.outcome === 'failed') problems.push('the last run failed: fix the cause, then `pnpm sdk db migrate` resumes');
+  const unfinished = (report.dataMigrations ?? []).filter((d) => d.state !== 'finished');
+  if (unfinished.length) problems.push(`${unfinished.length} data migration(s) not finished (${unfinished.map((d) => `${d.name}: ${d.state}`).join(', ')}): \`pnpm sdk db migrate\` runs them in their turn`);
   if (count('pending')) {
     const resume = report.lastRun?.outcome === 'interrupted' ? ' (the last run was interrupted; it resumes where it stopped, nothing needs fixing)' : '';
     problems.push(`${count('pending')} pending: run \`pnpm sdk db migrate\`${resume}`);

@@ -5,7 +5,8 @@ import { dryRunBackfill, runBackfill } from './engine.js';
 import { ensureBackfillMetadata, listBackfillRecords } from './checkpoint.js';
 import type { BackfillDryRun, BackfillEvent, BackfillRecord, BackfillResult, BackfillSettings, BackfillSpec } from './types.js';
 
-export { DEFAULT_BATCH_MS, DEFAULT_MAX_ROWS_PER_BATCH, Pace } from './engine.js';
+export { DEFAULT_BATCH_MS, DEFAULT_MAX_ROWS_PER_BATCH, Pace, runBackfill } from './engine.js';
+export { compileDrizzleSpec } from './drizzle.js';
 export type { BackfillDryRun, BackfillEvent, BackfillRecord, BackfillResult, BackfillSettings, BackfillSpec } from './types.js';
 export type { DrizzleTable, SetInput, WhereInput } from './drizzle.js';
 

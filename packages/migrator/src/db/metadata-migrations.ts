@@ -112,6 +112,22 @@ const STEPS: readonly SelfMigration[] = [
         host          text
       );`,
   },
+  {
+    version: 6,
+    name: 'data_migrations: tracked data migrations, run between schema migrations',
+    sql: `CREATE TABLE ${S}.data_migrations (
+        name         text PRIMARY KEY,
+        after_tag    text NOT NULL,
+        checksum     text NOT NULL,
+        outcome      text NOT NULL CHECK (outcome IN ('running', 'failed', 'interrupted', 'finished')),
+        started_at   timestamptz NOT NULL DEFAULT now(),
+        finished_at  timestamptz,
+        duration_ms  bigint,
+        error        text,
+        os_user      text,
+        host         text
+      );`,
+  },
 ];
 
 /** The metadata version this release brings a database to. */

@@ -127,11 +127,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     // Without it, statements still run (the watch and Ctrl-C then do without).
     if (plan.length > 0) await settings.monitor().catch(() => {});
     try {
+      const appliedTags = state.entries.filter((e) => e.state === 'applied').map((e) => e.file.tag);
+      await options.between?.({ appliedTags, justApplied: null, client, signal: options.signal });
       for (const [i, migration] of plan.entries()) {
         current = migration;
         if (options.signal?.aborted) throw interruptedError(options.signal, applied, undefined);
         applied.push(await applyMigration(client, migration, progress.get(migration.tag), { ...settings, nextTag: plan[i + 1]?.tag }));
         current = undefined;
+        appliedTags.push(migration.tag);
+        await options.between?.({ appliedTags, justApplied: migration.tag, client, signal: options.signal });
       }
     } finally {
       options.signal?.removeEventListener('abort', cancel);

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { RetryReason } from '../db/lock-retry.js';
 import type { BlockingSession, InvalidIndex, RunInProgress } from '../db/types.js';
 import type { Phase, SqlStatement } from '../sql/types.js';
@@ -100,6 +101,13 @@ export interface MigrateOptions extends RunnerOptions {
    * then edited: check the schema first (what ran stays done in the database).
    */
   resetProgress?: string[];
+  /**
+   * The seam for work that must happen between migrations (tracked data migrations): called under
+   * the migration lock, on the runner's session, once before the first pending migration and
+   * again after each applied one, with the tags applied so far. If it throws, the run stops there
+   * and no later migration is applied. Not called on a dry run.
+   */
+  between?: ((point: { appliedTags: readonly string[]; justApplied: string | null; client: pg.Client; signal: AbortSignal | undefined }) => Promise<void>) | undefined;
 }
 
 export interface AppliedMigration {

@@ -1,0 +1,151 @@
+import type pg from 'pg';
+import { compileDrizzleSpec, runBackfill, type BackfillOptions } from '../backfill/index.js';
+import { METADATA_SCHEMA } from '../db/metadata.js';
+import { MigratorError } from '../errors.js';
+import { migrate as migrateSchema, type MigrateOptions, type MigrateResult } from '../runner/index.js';
+import { currentActor } from '../util/actor.js';
+import type { DataMigrationContext } from './define.js';
+import { listDataMigrations, loadDataMigration, type DataMigrationFile } from './load.js';
+
+const S = METADATA_SCHEMA;
+
+export interface DataMigrationsOptions {
+  /** Folder of tracked data migrations (`NNNN_name.ts`); none run when it is not given or does not exist. */
+  dataMigrationsFolder?: string | undefined;
+}
+
+export interface RanDataMigration {
+  name: string;
+  after: string;
+  durationMs: number;
+  resumed: boolean;
+}
+
+/** Data migrations of the folder: by file, which schema migration each follows and where it stands. */
+interface Recorded {
+  name: string;
+  outcome: 'running' | 'failed' | 'interrupted' | 'finished';
+  checksum: string;
+}
+
+async function recorded(client: pg.ClientBase): Promise<Map<string, Recorded>> {
+  const { rows } = await client.query<Recorded>(`SELECT name, outcome, checksum FROM ${S}.data_migrations`);
+  return new Map(rows.map((r) => [r.name, r]));
+}
+
+async function runOne(client: pg.Client, file: DataMigrationFile, after: string, run: (ctx: DataMigrationContext) => Promise<void>, signal: AbortSignal | undefined, resumed: boolean): Promise<RanDataMigration> {
+  const actor = currentActor();
+  const started = Date.now();
+  await client.query(
+    `INSERT INTO ${S}.data_migrations (name, after_tag, checksum, outcome, os_user, host) VALUES ($1, $2, $3, 'running', $4, $5)
+     ON CONFLICT (name) DO UPDATE SET after_tag = $2, checksum = $3, outcome = 'running', started_at = now(), finished_at = NULL, error = NULL, os_user = $4, host = $5`,
+    [file.name, after, file.checksum, actor.user, actor.host],
+  );
+  let calls = 0;
+  const context: DataMigrationContext = {
+    client,
+    signal,
+    backfill: async (options: Omit<BackfillOptions, 'signal'>) => {
+      calls++;
+      const { table, set, where, onProgress, onEvent, ...settings } = options;
+      const spec = await compileDrizzleSpec(table, set, where);
+      return runBackfill(client, spec, {
+        ...settings,
+        name: settings.name ?? (calls === 1 ? file.name : `${file.name}#${calls}`),
+        signal,
+        onEvent: (event) => {
+          if (event.type === 'progress') onProgress?.(event);
+          onEvent?.(event);
+        },
+      });
+    },
+  };
+  try {
+    await run(context);
+  } catch (error) {
+    const interrupted = (error as { code?: string }).code === 'E_INTERRUPTED';
+    const message = error instanceof Error ? error.message : String(error);
+    await client
+      .query(`UPDATE ${S}.data_migrations SET outcome = $2, error = $3, duration_ms = $4 WHERE name = $1`, [file.name, interrupted ? 'interrupted' : 'failed', message, Date.now() - started])
+      .catch(() => {});
+    if (interrupted || (error instanceof MigratorError && error.code === 'E_DATA_MIGRATION')) throw error;
+    throw new MigratorError('E_DATA_MIGRATION', `data migration ${file.name} failed: ${message}; no later schema migration was applied`, {
+      cause: error,
+      hint: 'fix the cause (or the data migration), then run `sdk db migrate` again: its backfills resume after their last batch',
+    });
+  }
+  const durationMs = Date.now() - started;
+  await client.query(`UPDATE ${S}.data_migrations SET outcome = 'finished', finished_at = now(), duration_ms = $2 WHERE name = $1`, [file.name, durationMs]);
+  return { name: file.name, after, durationMs, resumed };
+}
+
+/**
+ * `migrate`, with the tracked data migrations of `dataMigrationsFolder` run in their turn: each
+ * right after the schema migration it names (`after`), before any later one, on the runner's
+ * session under the migration lock. A data migration that has not finished stops the run, so a
+ * contract migration that needs its backfill can never run before the backfill finished.
+ */
+export async function migrateWithData(options: MigrateOptions & DataMigrationsOptions & { onDataMigration?: (event: { type: 'data-migration-start' | 'data-migration-done'; name: string; after: string; durationMs?: number }) => void }): Promise<MigrateResult & { dataMigrations: RanDataMigration[] }> {
+  const files = await listDataMigrations(options.dataMigrationsFolder);
+  const ran: RanDataMigration[] = [];
+  if (files.length === 0) return { ...(await migrateSchema(options)), dataMigrations: ran };
+  const loaded = new Map<string, { after: string; run: (ctx: DataMigrationContext) => Promise<void> }>();
+  for (const file of files) {
+    const m = await loadDataMigration(file);
+    loaded.set(file.name, { after: m.after, run: m.run.bind(m) });
+  }
+  const result = await migrateSchema({
+    ...options,
+    between: async ({ appliedTags, client, signal }) => {
+      await options.between?.({ appliedTags, justApplied: null, client, signal });
+      const done = await recorded(client);
+      const applied = new Set(appliedTags);
+      for (const file of files) {
+        const m = loaded.get(file.name)!;
+        if (!applied.has(m.after) || done.get(file.name)?.outcome === 'finished') continue;
+        options.onDataMigration?.({ type: 'data-migration-start', name: file.name, after: m.after });
+        const r = await runOne(client, file, m.after, m.run, signal, done.has(file.name));
+        ran.push(r);
+        options.onDataMigration?.({ type: 'data-migration-done', name: file.name, after: m.after, durationMs: r.durationMs });
+      }
+    },
+  });
+  return { ...result, dataMigrations: ran };
+}
+
+export interface DataMigrationStatus {
+  name: string;
+  after: string | null;
+  state: 'pending' | 'running' | 'failed' | 'interrupted' | 'finished';
+  /** The file changed since it finished. */
+  modified: boolean;
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: string | null;
+}
+
+/** Where each data migration stands: its file, and what the database recorded. */
+export async function dataMigrationStatus(client: pg.ClientBase, folder: string | undefined): Promise<DataMigrationStatus[]> {
+  const files = await listDataMigrations(folder);
+  const { rows: exists } = await client.query<{ ok: boolean }>(`SELECT to_regclass('${S}.data_migrations') IS NOT NULL AS ok`);
+  const rows = exists[0]?.ok
+    ? (
+        await client.query<{ name: string; after_tag: string; outcome: DataMigrationStatus['state']; checksum: string; finished_at: Date | null; duration_ms: string | null; error: string | null }>(
+          `SELECT name, after_tag, outcome, checksum, finished_at, duration_ms, error FROM ${S}.data_migrations`,
+        )
+      ).rows
+    : [];
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  return files.map((file) => {
+    const r = byName.get(file.name);
+    return {
+      name: file.name,
+      after: r?.after_tag ?? null,
+      state: r?.outcome ?? 'pending',
+      modified: r !== undefined && r.outcome === 'finished' && r.checksum !== file.checksum,
+      finishedAt: r?.finished_at?.toISOString() ?? null,
+      durationMs: r?.duration_ms === null || r?.duration_ms === undefined ? null : Number(r.duration_ms),
+      error: r?.error ?? null,
+    };
+  });
+}
