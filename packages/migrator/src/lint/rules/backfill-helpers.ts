@@ -1,7 +1,7 @@
 import { bodyOf, list, relationKey, type Node, type SelectStmt, type UpdateStmt } from '../../sql/ast.js';
 import { parseEntries } from '../../sql/spans.js';
 import { ident, tokens, type Token } from '../rewrite.js';
-import { relationText } from './relation-text.js';
+import { relationText } from './relation-helpers.js';
 
 /**
  * The one batching recipe of the linter's help: the backfill engine, `sdk db backfill` (library:

@@ -67,7 +67,7 @@ export function reparsedBody<K extends NodeKind>(sql: string, kind: K): NodeBody
 }
 
 /** An identifier as the parser stores it: a quoted one as written, a bare one folded to lower case. */
-export { relationText } from './relation-text.js';
+export { relationText } from './relation-helpers.js';
 
 /**
  * Quotes a name the way the user quotes: drizzle-kit quotes every identifier, hand-written SQL
