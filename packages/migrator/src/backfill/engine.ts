@@ -80,11 +80,21 @@ class BatchSql {
   }
 }
 
+/** Batch sizes aim at this share of the target duration, so that a slow batch (a checkpoint, autovacuum on the table) still ends near the target. */
+const PACE_AIM = 0.7;
+/** Rest after a batch, as a multiple of its duration, while other sessions are running queries all the time: about a third of the time working. */
+const PACE_REST_WHEN_BUSY = 2;
+/** A batch this much slower than the best rate seen (0.5: half again as long) adds to the rest while others are busy. */
+const PACE_SLOWDOWN_FREE = 0.5;
+const PACE_MAX_REST_FACTOR = 3;
+
 /**
  * Adapts the batch size to a target duration and decides how long to rest after each batch. An
- * idle server gets batches back to back; when other sessions are running queries, or batches
- * slow down against the best rate seen, the backfill rests in proportion (gh-ost's idea: yield to
- * the application, keep going when it is quiet).
+ * idle server gets batches back to back, with no rest at all; while other sessions are running
+ * queries (sampled with every batch), the backfill rests about twice as long as each batch took,
+ * more when batches slow down against the best rate seen (gh-ost's idea: yield to the
+ * application, keep going when it is quiet). The rest only comes from other sessions: a batch slowed
+ * by a checkpoint or autovacuum on an idle server makes the next one smaller, not a pause.
  */
 export class Pace {
   rows: number;
@@ -103,16 +113,18 @@ export class Pace {
   after(scanned: number, ms: number, busy: number): number {
     const took = Math.max(1, ms);
     const rate = scanned / took;
-    this.bestRate = Math.max(rate, this.bestRate * 0.98);
-    // Next size: toward the target duration, at most doubling or halving per batch.
+    this.bestRate = Math.max(rate, this.bestRate * 0.99);
+    // Next size: toward the aimed duration, at most doubling or halving per batch.
     if (scanned >= this.rows) {
-      const ideal = (this.rows * this.targetMs) / took;
+      const ideal = (this.rows * this.targetMs * PACE_AIM) / took;
       this.rows = Math.round(Math.max(1, Math.min(this.maxRows, Math.min(this.rows * 2, Math.max(this.rows / 2, ideal)))));
     }
     if (!this.throttle) return 0;
     this.busyShare = this.busyShare * 0.7 + (busy > 0 ? 0.3 : 0);
+    // Nobody else has been seen running a query for a while: flat out.
+    if (this.busyShare < 0.1) return 0;
     const slowdown = this.bestRate > 0 && rate > 0 ? Math.max(0, this.bestRate / rate - 1) : 0;
-    const factor = Math.min(3, this.busyShare * 1.2 + (slowdown > 0.3 ? slowdown : 0));
+    const factor = Math.min(PACE_MAX_REST_FACTOR, this.busyShare * (PACE_REST_WHEN_BUSY + Math.max(0, slowdown - PACE_SLOWDOWN_FREE)));
     return Math.round(took * factor);
   }
 
