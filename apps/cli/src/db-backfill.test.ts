@@ -72,7 +72,11 @@ describe('sdk db backfill', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    await new Promise((r) => setTimeout(r, 600));
+    // Once it is under way (before, Ctrl-C would find Node's default handler).
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', () => stderr.includes('backfill bump on') && resolve());
+      void exited.then(() => resolve());
+    });
     child.kill('SIGINT');
     const code = await exited;
     if (code === 130) expect(stderr).toMatch(/error: backfill bump stopped after batch \d+: [\d,]+ rows changed so far, every batch committed\nhint: run the same command again to resume/);

@@ -73,6 +73,17 @@ export function verboseOption(): Option {
   return new Option('--verbose', 'more detail, and stack traces on errors');
 }
 
+export function retryForOption(defaultMs: number): Option {
+  return new Option(
+    '--retry-for <duration>',
+    `keep retrying what loses a lock race (lock timeout, deadlock) this long, pausing longer each time up to 10s (default ${defaultMs / 60_000}m)`,
+  ).argParser(duration);
+}
+
+export function dataMigrationsOption(): Option {
+  return new Option('--data-migrations <path>', 'tracked data migrations folder (default: "dataMigrations" of the sdk config, else data-migrations beside the migrations folder)');
+}
+
 export function backupDirOption(): Option {
   return new Option('--backup-dir <path>', 'backup folder (default: SDK_BACKUP_DIR, else .sdk/backups in the project)');
 }

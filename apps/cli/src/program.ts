@@ -10,6 +10,7 @@ import {
 import {
   backupDirOption,
   collect,
+  dataMigrationsOption,
   databaseUrlOption,
   drizzleConfigOption,
   duration,
@@ -24,6 +25,7 @@ import {
   pgBinDirOption,
   pgVersionOption,
   positiveInt,
+  retryForOption,
   smokeOption,
   verboseOption,
   type GenerateFlags,
@@ -104,10 +106,10 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .option('--allow-out-of-order', 'apply migrations older than the newest applied one')
     .addOption(lockTimeoutOption('lock_timeout for every statement', DEFAULT_LOCK_TIMEOUT_MS))
     .option('--statement-timeout <ms>', 'statement_timeout for statements in a transaction (0 = none)', nonNegativeInt, DEFAULT_STATEMENT_TIMEOUT_MS)
-    .option('--retry-for <duration>', `keep retrying a statement that loses a lock race (lock timeout, deadlock) this long, pausing longer each time up to 10s (default ${DEFAULT_RETRY_FOR_MS / 60_000}m)`, duration)
+    .addOption(retryForOption(DEFAULT_RETRY_FOR_MS))
     .option('--max-retries <n>', 'at most this many retries of a statement, whatever the time', nonNegativeInt)
     .option('--reset-progress <tag>', 'run a partly applied migration again from its first statement (after checking what already ran); repeatable', collect, [])
-    .option('--data-migrations <path>', 'tracked data migrations folder (default: "dataMigrations" of the sdk config, else data-migrations beside the migrations folder)')
+    .addOption(dataMigrationsOption())
     .addOption(lockWaitOption())
     .action(action(async (options, out) => (await import('./commands/db-migrate.js')).dbMigrate(options, out)));
 
@@ -121,7 +123,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .option('--pause-ms <ms>', 'rest after every batch, on top of the throttle', nonNegativeInt)
     .option('--max-replica-lag <duration>', 'pause while a streaming replica lags more than this (e.g. 2s)', duration)
     .addOption(lockTimeoutOption('lock_timeout of each batch', DEFAULT_LOCK_TIMEOUT_MS))
-    .option('--retry-for <duration>', `keep retrying a batch that loses a lock race this long (default ${DEFAULT_RETRY_FOR_MS / 60_000}m)`, duration)
+    .addOption(retryForOption(DEFAULT_RETRY_FOR_MS))
     .option('--no-throttle', 'run flat out, without yielding to the application when the server is busy')
     .option('--dry-run', 'count the rows that match and time one batch (rolled back); change nothing')
     .action(action(async (options, out) => (await import('./commands/db-backfill.js')).dbBackfill(options as never, out)));
@@ -132,7 +134,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
   targeting(db.command('status').description('show each migration with its phase and state, and the newest verified backup; exit 1 when something needs attention'))
     .addOption(migrationsOption())
     .addOption(backupDirOption())
-    .option('--data-migrations <path>', 'tracked data migrations folder (default: as for db migrate)')
+    .addOption(dataMigrationsOption())
     .action(action(async (options, out) => (await import('./commands/db-status.js')).dbStatus(options, out)));
 
   targeting(db.command('repair').description('list applied migrations whose files changed since (comments only, or which statements); --accept records the current text as applied, running nothing'))
