@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { EMBEDDED_SERVER_SETTINGS, embeddedBinDir, ensureTraversable } from './binaries.js';
-import { ensurePostgresUser, postgresIds } from './os-user.js';
+import { ensurePostgresUser, postgresIds, runPgProgram } from './os-user.js';
 
 /** The server's log, inside its data directory (the only folder the `postgres` user may write to when sdk runs as root). */
 export const DETACHED_LOG_FILE = 'server.log';
@@ -82,19 +81,8 @@ async function initialise(dataDir: string, options: DetachedServerOptions, isRoo
 /** Runs an embedded binary (as the `postgres` user when we are root: initdb and pg_ctl refuse root). */
 async function runEmbedded(name: 'initdb' | 'pg_ctl', args: string[], dataDir: string, asPostgres: boolean): Promise<void> {
   const bin = join(await embeddedBinDir(), process.platform === 'win32' ? `${name}.exe` : name);
-  const ids = asPostgres ? postgresIds() : {};
-  await new Promise<void>((resolve, reject) => {
-    // cwd: a folder the postgres user can enter (the caller's may be /root).
-    const child = spawn(bin, args, { ...ids, cwd: dataDir, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${name} ${args[0]?.startsWith('-') ? '' : `${args[0]} `}failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' ')}`));
-    });
-  });
+  // cwd: a folder the postgres user can enter (the caller's may be /root).
+  await runPgProgram(bin, args, { ids: asPostgres ? postgresIds() : undefined, cwd: dataDir, env: { ...process.env, LC_MESSAGES: 'C' }, name });
 }
 
 function shellQuote(value: string): string {

@@ -10,4 +10,4 @@ export { startEmbeddedDetached, stopEmbeddedDetached, DETACHED_LOG_FILE } from '
 export type { DetachedServerOptions } from './detached.js';
 export { embeddedPgMajor } from './binaries.js';
 export { freePort } from './port.js';
-export { ensurePostgresUser, postgresIds } from './os-user.js';
+export { ensurePostgresUser, postgresIds, runPgProgram } from './os-user.js';

@@ -5,7 +5,7 @@ import { appendFile, chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node
 import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import pg from 'pg';
-import { ensurePostgresUser, freePort, postgresIds } from '@big0290/embedded';
+import { ensurePostgresUser, freePort, postgresIds, runPgProgram } from '@big0290/embedded';
 
 /**
  * A real primary with a real streaming standby, from the PostgreSQL server binaries installed on
@@ -220,18 +220,8 @@ async function serverLogs(pair: Running): Promise<string> {
 
 /** Runs a PostgreSQL tool, as the postgres user when we are root; rejects with its last output lines. */
 async function run(bin: string, args: string[], pair: Running): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    // cwd: a folder the postgres user can enter (the caller's may be /root).
-    const child = spawn(bin, args, { ...pair.ids, cwd: pair.base, env: pair.childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${bin} ${args[0]?.startsWith('-') ? '' : `${args[0]} `}failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' ')}`));
-    });
-  });
+  // cwd: a folder the postgres user can enter (the caller's may be /root).
+  await runPgProgram(bin, args, { ids: pair.ids, cwd: pair.base, env: pair.childEnv });
 }
 
 /**
