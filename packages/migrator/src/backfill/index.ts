@@ -6,7 +6,6 @@ import { ensureBackfillMetadata, listBackfillRecords } from './checkpoint.js';
 import type { BackfillDryRun, BackfillEvent, BackfillRecord, BackfillResult, BackfillSettings, BackfillSpec } from './types.js';
 
 export { DEFAULT_BATCH_MS, DEFAULT_MAX_ROWS_PER_BATCH, Pace, runBackfill } from './engine.js';
-export { compileDrizzleSpec } from './drizzle.js';
 export type { BackfillDryRun, BackfillEvent, BackfillRecord, BackfillResult, BackfillSettings, BackfillSpec } from './types.js';
 export type { DrizzleTable, SetInput, WhereInput } from './drizzle.js';
 
@@ -27,6 +26,16 @@ export interface BackfillOptions extends BackfillSettings {
   onProgress?: ((progress: Extract<BackfillEvent, { type: 'progress' }>) => void) | undefined;
 }
 
+/** Runs `work` on a session of `target`, giving a lent connection back (or closing an own one) after. */
+async function withSession<T>(target: BackfillTarget, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  const { client, done } = await session(target);
+  try {
+    return await work(client);
+  } finally {
+    await done().catch(() => {});
+  }
+}
+
 async function session(target: BackfillTarget): Promise<{ client: pg.ClientBase; done: () => Promise<void> }> {
   if (typeof target === 'string') {
     const client = await connect(target, { applicationName: 'sdk backfill' });
@@ -40,7 +49,8 @@ async function session(target: BackfillTarget): Promise<{ client: pg.ClientBase;
   return { client: target, done: async () => {} };
 }
 
-async function compile(options: BackfillOptions): Promise<{ spec: BackfillSpec; settings: BackfillSettings }> {
+/** The spec as SQL (a Drizzle table, set and where rendered) and the engine's settings (onProgress folded into onEvent). */
+export async function compileBackfill(options: BackfillOptions): Promise<{ spec: BackfillSpec; settings: BackfillSettings }> {
   const { table, set, where, onProgress, onEvent, ...settings } = options;
   const spec = await compileDrizzleSpec(table, set, where);
   return {
@@ -65,34 +75,19 @@ async function compile(options: BackfillOptions): Promise<{ spec: BackfillSpec; 
  * ```
  */
 export async function backfill(target: BackfillTarget, options: BackfillOptions): Promise<BackfillResult> {
-  const { spec, settings } = await compile(options);
-  const { client, done } = await session(target);
-  try {
-    return await runBackfill(client, spec, settings);
-  } finally {
-    await done().catch(() => {});
-  }
+  const { spec, settings } = await compileBackfill(options);
+  return withSession(target, (client) => runBackfill(client, spec, settings));
 }
 
 /** Counts the rows that match and times one rolled-back batch: what `backfill` would take. */
 export async function planBackfill(target: BackfillTarget, options: BackfillOptions): Promise<BackfillDryRun> {
-  const { spec, settings } = await compile(options);
-  const { client, done } = await session(target);
-  try {
-    return await dryRunBackfill(client, spec, settings);
-  } finally {
-    await done().catch(() => {});
-  }
+  const { spec, settings } = await compileBackfill(options);
+  return withSession(target, (client) => dryRunBackfill(client, spec, settings));
 }
 
 /** The backfills recorded in this database: running, interrupted, failed and finished, with progress. */
 export async function listBackfills(target: BackfillTarget): Promise<BackfillRecord[]> {
-  const { client, done } = await session(target);
-  try {
-    return await listBackfillRecords(client);
-  } finally {
-    await done().catch(() => {});
-  }
+  return withSession(target, (client) => listBackfillRecords(client));
 }
 
 export { ensureBackfillMetadata };

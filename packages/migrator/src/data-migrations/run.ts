@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { compileDrizzleSpec, runBackfill, type BackfillOptions } from '../backfill/index.js';
+import { compileBackfill, runBackfill, type BackfillOptions } from '../backfill/index.js';
 import { METADATA_SCHEMA } from '../db/metadata.js';
 import { MigratorError } from '../errors.js';
 import { migrate as migrateSchema, type MigrateOptions, type MigrateResult } from '../runner/index.js';
@@ -47,17 +47,8 @@ async function runOne(client: pg.Client, file: DataMigrationFile, after: string,
     signal,
     backfill: async (options: Omit<BackfillOptions, 'signal'>) => {
       calls++;
-      const { table, set, where, onProgress, onEvent, ...settings } = options;
-      const spec = await compileDrizzleSpec(table, set, where);
-      return runBackfill(client, spec, {
-        ...settings,
-        name: settings.name ?? (calls === 1 ? file.name : `${file.name}#${calls}`),
-        signal,
-        onEvent: (event) => {
-          if (event.type === 'progress') onProgress?.(event);
-          onEvent?.(event);
-        },
-      });
+      const { spec, settings } = await compileBackfill(options);
+      return runBackfill(client, spec, { ...settings, name: settings.name ?? (calls === 1 ? file.name : `${file.name}#${calls}`), signal });
     },
   };
   try {
