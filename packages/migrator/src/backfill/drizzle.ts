@@ -20,10 +20,6 @@ export interface DrizzleSql {
 export type SetInput = string | DrizzleSql | Record<string, unknown>;
 export type WhereInput = string | DrizzleSql | undefined;
 
-export function isDrizzleTable(value: unknown): value is DrizzleTable {
-  return typeof value === 'object' && value !== null && typeof (value as Record<symbol, unknown>)[NAME] === 'string' && COLUMNS in value;
-}
-
 function isSql(value: unknown): value is DrizzleSql {
   return typeof value === 'object' && value !== null && typeof (value as DrizzleSql).getSQL === 'function';
 }
@@ -63,7 +59,7 @@ export async function compileDrizzleSpec(table: DrizzleTable | string, set: SetI
     const assignments = Object.entries(set).map(([key, value]) => {
       const column = columns[key];
       if (!column) throw new MigratorError('E_BACKFILL_SPEC', `set names ${key}, which is not a column of ${tableName}`, { hint: `columns: ${Object.keys(columns).join(', ')}` });
-      return sql`${sql.identifier(column.name)} = ${isSql(value) ? value : value}`;
+      return sql`${sql.identifier(column.name)} = ${value}`;
     });
     if (assignments.length === 0) throw new MigratorError('E_BACKFILL_SPEC', 'set is empty: name at least one column');
     parts.push(sql.join(assignments, sql`, `));
