@@ -56,6 +56,7 @@ describe('backfill', () => {
     await items('b_resume', 10_000);
     const controller = new AbortController();
     let batches = 0;
+    let done = 0;
     const stopped = await backfill(db.url, {
       table: 'b_resume',
       set: 'counter = counter + 1',
@@ -64,14 +65,20 @@ describe('backfill', () => {
       throttle: false,
       signal: controller.signal,
       onEvent: (e) => {
-        if (e.type === 'batch' && ++batches === 3) controller.abort();
+        if (e.type !== 'batch') return;
+        done += e.rows;
+        if (++batches === 3) controller.abort();
       },
     }).catch((e: unknown) => e);
     expect(stopped).toMatchObject({ code: 'E_INTERRUPTED' });
-    expect(await scalar<string>('SELECT count(*) FROM b_resume WHERE counter = 1')).toBe('2100');
-    expect((await listBackfills(db.url)).find((r) => r.table === 'public.b_resume')).toMatchObject({ status: 'interrupted', rows: 2100, batches: 3 });
+    // Batches adapt to their measured duration, so a slow machine may shrink the second or third:
+    // what counts is that exactly the rows the three batches reported were changed, once.
+    expect(done).toBeGreaterThan(700);
+    expect(await scalar<string>('SELECT count(*) FROM b_resume WHERE counter = 1')).toBe(String(done));
+    expect(await scalar<string>('SELECT count(*) FROM b_resume WHERE counter > 1')).toBe('0');
+    expect((await listBackfills(db.url)).find((r) => r.table === 'public.b_resume')).toMatchObject({ status: 'interrupted', rows: done, batches: 3 });
     const resumed = await backfill(db.url, { table: 'b_resume', set: 'counter = counter + 1', maxRowsPerBatch: 700, throttle: false });
-    expect(resumed).toMatchObject({ resumed: true, rows: 10_000, rowsThisRun: 7_900 });
+    expect(resumed).toMatchObject({ resumed: true, rows: 10_000, rowsThisRun: 10_000 - done });
     expect(await scalar<string>('SELECT count(*) FROM b_resume WHERE counter <> 1')).toBe('0');
   });
 
