@@ -39,6 +39,8 @@ export type MigratorErrorCode =
   | 'E_BACKFILL_RUNNING'
   | 'E_BACKFILL_FAILED'
   | 'E_DATA_MIGRATION'
+  // expand/contract operations
+  | 'E_OPERATION'
   // the planner's trace
   | 'E_TRACE_SCHEMA'
   | 'E_TRACE_SCRATCH'

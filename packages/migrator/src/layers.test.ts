@@ -10,17 +10,21 @@ import { testFilesTouchingProcessState } from '@big0290/testing';
  *   index.ts, status.ts        the public face and what composes several features
  *   inspect/ (planner)         composes lint/ and runner/, through their index.ts only
  *   data-migrations/           composes runner/ (its `between` seam) and backfill/, through their index.ts
+ *   phased/                    operations' plans written as files, rolled back, reported: composes runner/ and lint/
  *   runner/ lint/ backup/ backfill/   features: the floor and their own folder, never each other
- *   db/  ->  sql/  ->  util/, errors.ts      the floor, each importing only what is below it
+ *   operations/ -> db/  ->  sql/  ->  util/, errors.ts   the floor, each importing only what is below it
+ *
+ * operations/ is floor, not a feature: the linter's help for a dangerous statement is the plan
+ * of the operation that does it safely, and the composers write and run the same plans.
  *
  * A feature that needs another's work goes through a named seam (its index.ts) from a composer,
  * never sideways. Type-only imports count: a circle of types is still a circle.
  */
 const SRC = dirname(fileURLToPath(import.meta.url));
 
-const FLOOR_RANK: Record<string, number> = { 'errors.ts': 0, util: 0, sql: 1, db: 2 };
+const FLOOR_RANK: Record<string, number> = { 'errors.ts': 0, util: 0, sql: 1, db: 2, operations: 3 };
 const FEATURES = new Set(['runner', 'lint', 'backup', 'backfill']);
-const COMPOSERS = new Set(['inspect', 'data-migrations', 'index.ts', 'status.ts']);
+const COMPOSERS = new Set(['inspect', 'data-migrations', 'phased', 'index.ts', 'status.ts']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

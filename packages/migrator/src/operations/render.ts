@@ -1,0 +1,180 @@
+import { METADATA_SCHEMA } from '../db/metadata.js';
+import type { BackfillStep, CopyStep, OperationPlan, OperationStep, SqlStep } from './types.js';
+import { literal } from './steps.js';
+
+/**
+ * A plan as files: each run of SQL steps that may share a transaction, within one phase, is a
+ * migration file (a step that must follow a commit starts a new one); each run of backfill or
+ * copy steps is a tracked data migration that runs right after the migration before it. The
+ * first contract file starts with a guard that refuses to run before those data migrations
+ * finished, whatever runs it.
+ */
+export interface PlannedFile {
+  kind: 'migration' | 'data-migration';
+  phase: 'expand' | 'contract' | 'backfill';
+  /** Tag or data-migration name (no extension). */
+  name: string;
+  /** File text: SQL for a migration, an ES module for a data migration. */
+  text: string;
+  /** For a data migration: the tag of the migration it follows. */
+  after?: string | undefined;
+}
+
+export interface RenderOptions {
+  /** Operation name, used in file names and recorded in each file (`add_phone`). */
+  name: string;
+  /** Index (journal idx) of the first migration file. */
+  firstIndex: number;
+  /** The command that wrote the files, recorded in their header. */
+  command: string;
+}
+
+type Unit = { type: 'sql'; phase: 'expand' | 'contract'; steps: SqlStep[]; tag?: string } | { type: 'data'; steps: Array<BackfillStep | CopyStep>; name?: string; after?: string };
+
+const pad = (n: number) => String(n).padStart(4, '0');
+
+/** Groups the steps into files, in order. */
+function units(steps: readonly OperationStep[]): Unit[] {
+  const out: Unit[] = [];
+  for (const step of steps) {
+    const last = out.at(-1);
+    if (step.kind === 'sql') {
+      if (last?.type === 'sql' && last.phase === step.phase && !step.afterCommit) last.steps.push(step);
+      else out.push({ type: 'sql', phase: step.phase, steps: [step] });
+    } else {
+      // A data migration runs after a schema migration: a plan that starts with one gets an
+      // expand migration of its own to follow (it changes nothing).
+      if (!last) out.push({ type: 'sql', phase: 'expand', steps: [] });
+      if (last?.type === 'data') last.steps.push(step);
+      else out.push({ type: 'data', steps: [step] });
+    }
+  }
+  return out;
+}
+
+const comment = (text: string) => text.split('\n').map((l) => `-- ${l}`.trimEnd()).join('\n');
+
+/** The plan's files, named `<index>_<name>_<phase>[_n]`. */
+export function renderPlan(plan: OperationPlan, options: RenderOptions): PlannedFile[] {
+  const all = units(plan.steps);
+  // Names first: a data migration names the tag it follows, a guard the data migrations before it.
+  let index = options.firstIndex;
+  const counts = new Map<string, number>();
+  let lastTag: string | undefined;
+  for (const unit of all) {
+    const base = unit.type === 'sql' ? unit.phase : 'backfill';
+    const n = (counts.get(base) ?? 0) + 1;
+    counts.set(base, n);
+    const suffix = n === 1 ? base : `${base}_${n}`;
+    if (unit.type === 'sql') {
+      unit.tag = `${pad(index++)}_${options.name}_${suffix}`;
+      lastTag = unit.tag;
+    } else {
+      unit.after = lastTag;
+      unit.name = `${lastTag!.slice(0, 4)}_${options.name}_${suffix}`;
+    }
+  }
+  const total = all.length;
+  const files: PlannedFile[] = [];
+  const dataBefore: string[] = [];
+  let guarded = false;
+  all.forEach((unit, i) => {
+    const position = `${options.name} ${plan.operation} (${i + 1} of ${total})`;
+    if (unit.type === 'data') {
+      files.push({ kind: 'data-migration', phase: 'backfill', name: unit.name!, after: unit.after, text: dataMigration(plan, unit.steps, unit.after!, position, options.command) });
+      dataBefore.push(unit.name!);
+      return;
+    }
+    const lines = [
+      `-- sdk:phase ${unit.phase}`,
+      `-- sdk:operation ${position}: ${plan.summary}`,
+      `-- Written by \`${options.command}\`.`,
+    ];
+    if (i === 0) for (const statement of plan.rollback) lines.push(`-- sdk:rollback ${statement}`);
+    if (unit.steps.length === 0) lines.push('-- Nothing to change before the backfill: this migration marks where it runs.');
+    for (const step of unit.steps) lines.push(comment(`${step.name}: ${step.locks}`));
+    if (unit.phase === 'contract' && i > 0 && all[i - 1]!.type !== 'sql') lines.push(comment(`Runs after the deploy: ${plan.deploy}.`));
+    const statements: string[] = [];
+    if (unit.phase === 'contract' && !guarded && dataBefore.length > 0) {
+      guarded = true;
+      statements.push(guard(dataBefore));
+    }
+    statements.push(...unit.steps.map((s) => s.sql));
+    files.push({ kind: 'migration', phase: unit.phase, name: unit.tag!, text: `${lines.join('\n')}\n${statements.join('\n--> statement-breakpoint\n')}\n` });
+  });
+  return files;
+}
+
+/**
+ * Refuses to run the contract before the backfills it depends on finished: they are recorded in
+ * sdk_migrator.data_migrations by `sdk db migrate`. Reading one row, under no lock.
+ */
+function guard(names: readonly string[]): string {
+  const list = names.map(literal).join(', ');
+  const first = names[0]!;
+  return `DO $sdk$
+BEGIN
+  IF to_regclass('${METADATA_SCHEMA}.data_migrations') IS NULL THEN
+    RAISE EXCEPTION 'the backfill % has not run: sdk db migrate runs it (data migration) before this contract migration', ${literal(first)};
+  END IF;
+  IF (SELECT count(*) FROM ${METADATA_SCHEMA}.data_migrations WHERE name IN (${list}) AND outcome = 'finished') < ${names.length} THEN
+    RAISE EXCEPTION 'the backfill of this operation has not finished (data migrations %): run sdk db migrate, which resumes it, before the contract', ${literal(names.join(', '))};
+  END IF;
+END
+$sdk$;`;
+}
+
+function dataMigration(plan: OperationPlan, steps: Array<BackfillStep | CopyStep>, after: string, position: string, command: string): string {
+  const missing = steps.find((s): s is BackfillStep => s.kind === 'backfill' && s.missing !== undefined);
+  const calls = steps.map((s) => {
+    if (s.kind === 'copy') {
+      return `    await copy(${JSON.stringify({ table: s.table, into: s.into, columns: s.columns, select: s.select }, null, 2).replace(/\n/g, '\n    ')});`;
+    }
+    const set = s.missing !== undefined ? `${JSON.stringify(s.set.replace(/ = NULL$/, ' = '))} + value` : JSON.stringify(s.set);
+    return `    await backfill({ table: ${JSON.stringify(s.table)}, set: ${set}, where: ${JSON.stringify(s.where ?? null)} });`;
+  });
+  const uses = [...new Set(steps.map((s) => (s.kind === 'copy' ? 'copy' : 'backfill')))].join(', ');
+  const lines = [
+    `// sdk:operation ${position}: ${steps.map((s) => s.name).join(', ')}`,
+    `// Written by \`${command}\`. \`sdk db migrate\` runs it right after ${after}, under the migration lock;`,
+    '// run again after an interruption, it resumes after the last batch it committed (docs/backfill.md).',
+  ];
+  if (missing) {
+    lines.push(
+      '',
+      '// The value for the existing rows was not given. Put it here as an SQL expression (it may read',
+      "// the row's other columns), e.g. \"'unknown'\", and this data migration will run.",
+      'const value = undefined;',
+    );
+  }
+  lines.push(
+    '',
+    'export default {',
+    `  after: ${JSON.stringify(after)},`,
+    `  description: ${JSON.stringify(`${plan.summary}: ${steps.map((s) => s.name).join(', ')}`)},`,
+    `  async run({ ${uses} }) {`,
+    ...(missing ? [`    if (value === undefined) throw new Error(${JSON.stringify(missing.missing)});`] : []),
+    ...calls,
+    '  },',
+    '};',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The plan as text, for a dry run and for the linter's help: numbered steps with their phase and locks. */
+export function describePlan(plan: OperationPlan): string {
+  const lines = [`${plan.operation}: ${plan.summary}`];
+  let n = 0;
+  let phase: string | undefined;
+  for (const step of plan.steps) {
+    if (step.phase !== phase) {
+      phase = step.phase;
+      lines.push(phase === 'contract' ? `contract (after the deploy: ${plan.deploy}):` : `${phase}:`);
+    }
+    n++;
+    if (step.kind === 'sql') lines.push(`  ${n}. ${step.name}${step.transaction ? '' : ' (outside a transaction)'}${step.afterCommit ? ' (own transaction)' : ''}: ${step.sql.split('\n')[0]}${step.sql.includes('\n') ? ' ...' : ''}`, `     locks: ${step.locks}`);
+    else if (step.kind === 'backfill') lines.push(`  ${n}. ${step.name}: UPDATE ${step.table} SET ${step.set}${step.where ? ` WHERE ${step.where}` : ''}, in batches`, `     locks: ${step.locks}`);
+    else lines.push(`  ${n}. ${step.name}: INSERT INTO ${step.into} SELECT ... FROM ${step.table}, in batches`, `     locks: ${step.locks}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,4 @@
+export { writeOperation, type WriteOperationOptions, type WrittenOperation } from './write.js';
+export { rollbackOperation, type RollbackOperationOptions, type RollbackOperationResult } from './rollback.js';
+export { operationFiles, operationHeader, type OperationFile } from './operation-files.js';
+export { readJournal, readSnapshot, type Journal, type JournalEntry, type Snapshot } from './drizzle-folder.js';
