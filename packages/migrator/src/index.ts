@@ -89,3 +89,28 @@ export type {
   BackfillEvent,
   BackfillSettings,
 } from './backfill/index.js';
+
+// Expand/contract operations: the guide's patterns planned against the database, written as
+// phased migrations and data migrations, run by `migrate`, rolled back before their contract.
+export { OPERATIONS, describePlan, renderPlan } from './operations/index.js';
+export type {
+  Operation,
+  OperationPlan,
+  OperationStep,
+  OperationPhase,
+  SqlStep,
+  BackfillStep,
+  CopyStep,
+  PlannedFile,
+  AddRequiredColumnInput,
+  RenameColumnInput,
+  ChangeColumnTypeInput,
+  DropColumnInput,
+  DropTableInput,
+  AddIndexInput,
+  AddForeignKeyInput,
+  AddCheckInput,
+  AddUniqueInput,
+} from './operations/index.js';
+export { writeOperation, rollbackOperation, operationFiles } from './phased/index.js';
+export type { WriteOperationOptions, WrittenOperation, RollbackOperationOptions, RollbackOperationResult, OperationFile } from './phased/index.js';
