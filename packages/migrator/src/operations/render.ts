@@ -90,6 +90,7 @@ export function renderPlan(plan: OperationPlan, options: RenderOptions): Planned
       `-- sdk:operation ${position}: ${plan.summary}`,
       `-- Written by \`${options.command}\`.`,
     ];
+    if (unit.steps.length > 0) lines.push(`-- sdk:lock-timeout ${Math.min(...unit.steps.map((s) => s.lockTimeoutMs))}ms`);
     if (i === 0) for (const statement of plan.rollback) lines.push(`-- sdk:rollback ${statement}`);
     if (unit.steps.length === 0) lines.push('-- Nothing to change before the backfill: this migration marks where it runs.');
     for (const step of unit.steps) lines.push(comment(`${step.name}: ${step.locks}`));

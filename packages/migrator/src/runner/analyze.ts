@@ -1,5 +1,5 @@
 import { MigratorError } from '../errors.js';
-import { analyzeSql, loadParser, migrationPhase } from '../sql/index.js';
+import { analyzeSql, loadParser, lockTimeoutComment, migrationPhase } from '../sql/index.js';
 import type { MigrationFile, PlannedMigration } from './types.js';
 
 function fromFile(file: MigrationFile): Pick<PlannedMigration, 'tag' | 'idx' | 'when' | 'hash' | 'path'> {
@@ -17,14 +17,16 @@ export async function analyzeMigration(file: MigrationFile, resumeFrom = 0): Pro
     });
   }
   let phase: ReturnType<typeof migrationPhase>;
+  let lockTimeoutMs: number | undefined;
   try {
     phase = migrationPhase(file.sql, statements);
+    lockTimeoutMs = lockTimeoutComment(file.sql);
   } catch (error) {
     // The phase comment's own errors say the line; name the file too.
     if (error instanceof MigratorError) throw new MigratorError(error.code, `${file.path}: ${error.message}`, { cause: error, ...(error.hint ? { hint: error.hint } : {}) });
     throw error;
   }
-  return { ...fromFile(file), phase: phase.phase, phaseSource: phase.source, phaseReason: phase.reason, statements, resumeFrom };
+  return { ...fromFile(file), phase: phase.phase, phaseSource: phase.source, phaseReason: phase.reason, lockTimeoutMs, statements, resumeFrom };
 }
 
 /**

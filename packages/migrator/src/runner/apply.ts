@@ -53,9 +53,11 @@ export async function applyMigration(
   client: pg.Client,
   migration: PlannedMigration,
   progress: Progress | undefined,
-  settings: ApplySettings,
+  runSettings: ApplySettings,
 ): Promise<AppliedMigration> {
   const started = Date.now();
+  // A file may ask for a shorter lock_timeout than the run's (`-- sdk:lock-timeout`), never a longer one.
+  const settings = migration.lockTimeoutMs !== undefined && migration.lockTimeoutMs < runSettings.lockTimeoutMs ? { ...runSettings, lockTimeoutMs: migration.lockTimeoutMs } : runSettings;
   const parts = segments(migration.statements);
   const single = parts.length === 1 && parts[0]!.transactional;
   const done = progress?.done ?? new Set<number>();

@@ -47,6 +47,8 @@ export interface PlannedMigration {
   /** `comment` when the file overrides the inferred phase with `-- sdk:phase expand|contract`. */
   phaseSource: 'inferred' | 'comment';
   phaseReason: string;
+  /** From the file's `-- sdk:lock-timeout` comment: the runner waits for locks at most the shorter of it and its own lock timeout. */
+  lockTimeoutMs?: number | undefined;
   statements: SqlStatement[];
   /** When the run of this migration resumes after a crash: statements already done. */
   resumeFrom: number;

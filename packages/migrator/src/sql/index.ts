@@ -1,7 +1,7 @@
 export { analyzeSql, analyzeSqlSync, loadParser, parseStatements } from './parse.js';
 export type { RawStatement } from './types.js';
 export { classify } from './classify.js';
-export { migrationPhase } from './phase.js';
+export { migrationPhase, lockTimeoutComment } from './phase.js';
 export type { MigrationPhase } from './phase.js';
 export { walk, unwrap, stringConstants } from './ast.js';
 export type { Node } from './ast.js';

@@ -55,3 +55,29 @@ function phaseComment(fileText: string): { phase: Phase; line: number } | undefi
   }
   return found;
 }
+
+const LOCK_TIMEOUT_MARKER = /sdk:lock-timeout/i;
+const LOCK_TIMEOUT = /^\s*sdk:lock-timeout\b\s*(\S*)/i;
+
+/**
+ * The `-- sdk:lock-timeout 1500ms` (or `2s`) comment of a migration file: the longest the file's
+ * statements may wait for a lock. Operations write it from their plan; the runner applies the
+ * shorter of it and its own lock timeout.
+ *
+ * @throws MigratorError `E_PHASE_COMMENT` when the value is not a duration.
+ */
+export function lockTimeoutComment(fileText: string): number | undefined {
+  if (!LOCK_TIMEOUT_MARKER.test(fileText)) return undefined;
+  let found: number | undefined;
+  for (const comment of sqlComments(fileText)) {
+    const match = LOCK_TIMEOUT.exec(comment.inner);
+    if (!match) continue;
+    const value = /^(\d+(?:\.\d+)?)(ms|s)?$/i.exec(match[1] ?? '');
+    if (!value) {
+      throw new MigratorError('E_PHASE_COMMENT', `line ${comment.line}: \`${comment.text.trim()}\` is not a duration`, { hint: 'write `-- sdk:lock-timeout 2000ms` or `-- sdk:lock-timeout 2s`' });
+    }
+    const ms = Number(value[1]) * (value[2]?.toLowerCase() === 's' ? 1000 : 1);
+    found = found === undefined ? ms : Math.min(found, ms);
+  }
+  return found;
+}
