@@ -1,4 +1,6 @@
-import { migrate, redactUrl, type BlockingSession, type MigrateResult, type RunnerEvent } from '@big0290/migrator';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { migrate, operationFiles, redactUrl, type BlockingSession, type MigrateResult, type RunnerEvent } from '@big0290/migrator';
 import { duration, table, truncate, type Output } from '../output.js';
 import { interruptible } from '../interrupt.js';
 import type { MigrationsFlags, TargetFlags } from '../options.js';
@@ -48,8 +50,9 @@ export async function dbMigrate(options: DbMigrateOptions, out: Output): Promise
         else out.info(`  data migration ${event.name} done in ${duration(event.durationMs ?? 0)}`);
       },
     });
-    if (out.json) out.resultJson({ target: redactUrl(target.url), ...result });
-    else out.result(renderResult(result, redactUrl(target.url)));
+    const operation = result.stopped?.reason === 'phase' ? await operationAt(migrationsFolder, result.stopped.beforeTag) : undefined;
+    if (out.json) out.resultJson({ target: redactUrl(target.url), ...result, ...(operation && result.stopped ? { stopped: { ...result.stopped, operation } } : {}) });
+    else out.result(renderResult(result, redactUrl(target.url), operation));
     return 0;
   } catch (error) {
     // The sessions in the way of the last attempt, in full (the error line names the first).
@@ -60,6 +63,25 @@ export async function dbMigrate(options: DbMigrateOptions, out: Output): Promise
     stop.dispose();
     await target.close();
   }
+}
+
+/** The operation a contract migration belongs to, and what to deploy before it. */
+export interface StoppedOperation {
+  name: string;
+  kind: string;
+  summary: string;
+  /** What to deploy before the contract, one clause: the file's `-- Runs after the deploy:` line, else said from the summary. */
+  deploy: string;
+}
+
+/** The operation that wrote `tag` (its `-- sdk:operation` header), or undefined for a hand-written migration. */
+async function operationAt(migrationsFolder: string, tag: string): Promise<StoppedOperation | undefined> {
+  const file = (await operationFiles(migrationsFolder)).find((f) => f.tag === tag);
+  if (!file) return undefined;
+  // operations/render.ts writes the plan's deploy text into a contract file that follows a backfill.
+  const text = await readFile(join(migrationsFolder, `${tag}.sql`), 'utf8').catch(() => '');
+  const written = /^-- Runs after the deploy: (.*?)\.?\s*$/m.exec(text)?.[1];
+  return { name: file.name, kind: file.kind, summary: file.summary, deploy: written ?? `deploy the application version that works with ${file.summary}` };
 }
 
 function renderEvent(event: RunnerEvent, out: Output): void {
@@ -133,7 +155,7 @@ export function renderBlockers(blockers: readonly BlockingSession[], out: Output
   }
 }
 
-export function renderResult(result: MigrateResult, target: string): string {
+export function renderResult(result: MigrateResult, target: string, operation?: StoppedOperation): string {
   const lines: string[] = [];
   if (result.dryRun) {
     lines.push(
@@ -155,6 +177,8 @@ export function renderResult(result: MigrateResult, target: string): string {
     }
   } else if (result.applied.length === 0 && result.stopped?.reason !== 'phase') {
     lines.push(result.stopped ? `Nothing to apply up to ${result.stopped.afterTag} on ${target}.` : `Nothing to apply: ${target} is up to date.`);
+  } else if (result.applied.length === 0) {
+    lines.push(`Nothing to apply before the next contract migration on ${target}.`);
   } else {
     const total = result.applied.reduce((sum, a) => sum + a.durationMs, 0);
     lines.push(`Applied ${result.applied.length} migration${result.applied.length === 1 ? '' : 's'} in ${duration(total)}.`);
@@ -165,9 +189,11 @@ export function renderResult(result: MigrateResult, target: string): string {
     const rest = result.remaining.length > 1 ? ` and the ${result.remaining.length - 1} after it` : '';
     lines.push(
       '',
-      `Stopped before ${stopped.beforeTag}: it is a contract migration (${stopped.phaseReason}), so the application version running now may break once it is applied.`,
+      operation
+        ? `Stopped before ${stopped.beforeTag}: it is the contract of the ${operation.kind} operation ${operation.name} (${operation.summary}), so the application version running now may break once it is applied.`
+        : `Stopped before ${stopped.beforeTag}: it is a contract migration (${stopped.phaseReason}), so the application version running now may break once it is applied.`,
       'Next:',
-      '  1. deploy the application version that works with the new schema;',
+      `  1. ${operation ? operation.deploy : 'deploy the application version that works with the new schema'};`,
       `  2. then run \`pnpm sdk db migrate\` (or \`pnpm sdk db migrate --phase all\`) to apply ${stopped.beforeTag}${rest}.`,
     );
   } else if (stopped?.reason === 'to') {

@@ -59,9 +59,38 @@ export function renderStatus(report: StatusReport, out: Output): string {
     for (const d of report.dataMigrations) rows.push([d.name, d.after ?? '', `${d.state}${d.modified ? ' (file changed since)' : ''}${d.error ? `: ${d.error}` : ''}`]);
     lines.push(table(rows));
   }
+  if (report.operations?.length) {
+    lines.push('', 'Operations:');
+    const rows = [['NAME', 'KIND', 'PHASE', 'WHAT']];
+    for (const o of report.operations) rows.push([o.name, o.kind, operationPhase(o), o.summary]);
+    lines.push(table(rows));
+  }
   if (report.backups) lines.push(backupLine(report.backups));
   lines.push('', summary(report));
   return lines.join('\n');
+}
+
+type OperationStatus = NonNullable<StatusReport['operations']>[number];
+
+/** `expanded (backfill done)`, `rolled back`, ... */
+export function operationPhase(o: OperationStatus): string {
+  const applied = (phase: 'expand' | 'contract') => `${o.migrations.filter((m) => m.phase === phase && m.applied).length} of ${o.migrations.filter((m) => m.phase === phase).length}`;
+  switch (o.state) {
+    case 'not-started':
+      return 'not started';
+    case 'expanding':
+      return `expanding (${applied('expand')} expand migrations applied)`;
+    case 'expanded': {
+      const backfill = o.backfill === 'none' ? '' : ` (backfill ${o.backfill})`;
+      return o.migrations.some((m) => m.phase === 'contract') ? `expanded${backfill}` : `done${backfill}: nothing to contract`;
+    }
+    case 'contracting':
+      return `contracting (${applied('contract')} contract migrations applied${o.backfill === 'none' || o.backfill === 'done' ? '' : `, backfill ${o.backfill}`})`;
+    case 'contracted':
+      return 'contracted';
+    case 'rolled-back':
+      return 'rolled back';
+  }
 }
 
 function summary(report: StatusReport): string {
@@ -74,9 +103,18 @@ function summary(report: StatusReport): string {
   if (report.lastRun?.outcome === 'failed') problems.push('the last run failed: fix the cause, then `pnpm sdk db migrate` resumes');
   const unfinished = (report.dataMigrations ?? []).filter((d) => d.state !== 'finished');
   if (unfinished.length) problems.push(`${unfinished.length} data migration(s) not finished (${unfinished.map((d) => `${d.name}: ${d.state}`).join(', ')}): \`pnpm sdk db migrate\` runs them in their turn`);
+  const operations = report.operations ?? [];
+  const toExpand = operations.filter((o) => ['not-started', 'expanding', 'rolled-back'].includes(o.state) && o.migrations.some((m) => m.phase === 'expand'));
+  const toDeploy = operations.filter((o) => o.state === 'expanded' && o.migrations.some((m) => m.phase === 'contract'));
   if (count('pending')) {
     const resume = report.lastRun?.outcome === 'interrupted' ? ' (the last run was interrupted; it resumes where it stopped, nothing needs fixing)' : '';
-    problems.push(`${count('pending')} pending: run \`pnpm sdk db migrate\`${resume}`);
+    // An operation's contract must wait for the deploy: a plain migrate would run it right after the expand.
+    const next = toExpand.length
+      ? `\`pnpm sdk db migrate --phase expand\` (operation ${toExpand.map((o) => o.name).join(', ')}: expand first, deploy, then \`pnpm sdk db migrate\`)`
+      : toDeploy.length
+        ? `\`pnpm sdk db migrate\` once the application version that works with ${toDeploy.map((o) => `${o.summary} (${o.name})`).join(', ')} is deployed`
+        : '`pnpm sdk db migrate`';
+    problems.push(`${count('pending')} pending: run ${next}${resume}`);
   }
   const commentsOnly = report.migrations.filter((m) => m.edit?.change === 'comments').map((m) => m.tag);
   const note = commentsOnly.length ? ` (${commentsOnly.join(', ')}: comments edited since applied, nothing that runs changed; \`pnpm sdk db repair --accept TAG\` records the new text)` : '';
