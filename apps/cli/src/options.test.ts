@@ -20,14 +20,15 @@ describe('the options', () => {
       }
     }
     // These say what they are for (the database to back up, the tool it runs, what the timeout bounds,
-    // the name of a migration file or of a backfill's checkpoint).
-    const perCommand = new Set(['--database-url', '--pg-bin-dir', '--lock-timeout', '--pg-version', '--format', '--smoke', '--jobs', '--dry-run', '--name']);
+    // the name of a migration file, of a backfill's checkpoint or of an operation, the rows a
+    // backfill changes or a partial index covers).
+    const perCommand = new Set(['--database-url', '--pg-bin-dir', '--lock-timeout', '--pg-version', '--format', '--smoke', '--jobs', '--dry-run', '--name', '--where']);
     const differing = [...descriptions].filter(([flag, texts]) => texts.size > 1 && !perCommand.has(flag)).map(([flag, texts]) => `${flag}: ${[...texts].join(' | ')}`);
     expect(differing).toEqual([]);
   });
 
   it('every command that can start the embedded PostgreSQL takes --embedded, and only those', () => {
     const takes = all.filter(({ command }) => command.options.some((o) => o.long === '--embedded')).map(({ name }) => name);
-    expect(takes).toEqual(['sdk db migrate', 'sdk db backfill', 'sdk db backfills', 'sdk db status', 'sdk db repair', 'sdk db studio', 'sdk db plan', 'sdk db backup', 'sdk db verify-backup', 'sdk db restore']);
+    expect(takes).toEqual(['sdk db migrate', 'sdk db new', 'sdk db rollback-operation', 'sdk db backfill', 'sdk db backfills', 'sdk db status', 'sdk db repair', 'sdk db studio', 'sdk db plan', 'sdk db backup', 'sdk db verify-backup', 'sdk db restore']);
   });
 });

@@ -23,6 +23,10 @@ export interface MigrationsFlags {
   migrations?: string | undefined;
 }
 
+export interface DataMigrationsFlags {
+  dataMigrations?: string | undefined;
+}
+
 export interface BackupDirFlags {
   backupDir?: string | undefined;
 }

@@ -32,6 +32,7 @@ import {
   type LintFlags,
   type TargetFlags,
 } from './options.js';
+import { OPERATION_FORMS, usageOf } from './operation-forms.js';
 import { Output } from './output.js';
 import { runCommand } from './run.js';
 
@@ -112,6 +113,49 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .addOption(dataMigrationsOption())
     .addOption(lockWaitOption())
     .action(action(async (options, out) => (await import('./commands/db-migrate.js')).dbMigrate(options, out)));
+
+  targeting(
+    db
+      .command('new')
+      .description('write an expand/contract operation (a required column, a rename, a type change, a drop, an index or constraint built without blocking) as migrations and data migrations, checked against the database first')
+      .argument('<operation>', `one of: ${OPERATION_FORMS.map((f) => f.kind).join(', ')}`)
+      .argument('[args...]', 'its table and columns, as the forms below show'),
+  )
+    .addOption(migrationsOption())
+    .addOption(dataMigrationsOption())
+    .option('--name <name>', 'operation name, in its files\' names (default: derived, e.g. add_users_phone_number); a-z, 0-9 and _')
+    .option('--type <sql-type>', 'add-required-column, change-column-type: the column\'s SQL type, e.g. "varchar(20)"')
+    .option('--default <sql>', 'add-required-column: default for new rows, an SQL expression, e.g. "\'unknown\'"')
+    .option('--backfill <sql>', 'add-required-column: value for the existing rows, an SQL expression that may read the row, e.g. "\'unknown\'"')
+    .option('--using <sql>', 'change-column-type: the new value computed from the row (default: a cast); add-index: the access method (gin, gist, brin, hash)')
+    .option('--columns <list>', 'add-index, add-unique, add-foreign-key: the columns, comma-separated (add-index: expressions too)')
+    .option('--unique', 'add-index: a unique index')
+    .option('--where <sql>', 'add-index: the predicate of a partial index')
+    .option('--index-name <name>', 'add-index: the index\'s name (default: the one PostgreSQL would choose, e.g. users_email_idx)')
+    .option('--references <table>', 'add-foreign-key: the referenced table, e.g. auth.users')
+    .option('--referenced-columns <list>', 'add-foreign-key: the referenced columns (default: its primary key)')
+    .option('--on-delete <action>', 'add-foreign-key: no action, restrict, cascade, set null or set default')
+    .option('--on-update <action>', 'add-foreign-key: as --on-delete')
+    .option('--check <sql>', 'add-check: the condition, e.g. "amount >= 0"')
+    .option('--constraint-name <name>', 'add-foreign-key, add-check, add-unique: the constraint\'s name (default: PostgreSQL\'s style, e.g. orders_user_id_fkey)')
+    .option('--partition-by <spec>', 'rewrite-table: partition the new table, e.g. "RANGE (created_at)"')
+    .option('--column-type <column=type>', 'rewrite-table: give a column a new type in the new table, e.g. id=bigint (repeatable)', (value: string, previous: string[] | undefined) => collect(value, previous ?? []))
+    .option('--dry-run', 'print the plan and the full text of the files it would write; write nothing')
+    .addHelpText('after', ['', 'Operations:', ...OPERATION_FORMS.map((f) => `  sdk db new ${usageOf(f)}`)].join('\n'))
+    .action(async (operation: string, args: string[], options: TargetFlags) =>
+      action((o, out) => import('./commands/db-new.js').then((m) => m.dbNew(operation, args, o as never, out)))(options),
+    );
+
+  targeting(
+    db
+      .command('rollback-operation')
+      .description('undo an operation whose expand ran and whose contract did not: run its rollback statements and forget that its migrations and data migrations ran (they are pending again); refused once its contract ran')
+      .argument('<name>', 'the operation\'s name (add_users_phone_number) or one of its migrations\' tags'),
+  )
+    .addOption(migrationsOption())
+    .addOption(lockTimeoutOption('lock_timeout of each undo statement', DEFAULT_LOCK_TIMEOUT_MS))
+    .addOption(retryForOption(DEFAULT_RETRY_FOR_MS))
+    .action(positional((name, options, out) => import('./commands/db-rollback-operation.js').then((m) => m.dbRollbackOperation(name, options, out))));
 
   targeting(db.command('backfill').description('change the rows of a table that match, in keyset batches that adapt to a target duration and yield to the application; resumable (same name, or same table, set and where)'))
     .requiredOption('--table <table>', 'the table, e.g. public.items')
