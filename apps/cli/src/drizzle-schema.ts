@@ -176,13 +176,16 @@ export function schemaChange(kind: string, input: Record<string, unknown>, resol
       const existing = columns[column];
       const type = str(input.type) ?? existing?.type ?? str(resolved.type);
       const dt = type ? drizzleType(type) : undefined;
-      const def = str(input.default) ?? existing?.default;
+      // An existing column keeps its default: the operation only sets one on a column it adds.
+      const def = existing ? existing.default : str(input.default);
       const line = `${propertyName(column)}: ${builderOf(column, type)}.notNull()${def !== undefined ? defaultCall(def) : ''},`;
       return {
         lines: [existing ? `${where}, make ${column} NOT NULL: \`${line}\`` : `${where}, add the column: \`${line}\``],
         snapshot: onTable(key, (t) => {
           const before = t.columns[column];
-          t.columns[column] = { ...(before ?? { name: column, primaryKey: false }), name: column, type: before?.type ?? dt?.sql ?? type ?? 'text', primaryKey: before?.primaryKey ?? false, notNull: true, ...(def !== undefined ? { default: def } : {}) };
+          t.columns[column] = before
+            ? { ...before, notNull: true }
+            : { name: column, type: dt?.sql ?? type?.toLowerCase() ?? 'text', primaryKey: false, notNull: true, ...(def !== undefined ? { default: def } : {}) };
         }),
       };
     }
