@@ -63,7 +63,8 @@ describe('sdk db new, through an operation\'s whole life', () => {
     expect(wrote.stdout).toContain('Next:\n  1. review the files and commit them\n  2. pnpm sdk db migrate --phase expand: applies the expand migrations and the backfill, and stops before the contract\n  3. deploy the version of the application that writes phone_number');
     expect(journal().entries.map((e) => e.tag)).toEqual(['0000_init', '0001_add_users_phone_number_expand', '0002_add_users_phone_number_contract', '0003_add_users_phone_number_contract_2', '0004_add_users_phone_number_contract_3']);
     expect(readFileSync(join(work, 'migrations', '0001_add_users_phone_number_expand.sql'), 'utf8')).toContain("-- Written by `sdk db new add-required-column auth.users phone_number --type 'varchar(20)' --default \"'unknown'\" --backfill \"'unknown'\" --name add_users_phone_number`.");
-    const schemaLine = /`(phoneNumber: .*,)`$/m.exec(wrote.stdout)?.[1];
+    expect(wrote.stdout).toContain("Drizzle schema (best effort; drizzle-kit's snapshot already describes the schema after the contract, so once your schema says the same, `pnpm db:generate` finds nothing to do):\n  in the Drizzle table of auth.users (pgSchema('auth').table('users', ...)), add the column:\n    phoneNumber: ");
+    const schemaLine = /^ {4}(phoneNumber: .*,)$/m.exec(wrote.stdout)?.[1];
     expect(schemaLine).toBe("phoneNumber: varchar('phone_number', { length: 20 }).notNull().default('unknown'),");
 
     // Expand: the column and its backfill; then a stop before the contract that says what to deploy.

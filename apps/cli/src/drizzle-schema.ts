@@ -37,9 +37,14 @@ interface SnapshotTable {
   [key: string]: unknown;
 }
 
+/** One change to make: what to do, and the code to write (a line of a table's columns or extra config). */
+export interface SchemaEdit {
+  say: string;
+  code?: string | undefined;
+}
+
 export interface SchemaChange {
-  /** Sentences for the user, each with the code to write. */
-  lines: string[];
+  edits: SchemaEdit[];
   /** The same change to drizzle-kit's last snapshot; undefined when it is not made (the lines say so). */
   snapshot?: ((before: DrizzleSnapshot) => DrizzleSnapshot) | undefined;
 }
@@ -180,7 +185,7 @@ export function schemaChange(kind: string, input: Record<string, unknown>, resol
       const def = existing ? existing.default : str(input.default);
       const line = `${propertyName(column)}: ${builderOf(column, type)}.notNull()${def !== undefined ? defaultCall(def) : ''},`;
       return {
-        lines: [existing ? `${where}, make ${column} NOT NULL: \`${line}\`` : `${where}, add the column: \`${line}\``],
+        edits: [{ say: existing ? `${where}, make ${column} NOT NULL:` : `${where}, add the column:`, code: line }],
         snapshot: onTable(key, (t) => {
           const before = t.columns[column];
           t.columns[column] = before
@@ -194,9 +199,11 @@ export function schemaChange(kind: string, input: Record<string, unknown>, resol
       const to = String(input.to);
       const old = columns[from];
       return {
-        lines: [
-          `${where}, give the column its new name: \`${propertyName(to)}: ${builderOf(to, old?.type)}${modifiers(old)},\` instead of \`${propertyName(from)}: ${builderOf(from, old?.type)}...\`` +
-            ' (the string is the column\'s name; the property may keep its old name if you prefer)',
+        edits: [
+          {
+            say: `${where}, give the column its new name (the string is the column's name; the property may keep its old name if you prefer), instead of ${propertyName(from)}: ${builderOf(from, old?.type)}...:`,
+            code: `${propertyName(to)}: ${builderOf(to, old?.type)}${modifiers(old)},`,
+          },
         ],
         snapshot: onTable(key, (t) => {
           const column = t.columns[from];
@@ -211,7 +218,7 @@ export function schemaChange(kind: string, input: Record<string, unknown>, resol
       const type = String(input.type);
       const dt = drizzleType(type);
       return {
-        lines: [`${where}, give ${column} its new type: \`${propertyName(column)}: ${builderOf(column, type)}${modifiers(columns[column])},\``],
+        edits: [{ say: `${where}, give ${column} its new type${columns[column] ? '' : ' (keep its other modifiers)'}:`, code: `${propertyName(column)}: ${builderOf(column, type)}${modifiers(columns[column])},` }],
         snapshot: onTable(key, (t) => {
           const c = t.columns[column];
           if (c) c.type = dt?.sql ?? type.toLowerCase();
@@ -221,7 +228,7 @@ export function schemaChange(kind: string, input: Record<string, unknown>, resol
     case 'drop-column': {
       const column = String(input.column);
       return {
-        lines: [`${where}, remove the column ${column} (\`${propertyName(column)}: ...\`) and every use of it, in the application version you deploy before the contract`],
+        edits: [{ say: `${where}, remove the column ${column} (${propertyName(column)}: ...) and every use of it, in the application version you deploy before the contract` }],
         snapshot: onTable(key, (t) => {
           delete t.columns[column];
         }),
@@ -229,7 +236,7 @@ export function schemaChange(kind: string, input: Record<string, unknown>, resol
     }
     case 'drop-table':
       return {
-        lines: [`remove the table ${key} (${declared}) from the Drizzle schema, with its relations and every use of it, in the application version you deploy before the contract`],
+        edits: [{ say: `remove the table ${key} (${declared}) from the Drizzle schema, with its relations and every use of it, in the application version you deploy before the contract` }],
         snapshot: (s) => {
           if (s.tables) delete s.tables[key];
           return s;
@@ -242,7 +249,7 @@ export function schemaChange(kind: string, input: Record<string, unknown>, resol
       const on = cols.map((c) => (/^[a-z_][a-z0-9_]*$/.test(c) ? `t.${propertyName(c)}` : `sql\`${c}\``)).join(', ');
       const code = `${input.unique ? 'uniqueIndex' : 'index'}('${name}')${input.using ? `.using('${String(input.using)}', ${on})` : `.on(${on})`}${input.where ? `.where(sql\`${String(input.where)}\`)` : ''}`;
       return {
-        lines: [`${where}, declare the index in the table's extra config: \`${code}\``],
+        edits: [{ say: `${where}, declare the index in the table's extra config:`, code }],
         snapshot: plain
           ? onTable(key, (t) => {
               t.indexes = {
@@ -257,7 +264,7 @@ export function schemaChange(kind: string, input: Record<string, unknown>, resol
       const name = str(resolved.name) ?? 'the_constraint';
       const cols = String(input.columns).split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
       return {
-        lines: [`${where}, declare the constraint in the table's extra config: \`unique('${name}').on(${cols.map((c) => `t.${propertyName(c)}`).join(', ')})\``],
+        edits: [{ say: `${where}, declare the constraint in the table's extra config:`, code: `unique('${name}').on(${cols.map((c) => `t.${propertyName(c)}`).join(', ')})` }],
         snapshot: onTable(key, (t) => {
           t.uniqueConstraints = { ...t.uniqueConstraints, [name]: { name, nullsNotDistinct: false, columns: cols } };
         }),
@@ -266,7 +273,7 @@ export function schemaChange(kind: string, input: Record<string, unknown>, resol
     case 'add-check': {
       const name = str(resolved.name) ?? 'the_check';
       return {
-        lines: [`${where}, declare the check in the table's extra config: \`check('${name}', sql\`${String(input.check)}\`)\``],
+        edits: [{ say: `${where}, declare the check in the table's extra config:`, code: `check('${name}', sql\`${String(input.check)}\`)` }],
         snapshot: onTable(key, (t) => {
           t.checkConstraints = { ...t.checkConstraints, [name]: { name, value: String(input.check) } };
         }),
@@ -282,7 +289,7 @@ export function schemaChange(kind: string, input: Record<string, unknown>, resol
       const onDelete = str(input.onDelete)?.toLowerCase();
       const code = `foreignKey({ name: '${name}', columns: [${cols.map((c) => `t.${propertyName(c)}`).join(', ')}], foreignColumns: [${(refCols ?? ['id']).map((c) => `<${tableName(ref.key)} table>.${propertyName(c)}`).join(', ')}] })${onDelete ? `.onDelete('${onDelete}')` : ''}`;
       return {
-        lines: [`${where}, declare the foreign key in the table's extra config: \`${code}\``],
+        edits: [{ say: `${where}, declare the foreign key in the table's extra config:`, code }],
         // The referenced columns are its primary key unless given: the snapshot entry needs them by name.
         snapshot: refCols
           ? onTable(key, (t) => {
@@ -296,6 +303,6 @@ export function schemaChange(kind: string, input: Record<string, unknown>, resol
       };
     }
     default:
-      return { lines: [] };
+      return { edits: [] };
   }
 }

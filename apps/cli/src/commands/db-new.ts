@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describePlan, isMigratorError, operationFiles, OPERATIONS, writeOperation, type OperationPlan, type PlannedFile } from '@big0290/migrator';
 import { connect } from '@big0290/migrator/connect';
 import { MigratorError } from '@big0290/migrator/errors';
-import { lastSnapshot, schemaChange, type DrizzleSnapshot } from '../drizzle-schema.js';
+import { lastSnapshot, schemaChange, type DrizzleSnapshot, type SchemaEdit } from '../drizzle-schema.js';
 import { flagOf, MAX_NAME_LENGTH, OPERATION_FLAG_NAMES, OPERATION_FORMS, operationName, usageOf, type OperationFlags, type OperationForm } from '../operation-forms.js';
 import type { DataMigrationsFlags, MigrationsFlags, TargetFlags } from '../options.js';
 import type { Output } from '../output.js';
@@ -78,13 +78,13 @@ export async function dbNew(kind: string, args: readonly string[], options: DbNe
       plan,
       files: files.map((f) => ({ kind: f.kind, phase: f.phase, name: f.name, path: f.path, after: f.after ?? null, text: f.text })),
       written: written.paths,
-      drizzleSchema: { change: schema.lines, snapshotUpdated },
+      drizzleSchema: { edits: schema.edits, snapshotUpdated },
       next,
       undo: undo ?? null,
     });
     return 0;
   }
-  out.result(render({ dryRun: options.dryRun ?? false, kind, name, plan, files, schema: schema.lines, snapshotUpdated, hasSnapshot: before !== undefined, next, undo, migrationsFolder }));
+  out.result(render({ dryRun: options.dryRun ?? false, kind, name, plan, files, schema: schema.edits, snapshotUpdated, hasSnapshot: before !== undefined, next, undo, migrationsFolder }));
   return 0;
 }
 
@@ -172,9 +172,10 @@ function nextSteps(plan: OperationPlan): string[] {
   const expands = plan.steps.some((s) => s.phase !== 'contract');
   const contracts = plan.steps.some((s) => s.phase === 'contract');
   const steps = ['review the files and commit them'];
-  if (expands) steps.push(`pnpm sdk db migrate --phase expand: ${contracts ? 'applies the expand migrations and the backfill, and stops before the contract' : 'applies it (there is no contract step)'}`);
+  const backfills = plan.steps.some((s) => s.phase === 'backfill');
+  if (expands) steps.push(`pnpm sdk db migrate --phase expand: ${contracts ? `applies the expand migration${backfills ? 's and the backfill' : ''}, and stops before the contract` : 'applies it (there is no contract step)'}`);
   if (contracts) {
-    steps.push(plan.deploy.startsWith('deploy') ? plan.deploy : `in between: ${plan.deploy}`);
+    steps.push(plan.deploy);
     steps.push('pnpm sdk db migrate: applies the contract');
   }
   return steps;
@@ -183,7 +184,9 @@ function nextSteps(plan: OperationPlan): string[] {
 /** How to undo the expand, when there is one to undo. */
 function undoNote(plan: OperationPlan, name: string): string | undefined {
   if (!plan.steps.some((s) => s.phase !== 'contract')) return undefined;
-  return `Until the contract runs, \`pnpm sdk db rollback-operation ${name}\` undoes the expand.`;
+  return plan.steps.some((s) => s.phase === 'contract')
+    ? `Until the contract runs, \`pnpm sdk db rollback-operation ${name}\` undoes the expand.`
+    : `\`pnpm sdk db rollback-operation ${name}\` undoes it.`;
 }
 
 function render(r: {
@@ -192,7 +195,7 @@ function render(r: {
   name: string;
   plan: OperationPlan;
   files: Array<PlannedFile & { path: string }>;
-  schema: string[];
+  schema: SchemaEdit[];
   snapshotUpdated: boolean;
   hasSnapshot: boolean;
   next: string[];
@@ -204,7 +207,8 @@ function render(r: {
   if (r.dryRun) {
     lines.push(`Dry run: nothing was written. sdk db new would write ${what}.`, '', describePlan(r.plan), '');
     for (const f of r.files) lines.push(`--- ${displayPath(f.path)}`, f.text.trimEnd(), '');
-    lines.push(`(and ${r.files.filter((f) => f.kind === 'migration').length} entries in ${displayPath(join(r.migrationsFolder, 'meta', '_journal.json'))}${r.hasSnapshot ? ', with their snapshots' : ''})`);
+    const entries = r.files.filter((f) => f.kind === 'migration').length;
+    lines.push(`(and ${entries} ${entries === 1 ? 'entry' : 'entries'} in ${displayPath(join(r.migrationsFolder, 'meta', '_journal.json'))}${r.hasSnapshot ? ', with their snapshots' : ''})`);
   } else {
     lines.push(`Wrote ${what}:`);
     for (const f of r.files) lines.push(`  ${displayPath(f.path)}`);
@@ -221,7 +225,7 @@ function render(r: {
       : r.hasSnapshot
         ? "drizzle-kit's snapshot was not updated for this one: after you change the schema, `pnpm db:generate` writes this change again; delete that migration (keep its snapshot)"
         : 'the migrations folder has no drizzle-kit snapshot to update';
-    lines.push('', `Drizzle schema (best effort; ${snapshot}):`, ...r.schema.map((l) => `  ${l}`));
+    lines.push('', `Drizzle schema (best effort; ${snapshot}):`, ...r.schema.flatMap((e) => [`  ${e.say}`, ...(e.code ? [`    ${e.code}`] : [])]));
   }
   lines.push('', r.dryRun ? 'Without --dry-run, next:' : 'Next:', ...r.next.map((s, i) => `  ${i + 1}. ${s}`));
   if (r.undo) lines.push(r.undo);
