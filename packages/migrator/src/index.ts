@@ -78,10 +78,12 @@ export type {
   Manifest,
 } from './backup/index.js';
 
-// Backfills: data changes in keyset batches, resumable, yielding to the application.
-export { backfill, planBackfill, listBackfills } from './backfill/index.js';
+// Backfills: data changes in keyset batches, resumable, yielding to the application; copy moves
+// rows into another table in the same batches (rewrite-table).
+export { backfill, planBackfill, listBackfills, copy } from './backfill/index.js';
 export type {
   BackfillOptions,
+  CopyOptions,
   BackfillTarget,
   BackfillResult,
   BackfillDryRun,

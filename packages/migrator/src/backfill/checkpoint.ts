@@ -56,6 +56,8 @@ interface Row {
   table_name: string;
   set_sql: string;
   where_sql: string | null;
+  /** Absent on a database whose metadata predates version 7 (listBackfills does not upgrade it). */
+  into_table?: string | null;
   spec_hash: string;
   key_columns: string[];
   last_key: string[] | null;
@@ -95,6 +97,7 @@ function toCheckpoint(row: Row): Checkpoint {
       table: row.table_name,
       set: row.set_sql,
       where: row.where_sql,
+      into: row.into_table ?? null,
       key: row.key_columns,
       status: row.status,
       active: row.active,

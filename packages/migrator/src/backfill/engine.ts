@@ -6,9 +6,9 @@ import { MigratorError } from '../errors.js';
 import { quoteIdent } from '../sql/quote.js';
 import { currentActor } from '../util/actor.js';
 import { backfillHolder, ensureBackfillMetadata, readCheckpoint, tryLockBackfill, unlockBackfill } from './checkpoint.js';
-import { checkSpec, defaultName, specHash } from './spec.js';
-import { keyedTable, type KeyedTable } from './table.js';
-import type { BackfillDryRun, BackfillEvent, BackfillResult, BackfillSettings, BackfillSpec } from './types.js';
+import { checkCopySpec, checkSpec, copyHash, copySelect, defaultName, specHash } from './spec.js';
+import { copyTarget, keyedTable, type KeyedTable } from './table.js';
+import type { BackfillDryRun, BackfillEvent, BackfillResult, BackfillSettings, BackfillSpec, CopySpec } from './types.js';
 
 type Client = pg.ClientBase;
 
@@ -19,30 +19,88 @@ export const DEFAULT_FIRST_BATCH_ROWS = 1_000;
 const PROGRESS_EVERY_MS = 2_000;
 const S = METADATA_SCHEMA;
 
+/** What a run writes in each batch: the rows of the batch updated in place (a backfill), or copied into another table. */
+type Work = { kind: 'update'; spec: BackfillSpec } | { kind: 'copy'; spec: CopySpec };
+
 interface Prepared {
   table: KeyedTable;
-  spec: BackfillSpec;
   name: string;
   hash: string;
+  sql: BatchSql;
+  /** What the checkpoint row records beside the table and the key. */
+  record: { set: string; where: string | null; into: string | null };
+  /** `backfill` or `copy`, and what it did to a row, for messages. */
+  noun: string;
+  done: string;
 }
 
-async function prepare(client: Client, spec: BackfillSpec, settings: BackfillSettings): Promise<Prepared> {
-  const table = await keyedTable(client, spec.table);
-  await checkSpec(spec, table.sql);
-  const hash = specHash(table.display, spec);
-  return { table, spec, hash, name: settings.name ?? defaultName(table.display, hash) };
+async function prepare(client: Client, work: Work, settings: BackfillSettings): Promise<Prepared> {
+  const table = await keyedTable(client, work.spec.table);
+  if (work.kind === 'update') {
+    const spec = work.spec;
+    await checkSpec(spec, table.sql);
+    const hash = specHash(table.display, spec);
+    return {
+      table,
+      hash,
+      name: settings.name ?? defaultName(table.display, hash),
+      sql: new BatchSql(table, updateStatement(table, spec), spec.params ?? []),
+      record: { set: spec.set.trim(), where: spec.where?.trim() || null, into: null },
+      noun: 'backfill',
+      done: 'changed',
+    };
+  }
+  const spec = work.spec;
+  const into = await copyTarget(client, spec.into);
+  if (into.oid === table.oid) {
+    throw new MigratorError('E_BACKFILL_SPEC', `the copy reads and writes ${table.display}: give the new table as its target`, { hint: 'copy into another table, e.g. the one rewrite-table\'s expand migration created' });
+  }
+  await checkCopySpec(spec, table.sql, into.sql);
+  const hash = copyHash(table.display, into.display, into.oid, spec);
+  return {
+    table,
+    hash,
+    name: settings.name ?? defaultName(`${table.display}->${into.display}`, hash),
+    sql: new BatchSql(table, copyStatement(table, into.sql, spec), []),
+    record: { set: `(${spec.columns.map((c) => c.trim()).join(', ')}) SELECT ${copySelect(spec).map((e) => e.trim()).join(', ')}`, where: null, into: into.display },
+    noun: 'copy',
+    done: 'copied',
+  };
 }
 
-/** SQL for one batch of the walk, with the user's parameters first ($1..$p) and the keys after. */
+/** The UPDATE of a batch: the SET list on the rows of the key range that still match `where` (re-checked in every batch). */
+function updateStatement(table: KeyedTable, spec: BackfillSpec): (range: string[]) => string {
+  return (range) => {
+    const conditions = spec.where?.trim() ? [...range, `(${spec.where})`] : range;
+    return `UPDATE ${table.sql} SET ${spec.set}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+  };
+}
+
+/**
+ * The INSERT ... SELECT of a copy's batch. FOR SHARE: a concurrent UPDATE or DELETE of a row of
+ * the range waits until the batch commits, so a trigger that mirrors it into the target finds the
+ * copied row there and replaces or deletes it; and a row such a write changed before the batch
+ * locked it is copied as it is now (READ COMMITTED re-reads a row it had to wait for). ON CONFLICT
+ * DO NOTHING: a row the trigger wrote into the target first is at least as new as the source's.
+ * https://www.postgresql.org/docs/current/sql-select.html#SQL-FOR-UPDATE-SHARE
+ */
+function copyStatement(table: KeyedTable, intoSql: string, spec: CopySpec): (range: string[]) => string {
+  const key = table.key.map(quoteIdent).join(', ');
+  return (range) =>
+    `INSERT INTO ${intoSql} (${spec.columns.join(', ')}) SELECT ${copySelect(spec).join(', ')} FROM ${table.sql}${range.length ? ` WHERE ${range.join(' AND ')}` : ''} ORDER BY ${key} FOR SHARE ON CONFLICT DO NOTHING`;
+}
+
+/** SQL for one batch of the walk, with the statement's own parameters first ($1..$p) and the keys after. */
 class BatchSql {
   private readonly cols: string;
   private readonly p: number;
   constructor(
     private readonly table: KeyedTable,
-    private readonly spec: BackfillSpec,
+    private readonly statement: (range: string[]) => string,
+    private readonly params: readonly unknown[],
   ) {
     this.cols = table.key.map(quoteIdent).join(', ');
-    this.p = spec.params?.length ?? 0;
+    this.p = params.length;
   }
 
   private tuple(from: number): string {
@@ -62,21 +120,20 @@ class BatchSql {
   /** The busy count alone, when the bound found no row. */
   readonly busy = `SELECT count(*)::int AS n FROM pg_catalog.pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND datname = current_database()`;
 
-  update(last: string[] | null, bound: string[] | null): { text: string; values: unknown[] } {
+  /** The batch's write over the keys after `last` up to `bound` (to the end when null). */
+  write(last: string[] | null, bound: string[] | null): { text: string; values: unknown[] } {
     const k = this.table.key.length;
-    const conditions: string[] = [];
-    const values: unknown[] = [...(this.spec.params ?? [])];
+    const range: string[] = [];
+    const values: unknown[] = [...this.params];
     if (last) {
-      conditions.push(`(${this.cols}) > ${this.tuple(this.p + 1)}`);
+      range.push(`(${this.cols}) > ${this.tuple(this.p + 1)}`);
       values.push(...last);
     }
     if (bound) {
-      conditions.push(`(${this.cols}) <= ${this.tuple(this.p + 1 + (last ? k : 0))}`);
+      range.push(`(${this.cols}) <= ${this.tuple(this.p + 1 + (last ? k : 0))}`);
       values.push(...bound);
     }
-    if (this.spec.where?.trim()) conditions.push(`(${this.spec.where})`);
-    const text = `UPDATE ${this.table.sql} SET ${this.spec.set}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
-    return { text, values };
+    return { text: this.statement(range), values };
   }
 }
 
@@ -177,12 +234,25 @@ export class ReplicaLag {
  * committed batch and never applies a batch twice.
  */
 export async function runBackfill(client: Client, spec: BackfillSpec, settings: BackfillSettings = {}): Promise<BackfillResult> {
+  return run(client, { kind: 'update', spec }, settings);
+}
+
+/**
+ * Runs a copy on `client`: the same walk, checkpoints, pacing, replica-lag pauses and retries as
+ * runBackfill, each batch inserting the rows of its key range into the target instead of
+ * updating them (CopySpec says how it stays right while the application writes).
+ */
+export async function runCopy(client: Client, spec: CopySpec, settings: BackfillSettings = {}): Promise<BackfillResult> {
+  return run(client, { kind: 'copy', spec }, settings);
+}
+
+async function run(client: Client, work: Work, settings: BackfillSettings): Promise<BackfillResult> {
   const emit = (event: BackfillEvent) => settings.onEvent?.(event);
   await ensureBackfillMetadata(client);
-  const { table, name, hash } = await prepare(client, spec, settings);
+  const { table, name, hash, sql, record, noun, done } = await prepare(client, work, settings);
   if (!(await tryLockBackfill(client, name))) {
     const holder = await backfillHolder(client, name);
-    throw new MigratorError('E_BACKFILL_RUNNING', `backfill ${name} is running in another session${holder ? ` (pid ${holder.pid}${holder.application ? `, ${holder.application}` : ''})` : ''}`, {
+    throw new MigratorError('E_BACKFILL_RUNNING', `${noun} ${name} is running in another session${holder ? ` (pid ${holder.pid}${holder.application ? `, ${holder.application}` : ''})` : ''}`, {
       hint: 'wait for it to finish (sdk db backfills shows its progress), or stop it; running it twice at once would do nothing faster',
     });
   }
@@ -192,8 +262,14 @@ export async function runBackfill(client: Client, spec: BackfillSpec, settings: 
   try {
     const existing = await readCheckpoint(client, name);
     if (existing && existing.specHash !== hash) {
-      throw new MigratorError('E_BACKFILL_CHANGED', `backfill ${name} was recorded for another change (${existing.record.table}: SET ${existing.record.set}${existing.record.where ? ` WHERE ${existing.record.where}` : ''})`, {
-        hint: 'give this backfill another name, or run the recorded one again unchanged to resume it',
+      const was = existing.record.into
+        ? `a copy into ${existing.record.into} ${existing.record.set}`
+        : `SET ${existing.record.set}${existing.record.where ? ` WHERE ${existing.record.where}` : ''}`;
+      throw new MigratorError('E_BACKFILL_CHANGED', `${noun} ${name} was recorded for another change (${existing.record.table}: ${was})`, {
+        hint:
+          record.into && existing.record.into === record.into
+            ? `${record.into} was created again since that copy ran (a rewrite rolled back and started over): give this copy another name, so every row is copied into the new table`
+            : `give this ${noun} another name, or run the recorded one again unchanged to resume it`,
       });
     }
     if (existing?.record.status === 'finished') {
@@ -218,8 +294,8 @@ export async function runBackfill(client: Client, spec: BackfillSpec, settings: 
       await client.query(`UPDATE ${S}.backfills SET status = 'running', error = NULL, updated_at = now(), os_user = $2, host = $3 WHERE name = $1`, [name, actor.user, actor.host]);
     } else {
       await client.query(
-        `INSERT INTO ${S}.backfills (name, table_name, set_sql, where_sql, spec_hash, key_columns, status, os_user, host) VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8)`,
-        [name, table.display, spec.set.trim(), spec.where?.trim() || null, hash, table.key, actor.user, actor.host],
+        `INSERT INTO ${S}.backfills (name, table_name, set_sql, where_sql, into_table, spec_hash, key_columns, status, os_user, host) VALUES ($1, $2, $3, $4, $5, $6, $7, 'running', $8, $9)`,
+        [name, table.display, record.set, record.where, record.into, hash, table.key, actor.user, actor.host],
       );
     }
     let last = existing?.lastKey ?? null;
@@ -229,7 +305,6 @@ export async function runBackfill(client: Client, spec: BackfillSpec, settings: 
     const earlierMs = existing?.record.durationMs ?? 0;
     emit({ type: 'start', name, table: table.display, key: table.key, resumed, rowsDone, estimatedRows: table.estimatedRows });
 
-    const sql = new BatchSql(table, spec);
     const pace = new Pace(settings.batchMs ?? DEFAULT_BATCH_MS, settings.maxRowsPerBatch ?? DEFAULT_MAX_ROWS_PER_BATCH, settings.firstBatchRows ?? DEFAULT_FIRST_BATCH_ROWS, settings.throttle ?? true);
     const lockTimeoutMs = Math.round(settings.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
     const statementTimeoutMs = Math.round(settings.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS);
@@ -239,7 +314,7 @@ export async function runBackfill(client: Client, spec: BackfillSpec, settings: 
     for (;;) {
       if (settings.signal?.aborted) {
         await client.query(`UPDATE ${S}.backfills SET status = 'interrupted', updated_at = now() WHERE name = $1`, [name]);
-        throw new MigratorError('E_INTERRUPTED', `backfill ${name} stopped after batch ${batches}: ${rowsDone} rows changed so far, every batch committed`, {
+        throw new MigratorError('E_INTERRUPTED', `${noun} ${name} stopped after batch ${batches}: ${rowsDone} rows ${done} so far, every batch committed`, {
           hint: 'run the same command again to resume after the last batch',
         });
       }
@@ -263,9 +338,9 @@ export async function runBackfill(client: Client, spec: BackfillSpec, settings: 
           const row = found.rows[0] as unknown[] | undefined;
           const bound = row ? (row.slice(0, table.key.length) as string[]) : null;
           const busy = row ? Number(row[table.key.length]) : (await client.query<{ n: number }>(sql.busy)).rows[0]!.n;
-          const u = sql.update(last, bound);
-          const updated = await client.query(u.text, u.values);
-          const changed = updated.rowCount ?? 0;
+          const w = sql.write(last, bound);
+          const written = await client.query(w.text, w.values);
+          const changed = written.rowCount ?? 0;
           // Rows walked: the batch size, or, for the last batch, at most that.
           const scannedRows = bound ? size : Math.min(size, changed);
           await client.query(
@@ -337,7 +412,7 @@ export async function runBackfill(client: Client, spec: BackfillSpec, settings: 
       .catch(() => {});
     if (error instanceof MigratorError) throw error;
     const reason = retryReason(error);
-    throw new MigratorError('E_BACKFILL_FAILED', `backfill ${name} failed${reason ? ' (lock conflicts outlasted the retries)' : ''}: ${message}; the batches before it are committed`, {
+    throw new MigratorError('E_BACKFILL_FAILED', `${noun} ${name} failed${reason ? ' (lock conflicts outlasted the retries)' : ''}: ${message}; the batches before it are committed`, {
       cause: error,
       hint: reason
         ? 'let the blocking sessions finish, then run the same command again to resume'
@@ -353,14 +428,13 @@ export async function runBackfill(client: Client, spec: BackfillSpec, settings: 
  * to estimate how long the backfill takes.
  */
 export async function dryRunBackfill(client: Client, spec: BackfillSpec, settings: BackfillSettings = {}): Promise<BackfillDryRun> {
-  const { table, name } = await prepare(client, spec, settings);
+  const { table, name, sql } = await prepare(client, { kind: 'update', spec }, settings);
   const where = spec.where?.trim() ? ` WHERE ${spec.where}` : '';
   // The SET list's parameters come first ($1..$s): the count takes the WHERE's alone, renumbered.
   const s = spec.setParams ?? 0;
   const whereOnly = s > 0 ? where.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) - s}`) : where;
   const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table.sql}${whereOnly}`, (spec.params ?? []).slice(s));
   const matchingRows = Number(rows[0]!.n);
-  const sql = new BatchSql(table, spec);
   const size = Math.min(settings.maxRowsPerBatch ?? DEFAULT_MAX_ROWS_PER_BATCH, 10_000);
   let measuredRowsPerSecond = 0;
   await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.round(settings.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS)}`);
@@ -370,8 +444,8 @@ export async function dryRunBackfill(client: Client, spec: BackfillSpec, setting
     const found = await client.query({ text: b.text, values: b.values, rowMode: 'array' });
     const row = found.rows[0] as unknown[] | undefined;
     const bound = row ? (row.slice(0, table.key.length) as string[]) : null;
-    const u = sql.update(null, bound);
-    const updated = await client.query(u.text, u.values);
+    const w = sql.write(null, bound);
+    const updated = await client.query(w.text, w.values);
     const ms = performance.now() - began;
     const walked = bound ? size : Math.max(updated.rowCount ?? 0, 1);
     measuredRowsPerSecond = Math.round((walked * 1000) / Math.max(ms, 0.001));

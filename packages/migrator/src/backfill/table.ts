@@ -74,3 +74,30 @@ export async function keyedTable(db: Queryable, table: string): Promise<KeyedTab
     estimatedRows: Math.max(0, Number(found.reltuples)),
   };
 }
+
+/** The table a copy writes into: it must exist and be a table; it needs no key of its own. */
+export async function copyTarget(db: Queryable, table: string): Promise<{ oid: number; sql: string; display: string }> {
+  const { rows } = await db
+    .query<{ oid: number; schema: string; name: string; relkind: string }>(
+      `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = to_regclass($1)`,
+      [table],
+    )
+    .catch((error: unknown) => {
+      throw new MigratorError('E_BACKFILL_TABLE', `${JSON.stringify(table)} is not a table name PostgreSQL can read (${(error as Error).message})`, {
+        hint: 'give the copy\'s target as schema.table, e.g. public.items_sdk_new',
+      });
+    });
+  const found = rows[0];
+  if (!found) {
+    throw new MigratorError('E_BACKFILL_TABLE', `table ${table} (the copy's target) does not exist in this database`, {
+      hint: 'create it first: rewrite-table\'s expand migration creates the new table the copy fills',
+    });
+  }
+  const display = `${found.schema}.${found.name}`;
+  if (found.relkind !== 'r' && found.relkind !== 'p') {
+    throw new MigratorError('E_BACKFILL_TABLE', `${display} is not a table (relkind ${found.relkind}): a copy inserts into a table`, { hint: 'copy into a table' });
+  }
+  return { oid: found.oid, sql: `${quoteIdent(found.schema)}.${quoteIdent(found.name)}`, display };
+}

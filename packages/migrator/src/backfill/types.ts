@@ -14,6 +14,25 @@ export interface BackfillSpec {
   setParams?: number | undefined;
 }
 
+/**
+ * What a copy moves (rewrite-table's "new table, copy in batches, swap"): every row of `table`
+ * into `into`, in the same keyset batches, checkpoints and pacing as a backfill. Each batch is
+ * `INSERT INTO into (columns) SELECT select FROM table WHERE key range ORDER BY key FOR SHARE
+ * ON CONFLICT DO NOTHING`: FOR SHARE makes a concurrent UPDATE or DELETE of a row wait for the
+ * batch (so a trigger mirroring writes into `into` sees the copied row and replaces or deletes
+ * it), and a row already in `into` (written there by such a trigger) is newer and is kept.
+ */
+export interface CopySpec {
+  /** Source table (`public.items`), resolved with to_regclass; walked by its key. */
+  table: string;
+  /** Target table, resolved the same way. */
+  into: string;
+  /** Target columns as SQL identifiers, quoted where needed: `id`, `"Email"`. */
+  columns: readonly string[];
+  /** The source expressions that fill them, in order (`id`, `qty::bigint`). Default: the same names as `columns`. */
+  select?: readonly string[] | undefined;
+}
+
 export interface BackfillSettings {
   /** Checkpoint key: the same name resumes. Default: derived from table, set and where. */
   name?: string | undefined;
@@ -89,8 +108,11 @@ export interface BackfillDryRun {
 export interface BackfillRecord {
   name: string;
   table: string;
+  /** The SET list; for a copy, the target columns and the expressions that fill them: `(id, qty) SELECT id, qty::bigint`. */
   set: string;
   where: string | null;
+  /** The table a copy writes into; null for a backfill (an UPDATE). */
+  into: string | null;
   key: string[];
   status: 'running' | 'interrupted' | 'failed' | 'finished';
   /** Running now: a session holds its lock. A 'running' row without one was killed. */

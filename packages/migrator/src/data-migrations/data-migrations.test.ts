@@ -88,6 +88,38 @@ describe('tracked data migrations', () => {
     }
   });
 
+  it('copy() moves rows into another table in batches, its checkpoint named like backfill calls: the file, then #2', async () => {
+    const other = await createTestDatabase('datamig_copy');
+    try {
+      const folder = await writeMigrationsFolder([
+        { tag: '0000_init', sql: 'CREATE TABLE "users" ("id" serial PRIMARY KEY, "email" text NOT NULL, "status" text);' },
+        { tag: '0001_archive', sql: 'CREATE TABLE "users_archive" ("id" bigint PRIMARY KEY, "email" text NOT NULL, "status" text NOT NULL);' },
+      ]);
+      await migrate({ databaseUrl: other.url, migrationsFolder: folder, to: '0000_init' });
+      await other.pool.query("INSERT INTO users (email) SELECT 'u' || g || '@example.com' FROM generate_series(1, 3000) g");
+      const data = join(dir, 'copy');
+      await mkdir(data, { recursive: true });
+      await writeFile(
+        join(data, '0001_archive_users.mjs'),
+        `export default { after: '0001_archive', run: async ({ backfill, copy }) => {
+          await backfill({ table: 'users', set: "status = 'active'", where: 'status IS NULL' });
+          await copy({ table: 'users', into: 'users_archive', columns: ['id', 'email', 'status'], select: ['id', 'upper(email)', 'status'], maxRowsPerBatch: 500 });
+        } };\n`,
+      );
+      const result = await migrate({ databaseUrl: other.url, migrationsFolder: folder, dataMigrationsFolder: data });
+      expect(result.dataMigrations.map((d) => d.name)).toEqual(['0001_archive_users']);
+      const { rows } = await other.pool.query('SELECT name, into_table, status, rows_changed::int AS rows FROM sdk_migrator.backfills ORDER BY name');
+      expect(rows).toEqual([
+        { name: '0001_archive_users', into_table: null, status: 'finished', rows: 3000 },
+        { name: '0001_archive_users#2', into_table: 'public.users_archive', status: 'finished', rows: 3000 },
+      ]);
+      const { rows: wrong } = await other.pool.query("SELECT count(*)::int AS n FROM users u FULL JOIN users_archive a USING (id) WHERE a.email IS DISTINCT FROM upper(u.email) OR a.status <> 'active'");
+      expect(wrong).toEqual([{ n: 0 }]);
+    } finally {
+      await other.drop();
+    }
+  });
+
   it('refuses a file that does not export a data migration, naming what to write', async () => {
     const data = join(dir, 'bad');
     await mkdir(data, { recursive: true });

@@ -1,13 +1,19 @@
 import type pg from 'pg';
-import type { BackfillOptions, BackfillResult } from '../backfill/index.js';
+import type { BackfillOptions, BackfillResult, CopyOptions } from '../backfill/index.js';
 
-/** What a data migration's `run` gets: the backfill engine on the runner's session, and the session itself. */
+/** What a data migration's `run` gets: the backfill engine (backfill and copy) on the runner's session, and the session itself. */
 export interface DataMigrationContext {
   /**
    * Runs a backfill (docs/backfill.md). Its checkpoint name defaults to the data migration's name
    * (with `#2`, `#3`... for later calls), so a run that was stopped resumes where it stopped.
    */
   backfill(options: Omit<BackfillOptions, 'signal'>): Promise<BackfillResult>;
+  /**
+   * Copies every row of one table into another in the backfill's keyset batches (rewrite-table's
+   * copy step, docs/backfill.md). Named like backfill calls (the data migration's name, then
+   * `#2`, `#3`... counting both kinds), so a stopped copy resumes and copies no row twice.
+   */
+  copy(options: Omit<CopyOptions, 'signal'>): Promise<BackfillResult>;
   /** The runner's session (it holds the migration lock): for small reads and writes of your own. */
   client: pg.Client;
   /** Aborted on Ctrl-C: stop at the next safe point. */
@@ -18,7 +24,7 @@ export interface DataMigration {
   /** The schema migration (its tag) that must be applied first; the data migration runs right after it, before the next one. */
   after: string;
   description?: string | undefined;
-  /** Must be safe to run again after an interruption: backfill() is. */
+  /** Must be safe to run again after an interruption: backfill() and copy() are. */
   run(context: DataMigrationContext): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { compileBackfill, runBackfill, type BackfillOptions } from '../backfill/index.js';
+import { compileBackfill, compileCopy, runBackfill, runCopy, type BackfillOptions, type CopyOptions } from '../backfill/index.js';
 import { METADATA_SCHEMA } from '../db/metadata.js';
 import { MigratorError } from '../errors.js';
 import { migrate as migrateSchema, type MigrateOptions, type MigrateResult } from '../runner/index.js';
@@ -41,14 +41,24 @@ async function runOne(client: pg.Client, file: DataMigrationFile, after: string,
      ON CONFLICT (name) DO UPDATE SET after_tag = $2, checksum = $3, outcome = 'running', started_at = now(), finished_at = NULL, error = NULL, os_user = $4, host = $5`,
     [file.name, after, file.checksum, actor.user, actor.host],
   );
+  // Backfill and copy calls share the count: the first is named after the file, later ones #2, #3...
   let calls = 0;
+  const nameOf = (given: string | undefined) => {
+    calls++;
+    return given ?? (calls === 1 ? file.name : `${file.name}#${calls}`);
+  };
   const context: DataMigrationContext = {
     client,
     signal,
     backfill: async (options: Omit<BackfillOptions, 'signal'>) => {
-      calls++;
+      const name = nameOf(options.name);
       const { spec, settings } = await compileBackfill(options);
-      return runBackfill(client, spec, { ...settings, name: settings.name ?? (calls === 1 ? file.name : `${file.name}#${calls}`), signal });
+      return runBackfill(client, spec, { ...settings, name, signal });
+    },
+    copy: async (options: Omit<CopyOptions, 'signal'>) => {
+      const name = nameOf(options.name);
+      const { spec, settings } = compileCopy(options);
+      return runCopy(client, spec, { ...settings, name, signal });
     },
   };
   try {

@@ -128,6 +128,11 @@ const STEPS: readonly SelfMigration[] = [
         host         text
       );`,
   },
+  {
+    version: 7,
+    name: 'backfills: the table a copy (rewrite-table) writes into, NULL for an UPDATE backfill',
+    sql: `ALTER TABLE ${S}.backfills ADD COLUMN IF NOT EXISTS into_table text;`,
+  },
 ];
 
 /** The metadata version this release brings a database to. */
