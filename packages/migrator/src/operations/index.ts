@@ -9,6 +9,7 @@ export { addIndex, type AddIndexInput } from './add-index.js';
 export { addForeignKey, type AddForeignKeyInput } from './add-foreign-key.js';
 export { addCheck, type AddCheckInput } from './add-check.js';
 export { addUnique, type AddUniqueInput } from './add-unique.js';
+export { rewriteTable, type RewriteTableInput } from './rewrite-table.js';
 export { renderPlan, describePlan, type PlannedFile, type RenderOptions } from './render.js';
 export { notNullSteps, notNullCheckName } from './steps.js';
 
@@ -21,10 +22,11 @@ import { changeColumnType } from './change-column-type.js';
 import { dropColumn } from './drop-column.js';
 import { dropTable } from './drop-table.js';
 import { renameColumn } from './rename-column.js';
+import { rewriteTable } from './rewrite-table.js';
 import type { Operation } from './types.js';
 
 /** Every operation by its kind, as `sdk db new <kind>` names it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const OPERATIONS: ReadonlyMap<string, Operation<any, any>> = new Map(
-  [addRequiredColumn, renameColumn, changeColumnType, dropColumn, dropTable, addIndex, addForeignKey, addCheck, addUnique].map((op) => [op.kind, op]),
+  [addRequiredColumn, renameColumn, changeColumnType, dropColumn, dropTable, addIndex, addForeignKey, addCheck, addUnique, rewriteTable].map((op) => [op.kind, op]),
 );
