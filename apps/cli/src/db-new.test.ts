@@ -111,6 +111,18 @@ describe('sdk db new, through an operation\'s whole life', () => {
     expect(generate.stderr).toContain('drizzle-kit wrote no migration file: nothing to lint.');
   }, 120_000);
 
+  it('rewrite-table: a dry run plans the new table, the copy and the swap, and writes nothing', async () => {
+    const before = await listing();
+    const dry = await run(['db', 'new', 'rewrite-table', 'auth.users', '--column-type', 'id=bigint', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^Dry run: nothing was written\. sdk db new would write the rewrite-table operation rewrite_users: /);
+    expect(dry.stdout).toContain('--- migrations/0001_rewrite_users_expand.sql\n');
+    expect(dry.stdout).toContain('--- data-migrations/0001_rewrite_users_backfill.mjs\n');
+    expect(dry.stdout).toMatch(/await copy\(/);
+    expect(dry.stdout).toContain("give id its new type:\n    id: bigint('id', { mode: 'number' }).primaryKey(),");
+    expect(await listing()).toEqual(before);
+  }, 120_000);
+
   it('bad input: one line (and a hint), a non-zero exit, nothing written', async () => {
     const before = await listing();
     const unknown = await run(['db', 'new', 'add-column', 'auth.users', 'phone_number', '--type', 'text']);
@@ -138,5 +150,5 @@ describe('sdk db new, through an operation\'s whole life', () => {
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'E_OPERATION', message: 'table auth.nope does not exist in this database' });
     expect(await listing()).toEqual(before);
-  }, 60_000);
+  }, 120_000);
 });

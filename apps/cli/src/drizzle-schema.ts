@@ -302,6 +302,25 @@ export function schemaChange(kind: string, input: Record<string, unknown>, resol
           : undefined,
       };
     }
+    case 'rewrite-table': {
+      const types = Object.entries((input.columnTypes ?? {}) as Record<string, string>);
+      const edits: SchemaEdit[] = types.map(([column, type]) => ({
+        say: `${where}, give ${column} its new type${columns[column] ? '' : ' (keep its other modifiers)'}:`,
+        code: `${propertyName(column)}: ${builderOf(column, type)}${modifiers(columns[column])},`,
+      }));
+      if (input.partitionBy) edits.push({ say: 'nothing for the partitioning: a Drizzle schema does not declare it, and drizzle-kit does not compare it' });
+      return {
+        edits,
+        snapshot: types.length
+          ? onTable(key, (t) => {
+              for (const [column, type] of types) {
+                const c = t.columns[column];
+                if (c) c.type = drizzleType(type)?.sql ?? type.toLowerCase();
+              }
+            })
+          : undefined,
+      };
+    }
     default:
       return { edits: [] };
   }
