@@ -126,12 +126,15 @@ $sdk$;`;
 }
 
 function dataMigration(plan: OperationPlan, steps: Array<BackfillStep | CopyStep>, after: string, position: string, command: string): string {
-  const missing = steps.find((s): s is BackfillStep => s.kind === 'backfill' && s.missing !== undefined);
+  // One placeholder per value not given (`value`, `value2`...): several columns of one data
+  // migration (generate --safe joins the backfills of a migration's operations) each need theirs.
+  const missing = steps.filter((s): s is BackfillStep => s.kind === 'backfill' && s.missing !== undefined);
+  const placeholder = (s: BackfillStep) => (missing.indexOf(s) === 0 ? 'value' : `value${missing.indexOf(s) + 1}`);
   const calls = steps.map((s) => {
     if (s.kind === 'copy') {
       return `    await copy(${JSON.stringify({ table: s.table, into: s.into, columns: s.columns, select: s.select }, null, 2).replace(/\n/g, '\n    ')});`;
     }
-    const set = s.missing !== undefined ? `${JSON.stringify(s.set.replace(/ = NULL$/, ' = '))} + value` : JSON.stringify(s.set);
+    const set = s.missing !== undefined ? `${JSON.stringify(s.set.replace(/ = NULL$/, ' = '))} + ${placeholder(s)}` : JSON.stringify(s.set);
     return `    await backfill({ table: ${JSON.stringify(s.table)}, set: ${set}, where: ${JSON.stringify(s.where ?? null)} });`;
   });
   const uses = [...new Set(steps.map((s) => (s.kind === 'copy' ? 'copy' : 'backfill')))].join(', ');
@@ -140,12 +143,19 @@ function dataMigration(plan: OperationPlan, steps: Array<BackfillStep | CopyStep
     `// Written by \`${command}\`. \`sdk db migrate\` runs it right after ${after}, under the migration lock;`,
     '// run again after an interruption, it resumes after the last batch it committed (docs/backfill.md).',
   ];
-  if (missing) {
+  if (missing.length === 1) {
     lines.push(
       '',
       '// The value for the existing rows was not given. Put it here as an SQL expression (it may read',
       "// the row's other columns), e.g. \"'unknown'\", and this data migration will run.",
       'const value = undefined;',
+    );
+  } else if (missing.length > 1) {
+    lines.push(
+      '',
+      '// The values for the existing rows were not given. Put each here as an SQL expression (it may',
+      "// read the row's other columns), e.g. \"'unknown'\", and this data migration will run.",
+      ...missing.map((s) => `const ${placeholder(s)} = undefined; // ${s.table}: ${s.set.replace(/ = NULL$/, '')}`),
     );
   }
   lines.push(
@@ -154,7 +164,7 @@ function dataMigration(plan: OperationPlan, steps: Array<BackfillStep | CopyStep
     `  after: ${JSON.stringify(after)},`,
     `  description: ${JSON.stringify(`${plan.summary}: ${steps.map((s) => s.name).join(', ')}`)},`,
     `  async run({ ${uses} }) {`,
-    ...(missing ? [`    if (value === undefined) throw new Error(${JSON.stringify(missing.missing)});`] : []),
+    ...missing.map((s) => `    if (${placeholder(s)} === undefined) throw new Error(${JSON.stringify(s.missing)});`),
     ...calls,
     '  },',
     '};',
