@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/metadata.js';
 import { quoteIdent } from '../sql/quote.js';
-import { readTable } from './catalog.js';
+import { readTable, type TableInfo } from './catalog.js';
 import { checkConstraint, constraintName } from './add-constraint.js';
 import { LOCKS, sqlStep } from './steps.js';
 import type { Operation, OperationPlan } from './types.js';
@@ -19,6 +19,14 @@ export interface AddCheckResolved {
   check: string;
 }
 
+/**
+ * The plan's input from facts, without a database: CHECK (`check`) named `name`. The linter's
+ * help for ADD CONSTRAINT ... CHECK is this plan, printed.
+ */
+export function namedCheck(table: Pick<TableInfo, 'sql' | 'display'>, name: string, check: string): AddCheckResolved {
+  return { tableSql: table.sql, display: table.display, name, check };
+}
+
 /** A CHECK constraint added NOT VALID (instant), then validated in a later transaction without blocking writes. */
 export const addCheck: Operation<AddCheckInput, AddCheckResolved> = {
   kind: 'add-check',
@@ -27,7 +35,7 @@ export const addCheck: Operation<AddCheckInput, AddCheckResolved> = {
     const table = await readTable(db, input.table);
     const name = await constraintName(db, table, input.name, '', 'check');
     await checkConstraint(db, table, `CHECK (${input.check})`, `CHECK (${input.check})`);
-    return { tableSql: table.sql, display: table.display, name, check: input.check };
+    return namedCheck(table, name, input.check);
   },
   plan(r: AddCheckResolved): OperationPlan {
     const name = quoteIdent(r.name);

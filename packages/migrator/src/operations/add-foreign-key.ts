@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/metadata.js';
 import { MigratorError } from '../errors.js';
 import { quoteIdent } from '../sql/quote.js';
-import { columnOf, qualifiedName, readTable } from './catalog.js';
+import { columnOf, qualifiedName, readTable, type TableInfo } from './catalog.js';
 import { constraintName } from './add-constraint.js';
 import { LOCKS, sqlStep } from './steps.js';
 import type { Operation, OperationPlan } from './types.js';
@@ -28,6 +28,30 @@ export interface AddForeignKeyResolved {
 
 const ACTIONS = new Set(['no action', 'restrict', 'cascade', 'set null', 'set default']);
 const split = (list: string) => list.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1')).filter(Boolean);
+
+/** A foreign key as plain facts: column names, the referenced table, and the actions as SQL words (`set null`). */
+export interface ForeignKeyFacts {
+  columns: readonly string[];
+  references: Pick<TableInfo, 'schema' | 'name'>;
+  /** Empty: the referenced table's primary key (resolve() always names its columns). */
+  refColumns: readonly string[];
+  onDelete?: string | undefined;
+  onUpdate?: string | undefined;
+}
+
+/**
+ * The plan's input from facts, without a database: resolve() passes what it checked in the
+ * catalog; the linter passes the statement's own key, and its help for ADD CONSTRAINT ...
+ * FOREIGN KEY is this plan, printed.
+ */
+export function namedForeignKey(table: Pick<TableInfo, 'sql' | 'display'>, name: string, key: ForeignKeyFacts): AddForeignKeyResolved {
+  const definition =
+    `FOREIGN KEY (${key.columns.map(quoteIdent).join(', ')}) REFERENCES ${qualifiedName(key.references.schema, key.references.name)}` +
+    (key.refColumns.length > 0 ? ` (${key.refColumns.map(quoteIdent).join(', ')})` : '') +
+    (key.onDelete ? ` ON DELETE ${key.onDelete.toUpperCase()}` : '') +
+    (key.onUpdate ? ` ON UPDATE ${key.onUpdate.toUpperCase()}` : '');
+  return { tableSql: table.sql, display: table.display, name, definition };
+}
 
 /**
  * A foreign key added NOT VALID (new writes are checked at once; only a brief SHARE ROW EXCLUSIVE
@@ -65,11 +89,7 @@ export const addForeignKey: Operation<AddForeignKeyInput, AddForeignKeyResolved>
       }
     }
     const name = await constraintName(db, table, input.name, columns.join(','), 'fkey');
-    const definition =
-      `FOREIGN KEY (${columns.map(quoteIdent).join(', ')}) REFERENCES ${qualifiedName(referenced.schema, referenced.name)} (${refColumns.map(quoteIdent).join(', ')})` +
-      (input.onDelete ? ` ON DELETE ${input.onDelete.toUpperCase()}` : '') +
-      (input.onUpdate ? ` ON UPDATE ${input.onUpdate.toUpperCase()}` : '');
-    return { tableSql: table.sql, display: table.display, name, definition };
+    return namedForeignKey(table, name, { columns, references: referenced, refColumns, onDelete: input.onDelete, onUpdate: input.onUpdate });
   },
   plan(r: AddForeignKeyResolved): OperationPlan {
     const name = quoteIdent(r.name);

@@ -5,7 +5,7 @@ import { indexNameCandidates } from '../sql/index-name.js';
 import { loadParser } from '../sql/parse.js';
 import { quoteIdent } from '../sql/quote.js';
 import { parseEntries } from '../sql/spans.js';
-import { qualifiedName, readTable, relationOrConstraintExists } from './catalog.js';
+import { qualifiedName, readTable, relationOrConstraintExists, type TableInfo } from './catalog.js';
 import { LOCKS, sqlStep } from './steps.js';
 import type { Operation, OperationPlan } from './types.js';
 
@@ -34,6 +34,15 @@ export interface AddIndexResolved {
 /** The CREATE INDEX statement of an input, without CONCURRENTLY and name when those are left out. */
 function createSql(tableSql: string, input: AddIndexInput, name: string | undefined, concurrently: boolean): string {
   return `CREATE ${input.unique ? 'UNIQUE ' : ''}INDEX ${concurrently ? 'CONCURRENTLY ' : ''}${name ? `${quoteIdent(name)} ` : ''}ON ${tableSql}${input.using ? ` USING ${input.using}` : ''} (${input.columns})${input.where ? ` WHERE ${input.where}` : ''};`;
+}
+
+/**
+ * The plan's input from facts, without a database: the index of `input`, named `name`. resolve()
+ * passes the name it found free; the linter passes the statement's own name or the one
+ * PostgreSQL would choose, and its help for CREATE INDEX is this plan, printed.
+ */
+export function namedIndex(table: Pick<TableInfo, 'sql' | 'display' | 'schema'>, input: AddIndexInput, name: string): AddIndexResolved {
+  return { tableSql: table.sql, display: table.display, schema: table.schema, name, create: createSql(table.sql, input, name, true) };
 }
 
 /**
@@ -82,7 +91,7 @@ export const addIndex: Operation<AddIndexInput, AddIndexResolved> = {
     } finally {
       await db.query('ROLLBACK').catch(() => {});
     }
-    return { tableSql: table.sql, display: table.display, schema: table.schema, name, create: createSql(table.sql, input, name, true) };
+    return namedIndex(table, input, name);
   },
   plan(r: AddIndexResolved): OperationPlan {
     return {

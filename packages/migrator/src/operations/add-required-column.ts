@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/metadata.js';
 import { MigratorError } from '../errors.js';
 import { quoteIdent } from '../sql/quote.js';
-import { assertNoColumn, columnOf, readTable } from './catalog.js';
+import { assertNoColumn, readTable, type TableInfo } from './catalog.js';
 import { checkExpression } from './check-sql.js';
 import { LOCKS, notNullSteps, sqlStep } from './steps.js';
 import type { BackfillStep, Operation, OperationPlan } from './types.js';
@@ -28,6 +28,17 @@ export interface AddRequiredColumnResolved {
   backfill: string | undefined;
   /** The column exists (nullable): only its NULLs are filled and it is made NOT NULL. */
   exists: boolean;
+}
+
+/**
+ * The plan's input from facts, without a database: resolve() passes what it checked in the
+ * catalog; the linter passes what the migrations it read say (its help is this plan, printed).
+ */
+export function requiredColumn(
+  table: Pick<TableInfo, 'sql' | 'name' | 'display'>,
+  facts: Pick<AddRequiredColumnResolved, 'column' | 'type' | 'default' | 'backfill' | 'exists'>,
+): AddRequiredColumnResolved {
+  return { tableSql: table.sql, tableName: table.name, display: table.display, column: facts.column, type: facts.type, default: facts.default, backfill: facts.backfill, exists: facts.exists };
 }
 
 /**
@@ -64,16 +75,13 @@ export const addRequiredColumn: Operation<AddRequiredColumnInput, AddRequiredCol
       // The column may not exist yet: the value for existing rows reads the other columns only.
       await checkExpression(db, `SELECT (${input.backfill})::${type} FROM ${table.sql} LIMIT 0`, `the value for existing rows ${input.backfill} does not fit ${type}`, 'give an SQL expression of the column\'s type (it may read other columns of the row), quoted for the shell: --backfill "\'unknown\'"');
     }
-    return {
-      tableSql: table.sql,
-      tableName: table.name,
-      display: table.display,
+    return requiredColumn(table, {
       column: input.column,
       type,
       default: input.default ?? existing?.default ?? null,
       backfill: input.backfill,
       exists: existing !== undefined,
-    };
+    });
   },
   plan(r: AddRequiredColumnResolved): OperationPlan {
     const col = quoteIdent(r.column);

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/metadata.js';
 import { quoteIdent } from '../sql/quote.js';
-import { columnOf, identifier, qualifiedName, readTable, relationOrConstraintExists } from './catalog.js';
+import { columnOf, identifier, qualifiedName, readTable, relationOrConstraintExists, type TableInfo } from './catalog.js';
 import { constraintName } from './add-constraint.js';
 import { MigratorError } from '../errors.js';
 import { LOCKS, sqlStep } from './steps.js';
@@ -24,6 +24,14 @@ export interface AddUniqueResolved {
 }
 
 /**
+ * The plan's input from facts, without a database: UNIQUE (`columns`) named `name`, built from
+ * the index `<name>_sdk_idx`. The linter's help for ADD CONSTRAINT ... UNIQUE is this plan, printed.
+ */
+export function namedUnique(table: Pick<TableInfo, 'sql' | 'display' | 'schema'>, name: string, columns: readonly string[]): AddUniqueResolved {
+  return { tableSql: table.sql, display: table.display, schema: table.schema, name, index: identifier(`${name}_sdk_idx`), columns: [...columns] };
+}
+
+/**
  * A UNIQUE constraint without the ACCESS EXCLUSIVE index build of ADD CONSTRAINT ... UNIQUE: the
  * unique index is built CONCURRENTLY, then attached as the constraint in an instant.
  */
@@ -35,13 +43,14 @@ export const addUnique: Operation<AddUniqueInput, AddUniqueResolved> = {
     const columns = input.columns.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1')).filter(Boolean);
     for (const c of columns) columnOf(table, c);
     const name = await constraintName(db, table, input.name, columns.join(','), 'key');
-    const index = identifier(`${name}_sdk_idx`);
+    const resolved = namedUnique(table, name, columns);
+    const index = resolved.index;
     if (await relationOrConstraintExists(db, table.schema, index)) {
       throw new MigratorError('E_OPERATION', `${table.schema}.${index} exists already (a unique index left by an earlier attempt?)`, {
         hint: `drop it (DROP INDEX CONCURRENTLY ${qualifiedName(table.schema, index)}) or pick another name with --name`,
       });
     }
-    return { tableSql: table.sql, display: table.display, schema: table.schema, name, index, columns };
+    return resolved;
   },
   plan(r: AddUniqueResolved): OperationPlan {
     const cols = r.columns.map(quoteIdent).join(', ');

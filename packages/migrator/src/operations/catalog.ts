@@ -42,6 +42,24 @@ export function qualifiedName(schema: string, name: string): string {
 }
 
 /**
+ * A table known by its name alone, without a database: what a plan needs of it (its name as SQL
+ * and as shown). The linter builds plans from what the migrations it read say, not from a catalog.
+ */
+export function knownTable(schema: string, name: string, columns: readonly ColumnInfo[] = []): TableInfo {
+  return {
+    oid: 0,
+    schema,
+    name,
+    sql: qualifiedName(schema, name),
+    display: `${schema}.${name}`,
+    partitioned: false,
+    columns: new Map(columns.map((c) => [c.name, c])),
+    primaryKey: [],
+    estimatedRows: 0,
+  };
+}
+
+/**
  * Splits `auth.users` or `"My Schema"."Users"` into schema and name, as PostgreSQL reads them
  * (unquoted parts fold to lower case); no schema means `public`.
  */

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/metadata.js';
 import { MigratorError } from '../errors.js';
 import { quoteIdent } from '../sql/quote.js';
-import { assertNoColumn, identifier } from './catalog.js';
+import { assertNoColumn, identifier, type ColumnInfo, type TableInfo } from './catalog.js';
 import { checkExpression } from './check-sql.js';
 import { columnRef, rowExpression } from './column-ref.js';
 import { checkCast, syncableColumn, syncPlan, type SyncedColumns } from './sync-trigger.js';
@@ -13,6 +13,25 @@ export interface ChangeColumnTypeInput {
   type: string;
   /** How to compute the new value from the row (`amount::bigint`); default: a cast of the column. */
   using?: string | undefined;
+}
+
+/**
+ * The plan's input from facts, without a database: the new column is `<column>_sdk_new`, filled
+ * with `using` (an expression of the row's columns) or a cast; `castsBack` says whether the new
+ * type casts back to the old one (resolve() asks PostgreSQL; the linter assumes it when it knows
+ * the old type). The linter's help for ALTER COLUMN ... TYPE is this plan, printed.
+ */
+export function retypedColumn(table: TableInfo, old: ColumnInfo, type: string, using: string | undefined, castsBack: boolean): SyncedColumns {
+  const scratch = identifier(`${old.name}_sdk_new`);
+  return {
+    table,
+    old,
+    column: scratch,
+    type,
+    forward: (row) => (using ? rowExpression(row, using) : `${columnRef(row, old.name)}::${type}`),
+    backward: castsBack ? (row) => `${columnRef(row, scratch)}::${old.type}` : undefined,
+    defaultCast: type,
+  };
 }
 
 /**
@@ -35,15 +54,7 @@ export const changeColumnType: Operation<ChangeColumnTypeInput, SyncedColumns> =
       });
     }
     const back = await checkCast(db, table, `NULL::${input.type}`, old.type, '');
-    return {
-      table,
-      old,
-      column: scratch,
-      type: input.type,
-      forward: (row) => (input.using ? rowExpression(row, input.using) : `${columnRef(row, old.name)}::${input.type}`),
-      backward: back ? (row) => `${columnRef(row, scratch)}::${old.type}` : undefined,
-      defaultCast: input.type,
-    };
+    return retypedColumn(table, old, input.type, input.using, back);
   },
   plan(s: SyncedColumns): OperationPlan {
     return syncPlan(

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/metadata.js';
-import { assertNoColumn } from './catalog.js';
+import { assertNoColumn, type ColumnInfo, type TableInfo } from './catalog.js';
 import { columnRef } from './column-ref.js';
 import { syncableColumn, syncPlan, type SyncedColumns } from './sync-trigger.js';
 import type { Operation, OperationPlan } from './types.js';
@@ -8,6 +8,22 @@ export interface RenameColumnInput {
   table: string;
   from: string;
   to: string;
+}
+
+/**
+ * The plan's input from facts, without a database: resolve() passes the table and column it read
+ * and checked; the linter passes what the migrations it read say (knownTable, the column's type,
+ * NOT NULL and default), and its help is this plan, printed.
+ */
+export function renamedColumn(table: TableInfo, old: ColumnInfo, to: string): SyncedColumns {
+  return {
+    table,
+    old,
+    column: to,
+    type: old.type,
+    forward: (row) => columnRef(row, old.name),
+    backward: (row) => columnRef(row, to),
+  };
 }
 
 /**
@@ -22,14 +38,7 @@ export const renameColumn: Operation<RenameColumnInput, SyncedColumns> = {
   async resolve(db: Queryable, input: RenameColumnInput): Promise<SyncedColumns> {
     const { table, old } = await syncableColumn(db, input.table, input.from, 'rename-column');
     assertNoColumn(table, input.to, 'the new name');
-    return {
-      table,
-      old,
-      column: input.to,
-      type: old.type,
-      forward: (row) => columnRef(row, old.name),
-      backward: (row) => columnRef(row, input.to),
-    };
+    return renamedColumn(table, old, input.to);
   },
   plan(s: SyncedColumns): OperationPlan {
     return syncPlan(
