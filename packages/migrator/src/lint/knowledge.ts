@@ -29,6 +29,18 @@ export interface DomainInfo {
   constraints: Set<string>;
 }
 
+/**
+ * How a column is filled when a write leaves it out: its DEFAULT as written, a sequence (serial,
+ * identity), a generated expression, or a DEFAULT whose text was not found.
+ */
+export type ColumnDefault = { kind: 'expression'; sql: string } | { kind: 'sequence' } | { kind: 'generated' } | { kind: 'unknown' };
+
+/** A constraint by what a column copied through a trigger would leave behind: its kind and columns. */
+export interface ColumnConstraint {
+  kind: 'primary' | 'unique' | 'foreign' | 'check' | 'exclusion';
+  columns: string[];
+}
+
 /** A foreign key: `table (columns) REFERENCES references (refColumns)`. */
 export interface ForeignKeyInfo {
   name: string;
@@ -109,6 +121,9 @@ export class SchemaKnowledge {
     else {
       columns.delete(column);
       this.nullability.get(table)?.delete(column);
+      this.defaults.get(table)?.delete(column);
+      // PostgreSQL drops the constraints (and indexes) of a dropped column with it.
+      for (const [name, info] of this.columnConstraints.get(table) ?? []) if (info.columns.includes(column)) this.columnConstraints.get(table)!.delete(name);
     }
   }
 
@@ -122,6 +137,57 @@ export class SchemaKnowledge {
     let columns = this.nullability.get(table);
     if (!columns) this.nullability.set(table, (columns = new Map()));
     columns.set(column, notNull);
+  }
+
+  /**
+   * table -> column -> what fills it when a write leaves it out, for the columns whose definition
+   * was linted; absent = no default (or a column no linted statement defined).
+   */
+  readonly defaults = new Map<string, Map<string, ColumnDefault>>();
+
+  columnDefault(table: string | undefined, column: string | undefined): ColumnDefault | undefined {
+    if (!table || !column) return undefined;
+    return this.defaults.get(table)?.get(column);
+  }
+
+  setColumnDefault(table: string, column: string, value: ColumnDefault | undefined): void {
+    let columns = this.defaults.get(table);
+    if (!columns) this.defaults.set(table, (columns = new Map()));
+    if (value) columns.set(column, value);
+    else columns.delete(column);
+  }
+
+  /**
+   * table -> constraint name (PostgreSQL's own for an unnamed one) -> its kind and the columns it
+   * uses: the operations that copy a column into a new one refuse a column a constraint uses.
+   */
+  readonly columnConstraints = new Map<string, Map<string, ColumnConstraint>>();
+
+  setColumnConstraint(table: string, name: string, info: ColumnConstraint | undefined): void {
+    let constraints = this.columnConstraints.get(table);
+    if (!constraints) this.columnConstraints.set(table, (constraints = new Map()));
+    if (info) constraints.set(name, info);
+    else constraints.delete(name);
+  }
+
+  /**
+   * What uses the column, as far as the linted migrations say: `index users_email_idx`, `primary
+   * key users_pkey`, `unique ...`, `check ...`, `foreign key ...`, `referenced by foreign key
+   * posts.posts_user_id_fkey`. Empty when nothing known does (which is not proof that nothing does).
+   */
+  columnUses(table: string | undefined, column: string | undefined): string[] {
+    if (!table || !column) return [];
+    const uses: string[] = [];
+    for (const [index, info] of this.indexes) if (info.table === table && info.columns.includes(column)) uses.push(`index ${index.slice(index.indexOf('.') + 1)}`);
+    const primary: string[] = [];
+    for (const [name, info] of this.columnConstraints.get(table) ?? []) {
+      if (info.kind === 'primary') primary.push(...info.columns);
+      if (info.columns.includes(column)) uses.push(`${info.kind === 'primary' ? 'primary key' : info.kind === 'foreign' ? 'foreign key' : info.kind} ${name}`);
+    }
+    for (const fk of this.foreignKeys) {
+      if (fk.references === table && (fk.refColumns.length > 0 ? fk.refColumns : primary).includes(column)) uses.push(`referenced by foreign key ${fk.table}.${fk.name}`);
+    }
+    return uses;
   }
 
   /** Whether the type named `names` (a TypeName's names) is a domain known to have CHECK or NOT NULL constraints. */
@@ -180,6 +246,8 @@ export class SchemaKnowledge {
     this.columns.delete(table);
     this.constraints.delete(table);
     this.nullability.delete(table);
+    this.defaults.delete(table);
+    this.columnConstraints.delete(table);
     for (const [index, info] of this.indexes) if (info.table === table) this.indexes.delete(index);
   }
 
@@ -189,7 +257,7 @@ export class SchemaKnowledge {
     for (const partitions of this.partitioned.values()) if (partitions.delete(from)) partitions.add(to);
     for (const [parent, partition] of this.defaultPartitions) if (partition === from) this.defaultPartitions.set(parent, to);
     if (this.unpopulated.delete(from)) this.unpopulated.add(to);
-    for (const map of [this.columns, this.constraints, this.nullability, this.partitioned, this.defaultPartitions] as Map<string, unknown>[]) {
+    for (const map of [this.columns, this.constraints, this.nullability, this.defaults, this.columnConstraints, this.partitioned, this.defaultPartitions] as Map<string, unknown>[]) {
       const entry = map.get(from);
       map.delete(from);
       if (entry) map.set(to, entry);
@@ -222,6 +290,13 @@ export class SchemaKnowledge {
       nullability.delete(from);
       nullability.set(to, notNull);
     }
+    const defaults = this.defaults.get(table);
+    const filled = defaults?.get(from);
+    if (defaults && filled) {
+      defaults.delete(from);
+      defaults.set(to, filled);
+    }
+    for (const info of this.columnConstraints.get(table)?.values() ?? []) info.columns = info.columns.map((c) => (c === from ? to : c));
     for (const index of this.indexes.values()) if (index.table === table) index.columns = index.columns.map((c) => (c === from ? to : c));
     for (const info of this.constraints.get(table)?.values() ?? []) if (info.notNullColumn === from) info.notNullColumn = to;
   }

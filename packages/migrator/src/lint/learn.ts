@@ -14,8 +14,11 @@ import {
   type UnwrappedStatement,
   type UpdateStmt,
 } from '../sql/ast.js';
+import { definedDefault, ownColumnDefs, ownCommands, setDefaultText } from './column-defaults.js';
 import { columnType } from './column-types.js';
-import { constraintKind, notNullCheckColumn, typeKey, type ConstraintInfo, type DomainInfo, type SchemaKnowledge } from './knowledge.js';
+import { constraintKind, notNullCheckColumn, typeKey, type ColumnConstraint, type ConstraintInfo, type DomainInfo, type SchemaKnowledge } from './knowledge.js';
+import { constraintName } from './rules/constraints-helpers.js';
+import { OwnStatement } from './rules/rewrites-helpers.js';
 
 /**
  * How each statement changes what the linter knows about the schema (SchemaKnowledge): tables,
@@ -24,8 +27,10 @@ import { constraintKind, notNullCheckColumn, typeKey, type ConstraintInfo, type 
  */
 
 /** Records what a statement creates, validates, renames or drops. Called after the rules saw it. */
-export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement, at: { file: number; statement: number }): void {
+export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement & { sql?: string | undefined }, at: { file: number; statement: number }): void {
   const { kind, body } = statement;
+  // The statement re-parsed on its own text, for the text of a DEFAULT: only when one is there.
+  const own = () => (statement.sql === undefined ? undefined : OwnStatement.of(statement.sql));
   switch (kind) {
     case 'CreateTableAsStmt': {
       const into = body.into;
@@ -74,11 +79,14 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement,
           if (body.partbound.is_default === true) knowledge.defaultPartitions.set(parent, table);
         }
       }
+      let ownDefs: Map<string, ColumnDef> | undefined;
       for (const element of list(body.tableElts)) {
         const column = bodyOf(element, 'ColumnDef');
         if (column && typeof column.colname === 'string') {
           knowledge.setColumn(table, column.colname, columnType(column.typeName));
           knowledge.setNotNull(table, column.colname, declaredNotNull(column));
+          if (hasDefault(column)) ownDefs ??= ownColumnDefs(own());
+          knowledge.setColumnDefault(table, column.colname, definedDefault(column, ownDefs && own(), ownDefs?.get(column.colname)));
           for (const c of list(column.constraints)) addConstraint(knowledge, table, bodyOf(c, 'Constraint'), at, column.colname);
         }
         addConstraint(knowledge, table, bodyOf(element, 'Constraint'), at);
@@ -102,7 +110,8 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement,
     case 'AlterTableStmt': {
       const table = relationKey(body.relation);
       if (!table) return;
-      for (const item of list(body.cmds)) {
+      let setDefaults = 0;
+      for (const [index, item] of list(body.cmds).entries()) {
         const cmd = bodyOf(item, 'AlterTableCmd');
         if (!cmd) continue;
         const name = typeof cmd.name === 'string' ? cmd.name : undefined;
@@ -120,7 +129,16 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement,
           knowledge.setColumn(table, def.colname, columnType(def.typeName));
           knowledge.expandSteps.columnAdded(table, def.colname);
           knowledge.setNotNull(table, def.colname, declaredNotNull(def));
+          const ownDef = hasDefault(def) ? bodyOf(ownCommands(own())[index]?.def, 'ColumnDef') : undefined;
+          knowledge.setColumnDefault(table, def.colname, definedDefault(def, ownDef && own(), ownDef));
           for (const c of list(def.constraints)) addConstraint(knowledge, table, bodyOf(c, 'Constraint'), at, def.colname);
+        } else if (cmd.subtype === 'AT_ColumnDefault' && name) {
+          const sql = cmd.def === undefined ? undefined : setDefaultText(own(), setDefaults++);
+          knowledge.setColumnDefault(table, name, cmd.def === undefined ? undefined : sql ? { kind: 'expression', sql } : { kind: 'unknown' });
+        } else if (cmd.subtype === 'AT_AddIdentity' && name) {
+          knowledge.setColumnDefault(table, name, { kind: 'sequence' });
+        } else if ((cmd.subtype === 'AT_DropIdentity' || cmd.subtype === 'AT_DropExpression') && name) {
+          knowledge.setColumnDefault(table, name, undefined);
         } else if (cmd.subtype === 'AT_SetNotNull' && name) {
           knowledge.setNotNull(table, name, true);
         } else if (cmd.subtype === 'AT_DropNotNull' && name) {
@@ -140,6 +158,7 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement,
           if (info) info.validated = true;
         } else if (cmd.subtype === 'AT_DropConstraint' && name) {
           knowledge.setConstraint(table, name, undefined);
+          knowledge.setColumnConstraint(table, name, undefined);
           knowledge.foreignKeys = knowledge.foreignKeys.filter((fk) => !(fk.table === table && fk.name === name));
         }
       }
@@ -268,6 +287,11 @@ function addDomainConstraint(info: DomainInfo, key: string, constraint: Constrai
 
 const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
 
+/** Whether a column definition has a DEFAULT clause, whose text only the statement's own parse can give. */
+function hasDefault(def: ColumnDef): boolean {
+  return list(def.constraints).some((c) => bodyOf(c, 'Constraint')?.contype === 'CONSTR_DEFAULT');
+}
+
 /** A column definition that makes the column NOT NULL: NOT NULL, PRIMARY KEY, serial, identity. */
 function declaredNotNull(def: ColumnDef): boolean {
   const type = (stringValue(list(def.typeName?.names).at(-1)) ?? '').toLowerCase();
@@ -301,6 +325,7 @@ const strings = (items: readonly Node[] | undefined) => list(items).map((i) => s
 
 function addConstraint(knowledge: SchemaKnowledge, table: string, constraint: Constraint | undefined, at: ConstraintInfo['addedIn'], column?: string): void {
   if (!constraint) return;
+  addColumnConstraint(knowledge, table, constraint, column);
   const kind = constraintKind(constraint);
   if (kind === 'foreign') {
     const columns = column ? [column] : strings(constraint.fk_attrs);
@@ -322,3 +347,39 @@ function addConstraint(knowledge: SchemaKnowledge, table: string, constraint: Co
   });
 }
 
+
+const KEYED: Partial<Record<NonNullable<Constraint['contype']>, ColumnConstraint['kind']>> = {
+  CONSTR_PRIMARY: 'primary',
+  CONSTR_UNIQUE: 'unique',
+  CONSTR_FOREIGN: 'foreign',
+  CONSTR_CHECK: 'check',
+  CONSTR_EXCLUSION: 'exclusion',
+};
+
+/**
+ * Records the columns a constraint uses under its name (PostgreSQL's own for an unnamed one), named
+ * or not: an operation that copies a column into a new one (rename-column, change-column-type)
+ * refuses a column a constraint uses, so the linter does not offer its plan for one.
+ */
+function addColumnConstraint(knowledge: SchemaKnowledge, table: string, constraint: Constraint, column: string | undefined): void {
+  const kind = constraint.contype ? KEYED[constraint.contype] : undefined;
+  if (!kind) return;
+  const own = column ? [{ String: { sval: column } }] : undefined;
+  // A column constraint names its column nowhere in its own node: PostgreSQL names it after the column.
+  const named: Constraint = own ? { ...constraint, keys: kind === 'primary' || kind === 'unique' ? own : constraint.keys, fk_attrs: kind === 'foreign' ? own : constraint.fk_attrs } : constraint;
+  const bare = table.slice(table.indexOf('.') + 1);
+  let columns: string[];
+  if ((kind === 'primary' || kind === 'unique') && typeof constraint.indexname === 'string') {
+    columns = (knowledge.indexes.get(`${table.split('.')[0]}.${constraint.indexname}`)?.columns ?? []).filter((c): c is string => c !== undefined);
+  } else if (kind === 'check' || kind === 'exclusion') {
+    const read = new Set<string>(column ? [column] : []);
+    walk(kind === 'check' ? constraint.raw_expr : constraint.exclusions, (obj) => {
+      const name = obj.ColumnRef ? stringValue(list(obj.ColumnRef.fields).at(-1)) : obj.IndexElem?.name;
+      if (typeof name === 'string') read.add(name);
+    });
+    columns = [...read];
+  } else {
+    columns = strings(kind === 'foreign' ? named.fk_attrs : named.keys).filter(Boolean);
+  }
+  knowledge.setColumnConstraint(table, constraintName(named, bare).name, { kind, columns });
+}
