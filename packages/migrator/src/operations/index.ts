@@ -10,7 +10,7 @@ export { addForeignKey, type AddForeignKeyInput } from './add-foreign-key.js';
 export { addCheck, type AddCheckInput } from './add-check.js';
 export { addUnique, type AddUniqueInput } from './add-unique.js';
 export { rewriteTable, type RewriteTableInput } from './rewrite-table.js';
-export { renderPlan, describePlan, type PlannedFile, type RenderOptions } from './render.js';
+export { renderPlan, describePlan, combinePlans, type PlannedFile, type RenderOptions } from './render.js';
 export { notNullSteps, notNullCheckName } from './steps.js';
 
 import { addCheck } from './add-check.js';

@@ -39,7 +39,12 @@ function units(steps: readonly OperationStep[]): Unit[] {
   for (const step of steps) {
     const last = out.at(-1);
     if (step.kind === 'sql') {
-      if (last?.type === 'sql' && last.phase === step.phase && !step.afterCommit) last.steps.push(step);
+      // The runner applies one lock timeout per file (the shortest of its steps'). Steps that share
+      // a transaction share it; a step outside a transaction (CREATE INDEX CONCURRENTLY) with
+      // another one gets a file of its own, as a short one would make its build fail on any
+      // transaction it waits for.
+      const apart = (a: SqlStep, b: SqlStep) => (!a.transaction || !b.transaction) && a.lockTimeoutMs !== b.lockTimeoutMs;
+      if (last?.type === 'sql' && last.phase === step.phase && !step.afterCommit && !last.steps.some((s) => apart(s, step))) last.steps.push(step);
       else out.push({ type: 'sql', phase: step.phase, steps: [step] });
     } else {
       // A data migration runs after a schema migration: a plan that starts with one gets an
@@ -188,4 +193,30 @@ export function describePlan(plan: OperationPlan): string {
     else lines.push(`  ${n}. ${step.name}: INSERT INTO ${step.into} SELECT ... FROM ${step.table}, in batches`, `     locks: ${step.locks}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * Several operations written together as one plan: every expand step first (in the order of
+ * their statements), then every first backfill, so that everything the deploy needs is done
+ * before the first contract migration, then the rest of each operation (its contract, and the
+ * catch-up backfill of a NOT NULL between its contract steps).
+ */
+export function combinePlans(plans: readonly OperationPlan[]): OperationPlan {
+  if (plans.length === 1) return plans[0]!;
+  const parts = plans.map((p) => {
+    let expand = 0;
+    while (expand < p.steps.length && p.steps[expand]!.kind === 'sql' && p.steps[expand]!.phase === 'expand') expand++;
+    let fill = expand;
+    while (fill < p.steps.length && p.steps[fill]!.kind !== 'sql') fill++;
+    return { expand: p.steps.slice(0, expand), fill: p.steps.slice(expand, fill), rest: p.steps.slice(fill) };
+  });
+  const unique = (items: string[]) => [...new Set(items)];
+  return {
+    operation: unique(plans.map((p) => p.operation)).join('+'),
+    summary: plans.map((p) => p.summary).join('; '),
+    table: unique(plans.map((p) => p.table)).join(', '),
+    steps: [...parts.flatMap((p) => p.expand), ...parts.flatMap((p) => p.fill), ...parts.flatMap((p) => p.rest)],
+    rollback: [...plans].reverse().flatMap((p) => p.rollback),
+    deploy: unique(plans.map((p) => p.deploy)).join('; '),
+  };
 }

@@ -1,6 +1,6 @@
 import { makeObjectName } from '../sql/index-name.js';
 import { quoteIdent } from '../sql/quote.js';
-import { STEP_LOCK_TIMEOUT_MS, type BackfillStep, type SqlStep } from './types.js';
+import { BLOCKING_STEP_LOCK_TIMEOUT_MS, STEP_LOCK_TIMEOUT_MS, type BackfillStep, type SqlStep } from './types.js';
 
 /** Lock descriptions shared by the operations' steps (docs/operations.md repeats them per operation). */
 export const LOCKS = {
@@ -13,8 +13,13 @@ export const LOCKS = {
   backfill: 'row locks on one batch at a time (about 100 ms each), resumable after a crash',
 } as const;
 
+/** Locks that block the application's writes while a statement waits for them. */
+const BLOCKS_WRITES = /^(ACCESS EXCLUSIVE|SHARE ROW EXCLUSIVE|EXCLUSIVE|SHARE(?! UPDATE EXCLUSIVE))\b/;
+
+/** A step; its lock timeout follows from its lock: short when waiting for it blocks writes. */
 export function sqlStep(name: string, phase: 'expand' | 'contract', sql: string, locks: string, options: { transaction?: boolean; afterCommit?: boolean } = {}): SqlStep {
-  return { kind: 'sql', name, phase, sql, transaction: options.transaction ?? true, afterCommit: options.afterCommit, lockTimeoutMs: STEP_LOCK_TIMEOUT_MS, locks };
+  const lockTimeoutMs = BLOCKS_WRITES.test(locks) ? BLOCKING_STEP_LOCK_TIMEOUT_MS : STEP_LOCK_TIMEOUT_MS;
+  return { kind: 'sql', name, phase, sql, transaction: options.transaction ?? true, afterCommit: options.afterCommit, lockTimeoutMs, locks };
 }
 
 /** `users_phone_number_not_null`: the CHECK that proves a column has no NULL, named as the linter names it. */

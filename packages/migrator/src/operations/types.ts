@@ -79,8 +79,17 @@ export interface OperationPlan {
   deploy: string;
 }
 
-/** The default lock_timeout of a step: how long the queue behind a waiting DDL may stall. */
+/** The lock_timeout of a step whose lock does not block writes (SHARE UPDATE EXCLUSIVE: VALIDATE, CONCURRENTLY). */
 export const STEP_LOCK_TIMEOUT_MS = 2_000;
+/**
+ * The lock_timeout of a step that takes a lock blocking writes (ACCESS EXCLUSIVE, SHARE ROW
+ * EXCLUSIVE), even for an instant: while it waits, every query of the application on the table
+ * queues behind it, so it gives up soon and the runner tries again after a pause (with backoff,
+ * for up to its retry budget). Below the 300 ms a user notices; also well below deadlock_timeout
+ * (1 s), the wait after which PostgreSQL cancels an autovacuum in the way, which the bench saw
+ * stall the application for a second after a large backfill.
+ */
+export const BLOCKING_STEP_LOCK_TIMEOUT_MS = 200;
 
 export interface Operation<Input, Resolved> {
   kind: string;

@@ -13,7 +13,7 @@ import { identifier, qualifiedName, type ColumnInfo, type TableInfo } from '../o
 import { changeColumnType } from '../operations/change-column-type.js';
 import { columnRef, rowExpression } from '../operations/column-ref.js';
 import { renameColumn } from '../operations/rename-column.js';
-import { renderPlan } from '../operations/render.js';
+import { combinePlans, renderPlan } from '../operations/render.js';
 import type { SyncedColumns } from '../operations/sync-trigger.js';
 import type { OperationPlan, OperationStep } from '../operations/types.js';
 import {
@@ -749,32 +749,6 @@ function operationName(tag: string, taken: Set<string>): string {
   return name;
 }
 
-/**
- * Several operations of one migration as one plan: every expand step first (in the order of
- * their statements), then every first backfill, so that everything the deploy needs is done
- * before the first contract migration, then the rest of each operation (its contract, and the
- * catch-up backfill of a NOT NULL between its contract steps).
- */
-function combine(plans: readonly OperationPlan[]): OperationPlan {
-  if (plans.length === 1) return plans[0]!;
-  const parts = plans.map((p) => {
-    let expand = 0;
-    while (expand < p.steps.length && p.steps[expand]!.kind === 'sql' && p.steps[expand]!.phase === 'expand') expand++;
-    let fill = expand;
-    while (fill < p.steps.length && p.steps[fill]!.kind !== 'sql') fill++;
-    return { expand: p.steps.slice(0, expand), fill: p.steps.slice(expand, fill), rest: p.steps.slice(fill) };
-  });
-  const unique = (items: string[]) => [...new Set(items)];
-  return {
-    operation: unique(plans.map((p) => p.operation)).join('+'),
-    summary: plans.map((p) => p.summary).join('; '),
-    table: unique(plans.map((p) => p.table)).join(', '),
-    steps: [...parts.flatMap((p) => p.expand), ...parts.flatMap((p) => p.fill), ...parts.flatMap((p) => p.rest)],
-    rollback: [...plans].reverse().flatMap((p) => p.rollback),
-    deploy: unique(plans.map((p) => p.deploy)).join('; '),
-  };
-}
-
 const BREAKPOINT = '\n--> statement-breakpoint\n';
 
 /** One migration's replacement files, numbered from `index`. */
@@ -788,7 +762,7 @@ function compose(w: TagWork, index: number, name: string, command: string): { mi
     const head = `-- sdk:phase expand\n-- Written by \`${command}\`: the statements of drizzle-kit's ${w.entry.tag}.sql that keep the running application working and need no operation, in their order.`;
     migrations.push({ tag: `${pad(index++)}${rest}`, text: `${head}\n${expand.join(BREAKPOINT)}\n` });
   }
-  const plan = combine(w.statements.flatMap((s) => (s.target ? [s.target.plan] : [])));
+  const plan = combinePlans(w.statements.flatMap((s) => (s.target ? [s.target.plan] : [])));
   const files = renderPlan(plan, { name, firstIndex: index, command });
   index += files.filter((f) => f.kind === 'migration').length;
   migrations.push(...files.filter((f) => f.kind === 'migration').map((f) => ({ tag: f.name, text: f.text })));

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder, type TestDatabase } from '@big0290/testing';
 import { migrate } from '../data-migrations/index.js';
 import { migrate as runSchemaMigrations } from '../runner/index.js';
-import { addRequiredColumn } from '../operations/index.js';
+import { addIndex, addRequiredColumn } from '../operations/index.js';
 import { writeOperation } from './write.js';
 
 const SETUP = `CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL);
@@ -64,6 +64,40 @@ describe('an operation\'s contract', () => {
       // The expand ran (the column exists, nullable); nothing after the data migration did.
       const { rows } = await c.query(`SELECT tag FROM sdk_migrator.migrations ORDER BY idx`);
       expect(rows.map((r) => r.tag)).toEqual(['0000_init', '0001_plan_expand']);
+    } finally {
+      await c.end();
+      await other.drop();
+    }
+  });
+
+  it('of an earlier operation still pending keeps a new operation from being written after it; written together, every expand comes first', async () => {
+    const other = await createTestDatabase('opguards3');
+    const c = new pg.Client({ connectionString: other.url });
+    await c.connect();
+    try {
+      const { folder, data } = await project();
+      await migrate({ databaseUrl: other.url, migrationsFolder: folder });
+      const first = addRequiredColumn.plan(await addRequiredColumn.resolve(c, { table: 'users', column: 'plan', type: 'text', default: "'free'", backfill: "'legacy'" }));
+      const second = addIndex.plan(await addIndex.resolve(c, { table: 'users', columns: 'email' }));
+      await writeOperation(first, { migrationsFolder: folder, dataMigrationsFolder: data, name: 'plan', command: 'test', applied: new Set(['0000_init']) });
+      await expect(writeOperation(second, { migrationsFolder: folder, dataMigrationsFolder: data, name: 'email_idx', command: 'test', applied: new Set(['0000_init']) })).rejects.toMatchObject({
+        code: 'E_OPERATION',
+        message: expect.stringContaining('the contract of operation plan (0002_plan_contract) is not applied yet'),
+      });
+      // Both as one: the index is built in the expand phase, before the deploy.
+      const together = await writeMigrationsFolder([{ tag: '0000_init', sql: SETUP }]);
+      const written = await writeOperation([first, second], { migrationsFolder: together, dataMigrationsFolder: `${together}-data`, name: 'plan_and_index', command: 'test' });
+      expect(written.files.map((f) => `${f.name}:${f.phase}`)).toEqual([
+        '0001_plan_and_index_expand:expand',
+        '0002_plan_and_index_expand_2:expand',
+        '0002_plan_and_index_backfill:backfill',
+        '0003_plan_and_index_contract:contract',
+        '0004_plan_and_index_contract_2:contract',
+        '0005_plan_and_index_contract_3:contract',
+      ]);
+      expect(written.files[1]!.text).toContain('CREATE INDEX CONCURRENTLY');
+      expect(written.files[1]!.text).toContain('-- sdk:lock-timeout 2000ms');
+      expect(written.files[0]!.text).toContain('-- sdk:lock-timeout 200ms');
     } finally {
       await c.end();
       await other.drop();

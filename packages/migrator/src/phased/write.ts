@@ -1,5 +1,7 @@
-import { renderPlan, type OperationPlan, type PlannedFile } from '../operations/index.js';
+import { MigratorError } from '../errors.js';
+import { combinePlans, renderPlan, type OperationPlan, type PlannedFile } from '../operations/index.js';
 import { appendMigrations, readJournal, writeDataMigrations, type Snapshot } from './drizzle-folder.js';
+import { operationFiles } from './operation-files.js';
 
 export interface WriteOperationOptions {
   migrationsFolder: string;
@@ -16,6 +18,13 @@ export interface WriteOperationOptions {
   finalSnapshot?: ((before: Snapshot) => Snapshot) | undefined;
   /** Print the files instead of writing them. */
   dryRun?: boolean | undefined;
+  /**
+   * Tags applied on the database the operation was checked against. When given, an earlier
+   * operation of the folder whose contract is still pending there is refused: the new
+   * operation's expand would come after that contract in the journal, so it would run only
+   * after the deploy that contract waits for.
+   */
+  applied?: ReadonlySet<string> | undefined;
 }
 
 export interface WrittenOperation {
@@ -24,8 +33,21 @@ export interface WrittenOperation {
   paths: string[];
 }
 
-/** Writes an operation's plan into the project: migrations in drizzle-kit's journal, backfills as tracked data migrations. */
-export async function writeOperation(plan: OperationPlan, options: WriteOperationOptions): Promise<WrittenOperation> {
+/**
+ * Writes an operation's plan into the project: migrations in drizzle-kit's journal, backfills as
+ * tracked data migrations. Several plans are written as one operation, every expand step before
+ * the first contract step (`combinePlans`), so that one deploy sits between them.
+ */
+export async function writeOperation(plans: OperationPlan | readonly OperationPlan[], options: WriteOperationOptions): Promise<WrittenOperation> {
+  const plan = Array.isArray(plans) ? combinePlans(plans as readonly OperationPlan[]) : (plans as OperationPlan);
+  if (options.applied) {
+    const pending = (await operationFiles(options.migrationsFolder)).find((f) => f.phase === 'contract' && !options.applied!.has(f.tag));
+    if (pending) {
+      throw new MigratorError('E_OPERATION', `the contract of operation ${pending.name} (${pending.tag}) is not applied yet, so a new operation written after it would expand only after that contract, after the deploy it waits for`, {
+        hint: `finish ${pending.name} first (\`sdk db migrate\` after its deploy), or roll it back (\`sdk db rollback-operation ${pending.name}\`, then delete its files) and write both changes as one operation: one drizzle-kit migration with \`pnpm db:generate --safe\``,
+      });
+    }
+  }
   const journal = await readJournal(options.migrationsFolder);
   const firstIndex = (journal.entries.at(-1)?.idx ?? -1) + 1;
   const files = renderPlan(plan, { name: options.name, firstIndex, command: options.command });
