@@ -4,6 +4,7 @@ import { NEWEST_PG_VERSION } from '../files.js';
 import { SchemaKnowledge } from '../knowledge.js';
 import { RULE_IDS } from '../registry.js';
 import { renderViolation } from '../report/pretty.js';
+import type { OperationPlan } from '../../operations/types.js';
 import type { LintRule, Violation } from '../types.js';
 
 export { loadParser };
@@ -26,4 +27,22 @@ export function lintSql(sql: string, options: { rules: readonly LintRule[]; pgVe
 /** The violations rendered as the terminal shows them (no colours), for snapshots. */
 export function rendered(sql: string, violations: readonly Violation[]): string {
   return violations.map((v) => renderViolation({ path: 'migration.sql', violations: [], statements: [] }, v, sql)).join('\n\n');
+}
+
+/**
+ * The steps a help prints from an operation's plan, in order: `name: what it runs`, read from its
+ * numbered lines `N. name (...): \`SQL\``. Steps of the user's own (`1. \`ALTER TABLE ...\``)
+ * have no name and are left out.
+ */
+export function printedPlanSteps(help: string): string[] {
+  return [...help.matchAll(/^\d+\. ([^`\n]*?)(?: \((?:outside a transaction|starts a new migration)\))*: `([^`]*)`/gm)].map((m) => `${m[1]}: ${m[2]}`);
+}
+
+/** The same for the plan itself: each step's name and exactly what it runs (a data migration's UPDATE, in batches). */
+export function planSteps(plan: OperationPlan): string[] {
+  return plan.steps.map((step) => {
+    if (step.kind === 'sql') return `${step.name}: ${step.sql}`;
+    if (step.kind === 'backfill') return `${step.name}: UPDATE ${step.table} SET ${step.set}${step.where ? ` WHERE ${step.where}` : ''}`;
+    return `${step.name}: INSERT INTO ${step.into} (${step.columns.join(', ')}) SELECT ${step.select.join(', ')} FROM ${step.table}`;
+  });
 }

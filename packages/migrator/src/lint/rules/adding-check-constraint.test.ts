@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lintSql, loadParser, rendered } from '../__fixtures__/harness.js';
+import { addCheck } from '../../operations/add-check.js';
+import { lintSql, loadParser, planSteps, printedPlanSteps, rendered } from '../__fixtures__/harness.js';
 import { addingCheckConstraint as rule } from './adding-check-constraint.js';
 
 beforeAll(loadParser);
@@ -18,8 +19,14 @@ describe('adding-check-constraint', () => {
           | ^
         lock: ACCESS EXCLUSIVE lock on orders (blocks every read and write), held while every row is checked
         help: Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:
-              1. \`ALTER TABLE "orders" ADD CONSTRAINT "orders_total_positive" CHECK ("total" > 0) NOT VALID;\`
-              2. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)"
+              expand, before the deploy (\`pnpm sdk db migrate --phase expand\` applies it):
+              1. add check NOT VALID: \`ALTER TABLE "public"."orders" ADD CONSTRAINT "orders_total_positive" CHECK ("total" > 0) NOT VALID;\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it; from then on every write is checked
+              Before the contract: deploy the version of the application whose writes satisfy the check before the contract validates it.
+              contract, after the deploy (\`pnpm sdk db migrate\` applies it):
+              2. validate check (starts a new migration): \`ALTER TABLE "public"."orders" VALIDATE CONSTRAINT "orders_total_positive";\`
+                 locks: SHARE UPDATE EXCLUSIVE while it reads every row: reads and writes continue
+              \`sdk db new add-check orders --check '"total" > 0' --constraint-name orders_total_positive\` writes these steps as migration files; for a migration drizzle-kit generated, \`pnpm db:generate --safe\` writes them in its place."
     `);
   });
 
@@ -32,8 +39,14 @@ describe('adding-check-constraint', () => {
           | ^
         lock: ACCESS EXCLUSIVE lock on orders (blocks every read and write), held while every row is checked
         help: Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:
-              1. \`alter table orders add CONSTRAINT orders_total_check check (total > 0) NOT VALID;\` (named, so that a later migration can validate it)
-              2. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE orders VALIDATE CONSTRAINT orders_total_check;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)"
+              expand, before the deploy (\`pnpm sdk db migrate --phase expand\` applies it):
+              1. add check NOT VALID: \`ALTER TABLE "public"."orders" ADD CONSTRAINT "orders_total_check" CHECK (total > 0) NOT VALID;\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it; from then on every write is checked
+              Before the contract: deploy the version of the application whose writes satisfy the check before the contract validates it.
+              contract, after the deploy (\`pnpm sdk db migrate\` applies it):
+              2. validate check (starts a new migration): \`ALTER TABLE "public"."orders" VALIDATE CONSTRAINT "orders_total_check";\`
+                 locks: SHARE UPDATE EXCLUSIVE while it reads every row: reads and writes continue
+              \`sdk db new add-check orders --check "total > 0" --constraint-name orders_total_check\` writes these steps as migration files; for a migration drizzle-kit generated, \`pnpm db:generate --safe\` writes them in its place."
     `);
   });
 
@@ -66,7 +79,21 @@ describe('adding-check-constraint', () => {
   it('finds a CHECK inside a DO block and keeps it there', () => {
     const violations = lint('DO $$ BEGIN\n  ALTER TABLE "public"."orders" ADD CONSTRAINT "c" CHECK ("status" IN (\'new\', \'paid\'));\nEXCEPTION WHEN duplicate_object THEN null; END $$;');
     expect(violations).toMatchObject([{ rule: 'adding-check-constraint', line: 2, column: 3 }]);
-    expect(violations[0]?.help).toContain('`ALTER TABLE "public"."orders" ADD CONSTRAINT "c" CHECK ("status" IN (\'new\', \'paid\')) NOT VALID;` (in place of the statement inside the DO block)');
+    expect(violations[0]?.help).toContain('1. add check NOT VALID: `ALTER TABLE "public"."orders" ADD CONSTRAINT "c" CHECK ("status" IN (\'new\', \'paid\')) NOT VALID;`');
+    expect(violations[0]?.help).toContain('These steps replace the DO block the statement is in.');
+  });
+
+  it('prints the add-check plan, step for step, with the condition as written and the name PostgreSQL would give it', () => {
+    const [v] = lint('ALTER TABLE "orders" ADD CHECK ("total" > 0);');
+    const plan = addCheck.plan({ tableSql: '"public"."orders"', display: 'public.orders', name: 'orders_total_check', check: '"total" > 0' });
+    expect(printedPlanSteps(v!.help)).toEqual(planSteps(plan));
+    // add-check would name it orders_check: the command names it as the plan does.
+    expect(v?.help).toContain(`\`sdk db new add-check orders --check '"total" > 0' --constraint-name orders_total_check\``);
+  });
+
+  it('keeps the statement with NOT VALID for what add-check does not write (NO INHERIT, other commands)', () => {
+    expect(lint('ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NO INHERIT;')[0]?.help).toContain('1. `ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NO INHERIT NOT VALID;`');
+    expect(lint('ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0), ALTER COLUMN status SET DEFAULT \'new\';')[0]?.help).toContain("1. Add `NOT VALID` right after this constraint's definition in the statement.");
   });
 
   describe('ADD COLUMN ... CHECK', () => {
@@ -80,8 +107,14 @@ describe('adding-check-constraint', () => {
           lock: ACCESS EXCLUSIVE lock on orders (blocks every read and write), held while every row is checked
           help: Instead, add the column without the CHECK, then add the CHECK NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:
                 1. \`ALTER TABLE "orders" ADD COLUMN "discount_pct" integer;\`
-                2. In the same migration: \`ALTER TABLE orders ADD CONSTRAINT orders_discount_pct_check CHECK ("discount_pct" BETWEEN 0 AND 100) NOT VALID;\`
-                3. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE orders VALIDATE CONSTRAINT orders_discount_pct_check;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)"
+                expand, before the deploy (\`pnpm sdk db migrate --phase expand\` applies it):
+                2. add check NOT VALID: \`ALTER TABLE "public"."orders" ADD CONSTRAINT "orders_discount_pct_check" CHECK ("discount_pct" BETWEEN 0 AND 100) NOT VALID;\`
+                   locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it; from then on every write is checked
+                Before the contract: deploy the version of the application whose writes satisfy the check before the contract validates it.
+                contract, after the deploy (\`pnpm sdk db migrate\` applies it):
+                3. validate check (starts a new migration): \`ALTER TABLE "public"."orders" VALIDATE CONSTRAINT "orders_discount_pct_check";\`
+                   locks: SHARE UPDATE EXCLUSIVE while it reads every row: reads and writes continue
+                Once step 1 is applied, \`sdk db new add-check orders --check '"discount_pct" BETWEEN 0 AND 100' --constraint-name orders_discount_pct_check\` writes steps 2 to 3 as migration files; for a migration drizzle-kit generated, \`pnpm db:generate --safe\` writes them in its place."
       `);
     });
 
@@ -90,7 +123,7 @@ describe('adding-check-constraint', () => {
       const [v] = lint(sql);
       expect(v?.message).toBe('Adding column pct with CHECK constraint pct_range reads every row of orders to check it, and every read and write of the table waits until it is done: minutes on a big table.');
       expect(v?.help).toContain('1. `alter table orders add column note text, add column pct int not null default 0;`');
-      expect(v?.help).toContain('2. In the same migration: `ALTER TABLE orders ADD CONSTRAINT pct_range CHECK (pct <= 100) NOT VALID;`');
+      expect(v?.help).toContain('2. add check NOT VALID: `ALTER TABLE "public"."orders" ADD CONSTRAINT "pct_range" CHECK (pct <= 100) NOT VALID;`');
     });
 
     it('accepts it on a table created earlier in the same file, and a new column without CHECK', () => {

@@ -1,8 +1,10 @@
+import { addCheck, namedCheck } from '../../operations/add-check.js';
 import { bodyOf, list, relationOf, type ColumnDef, type Constraint } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { ident, statementSql } from '../rewrite.js';
 import type { Finding, LintRule, LintStatement } from '../types.js';
-import { addedConstraints, addingToExistingTable, bareName, constraintName, LATER_MIGRATION, notValidSteps, tableOf, validateSql } from './constraints-helpers.js';
+import { addedConstraints, addingToExistingTable, bareName, constraintName, LATER_MIGRATION, notValidSteps, objectName, tableOf, validateSql } from './constraints-helpers.js';
+import { IN_PLACE_OF_DO_BLOCK, newCommand, planHelp, tableOfKey } from './operation-helpers.js';
 import { OwnStatement } from './rewrites-helpers.js';
 
 /**
@@ -37,7 +39,8 @@ export const addingCheckConstraint = {
           lock: `${describeLock('ACCESS EXCLUSIVE', table.shown)}, held while every row is checked`,
           help: column
             ? addColumnRecipe(statement, index, column, constraint, name)
-            : ['Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:', ...notValidSteps(statement, constraint)].join('\n'),
+            : (commands.length === 1 && checkRecipe(statement, constraint, ownExpression(statement, index), [])) ||
+              ['Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:', ...notValidSteps(statement, constraint)].join('\n'),
         });
       }
     });
@@ -62,10 +65,45 @@ function addColumnRecipe(statement: LintStatement, index: number, column: Column
   const expression = own && span ? own.parenthesized(span.start) : undefined;
   const where = statement.embeddedIn ? ' (in place of the statement inside the DO block)' : '';
   const without = own && span ? `\`${statementSql(own.without([span]))}\`${where}` : `This ADD COLUMN without its CHECK clause${where}.`;
+  const planned = checkRecipe(statement, constraint, expression, [without]);
+  if (planned) return planned;
   return [
     'Instead, add the column without the CHECK, then add the CHECK NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:',
     `1. ${without}`,
     `2. In the same migration: \`ALTER TABLE ${table.sql} ADD CONSTRAINT ${ident(name)} CHECK ${expression ?? '(...)'} NOT VALID;\``,
     `3. ${LATER_MIGRATION}: \`${validateSql(table.sql, name)}\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)`,
   ].join('\n');
+}
+
+/**
+ * The add-check operation's plan for the CHECK: added NOT VALID before the deploy, validated
+ * after it; `before` are steps of the user's own that come first. Undefined for what the
+ * operation does not write (NO INHERIT), or when the condition's text is not found.
+ */
+function checkRecipe(statement: LintStatement, constraint: Constraint, expression: string | undefined, before: string[]): string | undefined {
+  const key = tableOf(statement).key;
+  const check = expression?.slice(1, -1).trim();
+  if (!key || !check || constraint.is_no_inherit) return undefined;
+  const table = tableOfKey(key);
+  const { name, named } = constraintName(constraint, table.name);
+  return planHelp({
+    intro:
+      before.length > 0
+        ? 'Instead, add the column without the CHECK, then add the CHECK NOT VALID (new writes are checked at once, existing rows are not) and validate it separately'
+        : 'Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately',
+    before,
+    plan: addCheck.plan(namedCheck(table, name, check)),
+    // add-check names a CHECK `<table>_check`; PostgreSQL names one on a single column `<table>_<column>_check`.
+    command: newCommand('add-check', table, [], { check, 'constraint-name': named || name !== objectName(table.name, undefined, 'check') ? name : undefined }),
+    notes: statement.embeddedIn && before.length === 0 ? [IN_PLACE_OF_DO_BLOCK] : [],
+  });
+}
+
+/** The `(condition)` of the `index`-th command's CHECK, as the statement writes it. */
+function ownExpression(statement: LintStatement, index: number): string | undefined {
+  const own = OwnStatement.of(statement.sql);
+  const constraint = bodyOf(list(own?.bodyOf('AlterTableStmt')?.cmds).map((c) => bodyOf(c, 'AlterTableCmd'))[index]?.def, 'Constraint');
+  const start = own?.at(constraint?.location);
+  const at = own && start !== undefined ? own.keywordAfter(start, 'CHECK') : undefined;
+  return own && at !== undefined ? own.parenthesized(at) : undefined;
 }

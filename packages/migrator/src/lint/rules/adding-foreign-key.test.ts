@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lintSql, loadParser, rendered } from '../__fixtures__/harness.js';
+import { addForeignKey } from '../../operations/add-foreign-key.js';
+import { lintSql, loadParser, planSteps, printedPlanSteps, rendered } from '../__fixtures__/harness.js';
 import { addingForeignKey as rule } from './adding-foreign-key.js';
 
 beforeAll(loadParser);
@@ -20,8 +21,15 @@ describe('adding-foreign-key', () => {
           |  ^
         lock: SHARE ROW EXCLUSIVE lock on posts and public.users (blocks every write (INSERT, UPDATE, DELETE); reads continue), held while every row is checked
         help: Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:
-              1. \`ALTER TABLE "posts" ADD CONSTRAINT "posts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action NOT VALID;\` (in place of the statement inside the DO block)
-              2. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE posts VALIDATE CONSTRAINT posts_user_id_users_id_fk;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)"
+              expand, before the deploy (\`pnpm sdk db migrate --phase expand\` applies it):
+              1. add foreign key NOT VALID: \`ALTER TABLE "public"."posts" ADD CONSTRAINT "posts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users" ("id") ON DELETE CASCADE NOT VALID;\`
+                 locks: SHARE ROW EXCLUSIVE on both tables for an instant (no scan: NOT VALID), waiting at most lock_timeout for it; from then on every write is checked
+              Before the contract: nothing has to be deployed in between; the validation fails, and can be run again, while an existing row breaks the key.
+              contract, after the deploy (\`pnpm sdk db migrate\` applies it):
+              2. validate foreign key (starts a new migration): \`ALTER TABLE "public"."posts" VALIDATE CONSTRAINT "posts_user_id_users_id_fk";\`
+                 locks: SHARE UPDATE EXCLUSIVE on the table and ROW SHARE on the referenced one while it reads every row: reads and writes continue
+              \`sdk db new add-foreign-key posts --columns user_id --references users --referenced-columns id --on-delete cascade --constraint-name posts_user_id_users_id_fk\` writes these steps as migration files; for a migration drizzle-kit generated, \`pnpm db:generate --safe\` writes them in its place.
+              These steps replace the DO block the statement is in."
     `);
   });
 
@@ -34,8 +42,14 @@ describe('adding-foreign-key', () => {
           | ^
         lock: SHARE ROW EXCLUSIVE lock on posts and users (blocks every write (INSERT, UPDATE, DELETE); reads continue), held while every row is checked
         help: Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:
-              1. \`ALTER TABLE posts ADD CONSTRAINT posts_user_id_fkey FOREIGN KEY (user_id) REFERENCES users NOT VALID;\` (named, so that a later migration can validate it)
-              2. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE posts VALIDATE CONSTRAINT posts_user_id_fkey;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)"
+              expand, before the deploy (\`pnpm sdk db migrate --phase expand\` applies it):
+              1. add foreign key NOT VALID: \`ALTER TABLE "public"."posts" ADD CONSTRAINT "posts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."users" NOT VALID;\`
+                 locks: SHARE ROW EXCLUSIVE on both tables for an instant (no scan: NOT VALID), waiting at most lock_timeout for it; from then on every write is checked
+              Before the contract: nothing has to be deployed in between; the validation fails, and can be run again, while an existing row breaks the key.
+              contract, after the deploy (\`pnpm sdk db migrate\` applies it):
+              2. validate foreign key (starts a new migration): \`ALTER TABLE "public"."posts" VALIDATE CONSTRAINT "posts_user_id_fkey";\`
+                 locks: SHARE UPDATE EXCLUSIVE on the table and ROW SHARE on the referenced one while it reads every row: reads and writes continue
+              \`sdk db new add-foreign-key posts --columns user_id --references users\` writes these steps as migration files; for a migration drizzle-kit generated, \`pnpm db:generate --safe\` writes them in its place."
     `);
   });
 
@@ -54,6 +68,24 @@ describe('adding-foreign-key', () => {
     const v18 = lintSql(sql, { rules: [rule], history: partitioned, pgVersion: 18 });
     expect(v18[0]?.help).toContain('NOT VALID;`');
     expect(v18[0]?.help).not.toContain('partition by partition');
+  });
+
+  it('prints the add-foreign-key plan, step for step, with the key as the statement writes it', () => {
+    const [v] = lint('ALTER TABLE "posts" ADD CONSTRAINT "posts_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE set null;');
+    const plan = addForeignKey.plan({
+      tableSql: '"public"."posts"',
+      display: 'public.posts',
+      name: 'posts_user_id_fk',
+      definition: 'FOREIGN KEY ("user_id") REFERENCES "public"."users" ("id") ON DELETE SET NULL',
+    });
+    expect(printedPlanSteps(v!.help)).toEqual(planSteps(plan));
+    expect(v?.help).toContain('`sdk db new add-foreign-key posts --columns user_id --references users --referenced-columns id --on-delete "set null" --constraint-name posts_user_id_fk`');
+  });
+
+  it('keeps the statement with NOT VALID for what add-foreign-key does not write (MATCH FULL, DEFERRABLE)', () => {
+    const [v] = lint('ALTER TABLE posts ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) MATCH FULL DEFERRABLE;');
+    expect(v?.help).toContain('1. `ALTER TABLE posts ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) MATCH FULL DEFERRABLE NOT VALID;`');
+    expect(v?.help).not.toContain('sdk db new');
   });
 
   it('accepts NOT VALID', () => {
@@ -81,10 +113,16 @@ describe('adding-foreign-key', () => {
         1 | ALTER TABLE "posts" ADD COLUMN "editor_id" integer DEFAULT 1 REFERENCES "users"("id") ON DELETE SET NULL;
           | ^
         lock: SHARE ROW EXCLUSIVE lock on posts and users (blocks every write (INSERT, UPDATE, DELETE); reads continue), held while every row is checked
-        help: The default fills every existing row, so each one is checked. Instead, add the column and its foreign key separately:
+        help: The default fills every existing row, so each one is checked. Instead, add the column and its foreign key separately: the key NOT VALID (new writes are checked at once, existing rows are not), validated later:
               1. This ADD COLUMN without its REFERENCES clause.
-              2. \`ALTER TABLE posts ADD CONSTRAINT posts_editor_id_fkey FOREIGN KEY (editor_id) REFERENCES users (id) ON DELETE SET NULL NOT VALID;\` (instant: new writes are checked, existing rows are not)
-              3. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE posts VALIDATE CONSTRAINT posts_editor_id_fkey;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)"
+              expand, before the deploy (\`pnpm sdk db migrate --phase expand\` applies it):
+              2. add foreign key NOT VALID: \`ALTER TABLE "public"."posts" ADD CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY ("editor_id") REFERENCES "public"."users" ("id") ON DELETE SET NULL NOT VALID;\`
+                 locks: SHARE ROW EXCLUSIVE on both tables for an instant (no scan: NOT VALID), waiting at most lock_timeout for it; from then on every write is checked
+              Before the contract: nothing has to be deployed in between; the validation fails, and can be run again, while an existing row breaks the key.
+              contract, after the deploy (\`pnpm sdk db migrate\` applies it):
+              3. validate foreign key (starts a new migration): \`ALTER TABLE "public"."posts" VALIDATE CONSTRAINT "posts_editor_id_fkey";\`
+                 locks: SHARE UPDATE EXCLUSIVE on the table and ROW SHARE on the referenced one while it reads every row: reads and writes continue
+              Once step 1 is applied, \`sdk db new add-foreign-key posts --columns editor_id --references users --referenced-columns id --on-delete "set null"\` writes steps 2 to 3 as migration files; for a migration drizzle-kit generated, \`pnpm db:generate --safe\` writes them in its place."
     `);
   });
 

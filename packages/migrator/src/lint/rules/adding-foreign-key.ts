@@ -1,8 +1,10 @@
+import { addForeignKey, namedForeignKey } from '../../operations/add-foreign-key.js';
 import { bodyOf, foreignKeyActions, list, qualified, relationKey, relationOf, type ColumnDef, type Constraint, type ForeignKeyAction } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { afterRelationName, ident, statementSql, tableSql } from '../rewrite.js';
 import type { Finding, LintRule, LintStatement } from '../types.js';
 import { addedConstraint, addingToExistingTable, alterCommands, bareName, constraintName, LATER_MIGRATION, names, notValidSteps, relationSql, tableOf, validateSql } from './constraints-helpers.js';
+import { IN_PLACE_OF_DO_BLOCK, newCommand, planHelp, tableArgument, tableOfKey } from './operation-helpers.js';
 
 /**
  * Adding a FOREIGN KEY to a table that has rows checks every row against the referenced table
@@ -32,6 +34,7 @@ export const addingForeignKey = {
           ...hazard(statement, constraint, named ? name : undefined),
           help:
             (partitions && pgVersion < 18 && partitionedRecipe(statement, name, [...partitions])) ||
+            (alterCommands(statement).length === 1 && foreignKeyRecipe(statement, constraint, [])) ||
             ['Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately:', ...notValidSteps(statement, constraint)].join('\n'),
         });
       }
@@ -58,10 +61,47 @@ function hazard(statement: LintStatement, constraint: Constraint, name: string |
   };
 }
 
+/**
+ * The add-foreign-key operation's plan for the key: added NOT VALID before the deploy, validated
+ * after it. Undefined for what the operation does not write (MATCH FULL, DEFERRABLE, ON DELETE
+ * SET NULL (columns)): the recipe is then the statement with NOT VALID.
+ */
+function foreignKeyRecipe(statement: LintStatement, constraint: Constraint, before: string[]): string | undefined {
+  const key = tableOf(statement).key;
+  const references = relationKey(constraint.pktable);
+  if (!key || !references || constraint.deferrable || (constraint.fk_matchtype !== undefined && constraint.fk_matchtype !== 's') || list(constraint.fk_del_set_cols).length > 0) return undefined;
+  const table = tableOfKey(key);
+  const { name, named } = constraintName(constraint, table.name);
+  const { onDelete, onUpdate } = foreignKeyActions(constraint);
+  const columns = names(constraint.fk_attrs);
+  const refColumns = names(constraint.pk_attrs);
+  const on = (action: ForeignKeyAction | undefined) => (action ? ACTIONS[action]?.toLowerCase() : undefined);
+  const plan = addForeignKey.plan(namedForeignKey(table, name, { columns, references: tableOfKey(references), refColumns, onDelete: on(onDelete), onUpdate: on(onUpdate) }));
+  return planHelp({
+    intro:
+      before.length > 0
+        ? 'Instead, add the column and its foreign key separately: the key NOT VALID (new writes are checked at once, existing rows are not), validated later'
+        : 'Instead, add it NOT VALID (new writes are checked at once, existing rows are not) and validate it separately',
+    before,
+    plan,
+    command: newCommand('add-foreign-key', table, [], {
+      columns: columns.map(ident).join(', '),
+      references: tableArgument(tableOfKey(references)),
+      'referenced-columns': refColumns.length > 0 ? refColumns.map(ident).join(', ') : undefined,
+      'on-delete': on(onDelete),
+      'on-update': on(onUpdate),
+      'constraint-name': named ? name : undefined,
+    }),
+    notes: statement.embeddedIn ? [IN_PLACE_OF_DO_BLOCK] : [],
+  });
+}
+
 /** ADD COLUMN ... DEFAULT x REFERENCES: every existing row gets x, which must be checked. */
 function addColumnRecipe(statement: LintStatement, column: ColumnDef, reference: Constraint): string {
   const table = tableOf(statement);
   const col = column.colname ?? '?';
+  const planned = foreignKeyRecipe(statement, { ...reference, fk_attrs: [{ String: { sval: col } }] }, ['This ADD COLUMN without its REFERENCES clause.']);
+  if (planned) return `The default fills every existing row, so each one is checked. ${planned}`;
   const { name } = constraintName({ ...reference, fk_attrs: [{ String: { sval: col } }] }, bareName(relationOf(statement)));
   const target = names(reference.pk_attrs);
   const { onDelete, onUpdate } = foreignKeyActions(reference);

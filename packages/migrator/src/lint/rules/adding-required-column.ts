@@ -1,9 +1,12 @@
-import { bodyOf, list, qualified, stringValue, type ColumnDef, type Constraint } from '../../sql/ast.js';
+import { addRequiredColumn, requiredColumn } from '../../operations/add-required-column.js';
+import { bodyOf, list, qualified, stringValue, type AlterTableCmd, type ColumnDef, type Constraint } from '../../sql/ast.js';
+import { quoteIdent } from '../../sql/quote.js';
 import { SourceText } from '../../sql/source-text.js';
 import { statementSql } from '../rewrite.js';
-import type { Finding, LintRule } from '../types.js';
-import { BACKFILL_HOW, backfillCommand } from './backfill-helpers.js';
-import { applyEdits, columnAddedInFile, cutRange, identLike, itemEnd, relationLike, relationText, reparsedBody, sqlTokens, existingTableAltered } from './breaking-helpers.js';
+import type { Finding, LintRule, LintStatementOf, RuleContext } from '../types.js';
+import { applyEdits, columnAddedInFile, cutRange, itemEnd, reparsedBody, sqlTokens, existingTableAltered } from './breaking-helpers.js';
+import { newCommand, planHelp, tableOfKey, VALUE_PLACEHOLDER } from './operation-helpers.js';
+import { alterCommands, OwnStatement, typeLabel } from './rewrites-helpers.js';
 
 /**
  * ADD COLUMN ... NOT NULL (or PRIMARY KEY) with nothing to fill it in fails with "column contains
@@ -23,43 +26,86 @@ export const addingRequiredColumn = {
     if (!altered) return undefined;
     const { table, statement } = altered;
     const findings: Finding[] = [];
-    for (const item of list(statement.body.cmds)) {
-      const cmd = bodyOf(item, 'AlterTableCmd');
-      const def = cmd?.subtype === 'AT_AddColumn' ? bodyOf(cmd.def, 'ColumnDef') : undefined;
+    for (const cmd of alterCommands(statement.body)) {
+      const def = cmd.subtype === 'AT_AddColumn' ? bodyOf(cmd.def, 'ColumnDef') : undefined;
       if (!def || typeof def.colname !== 'string' || !requiredWithoutDefault(def)) continue;
       // ADD COLUMN IF NOT EXISTS of a column that is already there does nothing.
-      if (cmd?.missing_ok && (context.knowledge.columnType(table, def.colname) || columnAddedInFile(context, table, def.colname))) continue;
+      if (cmd.missing_ok && (context.knowledge.columnType(table, def.colname) || columnAddedInFile(context, table, def.colname))) continue;
       const column = def.colname;
       const name = qualified(statement.body.relation);
       const primary = constraintsOf(def).some((c) => c.contype === 'CONSTR_PRIMARY');
       const edits = editedColumn(statement.sql, column);
-      const tableText = relationText(statement.sql, table);
-      const t = relationLike(table, tableText);
-      const c = identLike(column, tableText);
-      const bare = table.split('.')[1]!;
-      const check = identLike(`${bare}_${column}_not_null`, tableText);
-      const steps = [
-        `Add it nullable${edits?.nullable ? `: \`${statementSql(edits.nullable)}\`` : ''}, and apply that with \`pnpm sdk db migrate --phase expand\`.`,
-        'Deploy the app version that writes it.',
-        `Backfill the existing rows: \`${backfillCommand({ table: t, set: `${c} = <value>`, where: `${c} IS NULL` })}\` (${BACKFILL_HOW}).`,
-        `In a later migration, check new writes only: \`ALTER TABLE ${t} ADD CONSTRAINT ${check} CHECK (${c} IS NOT NULL) NOT VALID;\`.`,
-        `In the migration after that, \`ALTER TABLE ${t} VALIDATE CONSTRAINT ${check};\` (reads every row without blocking writes), then \`ALTER TABLE ${t} ALTER COLUMN ${c} SET NOT NULL;\` ${
-          pgVersion >= 12 ? '(which then skips its full-table scan)' : '(PostgreSQL 11 and older still scan the table here, under ACCESS EXCLUSIVE)'
-        } and drop the check.`,
-      ];
-      if (primary) {
-        const index = identLike(`${bare}_pkey`, tableText);
-        steps.push(`Build the key's index without blocking writes and attach it: \`CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${t} (${c});\`, then \`ALTER TABLE ${t} ADD CONSTRAINT ${index} PRIMARY KEY USING INDEX ${index};\`.`);
-      }
-      const constant = constantDefaultOption(primary, pgVersion, edits?.withDefault);
+      const constant = constantDefaultOption(primary, pgVersion, edits);
       findings.push({
         message: `Adding ${primary ? 'PRIMARY KEY' : 'NOT NULL'} column ${column} without a default fails on ${name} if it has rows, and INSERTs from the running app that leave it out fail.`,
-        help: `Instead:\n${steps.map((s, i) => `${i + 1}. ${s}`).join('\n')}${constant}`,
+        help: `${recipe(context, table, statement, cmd, def, primary)}${constant}`,
       });
     }
     return findings;
   },
 } satisfies LintRule;
+
+/**
+ * The add-required-column operation's plan for the column: added nullable, the existing rows
+ * filled in batches, then NOT NULL proved by a CHECK validated without blocking writes. A
+ * PRIMARY KEY column also needs its index, which no operation builds: that step follows the plan.
+ */
+function recipe(context: RuleContext, key: string, statement: LintStatementOf<'AlterTableStmt'>, cmd: AlterTableCmd, def: ColumnDef, primary: boolean): string {
+  const table = tableOfKey(key);
+  const column = def.colname ?? '?';
+  const type = writtenType(statement.sql, alterCommands(statement.body).indexOf(cmd)) ?? columnTypeLabel(def);
+  const plan = addRequiredColumn.plan(requiredColumn(table, { column, type, default: null, backfill: VALUE_PLACEHOLDER, exists: false }));
+  const notes: string[] = [];
+  const others = otherClauses(def).map(({ clause, kind }) => `its ${clause} clause after it${kind ? ` (\`sdk db new ${kind}\`)` : ''}`);
+  if (alterCommands(statement.body).length > 1) others.push("the statement's other changes in a migration of their own");
+  if (others.length > 0) notes.push(`The plan adds the column alone: add ${others.join(', and ')}.`);
+  if (context.pgVersion < 12) notes.push(`PostgreSQL ${context.pgVersion} still reads the whole table for set not null, under ACCESS EXCLUSIVE, even with the validated check (PostgreSQL 12 and later use it instead).`);
+  if (primary) {
+    // No operation builds a primary key: the index is built concurrently and attached, as the recipe always said.
+    const index = quoteIdent(`${table.name}_pkey`);
+    notes.push(`Then build the key's index without blocking writes and attach it: \`CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${table.sql} (${quoteIdent(column)});\`, then \`ALTER TABLE ${table.sql} ADD CONSTRAINT ${index} PRIMARY KEY USING INDEX ${index};\`.`);
+  }
+  return planHelp({
+    intro: 'Instead, add the column nullable, fill it, then make it NOT NULL without a long lock',
+    plan,
+    command: newCommand('add-required-column', table, [column], { type, backfill: VALUE_PLACEHOLDER }),
+    notes,
+  });
+}
+
+/** The column's type as the statement writes it (`varchar(20)`, `"auth"."mood"`), up to its first constraint. */
+function writtenType(sql: string, index: number): string | undefined {
+  const own = OwnStatement.of(sql);
+  const def = bodyOf(own ? list(own.bodyOf('AlterTableStmt')?.cmds).map((c) => bodyOf(c, 'AlterTableCmd'))[index]?.def : undefined, 'ColumnDef');
+  const start = own?.at(def?.typeName?.location);
+  if (!own || !def || start === undefined) return undefined;
+  // A COLLATE written before the constraints is part of the type as ADD COLUMN takes it.
+  const end = own.clauseEnd(start, [], Math.min(own.sql.length, ...own.constraintSpans(def).map((s) => s.start)));
+  const text = own.sql.slice(start, end).trim();
+  return text || undefined;
+}
+
+/** The column's type from the parse tree, when its text cannot be cut out of the statement. */
+function columnTypeLabel(def: ColumnDef): string {
+  const names = list(def.typeName?.names).map((n) => stringValue(n) ?? '?');
+  const typmods = list(def.typeName?.typmods).map((m) => bodyOf(m, 'A_Const')?.ival?.ival ?? 0);
+  const name = names.filter((n) => n !== 'pg_catalog').join('.');
+  return typeLabel({ name, typmods, array: list(def.typeName?.arrayBounds).length > 0 });
+}
+
+/** The column clauses the plan leaves out, and the operation that adds each one. */
+const CLAUSES: Partial<Record<NonNullable<Constraint['contype']>, { clause: string; kind?: string }>> = {
+  CONSTR_CHECK: { clause: 'CHECK', kind: 'add-check' },
+  CONSTR_UNIQUE: { clause: 'UNIQUE', kind: 'add-unique' },
+  CONSTR_FOREIGN: { clause: 'REFERENCES', kind: 'add-foreign-key' },
+  CONSTR_EXCLUSION: { clause: 'EXCLUDE' },
+};
+
+/** The column's clauses the plan leaves out (its NOT NULL, PRIMARY KEY and DEFAULT NULL are what it replaces). */
+function otherClauses(def: ColumnDef): { clause: string; kind?: string | undefined }[] {
+  const found = constraintsOf(def).flatMap((c) => (c.contype && CLAUSES[c.contype] ? [CLAUSES[c.contype]!] : []));
+  return [...new Set(found)];
+}
 
 /**
  * The one-statement alternative: a constant DEFAULT fills the existing rows from the catalog
@@ -111,11 +157,11 @@ function sampleDefault(def: ColumnDef): string {
 }
 
 /**
- * The user's statement with the column made nullable (its NOT NULL and PRIMARY KEY removed), and
- * with a DEFAULT placed before its NOT NULL. Edits follow the re-parsed constraint locations, so
- * other columns of a multi-column ALTER TABLE stay as they are.
+ * The user's statement with a DEFAULT placed before the column's NOT NULL (a DEFAULT NULL the user
+ * wrote goes). The edit follows the re-parsed constraint locations, so other columns of a
+ * multi-column ALTER TABLE stay as they are.
  */
-function editedColumn(sql: string, column: string): { nullable?: string; withDefault?: string } | undefined {
+function editedColumn(sql: string, column: string): string | undefined {
   const body = reparsedBody(sql, 'AlterTableStmt');
   const def = list(body?.cmds)
     .map((item) => bodyOf(item, 'AlterTableCmd'))
@@ -135,14 +181,8 @@ function editedColumn(sql: string, column: string): { nullable?: string; withDef
     const range = cutRange(tokens, span.from, span.to);
     return range ? [{ ...range, text: '' }] : [];
   };
-  const removed = spans.filter((s) => s.c.contype === 'CONSTR_NOTNULL' || s.c.contype === 'CONSTR_PRIMARY');
-  const nullable = applyEdits(sql, removed.flatMap(removal));
-  const first = removed[0];
-  let withDefault: string | undefined;
-  if (first) {
-    // A DEFAULT NULL written by the user goes: the inserted default replaces it.
-    const nullDefaults = spans.filter((s) => s.c.contype === 'CONSTR_DEFAULT').flatMap(removal);
-    withDefault = applyEdits(sql, [{ start: first.from, end: first.from, text: `DEFAULT ${sampleDefault(def)} ` }, ...nullDefaults]);
-  }
-  return { nullable: removed.length ? nullable : undefined, withDefault };
+  const first = spans.find((s) => s.c.contype === 'CONSTR_NOTNULL' || s.c.contype === 'CONSTR_PRIMARY');
+  if (!first) return undefined;
+  const nullDefaults = spans.filter((s) => s.c.contype === 'CONSTR_DEFAULT').flatMap(removal);
+  return applyEdits(sql, [{ start: first.from, end: first.from, text: `DEFAULT ${sampleDefault(def)} ` }, ...nullDefaults]);
 }

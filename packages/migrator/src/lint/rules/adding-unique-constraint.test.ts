@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lintSql, loadParser, rendered } from '../__fixtures__/harness.js';
+import { addUnique } from '../../operations/add-unique.js';
+import { lintSql, loadParser, planSteps, printedPlanSteps, rendered } from '../__fixtures__/harness.js';
 import { addingUniqueConstraint as rule } from './adding-unique-constraint.js';
 
 beforeAll(loadParser);
@@ -18,8 +19,14 @@ describe('adding-unique-constraint', () => {
           | ^
         lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write), held while the index is built
         help: Instead, build the index without blocking writes, then let the constraint take it over:
-              1. \`CREATE UNIQUE INDEX CONCURRENTLY users_email_unique ON auth.users (email);\` (the runner runs it outside a transaction)
-              2. \`ALTER TABLE auth.users ADD CONSTRAINT users_email_unique UNIQUE USING INDEX users_email_unique;\` (instant: the index is already built)"
+              expand, before the deploy (\`pnpm sdk db migrate --phase expand\` applies it):
+              1. create unique index concurrently (outside a transaction): \`CREATE UNIQUE INDEX CONCURRENTLY "users_email_unique_sdk_idx" ON "auth"."users" ("email");\`
+                 locks: SHARE UPDATE EXCLUSIVE while the index is built in the background: reads and writes continue; fails (and is rebuilt by the next run) while duplicates exist
+              Before the contract: nothing has to be deployed in between: the unique index rejects duplicates as soon as it is built.
+              contract, after the deploy (\`pnpm sdk db migrate\` applies it):
+              2. attach it as the constraint: \`ALTER TABLE "auth"."users" ADD CONSTRAINT "users_email_unique" UNIQUE USING INDEX "users_email_unique_sdk_idx";\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it (the index is renamed to the constraint's name)
+              \`sdk db new add-unique auth.users --columns email --constraint-name users_email_unique\` writes these steps as migration files; for a migration drizzle-kit generated, \`pnpm db:generate --safe\` writes them in its place."
     `);
   });
 
@@ -68,11 +75,24 @@ describe('adding-unique-constraint', () => {
         1 | ALTER TABLE "auth"."users" ADD COLUMN "handle" text UNIQUE;
           | ^
         lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write), held while the index is built
-        help: Instead, add the column first, then build its index without blocking writes:
+        help: Instead, add the column first, then build its index without blocking writes and let the constraint take it over:
               1. \`ALTER TABLE "auth"."users" ADD COLUMN "handle" text;\`
-              2. \`CREATE UNIQUE INDEX CONCURRENTLY users_handle_key ON auth.users (handle);\` (the runner runs it outside a transaction)
-              3. \`ALTER TABLE auth.users ADD CONSTRAINT users_handle_key UNIQUE USING INDEX users_handle_key;\` (instant: the index is already built)"
+              expand, before the deploy (\`pnpm sdk db migrate --phase expand\` applies it):
+              2. create unique index concurrently (outside a transaction): \`CREATE UNIQUE INDEX CONCURRENTLY "users_handle_key_sdk_idx" ON "auth"."users" ("handle");\`
+                 locks: SHARE UPDATE EXCLUSIVE while the index is built in the background: reads and writes continue; fails (and is rebuilt by the next run) while duplicates exist
+              Before the contract: nothing has to be deployed in between: the unique index rejects duplicates as soon as it is built.
+              contract, after the deploy (\`pnpm sdk db migrate\` applies it):
+              3. attach it as the constraint: \`ALTER TABLE "auth"."users" ADD CONSTRAINT "users_handle_key" UNIQUE USING INDEX "users_handle_key_sdk_idx";\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it (the index is renamed to the constraint's name)
+              Once step 1 is applied, \`sdk db new add-unique auth.users --columns handle\` writes steps 2 to 3 as migration files; for a migration drizzle-kit generated, \`pnpm db:generate --safe\` writes them in its place."
     `);
+  });
+
+  it('prints the add-unique plan, step for step', () => {
+    const [v] = lint('ALTER TABLE auth.users ADD UNIQUE (org_id, email);');
+    const plan = addUnique.plan({ tableSql: '"auth"."users"', display: 'auth.users', schema: 'auth', name: 'users_org_id_email_key', index: 'users_org_id_email_key_sdk_idx', columns: ['org_id', 'email'] });
+    expect(printedPlanSteps(v!.help)).toEqual(planSteps(plan));
+    expect(v?.help).toContain('`sdk db new add-unique auth.users --columns "org_id, email"`');
   });
 
   it('accepts UNIQUE / PRIMARY KEY USING INDEX', () => {

@@ -1,8 +1,10 @@
+import { addUnique, namedUnique } from '../../operations/add-unique.js';
 import { bodyOf, list, relationOf, type ColumnDef, type Constraint, type ConstrType } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { ident, removeWords, statementSql } from '../rewrite.js';
 import type { Finding, LintRule, LintStatement } from '../types.js';
 import { addedConstraint, addingToExistingTable, alterCommands, bareName, constraintName, IN_A_LATER_MIGRATION, names, objectName, tableOf } from './constraints-helpers.js';
+import { IN_PLACE_OF_DO_BLOCK, newCommand, planHelp, tableOfKey } from './operation-helpers.js';
 
 const WORDS: Partial<Record<ConstrType, string>> = { CONSTR_UNIQUE: 'UNIQUE', CONSTR_PRIMARY: 'PRIMARY KEY', CONSTR_EXCLUSION: 'EXCLUDE' };
 
@@ -82,7 +84,33 @@ function notNullStep(statement: LintStatement, constraint: Constraint, step: num
   ];
 }
 
+/**
+ * The add-unique operation's plan for a UNIQUE constraint: its index built CONCURRENTLY before the
+ * deploy, attached as the constraint after it; `before` are steps of the user's own that come
+ * first. Undefined for what the operation does not write (PRIMARY KEY, INCLUDE, NULLS NOT
+ * DISTINCT, DEFERRABLE): the recipe is then the one built from the statement.
+ */
+function uniqueRecipe(statement: LintStatement, constraint: Constraint, before: string[]): string | undefined {
+  const key = tableOf(statement).key;
+  const columns = names(constraint.keys);
+  if (!key || constraint.contype !== 'CONSTR_UNIQUE' || list(constraint.including).length > 0 || constraint.nulls_not_distinct || constraint.deferrable || columns.length === 0) return undefined;
+  const table = tableOfKey(key);
+  const { name, named } = constraintName(constraint, table.name);
+  return planHelp({
+    intro:
+      before.length > 0
+        ? 'Instead, add the column first, then build its index without blocking writes and let the constraint take it over'
+        : 'Instead, build the index without blocking writes, then let the constraint take it over',
+    before,
+    plan: addUnique.plan(namedUnique(table, name, columns)),
+    command: newCommand('add-unique', table, [], { columns: columns.map(ident).join(', '), 'constraint-name': named ? name : undefined }),
+    notes: statement.embeddedIn && before.length === 0 ? [IN_PLACE_OF_DO_BLOCK] : [],
+  });
+}
+
 function usingIndexRecipe(statement: LintStatement, constraint: Constraint): string {
+  const planned = alterCommands(statement).length === 1 ? uniqueRecipe(statement, constraint, []) : undefined;
+  if (planned) return planned;
   const { name } = constraintName(constraint, bareName(relationOf(statement)));
   const notNull = notNullStep(statement, constraint, 2);
   return [
@@ -98,10 +126,13 @@ function addColumnRecipe(statement: LintStatement, column: ColumnDef, constraint
   const { name } = constraintName(constraint, bareName(relationOf(statement)));
   const words = constraint.contype === 'CONSTR_PRIMARY' ? ['PRIMARY', 'KEY'] : ['UNIQUE'];
   const bare = alterCommands(statement).length === 1 && typeof constraint.conname !== 'string' ? removeWords(statement.sql, words) : undefined;
+  const first = bare ? `\`${statementSql(bare)}\`` : `This ADD COLUMN ${ident(column.colname ?? '?')} without its ${words.join(' ')} clause.`;
+  const planned = uniqueRecipe(statement, constraint, [first]);
+  if (planned) return planned;
   const notNull = notNullStep(statement, constraint, 3);
   return [
     'Instead, add the column first, then build its index without blocking writes:',
-    `1. ${bare ? `\`${statementSql(bare)}\`` : `This ADD COLUMN ${ident(column.colname ?? '?')} without its ${words.join(' ')} clause.`}`,
+    `1. ${first}`,
     `2. \`${createIndexSql(statement, constraint, name)}\` (the runner runs it outside a transaction)`,
     ...notNull,
     `${3 + notNull.length}. \`${attachSql(statement, constraint, name)}\` (instant: the index is already built)`,

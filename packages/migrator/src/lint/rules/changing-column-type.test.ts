@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lintSql, loadParser, rendered } from '../__fixtures__/harness.js';
+import { knownTable } from '../../operations/catalog.js';
+import { changeColumnType, retypedColumn } from '../../operations/change-column-type.js';
+import { lintSql, loadParser, planSteps, printedPlanSteps, rendered } from '../__fixtures__/harness.js';
 import { changingColumnType as rule } from './changing-column-type.js';
 
 beforeAll(loadParser);
@@ -36,12 +38,41 @@ describe('changing-column-type', () => {
         1 | ALTER TABLE "auth"."users" ALTER COLUMN "email" TYPE varchar(100) USING lower("email");
           | ^
         lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write) until the rewrite and the index rebuilds end
-        help: Instead, change the type in steps (expand/contract):
-              1. Add a column of the new type: \`ALTER TABLE "auth"."users" ADD COLUMN "email_new" varchar(100);\`
-              2. In the same migration, keep it in sync with a BEFORE INSERT OR UPDATE trigger that sets \`NEW."email_new"\` to \`lower("email")\` computed from NEW on INSERT when "email_new" is not given, and on UPDATE when "email" changes; apply it with \`pnpm sdk db migrate --phase expand\`.
-              3. Once that is applied, backfill the existing rows: \`sdk db backfill --table auth.users --set "email_new = lower(email)" --where "email_new IS DISTINCT FROM lower(email)"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes).
-              4. Switch the application to "email_new": deploy the version that reads and writes it instead of "email".
-              5. Drop the trigger and "email" in a contract migration (\`pnpm db:generate --custom\`), applied by \`pnpm sdk db migrate\` after that deploy."
+        help: Instead, change the type in steps (expand/contract): a new column of the new type, kept equal by a trigger, takes the old one's place:
+              expand, before the deploy (\`pnpm sdk db migrate --phase expand\` applies it):
+              1. add new column: \`ALTER TABLE "auth"."users" ADD COLUMN "email_sdk_new" varchar(100);\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it
+              2. create sync function: \`CREATE FUNCTION "auth"."sdk_sync_users_email_sdk_new"() RETURNS trigger LANGUAGE plpgsql AS $sdk$
+              BEGIN
+                IF TG_OP = 'INSERT' THEN
+                  IF NEW."email_sdk_new" IS NULL AND NEW."email" IS NOT NULL THEN
+                    NEW."email_sdk_new" := (SELECT lower("email") FROM (SELECT NEW.*) AS sdk_row);
+                  ELSIF NEW."email" IS NULL AND NEW."email_sdk_new" IS NOT NULL THEN
+                    NEW."email" := NEW."email_sdk_new"::varchar(50);
+                  END IF;
+                ELSIF NEW."email" IS DISTINCT FROM OLD."email" AND NEW."email_sdk_new" IS NOT DISTINCT FROM OLD."email_sdk_new" THEN
+                  NEW."email_sdk_new" := (SELECT lower("email") FROM (SELECT NEW.*) AS sdk_row);
+                ELSIF NEW."email_sdk_new" IS DISTINCT FROM OLD."email_sdk_new" AND NEW."email" IS NOT DISTINCT FROM OLD."email" AND NEW."email_sdk_new" IS DISTINCT FROM (SELECT lower("email") FROM (SELECT NEW.*) AS sdk_row) THEN
+                  NEW."email" := NEW."email_sdk_new"::varchar(50);
+                END IF;
+                RETURN NEW;
+              END
+              $sdk$;\`
+              3. create sync trigger: \`CREATE TRIGGER "sdk_sync_email_sdk_new" BEFORE INSERT OR UPDATE ON "auth"."users" FOR EACH ROW EXECUTE FUNCTION "auth"."sdk_sync_users_email_sdk_new"();\`
+                 locks: SHARE ROW EXCLUSIVE on the table for an instant (reads continue), waiting at most lock_timeout for it
+              backfill, a data migration the same command runs right after the expand:
+              4. copy old into new: \`UPDATE "auth"."users" SET "email_sdk_new" = (lower("email")) WHERE "email_sdk_new" IS NULL AND "email" IS NOT NULL\`, in batches
+                 locks: row locks on one batch at a time (about 100 ms each), resumable after a crash
+              Before the contract: nothing has to be deployed in between: both versions keep using email, which has the new type once the contract ran (deploy code that expects the new type after it).
+              contract, after the deploy (\`pnpm sdk db migrate\` applies it):
+              5. drop sync trigger: \`DROP TRIGGER "sdk_sync_email_sdk_new" ON "auth"."users";\`
+                 locks: SHARE ROW EXCLUSIVE on the table for an instant (reads continue), waiting at most lock_timeout for it
+              6. drop sync function: \`DROP FUNCTION "auth"."sdk_sync_users_email_sdk_new"();\`
+              7. drop old column: \`ALTER TABLE "auth"."users" DROP COLUMN "email";\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it
+              8. give the new column the old name: \`ALTER TABLE "auth"."users" RENAME COLUMN "email_sdk_new" TO "email";\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it
+              \`sdk db new change-column-type auth.users email --type "varchar(100)" --using 'lower("email")'\` writes these steps as migration files and a data migration; for a migration drizzle-kit generated, \`pnpm db:generate --safe\` writes them in its place."
     `);
   });
 
@@ -54,12 +85,37 @@ describe('changing-column-type', () => {
         1 | ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);
           | ^
         lock: ACCESS EXCLUSIVE lock on orders (blocks every read and write) until the rewrite and the index rebuilds end
-        help: Instead, change the type in steps (expand/contract):
-              1. Add a column of the new type: \`ALTER TABLE orders ADD COLUMN total_new numeric(12,2);\`
-              2. In the same migration, keep it in sync with a BEFORE INSERT OR UPDATE trigger that sets \`NEW.total_new := NEW.total::numeric(12,2)\` on INSERT when total_new is not given, and on UPDATE when total changes; apply it with \`pnpm sdk db migrate --phase expand\`.
-              3. Once that is applied, backfill the existing rows: \`sdk db backfill --table orders --set "total_new = total::numeric(12,2)" --where "total_new IS DISTINCT FROM total::numeric(12,2)"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes).
-              4. Switch the application to total_new: deploy the version that reads and writes it instead of total.
-              5. Drop the trigger and total in a contract migration (\`pnpm db:generate --custom\`), applied by \`pnpm sdk db migrate\` after that deploy."
+        help: Instead, change the type in steps (expand/contract): a new column of the new type, kept equal by a trigger, takes the old one's place:
+              expand, before the deploy (\`pnpm sdk db migrate --phase expand\` applies it):
+              1. add new column: \`ALTER TABLE "public"."orders" ADD COLUMN "total_sdk_new" numeric(12,2);\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it
+              2. create sync function: \`CREATE FUNCTION "public"."sdk_sync_orders_total_sdk_new"() RETURNS trigger LANGUAGE plpgsql AS $sdk$
+              BEGIN
+                IF TG_OP = 'INSERT' THEN
+                  IF NEW."total_sdk_new" IS NULL AND NEW."total" IS NOT NULL THEN
+                    NEW."total_sdk_new" := NEW."total"::numeric(12,2);
+                  END IF;
+                ELSIF NEW."total" IS DISTINCT FROM OLD."total" AND NEW."total_sdk_new" IS NOT DISTINCT FROM OLD."total_sdk_new" THEN
+                  NEW."total_sdk_new" := NEW."total"::numeric(12,2);
+                END IF;
+                RETURN NEW;
+              END
+              $sdk$;\`
+              3. create sync trigger: \`CREATE TRIGGER "sdk_sync_total_sdk_new" BEFORE INSERT OR UPDATE ON "public"."orders" FOR EACH ROW EXECUTE FUNCTION "public"."sdk_sync_orders_total_sdk_new"();\`
+                 locks: SHARE ROW EXCLUSIVE on the table for an instant (reads continue), waiting at most lock_timeout for it
+              backfill, a data migration the same command runs right after the expand:
+              4. copy old into new: \`UPDATE "public"."orders" SET "total_sdk_new" = "total"::numeric(12,2) WHERE "total_sdk_new" IS NULL AND "total" IS NOT NULL\`, in batches
+                 locks: row locks on one batch at a time (about 100 ms each), resumable after a crash
+              Before the contract: nothing has to be deployed in between: both versions keep using total, which has the new type once the contract ran (deploy code that expects the new type after it).
+              contract, after the deploy (\`pnpm sdk db migrate\` applies it):
+              5. drop sync trigger: \`DROP TRIGGER "sdk_sync_total_sdk_new" ON "public"."orders";\`
+                 locks: SHARE ROW EXCLUSIVE on the table for an instant (reads continue), waiting at most lock_timeout for it
+              6. drop sync function: \`DROP FUNCTION "public"."sdk_sync_orders_total_sdk_new"();\`
+              7. drop old column: \`ALTER TABLE "public"."orders" DROP COLUMN "total";\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it
+              8. give the new column the old name: \`ALTER TABLE "public"."orders" RENAME COLUMN "total_sdk_new" TO "total";\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it
+              \`sdk db new change-column-type orders total --type "numeric(12,2)"\` writes these steps as migration files and a data migration; for a migration drizzle-kit generated, \`pnpm db:generate --safe\` writes them in its place."
     `);
   });
 
@@ -100,8 +156,24 @@ describe('changing-column-type', () => {
   it('reports each rewriting column of one statement, by name', () => {
     const violations = lint('ALTER TABLE "auth"."users" ALTER COLUMN "id" TYPE bigint, ALTER COLUMN "email" TYPE text, ALTER COLUMN "bio" TYPE jsonb USING "bio"::jsonb;', [users]);
     expect(violations.map((v) => v.message.split(' ')[1])).toEqual(['auth.users.id', 'auth.users.bio']);
-    expect(violations[1]?.help).toContain('ADD COLUMN "bio_new" jsonb;');
-    expect(violations[1]?.help).toContain('--where "bio_new IS DISTINCT FROM bio::jsonb"');
+    expect(violations[1]?.help).toContain('ADD COLUMN "bio_sdk_new" jsonb;');
+    // `USING "bio"::jsonb` is the cast PostgreSQL makes without one: the plan casts the column.
+    expect(violations[1]?.help).toContain('`UPDATE "auth"."users" SET "bio_sdk_new" = "bio"::jsonb WHERE "bio_sdk_new" IS NULL AND "bio" IS NOT NULL`, in batches');
+    expect(violations[1]?.help).toContain('`sdk db new change-column-type auth.users bio --type jsonb`');
+  });
+
+  it('prints the change-column-type plan, step for step, with the new type and conversion as written', () => {
+    const [v] = lint('ALTER TABLE "auth"."users" ALTER COLUMN "email" TYPE varchar(100) USING lower("email");', [users]);
+    const old = { name: 'email', type: 'varchar(50)', notNull: false, default: null, identity: false, generated: false };
+    const plan = changeColumnType.plan(retypedColumn(knownTable('auth', 'users'), old, 'varchar(100)', 'lower("email")', true));
+    expect(printedPlanSteps(v!.help)).toEqual(planSteps(plan));
+    expect(v?.help).toContain(`\`sdk db new change-column-type auth.users email --type "varchar(100)" --using 'lower("email")'\``);
+  });
+
+  it('keeps the recipe in words for a column a key uses, which change-column-type refuses (the key would stay on the old column)', () => {
+    const [v] = lint('ALTER TABLE "auth"."users" ALTER COLUMN "id" TYPE bigint;', [users]);
+    expect(v?.help).toContain('1. Add a column of the new type: `ALTER TABLE "auth"."users" ADD COLUMN "id_new" bigint;`');
+    expect(v?.help).not.toContain('sdk db new');
   });
 
   it('finds the statement inside a DO block', () => {
@@ -193,12 +265,13 @@ describe('changing-column-type', () => {
     });
   });
 
-  it('spells the table as written when other statements come before it in the file', () => {
+  it('keeps the new type as written when other statements come before it in the file', () => {
     const sql = 'DROP INDEX "a";\n--> statement-breakpoint\nALTER TABLE "orders" ALTER COLUMN "total" SET DATA TYPE numeric(14, 2);';
     const violations = lint(sql, ['CREATE TABLE "orders" ("id" serial PRIMARY KEY, "total" integer);']);
     expect(violations).toHaveLength(1);
-    expect(violations[0]?.help).toContain('1. Add a column of the new type: `ALTER TABLE "orders" ADD COLUMN "total_new" numeric(14, 2);`');
-    expect(violations[0]?.help).toContain('`sdk db backfill --table orders --set "total_new = total::numeric(14, 2)" --where "total_new IS DISTINCT FROM total::numeric(14, 2)"`');
+    expect(violations[0]?.help).toContain('1. add new column: `ALTER TABLE "public"."orders" ADD COLUMN "total_sdk_new" numeric(14, 2);`');
+    expect(violations[0]?.help).toContain('`UPDATE "public"."orders" SET "total_sdk_new" = "total"::numeric(14, 2) WHERE "total_sdk_new" IS NULL AND "total" IS NOT NULL`');
+    expect(violations[0]?.help).toContain('`sdk db new change-column-type orders total --type "numeric(14, 2)"`');
   });
 
   describe('COLLATE', () => {

@@ -1,9 +1,12 @@
+import type { ColumnInfo } from '../../operations/catalog.js';
+import { changeColumnType, retypedColumn } from '../../operations/change-column-type.js';
 import { bodyOf, list, qualified, relationKey, relationOf, stringValue, type AlterTableCmd, type RangeVar } from '../../sql/ast.js';
 import { ident, statementSql } from '../rewrite.js';
 import { objectName } from './constraints-helpers.js';
 import { columnType, timestampZoneChangeSkipsRewriteInUtc, typeChangeKeepsRows, usingIsPlainColumn, type ColumnType } from '../knowledge.js';
 import { describeLock } from '../locks.js';
 import type { Finding, LintRule, RuleContext } from '../types.js';
+import { knownColumn, newCommand, planHelp, tableOfKey } from './operation-helpers.js';
 import { alterCommands, altersTable, backfillStep, numbered, OwnStatement, sessionTimeZoneIsUtc, sqlNames, typeLabel } from './rewrites-helpers.js';
 
 /**
@@ -53,7 +56,12 @@ function typeChange(context: RuleContext, cmd: AlterTableCmd, to: ColumnType, in
     // The statement is re-parsed (once, shared by the rules) only to word a finding.
     const own = OwnStatement.of(context.statement.sql);
     const ownCmd = own ? alterCommands(own.bodyOf('AlterTableStmt'))[index] : undefined;
-    return `Instead, change the type in steps (expand/contract):\n${recipe(own, ownCmd, relation, column, to, using)}`;
+    const key = relationKey(relation);
+    const old = key ? knownColumn(context.knowledge, key, column) : undefined;
+    // change-column-type refuses a column filled by a sequence or generated (a trigger cannot copy
+    // it), or one an index or a constraint uses (it would stay on the old column): the recipe stays in words.
+    if (!key || !old || old.identity || old.generated || context.knowledge.columnUses(key, column).length > 0) return `Instead, change the type in steps (expand/contract):\n${recipe(own, ownCmd, relation, column, to, using)}`;
+    return retypeRecipe(key, old, from !== undefined, written(own, ownCmd, using), to);
   };
   const where = `${name}.${column}`;
   const consequence = `every query on ${name} waits until the rewrite ends, which takes minutes on a big table`;
@@ -129,7 +137,25 @@ function collationChange(context: RuleContext, cmd: AlterTableCmd): Finding | un
   };
 }
 
-/** The expand/contract recipe, with the new type and the conversion as the user wrote them. */
+/**
+ * The change-column-type operation's plan: a new column of the new type kept equal by a trigger,
+ * the rows converted into it in batches, then the old column dropped and the new one renamed in
+ * its place after the deploy. The new type and the conversion are the user's, as written; the
+ * old column's type, NOT NULL and default come from earlier migrations.
+ */
+function retypeRecipe(key: string, old: ColumnInfo, known: boolean, text: { type: string; conversion: string | undefined } | undefined, to: ColumnType): string {
+  const table = tableOfKey(key);
+  const type = text?.type ?? typeLabel(to);
+  const using = text?.conversion;
+  return planHelp({
+    intro: 'Instead, change the type in steps (expand/contract): a new column of the new type, kept equal by a trigger, takes the old one\'s place',
+    // Without the old type, no cast back to it can be written: the trigger then only copies old -> new.
+    plan: changeColumnType.plan(retypedColumn(table, old, type, using, known)),
+    command: newCommand('change-column-type', table, [old.name], { type, using }),
+  });
+}
+
+/** The expand/contract recipe in words, for a column change-column-type refuses (serial, identity, generated, used by an index or a constraint). */
 function recipe(own: OwnStatement | undefined, ownCmd: AlterTableCmd | undefined, relation: RangeVar | undefined, column: string, to: ColumnType, using: boolean): string {
   // The re-parsed relation: the engine's RangeVar counts its location from the start of the file.
   const names = sqlNames(own, own?.rangeVar ?? relation);

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lintSql, loadParser, rendered } from '../__fixtures__/harness.js';
+import { addIndex, namedIndex } from '../../operations/add-index.js';
+import { lintSql, loadParser, planSteps, printedPlanSteps, rendered } from '../__fixtures__/harness.js';
 import { creatingIndexNonConcurrently as rule } from './creating-index-non-concurrently.js';
 
 beforeAll(loadParser);
@@ -17,13 +18,36 @@ describe('creating-index-non-concurrently', () => {
         1 | CREATE INDEX "users_email_idx" ON "auth"."users" USING btree ("email");
           | ^
         lock: SHARE lock on auth.users (blocks every write (INSERT, UPDATE, DELETE); reads continue)
-        help: Build it without blocking writes: \`CREATE INDEX CONCURRENTLY "users_email_idx" ON "auth"."users" USING btree ("email");\` (the runner runs it outside a transaction and rebuilds it if a failed build leaves it INVALID)."
+        help: Build it without blocking writes:
+              expand, before the deploy (\`pnpm sdk db migrate --phase expand\` applies it):
+              1. create index concurrently (outside a transaction): \`CREATE INDEX CONCURRENTLY "users_email_idx" ON "auth"."users" USING btree ("email");\`
+                 locks: SHARE UPDATE EXCLUSIVE while the index is built in the background: reads and writes continue
+              \`sdk db new add-index auth.users --columns '"email"' --using btree --index-name users_email_idx\` writes this step as a migration file; for a migration drizzle-kit generated, \`pnpm db:generate --safe\` writes it in its place.
+              The runner rebuilds it if a failed build leaves it INVALID."
     `);
   });
 
-  it('reports a UNIQUE index too, keeping the user\'s spelling', () => {
-    const [v] = lint('create unique index if not exists i on t (lower(email))');
-    expect(v?.help).toContain('`create unique index CONCURRENTLY if not exists i on t (lower(email));`');
+  it('reports a UNIQUE index too, keeping its columns and predicate as written', () => {
+    const [v] = lint('create unique index if not exists i on t (lower(email)) where deleted_at is null');
+    expect(v?.help).toContain('1. create index concurrently (outside a transaction): `CREATE UNIQUE INDEX CONCURRENTLY "i" ON "public"."t" (lower(email)) WHERE deleted_at is null;`');
+    expect(v?.help).toContain('`sdk db new add-index t --columns "lower(email)" --unique --where "deleted_at is null" --index-name i`');
+  });
+
+  it('names an unnamed index as PostgreSQL would, so the runner can find a failed build', () => {
+    const [v] = lint('CREATE INDEX ON t (x);');
+    expect(v?.help).toContain('`CREATE INDEX CONCURRENTLY "t_x_idx" ON "public"."t" (x);`');
+    expect(v?.help).toContain('`sdk db new add-index t --columns x`');
+  });
+
+  it('prints the add-index plan, step for step', () => {
+    const [v] = lint('CREATE INDEX "users_email_idx" ON "auth"."users" USING btree ("email");', ['CREATE TABLE "auth"."users" ("id" serial PRIMARY KEY, "email" text);']);
+    const plan = addIndex.plan(namedIndex({ sql: '"auth"."users"', display: 'auth.users', schema: 'auth' }, { table: 'auth.users', columns: '"email"', using: 'btree' }, 'users_email_idx'));
+    expect(printedPlanSteps(v!.help)).toEqual(planSteps(plan));
+  });
+
+  it('keeps the statement with CONCURRENTLY for what add-index does not write (INCLUDE, WITH, TABLESPACE)', () => {
+    const [v] = lint('CREATE INDEX i ON t (x) INCLUDE (y);');
+    expect(v?.help).toBe('Build it without blocking writes: `CREATE INDEX CONCURRENTLY i ON t (x) INCLUDE (y);` (the runner runs it outside a transaction and rebuilds it if a failed build leaves it INVALID).');
   });
 
   it('accepts CREATE INDEX CONCURRENTLY', () => {

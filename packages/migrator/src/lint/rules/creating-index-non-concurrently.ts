@@ -1,7 +1,11 @@
-import { qualified, relationKey } from '../../sql/ast.js';
+import { addIndex, namedIndex, type AddIndexInput } from '../../operations/add-index.js';
+import { list, qualified, relationKey } from '../../sql/ast.js';
+import { chooseIndexName } from '../../sql/index-name.js';
 import { describeLock } from '../locks.js';
 import { afterRelationName, ident, insertAfter, statementSql, tableSql } from '../rewrite.js';
 import type { Finding, LintRule, LintStatementOf } from '../types.js';
+import { newCommand, planHelp, tableOfKey } from './operation-helpers.js';
+import { OwnStatement } from './rewrites-helpers.js';
 
 /**
  * CREATE INDEX without CONCURRENTLY holds a SHARE lock for the whole build: every INSERT, UPDATE
@@ -20,13 +24,53 @@ export const creatingIndexNonConcurrently = {
     const partitions = table ? knowledge.partitioned.get(table) : undefined;
     if (partitions) return partitionedIndex(statement, [...partitions]);
     const safe = insertAfter(statement.sql, ['INDEX'], 'CONCURRENTLY');
+    const index = table ? indexInput(statement) : undefined;
     return {
       message: `Building this index blocks every write to ${qualified(statement.body.relation)} until the build ends, which takes minutes on a big table.`,
       lock: describeLock('SHARE', qualified(statement.body.relation)),
-      help: `Build it without blocking writes: \`${statementSql(safe ?? statement.sql)}\` (the runner runs it outside a transaction and rebuilds it if a failed build leaves it INVALID).`,
+      help:
+        table && index
+          ? addIndexRecipe(table, index)
+          : `Build it without blocking writes: \`${statementSql(safe ?? statement.sql)}\` (the runner runs it outside a transaction and rebuilds it if a failed build leaves it INVALID).`,
     };
   },
 } satisfies LintRule;
+
+/**
+ * The add-index operation's plan: the index built CONCURRENTLY, named (the statement's name, or
+ * the one PostgreSQL would choose), in a migration of its own.
+ */
+function addIndexRecipe(key: string, { input, named }: { input: AddIndexInput & { name: string }; named: boolean }): string {
+  const table = tableOfKey(key);
+  return planHelp({
+    intro: 'Build it without blocking writes',
+    plan: addIndex.plan(namedIndex(table, input, input.name)),
+    command: newCommand('add-index', table, [], { columns: input.columns, unique: input.unique || undefined, using: input.using, where: input.where, 'index-name': named ? input.name : undefined }),
+    notes: ['The runner rebuilds it if a failed build leaves it INVALID.'],
+  });
+}
+
+/**
+ * The add-index input of a CREATE INDEX, its parts as the statement writes them; undefined when
+ * the statement has what add-index does not write (INCLUDE, WITH, TABLESPACE, NULLS NOT
+ * DISTINCT, ON ONLY): the help is then the statement with CONCURRENTLY.
+ */
+function indexInput(statement: LintStatementOf<'IndexStmt'>): { input: AddIndexInput & { name: string }; named: boolean } | undefined {
+  const { body } = statement;
+  if (list(body.indexIncludingParams).length > 0 || list(body.options).length > 0 || body.tableSpace || body.nulls_not_distinct || body.relation?.inh === false) return undefined;
+  const own = OwnStatement.of(statement.sql);
+  const rest = afterRelationName(statement.sql, 'ON');
+  if (!own || rest === undefined) return undefined;
+  const after = statement.sql.length - rest.length;
+  const method = /^\s*USING\s+("[^"]+"|\w+)/i.exec(rest)?.[1];
+  const columns = own.parenthesized(after)?.slice(1, -1).trim();
+  const at = own.keywordAfter(after, 'WHERE');
+  const from = at === undefined ? undefined : own.nextToken(at);
+  const where = from === undefined ? undefined : own.sql.slice(from).replace(/;\s*$/, '').trim();
+  const name = typeof body.idxname === 'string' ? body.idxname : chooseIndexName(body);
+  if (!columns || !name || (at !== undefined && !where)) return undefined;
+  return { input: { table: '', columns, name, unique: body.unique === true, using: method, where }, named: typeof body.idxname === 'string' };
+}
 
 /**
  * PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table; a plain CREATE INDEX on it

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lintSql, loadParser, rendered } from '../__fixtures__/harness.js';
+import { knownTable } from '../../operations/catalog.js';
+import { renameColumn, renamedColumn } from '../../operations/rename-column.js';
+import { lintSql, loadParser, planSteps, printedPlanSteps, rendered } from '../__fixtures__/harness.js';
 import { renamingColumn as rule } from './renaming-column.js';
 
 beforeAll(loadParser);
@@ -16,18 +18,79 @@ describe('renaming-column', () => {
         Renaming column email of auth.users to email_address breaks the running app: its queries still name email and fail until the new version is deployed.
         1 | ALTER TABLE "auth"."users" RENAME COLUMN "email" TO "email_address";
           | ^
-        help: Instead, expand and contract:
-              1. Add the new column: \`ALTER TABLE "auth"."users" ADD COLUMN "email_address" varchar(255);\`.
-              2. In the same migration, keep both in sync with a BEFORE INSERT OR UPDATE trigger that copies "email" into "email_address" (and back, once the new app writes "email_address").
-              3. Once that is applied, backfill "email_address" from "email": \`sdk db backfill --table auth.users --set "email_address = email" --where "email_address IS DISTINCT FROM email"\` (batches in primary-key order, each its own short transaction, checkpointed so a rerun resumes).
-              4. Deploy the app version that uses "email_address" (apply the steps above first with \`pnpm sdk db migrate --phase expand\`).
-              5. In a contract migration (a file that starts with \`-- sdk:phase contract\`), drop the trigger and the old column: \`ALTER TABLE "auth"."users" DROP COLUMN "email";\`."
+        help: Instead, expand and contract: add the new column next to the old one, kept equal by a trigger:
+              expand, before the deploy (\`pnpm sdk db migrate --phase expand\` applies it):
+              1. add new column: \`ALTER TABLE "auth"."users" ADD COLUMN "email_address" varchar(255);\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it
+              2. create sync function: \`CREATE FUNCTION "auth"."sdk_sync_users_email_address"() RETURNS trigger LANGUAGE plpgsql AS $sdk$
+              BEGIN
+                IF TG_OP = 'INSERT' THEN
+                  IF NEW."email_address" IS NULL AND NEW."email" IS NOT NULL THEN
+                    NEW."email_address" := NEW."email";
+                  ELSIF NEW."email" IS NULL AND NEW."email_address" IS NOT NULL THEN
+                    NEW."email" := NEW."email_address";
+                  END IF;
+                ELSIF NEW."email" IS DISTINCT FROM OLD."email" AND NEW."email_address" IS NOT DISTINCT FROM OLD."email_address" THEN
+                  NEW."email_address" := NEW."email";
+                ELSIF NEW."email_address" IS DISTINCT FROM OLD."email_address" AND NEW."email" IS NOT DISTINCT FROM OLD."email" AND NEW."email_address" IS DISTINCT FROM NEW."email" THEN
+                  NEW."email" := NEW."email_address";
+                END IF;
+                RETURN NEW;
+              END
+              $sdk$;\`
+              3. create sync trigger: \`CREATE TRIGGER "sdk_sync_email_address" BEFORE INSERT OR UPDATE ON "auth"."users" FOR EACH ROW EXECUTE FUNCTION "auth"."sdk_sync_users_email_address"();\`
+                 locks: SHARE ROW EXCLUSIVE on the table for an instant (reads continue), waiting at most lock_timeout for it
+              backfill, a data migration the same command runs right after the expand:
+              4. copy old into new: \`UPDATE "auth"."users" SET "email_address" = "email" WHERE "email_address" IS NULL AND "email" IS NOT NULL\`, in batches
+                 locks: row locks on one batch at a time (about 100 ms each), resumable after a crash
+              Before the contract: deploy the version of the application that uses email_address (both versions work while the trigger keeps the two columns equal).
+              contract, after the deploy (\`pnpm sdk db migrate\` applies it):
+              5. add NOT VALID check: \`ALTER TABLE "auth"."users" ADD CONSTRAINT "users_email_address_not_null" CHECK ("email_address" IS NOT NULL) NOT VALID;\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it; from then on every write is checked
+              6. validate check (starts a new migration): \`ALTER TABLE "auth"."users" VALIDATE CONSTRAINT "users_email_address_not_null";\`
+                 locks: SHARE UPDATE EXCLUSIVE while it reads every row: reads and writes continue
+              7. set not null (starts a new migration): \`ALTER TABLE "auth"."users" ALTER COLUMN "email_address" SET NOT NULL;\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it: the validated check spares the scan
+              8. drop check: \`ALTER TABLE "auth"."users" DROP CONSTRAINT "users_email_address_not_null";\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it
+              9. drop sync trigger (starts a new migration): \`DROP TRIGGER "sdk_sync_email_address" ON "auth"."users";\`
+                 locks: SHARE ROW EXCLUSIVE on the table for an instant (reads continue), waiting at most lock_timeout for it
+              10. drop sync function: \`DROP FUNCTION "auth"."sdk_sync_users_email_address"();\`
+              11. drop old column: \`ALTER TABLE "auth"."users" DROP COLUMN "email";\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it
+              \`sdk db new rename-column auth.users email email_address\` writes these steps as migration files and a data migration; for a migration drizzle-kit generated, \`pnpm db:generate --safe\` writes them in its place."
     `);
   });
 
   it('writes <type> when the column type is not known from earlier migrations', () => {
     const [v] = lint('ALTER TABLE accounts RENAME COLUMN name TO title;', []);
-    expect(v?.help).toContain('`ALTER TABLE accounts ADD COLUMN title <type>;`');
+    expect(v?.help).toContain('`ALTER TABLE "public"."accounts" ADD COLUMN "title" <type>;`');
+  });
+
+  it('prints the rename-column plan, step for step, built from what earlier migrations say about the column', () => {
+    const [v] = lint('ALTER TABLE auth.users RENAME COLUMN email TO email_address;');
+    const old = { name: 'email', type: 'varchar(255)', notNull: true, default: null, identity: false, generated: false };
+    const plan = renameColumn.plan(renamedColumn(knownTable('auth', 'users'), old, 'email_address'));
+    expect(printedPlanSteps(v!.help)).toEqual(planSteps(plan));
+    expect(v?.help).toContain('`sdk db new rename-column auth.users email email_address`');
+  });
+
+  it("moves the column's default, as an earlier migration wrote it, into the trigger and back", () => {
+    const history = ['CREATE TABLE "orders" ("id" serial PRIMARY KEY, "state" text DEFAULT \'new\' NOT NULL);'];
+    const [v] = lint('ALTER TABLE "orders" RENAME COLUMN "state" TO "status";', history);
+    const old = { name: 'state', type: 'text', notNull: true, default: "'new'", identity: false, generated: false };
+    expect(printedPlanSteps(v!.help)).toEqual(planSteps(renameColumn.plan(renamedColumn(knownTable('public', 'orders'), old, 'status'))));
+    expect(v?.help).toContain('move the default into the trigger: `ALTER TABLE "public"."orders" ALTER COLUMN "state" DROP DEFAULT;`');
+    expect(v?.help).toContain(`set the default: \`ALTER TABLE "public"."orders" ALTER COLUMN "status" SET DEFAULT 'new';\``);
+  });
+
+  it('keeps the recipe in words for a column rename-column refuses: a serial one, or one an index or a constraint uses', () => {
+    const serial = lint('ALTER TABLE "auth"."users" RENAME COLUMN "id" TO "user_id";');
+    expect(serial[0]?.help).toContain('1. Add the new column: `ALTER TABLE "auth"."users" ADD COLUMN "user_id" int4;`.');
+    expect(serial[0]?.help).not.toContain('sdk db new');
+    const indexed = lint('ALTER TABLE "auth"."users" RENAME COLUMN "email" TO "mail";', [USERS, 'CREATE UNIQUE INDEX "users_email_idx" ON "auth"."users" ("email");']);
+    expect(indexed[0]?.help).toContain('1. Add the new column: `ALTER TABLE "auth"."users" ADD COLUMN "mail" varchar(255);`.');
+    expect(indexed[0]?.help).not.toContain('sdk db new');
   });
 
   it('accepts a rename on a table created earlier in the same file', () => {

@@ -1,8 +1,11 @@
+import type { ColumnInfo } from '../../operations/catalog.js';
+import { renameColumn, renamedColumn } from '../../operations/rename-column.js';
 import { relationKey } from '../../sql/ast.js';
-import { typeText } from '../knowledge.js';
+import { typeText, type ColumnType } from '../knowledge.js';
 import type { LintRule } from '../types.js';
 import { BACKFILL_HOW, backfillCommand } from './backfill-helpers.js';
 import { columnAddedInFile, displayName, identLike, relationLike, relationText } from './breaking-helpers.js';
+import { knownColumn, newCommand, planHelp, tableOfKey } from './operation-helpers.js';
 
 /**
  * RENAME COLUMN is instant, but the application version still running during the migration
@@ -24,21 +27,13 @@ export const renamingColumn = {
     if (!table || typeof from !== 'string' || typeof to !== 'string') return undefined;
     // A table created, or a column added, earlier in this file is not used by the running app yet.
     if (context.isNewTable(table) || columnAddedInFile(context, table, from)) return undefined;
-    const tableText = relationText(statement.sql, table);
-    const t = relationLike(table, tableText);
-    const oldName = identLike(from, tableText);
-    const newName = identLike(to, tableText);
-    const type = knowledge.columnType(table, from);
+    const old = knownColumn(knowledge, table, from);
     return {
       message: `Renaming column ${from} of ${displayName(table)} to ${to} breaks the running app: its queries still name ${from} and fail until the new version is deployed.`,
-      help: [
-        'Instead, expand and contract:',
-        `1. Add the new column: \`ALTER TABLE ${t} ADD COLUMN ${newName} ${type ? typeText(type) : '<type>'};\`.`,
-        `2. In the same migration, keep both in sync with a BEFORE INSERT OR UPDATE trigger that copies ${oldName} into ${newName} (and back, once the new app writes ${newName}).`,
-        `3. Once that is applied, backfill ${newName} from ${oldName}: \`${backfillCommand({ table: t, set: `${newName} = ${oldName}`, where: `${newName} IS DISTINCT FROM ${oldName}` })}\` (${BACKFILL_HOW}).`,
-        `4. Deploy the app version that uses ${newName} (apply the steps above first with \`pnpm sdk db migrate --phase expand\`).`,
-        `5. In a contract migration (a file that starts with \`-- sdk:phase contract\`), drop the trigger and the old column: \`ALTER TABLE ${t} DROP COLUMN ${oldName};\`.`,
-      ].join('\n'),
+      help:
+        old.identity || old.generated || knowledge.columnUses(table, from).length > 0
+          ? unsyncable(statement.sql, table, from, to, knowledge.columnType(table, from))
+          : renameRecipe(table, old, to),
       // No earlier migration prepares a rename (the recipe above replaces it): only `-- sdk:phase contract` makes it a contract step.
       contract: {
         action: `Renaming column ${from} of ${displayName(table)} to ${to}`,
@@ -48,3 +43,37 @@ export const renamingColumn = {
     };
   },
 } satisfies LintRule;
+
+/**
+ * The rename-column operation's plan: the new column kept equal to the old one by a trigger while
+ * both application versions run, the rows copied in batches, the old column dropped after the
+ * deploy. Built from what earlier migrations said about the column (its type, NOT NULL, default).
+ */
+function renameRecipe(key: string, old: ColumnInfo, to: string): string {
+  const table = tableOfKey(key);
+  return planHelp({
+    intro: 'Instead, expand and contract: add the new column next to the old one, kept equal by a trigger',
+    plan: renameColumn.plan(renamedColumn(table, old, to)),
+    command: newCommand('rename-column', table, [old.name, to]),
+  });
+}
+
+/**
+ * A column filled by a sequence (serial, identity) or generated, or used by an index or a
+ * constraint: rename-column refuses it (a trigger cannot copy a sequence; the index or constraint
+ * would stay on the old column), so no plan fits and the recipe stays in words, as before.
+ */
+function unsyncable(sql: string, key: string, from: string, to: string, type: ColumnType | undefined): string {
+  const tableText = relationText(sql, key);
+  const t = relationLike(key, tableText);
+  const oldName = identLike(from, tableText);
+  const newName = identLike(to, tableText);
+  return [
+    'Instead, expand and contract:',
+    `1. Add the new column: \`ALTER TABLE ${t} ADD COLUMN ${newName} ${type ? typeText(type) : '<type>'};\`.`,
+    `2. In the same migration, keep both in sync with a BEFORE INSERT OR UPDATE trigger that copies ${oldName} into ${newName} (and back, once the new app writes ${newName}).`,
+    `3. Once that is applied, backfill ${newName} from ${oldName}: \`${backfillCommand({ table: t, set: `${newName} = ${oldName}`, where: `${newName} IS DISTINCT FROM ${oldName}` })}\` (${BACKFILL_HOW}).`,
+    `4. Deploy the app version that uses ${newName} (apply the steps above first with \`pnpm sdk db migrate --phase expand\`).`,
+    `5. In a contract migration (a file that starts with \`-- sdk:phase contract\`), drop the trigger and the old column: \`ALTER TABLE ${t} DROP COLUMN ${oldName};\`.`,
+  ].join('\n');
+}

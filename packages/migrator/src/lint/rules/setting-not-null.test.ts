@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lintSql, loadParser, rendered } from '../__fixtures__/harness.js';
+import { addRequiredColumn } from '../../operations/add-required-column.js';
+import { lintSql, loadParser, planSteps, printedPlanSteps, rendered } from '../__fixtures__/harness.js';
 import { settingNotNull as rule } from './setting-not-null.js';
 
 beforeAll(loadParser);
@@ -17,19 +18,40 @@ describe('setting-not-null', () => {
         1 | ALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL;
           | ^
         lock: ACCESS EXCLUSIVE lock on auth.users (blocks every read and write), held while every row is read
-        help: Instead, prove the column has no NULLs with a CHECK constraint first, so SET NOT NULL skips the scan:
-              1. \`ALTER TABLE auth.users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\` (instant: new writes are checked, existing rows are not)
-              2. In a later migration (\`pnpm db:generate --custom\`): \`ALTER TABLE auth.users VALIDATE CONSTRAINT users_email_not_null;\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)
-              3. Then \`ALTER TABLE auth.users ALTER COLUMN email SET NOT NULL;\` (uses the validated CHECK instead of reading the table)
-              4. \`ALTER TABLE auth.users DROP CONSTRAINT users_email_not_null;\` (the column's NOT NULL does the job now)
-              On PostgreSQL 18 two steps are enough: \`ALTER TABLE auth.users ADD CONSTRAINT users_email_not_null NOT NULL email NOT VALID;\`, then in a later migration (\`pnpm db:generate --custom\`) \`ALTER TABLE auth.users VALIDATE CONSTRAINT users_email_not_null;\`, which makes the column NOT NULL."
+        help: Instead, fill its NULLs, then prove the column has none with a CHECK constraint, so SET NOT NULL skips the scan:
+              backfill, a data migration \`pnpm sdk db migrate --phase expand\` runs before the deploy:
+              1. fill existing rows: \`UPDATE "auth"."users" SET "email" = <value> WHERE "email" IS NULL\`, in batches
+                 locks: row locks on one batch at a time (about 100 ms each), resumable after a crash
+              Before the contract: deploy the version of the application that always writes email.
+              contract, after the deploy (\`pnpm sdk db migrate\` applies it):
+              2. add NOT VALID check: \`ALTER TABLE "auth"."users" ADD CONSTRAINT "users_email_not_null" CHECK ("email" IS NOT NULL) NOT VALID;\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it; from then on every write is checked
+              backfill, a data migration \`pnpm sdk db migrate\` runs between the contract migrations:
+              3. fill rows written since the backfill: \`UPDATE "auth"."users" SET "email" = <value> WHERE "email" IS NULL\`, in batches
+                 locks: row locks on one batch at a time (about 100 ms each), resumable after a crash
+              contract, continued:
+              4. validate check (starts a new migration): \`ALTER TABLE "auth"."users" VALIDATE CONSTRAINT "users_email_not_null";\`
+                 locks: SHARE UPDATE EXCLUSIVE while it reads every row: reads and writes continue
+              5. set not null (starts a new migration): \`ALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL;\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it: the validated check spares the scan
+              6. drop check: \`ALTER TABLE "auth"."users" DROP CONSTRAINT "users_email_not_null";\`
+                 locks: ACCESS EXCLUSIVE on the table for an instant (catalog change only, no rewrite, no scan), waiting at most lock_timeout for it
+              \`sdk db new add-required-column auth.users email --backfill "<value>"\` writes these steps as migration files and a data migration; for a migration drizzle-kit generated, \`pnpm db:generate --safe\` writes them in its place.
+              On PostgreSQL 18 two steps are enough once the NULLs are filled: \`ALTER TABLE "auth"."users" ADD CONSTRAINT "users_email_not_null" NOT NULL "email" NOT VALID;\`, then in a later migration (\`pnpm db:generate --custom\`) \`ALTER TABLE "auth"."users" VALIDATE CONSTRAINT "users_email_not_null";\`, which makes the column NOT NULL."
     `);
   });
 
   it('leaves out the PostgreSQL 18 shortcut on older versions', () => {
     const [v] = lint('ALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL;', [users], 16);
-    expect(v?.help).toContain('4. `ALTER TABLE auth.users DROP CONSTRAINT users_email_not_null;`');
+    expect(v?.help).toContain('6. drop check: `ALTER TABLE "auth"."users" DROP CONSTRAINT "users_email_not_null";`');
     expect(v?.help).not.toContain('PostgreSQL 18');
+  });
+
+  it('prints the add-required-column plan for the existing column, step for step, with the command that writes it', () => {
+    const [v] = lint('ALTER TABLE auth.users ALTER COLUMN email SET NOT NULL;');
+    const plan = addRequiredColumn.plan({ tableSql: '"auth"."users"', tableName: 'users', display: 'auth.users', column: 'email', type: 'text', default: null, backfill: '<value>', exists: true });
+    expect(printedPlanSteps(v!.help)).toEqual(planSteps(plan));
+    expect(v?.help).toContain('`sdk db new add-required-column auth.users email --backfill "<value>"`');
   });
 
   it('accepts SET NOT NULL on a table created earlier in the same file', () => {

@@ -1,10 +1,15 @@
+import { addRequiredColumn, requiredColumn } from '../../operations/add-required-column.js';
+import { notNullCheckName } from '../../operations/steps.js';
 import { relationOf, type Constraint } from '../../sql/ast.js';
+import { quoteIdent } from '../../sql/quote.js';
 import { primaryKeyNullableColumns } from '../effects.js';
-import { droppedConstraints, type ConstraintInfo } from '../knowledge.js';
+import { droppedConstraints, type ConstraintInfo, type SchemaKnowledge } from '../knowledge.js';
 import { ident, statementSql } from '../rewrite.js';
 import { describeLock } from '../locks.js';
 import type { Finding, LintRule, RuleContext } from '../types.js';
 import { addedConstraint, alterCommands, bareName, LATER_MIGRATION, IN_A_LATER_MIGRATION, names, objectName, tableOf, validateSql } from './constraints-helpers.js';
+import { newCommand, planHelp, tableOfKey, VALUE_PLACEHOLDER } from './operation-helpers.js';
+import { typeLabel } from './rewrites-helpers.js';
 
 /**
  * SET NOT NULL (and PostgreSQL 18's `ADD CONSTRAINT ... NOT NULL col` without NOT VALID) reads
@@ -84,18 +89,34 @@ function setNotNull({ statement, knowledge, pgVersion }: RuleContext, column: st
       `3. \`ALTER TABLE ${table.sql} DROP CONSTRAINT ${ident(pending)};\` (the column's NOT NULL does the job now)`,
     ].join('\n');
   } else {
-    help = [
-      'Instead, prove the column has no NULLs with a CHECK constraint first, so SET NOT NULL skips the scan:',
-      `1. \`${add}\` (instant: new writes are checked, existing rows are not)`,
-      `2. ${LATER_MIGRATION}: \`${validate}\` (reads every row under SHARE UPDATE EXCLUSIVE; reads and writes continue)`,
-      `3. Then \`ALTER TABLE ${table.sql} ALTER COLUMN ${col} SET NOT NULL;\` (uses the validated CHECK instead of reading the table)`,
-      `4. \`ALTER TABLE ${table.sql} DROP CONSTRAINT ${ident(check)};\` (the column's NOT NULL does the job now)`,
-    ].join('\n');
-    if (pgVersion >= 18) {
-      help += `\nOn PostgreSQL 18 two steps are enough: \`ALTER TABLE ${table.sql} ADD CONSTRAINT ${ident(check)} NOT NULL ${col} NOT VALID;\`, then ${IN_A_LATER_MIGRATION} \`${validate}\`, which makes the column NOT NULL.`;
-    }
+    help = table.key ? makeNotNull(knowledge, table.key, column, pgVersion) : `Instead, prove the column has no NULLs with a CHECK constraint first (\`${add}\`, then ${IN_A_LATER_MIGRATION} \`${validate}\`), so SET NOT NULL skips the scan.`;
   }
   return { message: message(table.shown, column), lock: lock(table.shown), help };
+}
+
+/**
+ * The add-required-column operation's plan for an existing column: its NULLs filled, then NOT
+ * NULL proved by a CHECK validated without blocking writes, so SET NOT NULL skips the scan. On
+ * PostgreSQL 18 a NOT NULL constraint added NOT VALID does it in two steps, which no operation
+ * writes yet: that way follows the plan.
+ */
+function makeNotNull(knowledge: SchemaKnowledge, key: string, column: string, pgVersion: number): string {
+  const table = tableOfKey(key);
+  const type = knowledge.columnType(key, column);
+  const plan = addRequiredColumn.plan(requiredColumn(table, { column, type: type ? typeLabel(type) : '<type>', default: null, backfill: VALUE_PLACEHOLDER, exists: true }));
+  const notes: string[] = [];
+  if (pgVersion >= 18) {
+    const check = quoteIdent(notNullCheckName(table.name, column));
+    notes.push(
+      `On PostgreSQL 18 two steps are enough once the NULLs are filled: \`ALTER TABLE ${table.sql} ADD CONSTRAINT ${check} NOT NULL ${quoteIdent(column)} NOT VALID;\`, then ${IN_A_LATER_MIGRATION} \`ALTER TABLE ${table.sql} VALIDATE CONSTRAINT ${check};\`, which makes the column NOT NULL.`,
+    );
+  }
+  return planHelp({
+    intro: 'Instead, fill its NULLs, then prove the column has none with a CHECK constraint, so SET NOT NULL skips the scan',
+    plan,
+    command: newCommand('add-required-column', table, [column], { backfill: VALUE_PLACEHOLDER }),
+    notes,
+  });
 }
 
 /** SET NOT NULL next to DROP CONSTRAINT of the validated CHECK that would have proved it. */
