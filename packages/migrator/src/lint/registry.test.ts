@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lintSql, loadParser, printedPlanSteps } from './__fixtures__/harness.js';
 import { ALL_RULES, RULES } from './registry.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -63,5 +64,38 @@ describe('the rule registry', () => {
   it('is indexed in docs/rules/README.md', () => {
     const index = readFileSync(join(DOCS, 'README.md'), 'utf8');
     for (const rule of ALL_RULES) expect(index).toContain(`[${rule.id}](${rule.id}.md)`);
+  });
+});
+
+/**
+ * Each rule's doc page shows the plan of its example: every step the help prints for the page's
+ * "Instead of" statement is on the page, verbatim.
+ */
+describe('the doc pages of the rules whose help is an operation plan', () => {
+  beforeAll(loadParser);
+
+  const users = 'CREATE TABLE "auth"."users" ("id" serial PRIMARY KEY, "email" varchar(255));';
+  const cases = [
+    { rule: 'setting-not-null', history: ['CREATE TABLE "auth"."users" ("id" serial PRIMARY KEY, "email" text);'], sql: 'ALTER TABLE "auth"."users" ALTER COLUMN "email" SET NOT NULL;' },
+    { rule: 'adding-required-column', history: [users], sql: 'ALTER TABLE "auth"."users" ADD COLUMN "email2" text NOT NULL;', replace: ['email2', 'email'] },
+    { rule: 'renaming-column', history: [users], sql: 'ALTER TABLE "auth"."users" RENAME COLUMN "email" TO "email_address";' },
+    { rule: 'changing-column-type', history: ['CREATE TABLE "orders" ("id" serial PRIMARY KEY, "amount" integer);'], sql: 'ALTER TABLE "orders" ALTER COLUMN "amount" SET DATA TYPE bigint;' },
+    { rule: 'creating-index-non-concurrently', history: [users], sql: 'CREATE INDEX "users_email_idx" ON "auth"."users" USING btree ("email");' },
+    {
+      rule: 'adding-foreign-key',
+      history: ['CREATE TABLE "users" ("id" serial PRIMARY KEY);\nCREATE TABLE "posts" ("id" serial PRIMARY KEY, "user_id" integer);'],
+      sql: 'ALTER TABLE "posts" ADD CONSTRAINT "posts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade;',
+    },
+    { rule: 'adding-check-constraint', history: ['CREATE TABLE "orders" ("id" serial PRIMARY KEY, "total" integer);'], sql: 'ALTER TABLE "orders" ADD CONSTRAINT "orders_total_positive" CHECK ("total" > 0);' },
+    { rule: 'adding-unique-constraint', history: [users], sql: 'ALTER TABLE "auth"."users" ADD CONSTRAINT "users_email_unique" UNIQUE("email");' },
+  ];
+
+  it.each(cases)('$rule shows the steps its help prints', ({ rule, history, sql, replace }) => {
+    const page = readFileSync(join(DOCS, `${rule}.md`), 'utf8');
+    const [v] = lintSql(sql, { rules: RULES.filter((r) => r.id === rule), history });
+    const steps = printedPlanSteps(v!.help).map((s) => s.slice(s.indexOf(': ') + 2));
+    expect(steps.length).toBeGreaterThan(0);
+    // The adding-required-column page adds "email", which the history's table already has.
+    for (const step of steps) expect(page).toContain(replace ? step.replaceAll(replace[0]!, replace[1]!) : step);
   });
 });
