@@ -83,6 +83,13 @@ describe('sdk db new, through an operation\'s whole life', () => {
       expect.objectContaining({ name: 'add_users_phone_number', kind: 'add-required-column', state: 'expanded', backfill: 'done', dataMigrations: ['0001_add_users_phone_number_backfill'] }),
     ]);
 
+    // A second operation now would expand only after this one's contract, after its deploy: refused.
+    const files = await listing();
+    const behind = await run(['db', 'new', 'drop-column', 'auth.users', 'email']);
+    expect(behind.code).toBe(1);
+    expect(behind.stderr).toMatch(/^error: the contract of operation add_users_phone_number \(0002_add_users_phone_number_contract\) is not applied yet, [^\n]*\nhint: [^\n]+\n$/);
+    expect(await listing()).toEqual(files);
+
     // Roll back before the contract: the column is gone, the expand is pending again.
     const rollback = await run(['db', 'rollback-operation', 'add_users_phone_number']);
     expect(rollback.code).toBe(0);

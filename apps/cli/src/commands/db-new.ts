@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { describePlan, isMigratorError, operationFiles, OPERATIONS, writeOperation, type OperationPlan, type PlannedFile } from '@big0290/migrator';
+import { describePlan, isMigratorError, operationFiles, OPERATIONS, status, writeOperation, type OperationPlan, type PlannedFile } from '@big0290/migrator';
 import { connect } from '@big0290/migrator/connect';
 import { MigratorError } from '@big0290/migrator/errors';
 import { lastSnapshot, schemaChange, type DrizzleSnapshot, type SchemaEdit } from '../drizzle-schema.js';
@@ -41,16 +41,20 @@ export async function dbNew(kind: string, args: readonly string[], options: DbNe
   const target = await resolveTarget(options, out);
   let plan: OperationPlan;
   let resolved: unknown;
+  let applied: Set<string>;
   try {
     const client = await connect(target.url, { applicationName: 'sdk db new' });
     try {
       resolved = await operation.resolve(client, input);
       plan = operation.plan(resolved);
+    } catch (error) {
+      throw withFormFlags(error, form);
     } finally {
       await client.end().catch(() => {});
     }
-  } catch (error) {
-    throw withFormFlags(error, form);
+    // What the database has applied: writeOperation refuses to write behind another operation's pending contract.
+    const report = await status({ databaseUrl: target.url, migrationsFolder });
+    applied = new Set(report.migrations.filter((m) => m.state === 'applied' || m.state === 'modified').map((m) => m.tag));
   } finally {
     await target.close();
   }
@@ -63,6 +67,7 @@ export async function dbNew(kind: string, args: readonly string[], options: DbNe
     name,
     command: commandOf(form, args, options, name),
     dryRun: options.dryRun ?? false,
+    applied,
     finalSnapshot: schema.snapshot ? (s) => schema.snapshot!(s as DrizzleSnapshot) as typeof s : undefined,
   });
   const files = written.files.map((f) => ({ ...f, path: f.kind === 'migration' ? join(migrationsFolder, `${f.name}.sql`) : join(dataMigrationsFolder, `${f.name}.mjs`) }));
