@@ -117,7 +117,7 @@ export async function prepareDrizzle() {
 }
 
 /**
- * (b): resolve + plan + writeOperation of each operation into an empty drizzle migrations folder
+ * (b): resolve + plan of each operation, written together by writeOperation into an empty drizzle migrations folder
  * and a data-migrations folder, before the run; then `migrate({ phase: 'expand' })` and
  * `migrate()` (the contract) back to back, as if the new application were deployed in between in
  * no time.
@@ -126,14 +126,16 @@ export async function prepareSdk(sdk, client) {
   const folder = await emptyMigrationsFolder('sdk');
   const dataFolder = join(folder, 'data-migrations');
   await writeFile(join(folder, 'meta', '_journal.json'), `${JSON.stringify({ version: '7', dialect: 'postgresql', entries: [] }, null, 2)}\n`);
-  const files = [];
+  const plans = [];
   for (const [kind, input] of OPERATION_INPUTS) {
     const operation = sdk.OPERATIONS.get(kind);
     if (!operation) throw new Error(`@big0290/migrator has no operation ${kind}`);
-    const plan = operation.plan(await operation.resolve(client, input));
-    const written = await sdk.writeOperation(plan, { migrationsFolder: folder, dataMigrationsFolder: dataFolder, name: kind.replace(/-/g, '_'), command: `pnpm bench zero-downtime (${kind})` });
-    files.push(...written.files.map((f) => ({ kind: f.kind, phase: f.phase, name: f.name, text: f.text })));
+    plans.push(operation.plan(await operation.resolve(client, input)));
   }
+  // Written as one: every expand step (the column, the index, the foreign key NOT VALID) and the
+  // backfill before the deploy, every contract step after it.
+  const written = await sdk.writeOperation(plans, { migrationsFolder: folder, dataMigrationsFolder: dataFolder, name: 'phone_number_required', command: 'pnpm bench zero-downtime' });
+  const files = written.files.map((f) => ({ kind: f.kind, phase: f.phase, name: f.name, text: f.text }));
   return {
     folder,
     files,
