@@ -136,11 +136,16 @@ describe('the public API of @big0290/migrator', () => {
         "writeOperation",
         "rollbackOperation",
         "operationFiles",
+        "findSafeRewrites",
+        "safeRewrite",
         "type WriteOperationOptions",
         "type WrittenOperation",
         "type RollbackOperationOptions",
         "type RollbackOperationResult",
         "type OperationFile",
+        "type SafeRewriteOptions",
+        "type SafeRewriteFinding",
+        "type SafeRewriteResult",
       ]
     `);
   });

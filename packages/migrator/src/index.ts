@@ -114,5 +114,5 @@ export type {
   AddCheckInput,
   AddUniqueInput,
 } from './operations/index.js';
-export { writeOperation, rollbackOperation, operationFiles } from './phased/index.js';
-export type { WriteOperationOptions, WrittenOperation, RollbackOperationOptions, RollbackOperationResult, OperationFile } from './phased/index.js';
+export { writeOperation, rollbackOperation, operationFiles, findSafeRewrites, safeRewrite } from './phased/index.js';
+export type { WriteOperationOptions, WrittenOperation, RollbackOperationOptions, RollbackOperationResult, OperationFile, SafeRewriteOptions, SafeRewriteFinding, SafeRewriteResult } from './phased/index.js';
