@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { MigratorError } from '../errors.js';
 import { quoteIdent } from '../sql/quote.js';
+import { walkKey } from '../db/walk-key.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -47,19 +48,7 @@ export async function keyedTable(db: Queryable, table: string): Promise<KeyedTab
       hint: 'backfill the table the view or materialized view reads from',
     });
   }
-  const { rows: keys } = await db.query<{ cols: string[]; types: string[] }>(
-    `SELECT array_agg(a.attname::text ORDER BY k.ord) AS cols, array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY k.ord) AS types
-       FROM pg_catalog.pg_index i
-       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-       JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = $1 AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL AND k.ord <= i.indnkeyatts
-      GROUP BY i.indexrelid, i.indisprimary
-     HAVING bool_and(a.attnotnull)
-      ORDER BY i.indisprimary DESC, count(*), i.indexrelid
-      LIMIT 1`,
-    [found.oid],
-  );
-  const key = keys[0];
+  const key = await walkKey(db, found.oid!);
   if (!key) {
     throw new MigratorError('E_BACKFILL_NO_KEY', `${display} has no primary key and no unique index over NOT NULL columns: a backfill walks the table in key order and needs one`, {
       hint: `add a primary key (ALTER TABLE ${quoteIdent(found.schema)}.${quoteIdent(found.name)} ADD PRIMARY KEY (...), after CREATE UNIQUE INDEX CONCURRENTLY on the same columns to build it without blocking writes), then run the backfill again`,

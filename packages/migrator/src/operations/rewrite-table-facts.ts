@@ -1,3 +1,4 @@
+import { walkKey as keyOf } from '../db/walk-key.js';
 import type { Queryable } from '../db/metadata.js';
 import { MigratorError } from '../errors.js';
 import { identifier, type TableInfo } from './catalog.js';
@@ -105,19 +106,7 @@ export async function tableExtras(db: Queryable, table: TableInfo): Promise<Tabl
  * the same one).
  */
 export async function walkKey(db: Queryable, table: TableInfo): Promise<string[] | undefined> {
-  const { rows } = await db.query<{ cols: string[] }>(
-    `SELECT array_agg(a.attname::text ORDER BY k.ord) AS cols
-       FROM pg_catalog.pg_index i
-       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-       JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = $1 AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL AND k.ord <= i.indnkeyatts
-      GROUP BY i.indexrelid, i.indisprimary
-     HAVING bool_and(a.attnotnull)
-      ORDER BY i.indisprimary DESC, count(*), i.indexrelid
-      LIMIT 1`,
-    [table.oid],
-  );
-  return rows[0]?.cols;
+  return (await keyOf(db, table.oid))?.cols;
 }
 
 /** Foreign keys of other tables (and of the table itself) that reference it, and views that read it: the swap would leave them on the old table. */
