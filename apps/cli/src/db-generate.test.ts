@@ -1,11 +1,12 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sdk } from './__fixtures__/sdk.js';
+import { BIN, childEnv, sdk } from './__fixtures__/sdk.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -76,6 +77,74 @@ describe('sdk db generate', () => {
     const json = await sdk(['db', 'generate', '--config', config, '--format', 'json']);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout).error.code).toBe('E_GENERATE_NEEDS_TTY');
+  });
+});
+
+describe('sdk db generate --safe', () => {
+  let work: string;
+  let config: string;
+  const files = async (dir: string) => (existsSync(join(work, dir)) ? (await readdir(join(work, dir))).filter((f) => !f.startsWith('meta')).sort() : []);
+
+  beforeEach(async () => {
+    work = await mkdtemp(join(HERE, '..', '.generate-test-'));
+    config = join(work, 'drizzle.config.ts');
+    await writeFile(config, "export default { dialect: 'postgresql', schema: './schema.ts', out: './migrations' };\n");
+    await writeFile(join(work, 'schema.ts'), schema("email: text('email')"));
+    expect((await sdk(['db', 'generate', '--config', config, '--name', 'init'])).code).toBe(0);
+    // A NOT NULL column on a table that has rows: drizzle-kit writes ADD COLUMN ... NOT NULL.
+    await writeFile(join(work, 'schema.ts'), schema("email: text('email'), phone: text('phone').notNull()"));
+  });
+  afterEach(() => rm(work, { recursive: true, force: true }));
+
+  it('writes what drizzle-kit wrote as the expand/contract operation that does it safely, lints it clean, and drizzle-kit then finds nothing to do', async () => {
+    const run = await sdk(['db', 'generate', '--config', config, '--name', 'phone', '--safe', '--backfill', "public.users.phone='unknown'"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/--safe: rewrote 0001_phone as expand\/contract operations:\n {2}0001_phone\.sql line \d+: add-required-column: add public\.users\.phone text NOT NULL\n/);
+    expect(run.stderr).toContain('Next: `pnpm sdk db migrate --phase expand`, deploy the application version that uses the new schema, then `pnpm sdk db migrate`');
+    expect(run.stderr).toMatch(/Linting the rewritten migrations: /);
+    expect(run.stdout).toMatch(/0 error/);
+    const sql = await files('migrations');
+    expect(sql[0]).toBe('0000_init.sql');
+    expect(sql.slice(1).every((f) => /^\d{4}_phone_(expand|contract(_\d+)?)\.sql$/.test(f))).toBe(true);
+    // No default: a second pass after the NOT VALID check fills rows the old version wrote since.
+    expect(await files('data-migrations')).toEqual([expect.stringMatching(/^\d{4}_phone_backfill\.mjs$/), expect.stringMatching(/^\d{4}_phone_backfill_2\.mjs$/)]);
+    expect(await readFile(join(work, 'data-migrations', (await files('data-migrations'))[0]!), 'utf8')).toContain('set: "\\"phone\\" = \'unknown\'"');
+
+    const again = await sdk(['db', 'generate', '--config', config]);
+    expect(again).toMatchObject({ code: 0, stderr: expect.stringContaining('drizzle-kit wrote no migration file: nothing to lint.') });
+  });
+
+  // util-linux `script` gives the command a terminal (a pseudo-terminal) on stdin and stdout.
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('at a terminal, lists what --safe would rewrite, asks, asks for the value for existing rows, and rewrites', async () => {
+    const child = spawn('script', ['-qec', `${process.execPath} ${BIN} db generate --config ${config} --name phone`, '/dev/null'], { cwd: work, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    const answered = new Set<string>();
+    const answer = (prompt: string, text: string) => {
+      if (!output.includes(prompt) || answered.has(prompt)) return;
+      answered.add(prompt);
+      child.stdin.write(`${text}\r`);
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      answer('Rewrite them as expand/contract operations? [y/N]', 'y');
+      answer('Value for the existing rows of public.users.phone', "'unknown'");
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(output).toContain('0001_phone.sql line 1: add-required-column: add public.users.phone text NOT NULL (needs a value for the existing rows of public.users.phone)');
+    expect(output).toContain('--safe: rewrote 0001_phone as expand/contract operations:');
+    expect(code).toBe(0);
+    expect(await readFile(join(work, 'data-migrations', (await files('data-migrations'))[0]!), 'utf8')).toContain('set: "\\"phone\\" = \'unknown\'"');
+  });
+
+  it('without --safe and without a terminal, lints what drizzle-kit wrote and names --safe in the hint; a bad --backfill is a usage error', async () => {
+    const run = await sdk(['db', 'generate', '--config', config, '--name', 'phone']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('adding-required-column');
+    expect(run.stderr).toContain('`pnpm db:generate --safe` writes this change as expand/contract operations instead');
+    expect(await files('migrations')).toEqual(['0000_init.sql', '0001_phone.sql']);
+
+    const bad = await sdk(['db', 'generate', '--config', config, '--safe', '--backfill', 'phone']);
+    expect(bad).toMatchObject({ code: 2, stderr: 'error: --backfill phone: expected schema.table.column=<SQL expression>, e.g. --backfill "auth.users.phone_number=\'unknown\'"\n' });
   });
 });
 

@@ -21,8 +21,9 @@ describe('the options', () => {
     }
     // These say what they are for (the database to back up, the tool it runs, what the timeout bounds,
     // the name of a migration file, of a backfill's checkpoint or of an operation, the rows a
-    // backfill changes or a partial index covers).
-    const perCommand = new Set(['--database-url', '--pg-bin-dir', '--lock-timeout', '--pg-version', '--format', '--smoke', '--jobs', '--dry-run', '--name', '--where']);
+    // backfill changes or a partial index covers, the value for existing rows of one operation or
+    // of each column --safe makes NOT NULL).
+    const perCommand = new Set(['--database-url', '--pg-bin-dir', '--lock-timeout', '--pg-version', '--format', '--smoke', '--jobs', '--dry-run', '--name', '--where', '--backfill']);
     const differing = [...descriptions].filter(([flag, texts]) => texts.size > 1 && !perCommand.has(flag)).map(([flag, texts]) => `${flag}: ${[...texts].join(' | ')}`);
     expect(differing).toEqual([]);
   });

@@ -44,10 +44,12 @@ export interface LintFlags extends OutputFlags, MigrationsFlags {
   listRules?: boolean | undefined;
 }
 
-export interface GenerateFlags extends LintFlags {
+export interface GenerateFlags extends LintFlags, DataMigrationsFlags {
   config?: string | undefined;
   name?: string | undefined;
   custom?: boolean | undefined;
+  safe?: boolean | undefined;
+  backfill?: string[] | undefined;
 }
 
 /** Where a target comes from when --database-url is not given, for option descriptions. */

@@ -208,13 +208,16 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
   printing(
     db
       .command('generate')
-      .description('run drizzle-kit generate, then lint the migration files it wrote; exit 1 when drizzle-kit failed or a lint error remains')
+      .description('run drizzle-kit generate (with --safe: then write what would lock or break as expand/contract operations), then lint the migration files it wrote; exit 1 when drizzle-kit failed or a lint error remains')
       .addOption(databaseUrlOption('only to read the PostgreSQL version the lint verdicts are for', '(default: DATABASE_URL, then .env; never the embedded server)'))
       .addOption(migrationsOption()),
   )
     .addOption(drizzleConfigOption())
     .option('--name <name>', 'migration name, passed to drizzle-kit')
     .option('--custom', 'write an empty migration for hand-written SQL, passed to drizzle-kit')
+    .option('--safe', 'rewrite what drizzle-kit wrote that would lock a table with rows or break the running application (NOT NULL, rename, type change, plain index, foreign key, check, unique) as expand/contract operations (without it, at a terminal, sdk lists them and asks)')
+    .option('--backfill <column=sql>', 'with --safe: the value for the existing rows of a column made NOT NULL, e.g. "auth.users.phone_number=\'unknown\'" (repeatable)', (value: string, previous: string[] | undefined) => collect(value, previous ?? []))
+    .addOption(dataMigrationsOption())
     .addOption(lintFormatOption('lint output format'))
     .addOption(pgVersionOption('as `db lint`'))
     .action(async (options: GenerateFlags) => {

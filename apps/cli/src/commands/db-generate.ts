@@ -1,19 +1,24 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { MigratorError } from '@big0290/migrator/errors';
 import { drizzleConfig, drizzleKitBin } from '../drizzle-kit.js';
 import type { GenerateFlags } from '../options.js';
 import type { Output } from '../output.js';
+import { dataMigrationsFolderOf } from '../project.js';
+import { backfillValues, offerSafeRewrite } from '../safe-rewrite.js';
 import { dbLint } from './db-lint.js';
 
 /**
- * `sdk db generate` (`pnpm db:generate`): runs `drizzle-kit generate`, then lints the migration
- * files it wrote (with the folder's earlier migrations as history), so the review the guide asks
- * for happens before the files are committed. Exit 1 when drizzle-kit fails or a lint error remains.
+ * `sdk db generate` (`pnpm db:generate`): runs `drizzle-kit generate`; with --safe (or, at a
+ * terminal, when the user says yes) rewrites what it wrote that an expand/contract operation does
+ * safely as that operation's files; then lints the migration files now in the folder for it (with
+ * the folder's earlier migrations as history), so the review the guide asks for happens before
+ * the files are committed. Exit 1 when drizzle-kit fails or a lint error remains.
  */
 export async function dbGenerate(options: GenerateFlags, out: Output): Promise<number> {
+  const backfill = backfillValues(options.backfill);
   const config = await drizzleConfig(options.config);
   const cwd = dirname(config);
   const folder = options.migrations ? resolve(options.migrations) : outFolderOf(config);
@@ -29,10 +34,26 @@ export async function dbGenerate(options: GenerateFlags, out: Output): Promise<n
     out.info('drizzle-kit wrote no migration file: nothing to lint.');
     return 0;
   }
-  out.info(`Linting what drizzle-kit wrote: ${written.map((f) => relative(process.cwd(), f)).join(', ')}`);
-  const code2 = await dbLint(written, options, out);
+  const safe = await offerSafeRewrite(
+    {
+      migrationsFolder: folder,
+      dataMigrationsFolder: await dataMigrationsFolderOf(options.dataMigrations, folder),
+      // drizzle-kit's journal tags are its file names.
+      tags: written.map((f) => basename(f, '.sql')),
+      safe: options.safe === true,
+      backfill,
+    },
+    out,
+  );
+  const files = safe.rewritten?.length ? safe.rewritten : written;
+  out.info(`Linting ${safe.rewritten?.length ? 'the rewritten migrations' : 'what drizzle-kit wrote'}: ${files.map((f) => relative(process.cwd(), f)).join(', ')}`);
+  const code2 = await dbLint(files, options, out);
   if (code2 !== 0 && !out.json) {
-    out.info('Review the errors above before committing: each help line shows the safe statement or the expand/contract steps; edit the generated SQL (drizzle-kit does not regenerate it) or split it with `pnpm db:generate --custom`.');
+    const redo =
+      safe.declined.length > 0
+        ? ` \`pnpm db:generate --safe\` writes ${safe.declined.length === 1 ? 'this change' : `${safe.declined.length} of these changes`} as expand/contract operations instead: undo this generate (\`git restore\` and \`git clean\` the migrations folder) and run it with --safe (and --backfill "schema.table.column=<value>" for a new NOT NULL column).`
+        : '';
+    out.info(`Review the errors above before committing: each help line shows the safe statement or the expand/contract steps; edit the generated SQL (drizzle-kit does not regenerate it) or split it with \`pnpm db:generate --custom\`.${redo}`);
   }
   return code2;
 }
