@@ -28,7 +28,8 @@ describe('sdk db lint', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`${join(unsafe, '0001_index.sql')}:2:1  error  creating-index-non-concurrently`);
     expect(run.stdout).toContain('2 | CREATE INDEX "users_email_idx" ON "users" ("email");');
-    expect(run.stdout).toContain('`CREATE INDEX CONCURRENTLY "users_email_idx" ON "users" ("email");`');
+    // The help is the add-index operation's plan, which names the table with its schema.
+    expect(run.stdout).toContain('`CREATE INDEX CONCURRENTLY "users_email_idx" ON "public"."users" ("email");`');
     expect(run.stdout).toContain('2 file(s) checked for PostgreSQL 16: 1 error(s), 0 warning(s), 1 clean file(s).');
   });
 
