@@ -22,6 +22,8 @@ describe('bad input is a finding, never a crash', () => {
   it('reports an empty or comments-only migration as a warning', () => {
     expect(ids('')).toEqual(['empty-migration@1:1']);
     expect(ids('-- nothing yet\n/* later */\n')).toEqual(['empty-migration@1:1']);
+    // An operation's marker migration is empty on purpose: its backfill runs right after it.
+    expect(ids('-- sdk:phase expand\n-- sdk:operation add_x add-required-column (1 of 5): make public.t.x NOT NULL\n')).toEqual([]);
   });
 
   it('keeps positions right after non-ASCII text', () => {

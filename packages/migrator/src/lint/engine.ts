@@ -39,6 +39,9 @@ export const ENGINE_RULE_IDS = {
  * the file), the findings of `running-app` rules become warnings that say what must be true
  * first (contract-phase.ts); a phase comment the runner refuses is an `invalid-phase-comment`.
  */
+/** The header of a migration file an expand/contract operation wrote. */
+const OPERATION_MARKER = /^-- sdk:operation \S+ \S+ \(\d+ of \d+\):/m;
+
 export function lintText(text: string, options: LintTextOptions): FileReport {
   const report: FileReport = { path: options.path, violations: [], statements: [] };
   const knowledge = options.knowledge ?? new SchemaKnowledge();
@@ -53,6 +56,8 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
     return report;
   }
   if (raws.length === 0) {
+    // An operation's marker migration (docs/operations.md): empty on purpose, its backfill runs after it.
+    if (OPERATION_MARKER.test(text)) return report;
     report.violations.push(fileViolation(ENGINE_RULE_IDS.empty, 'warning', 1, 1, 'This migration has no SQL statements.',
       'Write the SQL it should run (drizzle-kit `generate --custom` creates an empty file for that), or delete the file and its journal entry.'));
     return report;
