@@ -58,6 +58,9 @@ export type MigratorErrorCode =
   | 'E_RESTORE_FAILED'
   | 'E_RESTORE_OTHER_DATABASE'
   | 'E_RESTORE_OTHER_SERVER'
+  // sessions (sdk db locks --cancel/--terminate)
+  | 'E_SESSION_NOT_FOUND'
+  | 'E_SESSION_REFUSED'
   // the sdk CLI
   | 'E_DATABASE_URL_SET'
   | 'E_EMBEDDED_IN_USE'

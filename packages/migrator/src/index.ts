@@ -56,6 +56,14 @@ export type {
 } from './runner/index.js';
 export { status, type StatusReport } from './status.js';
 
+// Watching the database during a deploy: who blocks whom, ending a session safely, the
+// maintenance flag the application reads (through isMaintenanceMode of @big0290/db-config).
+export { inspectLocks, watchLocks, endSession, refusalFor } from './db/locks.js';
+export type { LocksOptions, LocksReport, BlockingNode, BackendRow, EndSessionOptions, EndSessionResult, EndSessionAction } from './db/locks.js';
+export type { SessionActivity } from './db/types.js';
+export { setMaintenance, maintenanceStatus } from './db/maintenance.js';
+export type { MaintenanceOptions, SetMaintenanceOptions, MaintenanceState } from './db/maintenance.js';
+
 // Reviewing migrations: the linter and the planner.
 export { lintPaths, type LintOptions, type LintResult, type LintReport, type FileReport, type Violation, type Severity, type LockMode } from './lint/index.js';
 export { planMigrations, traceMigrations } from './inspect/index.js';

@@ -1,8 +1,6 @@
 import type pg from 'pg';
-import { acquireRunnerLock, releaseRunnerLock } from '../db/advisory-lock.js';
-import { DEFAULT_ADVISORY_LOCK_WAIT_MS } from '../db/defaults.js';
 import { METADATA_SCHEMA } from '../db/metadata.js';
-import { ensureMetadata, METADATA_VERSION } from '../db/metadata-migrations.js';
+import { ensureMetadataCurrent } from '../db/metadata-migrations.js';
 import type { BackfillRecord } from './types.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -11,23 +9,9 @@ const S = METADATA_SCHEMA;
 /** First key of the per-backfill advisory locks ('sdb'); the second is hashtext(name). */
 export const BACKFILL_LOCK_CLASS = 0x736462;
 
-/**
- * Makes sure the metadata schema has the backfills table. When it is current (the usual case),
- * that is one query; otherwise the upgrade runs under the runner's advisory lock, as it does for
- * `sdk db migrate`.
- */
+/** Makes sure the metadata schema has the backfills table (one query when it is current). */
 export async function ensureBackfillMetadata(db: Queryable): Promise<void> {
-  const { rows: exists } = await db.query<{ ok: boolean }>(`SELECT to_regclass('${S}.schema_version') IS NOT NULL AS ok`);
-  if (exists[0]?.ok) {
-    const { rows } = await db.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${S}.schema_version`);
-    if ((rows[0]?.version ?? 0) >= METADATA_VERSION) return;
-  }
-  await acquireRunnerLock(db, DEFAULT_ADVISORY_LOCK_WAIT_MS, () => {});
-  try {
-    await ensureMetadata(db);
-  } finally {
-    await releaseRunnerLock(db).catch(() => {});
-  }
+  await ensureMetadataCurrent(db);
 }
 
 /** Takes the session lock of backfill `name`; false when another session runs it. */

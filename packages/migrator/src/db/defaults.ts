@@ -23,3 +23,5 @@ export const DEFAULT_MAX_INDEX_REBUILDS = 3;
 export const DEFAULT_BACKUP_LOCK_TIMEOUT_MS = 30_000;
 /** How long a restore statement waits for a lock the application holds before the restore rolls back. */
 export const DEFAULT_RESTORE_LOCK_TIMEOUT_MS = 10_000;
+/** `sdk db locks`: a transaction open this long is listed as long (it holds its locks and holds back VACUUM). */
+export const DEFAULT_LONG_TRANSACTION_MS = 60_000;

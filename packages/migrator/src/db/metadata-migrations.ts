@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MigratorError } from '../errors.js';
+import { acquireRunnerLock, releaseRunnerLock } from './advisory-lock.js';
+import { DEFAULT_ADVISORY_LOCK_WAIT_MS } from './defaults.js';
 import { DRIZZLE_SCHEMA, DRIZZLE_TABLE, METADATA_SCHEMA, type Queryable } from './metadata.js';
 
 /**
@@ -133,6 +135,20 @@ const STEPS: readonly SelfMigration[] = [
     name: 'backfills: the table a copy (rewrite-table) writes into, NULL for an UPDATE backfill',
     sql: `ALTER TABLE ${S}.backfills ADD COLUMN IF NOT EXISTS into_table text;`,
   },
+  {
+    version: 8,
+    name: 'maintenance: the flag the application reads (isMaintenanceMode), with who set it, when, and its message',
+    sql: `
+      CREATE TABLE IF NOT EXISTS ${S}.maintenance (
+        only_row   boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+        enabled    boolean NOT NULL,
+        message    text,
+        db_user    text NOT NULL DEFAULT current_user,
+        os_user    text,
+        host       text,
+        changed_at timestamptz NOT NULL DEFAULT now()
+      );`,
+  },
 ];
 
 /** The metadata version this release brings a database to. */
@@ -185,5 +201,24 @@ export async function ensureMetadata(db: Queryable): Promise<void> {
       await db.query('ROLLBACK').catch(() => {});
       throw error;
     }
+  }
+}
+
+/**
+ * For commands other than the runner that write the metadata tables (backfills, the maintenance
+ * flag): when the schema is current (the usual case) that is one query; otherwise the upgrade
+ * runs under the runner's advisory lock, as it does for `sdk db migrate`.
+ */
+export async function ensureMetadataCurrent(db: Queryable): Promise<void> {
+  const { rows: exists } = await db.query<{ ok: boolean }>(`SELECT to_regclass('${S}.schema_version') IS NOT NULL AS ok`);
+  if (exists[0]?.ok) {
+    const { rows } = await db.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${S}.schema_version`);
+    if ((rows[0]?.version ?? 0) >= METADATA_VERSION) return;
+  }
+  await acquireRunnerLock(db, DEFAULT_ADVISORY_LOCK_WAIT_MS, () => {});
+  try {
+    await ensureMetadata(db);
+  } finally {
+    await releaseRunnerLock(db).catch(() => {});
   }
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { BlockingSession, InvalidIndex } from './types.js';
+import type { BlockingSession, InvalidIndex, SessionActivity } from './types.js';
 
 /** Query text longer than this is cut in reports. */
 export const QUERY_TEXT_LIMIT = 200;
@@ -47,6 +47,47 @@ export async function blockersOf(db: Queryable, pid: number): Promise<BlockingSe
     [pid],
   );
   return rows.map(toSession);
+}
+
+interface SessionRow extends ActivityRow {
+  wait_event_type: string | null;
+  blocked_by: number[];
+  xact_seconds: string | null;
+  state_seconds: string | null;
+  waiting_for: string | null;
+}
+
+/**
+ * Every other client session of this database with what `sdk db locks` reports: the sessions it
+ * waits for (pg_blocking_pids), how long it has been in its state (waiting for a lock, idle in
+ * its transaction) and in its transaction, and the lock it waits for. One query; the same
+ * columns, truncation and ages as blockersOf, so the runner's errors and the report agree.
+ * https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-INFO-SESSION-TABLE
+ */
+export async function clientSessions(db: Queryable): Promise<SessionActivity[]> {
+  const { rows } = await db.query<SessionRow>(
+    `SELECT ${ACTIVITY_COLUMNS}, wait_event_type, pg_blocking_pids(pid) AS blocked_by,
+            extract(epoch FROM (clock_timestamp() - xact_start)) AS xact_seconds,
+            extract(epoch FROM (clock_timestamp() - state_change)) AS state_seconds,
+            (SELECT l.mode || ' on ' || CASE WHEN l.relation IS NOT NULL THEN l.relation::regclass::text
+                                             WHEN l.locktype = 'transactionid' THEN 'a row (until transaction ' || l.transactionid || ' ends)'
+                                             ELSE l.locktype END
+               FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted LIMIT 1) AS waiting_for
+       FROM pg_stat_activity a
+      WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+      ORDER BY xact_start NULLS LAST, pid`,
+  );
+  return rows.map((row) => {
+    const seconds = (value: string | null) => (value === null ? null : Math.round(Number(value)));
+    return {
+      ...toSession(row),
+      waitEventType: row.wait_event_type,
+      blockedBy: row.blocked_by.filter((pid) => pid !== row.pid),
+      transactionSeconds: seconds(row.xact_seconds),
+      stateSeconds: seconds(row.state_seconds),
+      waitingFor: row.waiting_for,
+    };
+  });
 }
 
 /** Indexes left INVALID (typically by a failed CREATE INDEX CONCURRENTLY). */
