@@ -19,6 +19,7 @@ export type MigratorErrorCode =
   | 'E_PHASE_COMMENT'
   | 'E_PG_VERSION'
   | 'E_LINT_PATH'
+  | 'E_WINDOW'
   // the runner
   | 'E_CHECKSUM'
   | 'E_MISSING'

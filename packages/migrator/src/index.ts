@@ -64,6 +64,13 @@ export type { SessionActivity } from './db/types.js';
 export { setMaintenance, maintenanceStatus } from './db/maintenance.js';
 export type { MaintenanceOptions, SetMaintenanceOptions, MaintenanceState } from './db/maintenance.js';
 
+// Deploy helpers: maintenance windows read in their IANA time zone, daylight saving time included,
+// and webhook notifications that never throw and never show the webhook's secrets.
+export { parseWindow, windowState } from './util/window.js';
+export type { MaintenanceWindow, WindowState } from './util/window.js';
+export { notify, DEFAULT_NOTIFY_ATTEMPTS, DEFAULT_NOTIFY_TIMEOUT_MS, DEFAULT_NOTIFY_BACKOFF_MS } from './util/notify.js';
+export type { DeployNotification, NotifyOptions, NotifyResult } from './util/notify.js';
+
 // Reviewing migrations: the linter and the planner.
 export { lintPaths, type LintOptions, type LintResult, type LintReport, type FileReport, type Violation, type Severity, type LockMode } from './lint/index.js';
 export { planMigrations, traceMigrations } from './inspect/index.js';

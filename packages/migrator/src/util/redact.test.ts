@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { passwordOf, redactText, redactUrl } from './redact.js';
+import { passwordOf, redactText, redactUrl, redactWebhookUrl, urlSecrets } from './redact.js';
 
 describe('redaction', () => {
   it('hides the password of a connection string, keeping the rest readable', () => {
@@ -23,5 +23,20 @@ describe('redaction', () => {
     expect(passwordOf('postgres://app:Xy9-secret@localhost/app')).toBe('Xy9-secret');
     expect(passwordOf('postgres//app:Xy9-secret@localhost/app')).toBeUndefined();
     expect(passwordOf('not a url://app:Xy9-secret@localhost')).toBe('Xy9-secret');
+  });
+
+  it('shows a webhook URL as its scheme and host only: its path, query and userinfo are its secret', () => {
+    expect(redactWebhookUrl('https://hooks.slack.com/services/T000/B000/XXXXSECRET')).toBe('https://hooks.slack.com');
+    expect(redactWebhookUrl('https://user:pw@hooks.example.com:8443/x?token=abc#frag')).toBe('https://hooks.example.com:8443');
+    expect(redactWebhookUrl('hooks.slack.com/services/T000/B000/XXXXSECRET')).toBe('<not a URL>');
+  });
+
+  it('lists the parts of a URL to scrub from text that may echo it, longest first', () => {
+    const url = 'https://bot:pa55@hooks.example.com/api/T0001/s%20cret?token=QuerySecret456';
+    const secrets = urlSecrets(url);
+    expect(secrets[0]).toBe(url);
+    expect(secrets).toEqual(expect.arrayContaining(['bot', 'pa55', 'T0001', 's%20cret', 's cret', 'QuerySecret456', '/api/T0001/s%20cret?token=QuerySecret456']));
+    expect(secrets).not.toContain('hooks.example.com');
+    expect(redactText(`POST ${url} failed: invalid token QuerySecret456`, secrets)).toBe('POST https://****:****@hooks.example.com**** failed: invalid token ****');
   });
 });

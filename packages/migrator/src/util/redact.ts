@@ -47,3 +47,44 @@ export function passwordOf(url: string): string | undefined {
     return /:\/\/[^:/@\s]*:([^@\s]+)@/.exec(url)?.[1];
   }
 }
+
+/**
+ * A webhook URL as it may be shown: scheme and host only. Unlike a connection string, a webhook's
+ * secret is the URL itself (Slack's /services/T…/B…/token, a `?token=` query, user:password@), so
+ * everything after the host goes.
+ */
+export function redactWebhookUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.host ? `${u.protocol}//${u.host}` : `${u.protocol}****`;
+  } catch {
+    return '<not a URL>';
+  }
+}
+
+/**
+ * The parts of a URL that may be secret (the whole URL, its userinfo, path segments, query
+ * values, fragment), raw and decoded, longest first: for `redactText(text, urlSecrets(url))`
+ * on text that may echo the URL (a fetch error, a response body).
+ */
+export function urlSecrets(url: string): string[] {
+  const parts = new Set<string>([url]);
+  const add = (raw: string) => {
+    parts.add(raw);
+    try {
+      parts.add(decodeURIComponent(raw));
+    } catch {
+      // Not percent-encoded validly: the raw form is all there is to scrub.
+    }
+  };
+  try {
+    const u = new URL(url);
+    for (const part of [u.username, u.password, u.hash.slice(1), u.pathname + u.search, u.search.slice(1)]) add(part);
+    for (const segment of u.pathname.split('/')) add(segment);
+    // A query value is a secret (?token=...); its key only when it stands alone (?SECRET).
+    for (const pair of u.search.slice(1).split('&')) add(pair.includes('=') ? pair.slice(pair.indexOf('=') + 1) : pair);
+  } catch {
+    // Not a URL: the whole string is the secret.
+  }
+  return [...parts].filter((p) => p.length >= 3).sort((a, b) => b.length - a.length);
+}
