@@ -28,7 +28,10 @@ export function retypedColumn(table: TableInfo, old: ColumnInfo, type: string, u
     old,
     column: scratch,
     type,
-    forward: (row) => (using ? rowExpression(row, using) : `${columnRef(row, old.name)}::${type}`),
+    // Cast to the new type, as the column stores it: the trigger compares what the backfill wrote
+    // with it, and a USING of another type (`amount * 100` for bigint) would look different from
+    // the stored value and send a lossy cast back into the old column.
+    forward: (row) => `${using ? rowExpression(row, using) : columnRef(row, old.name)}::${type}`,
     backward: castsBack ? (row) => `${columnRef(row, scratch)}::${old.type}` : undefined,
     defaultCast: type,
   };

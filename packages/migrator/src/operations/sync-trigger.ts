@@ -57,6 +57,16 @@ export function triggerNames(table: TableInfo, column: string): { fn: string; fn
   return { fn, fnSql: qualifiedName(table.schema, fn), trigger: identifier(`sdk_sync_${column}`) };
 }
 
+/**
+ * Whether two values of one type differ, NULLs included: compared byte for byte as one-column
+ * records (the `*<>` operator), so that it works for every type, also one without an equality
+ * operator (json: `IS DISTINCT FROM` fails there, and every UPDATE of the table with it), and
+ * sees every change a writer made (a case-only change under a case-insensitive collation).
+ */
+function differs(a: string, b: string): string {
+  return `ROW(${a})::record *<> ROW(${b})::record`;
+}
+
 /** The expand steps: the new column, the old default moved into the trigger, the trigger. */
 export function syncExpand(s: SyncedColumns): OperationStep[] {
   const t = s.table.sql;
@@ -72,8 +82,8 @@ BEGIN
     IF NEW.${newCol} IS NULL AND NEW.${oldCol} IS NOT NULL THEN
       NEW.${newCol} := ${fwd};${back ? `\n    ELSIF NEW.${oldCol} IS NULL AND NEW.${newCol} IS NOT NULL THEN\n      NEW.${oldCol} := ${back};` : ''}${fill ? `\n    ELSIF NEW.${oldCol} IS NULL AND NEW.${newCol} IS NULL THEN${fill}` : ''}
     END IF;
-  ELSIF NEW.${oldCol} IS DISTINCT FROM OLD.${oldCol} AND NEW.${newCol} IS NOT DISTINCT FROM OLD.${newCol} THEN
-    NEW.${newCol} := ${fwd};${back ? `\n  ELSIF NEW.${newCol} IS DISTINCT FROM OLD.${newCol} AND NEW.${oldCol} IS NOT DISTINCT FROM OLD.${oldCol} AND NEW.${newCol} IS DISTINCT FROM ${fwd} THEN\n    NEW.${oldCol} := ${back};` : ''}
+  ELSIF ${differs(`NEW.${oldCol}`, `OLD.${oldCol}`)} AND NOT ${differs(`NEW.${newCol}`, `OLD.${newCol}`)} THEN
+    NEW.${newCol} := ${fwd};${back ? `\n  ELSIF ${differs(`NEW.${newCol}`, `OLD.${newCol}`)} AND NOT ${differs(`NEW.${oldCol}`, `OLD.${oldCol}`)} AND ${differs(`NEW.${newCol}`, fwd)} THEN\n    NEW.${oldCol} := ${back};` : ''}
   END IF;
   RETURN NEW;
 END
@@ -141,7 +151,9 @@ export function syncPlan(operation: string, summary: string, s: SyncedColumns, r
 /** Checks that a cast expression works against the table without reading a row. */
 export async function checkCast(db: Queryable, table: TableInfo, expression: string, type: string, what: string): Promise<boolean> {
   try {
-    await checkExpression(db, `SELECT (${expression})::${type} FROM ${table.sql} LIMIT 0`, what, '');
+    // As the trigger evaluates it (column-ref.ts rowExpression): on a row aliased sdk_row, so that a
+    // column qualified with the table's name is refused here and not by every write after the expand.
+    await checkExpression(db, `SELECT (${expression})::${type} FROM (SELECT * FROM ${table.sql}) AS sdk_row LIMIT 0`, what, '');
     return true;
   } catch {
     return false;

@@ -46,13 +46,13 @@ describe('changing-column-type', () => {
               BEGIN
                 IF TG_OP = 'INSERT' THEN
                   IF NEW."email_sdk_new" IS NULL AND NEW."email" IS NOT NULL THEN
-                    NEW."email_sdk_new" := (SELECT lower("email") FROM (SELECT NEW.*) AS sdk_row);
+                    NEW."email_sdk_new" := (SELECT lower("email") FROM (SELECT NEW.*) AS sdk_row)::varchar(100);
                   ELSIF NEW."email" IS NULL AND NEW."email_sdk_new" IS NOT NULL THEN
                     NEW."email" := NEW."email_sdk_new"::varchar(50);
                   END IF;
-                ELSIF NEW."email" IS DISTINCT FROM OLD."email" AND NEW."email_sdk_new" IS NOT DISTINCT FROM OLD."email_sdk_new" THEN
-                  NEW."email_sdk_new" := (SELECT lower("email") FROM (SELECT NEW.*) AS sdk_row);
-                ELSIF NEW."email_sdk_new" IS DISTINCT FROM OLD."email_sdk_new" AND NEW."email" IS NOT DISTINCT FROM OLD."email" AND NEW."email_sdk_new" IS DISTINCT FROM (SELECT lower("email") FROM (SELECT NEW.*) AS sdk_row) THEN
+                ELSIF ROW(NEW."email")::record *<> ROW(OLD."email")::record AND NOT ROW(NEW."email_sdk_new")::record *<> ROW(OLD."email_sdk_new")::record THEN
+                  NEW."email_sdk_new" := (SELECT lower("email") FROM (SELECT NEW.*) AS sdk_row)::varchar(100);
+                ELSIF ROW(NEW."email_sdk_new")::record *<> ROW(OLD."email_sdk_new")::record AND NOT ROW(NEW."email")::record *<> ROW(OLD."email")::record AND ROW(NEW."email_sdk_new")::record *<> ROW((SELECT lower("email") FROM (SELECT NEW.*) AS sdk_row)::varchar(100))::record THEN
                   NEW."email" := NEW."email_sdk_new"::varchar(50);
                 END IF;
                 RETURN NEW;
@@ -61,7 +61,7 @@ describe('changing-column-type', () => {
               3. create sync trigger: \`CREATE TRIGGER "sdk_sync_email_sdk_new" BEFORE INSERT OR UPDATE ON "auth"."users" FOR EACH ROW EXECUTE FUNCTION "auth"."sdk_sync_users_email_sdk_new"();\`
                  locks: SHARE ROW EXCLUSIVE on the table for an instant (reads continue), waiting at most lock_timeout for it
               backfill, a data migration the same command runs right after the expand:
-              4. copy old into new: \`UPDATE "auth"."users" SET "email_sdk_new" = (lower("email")) WHERE "email_sdk_new" IS NULL AND "email" IS NOT NULL\`, in batches
+              4. copy old into new: \`UPDATE "auth"."users" SET "email_sdk_new" = (lower("email"))::varchar(100) WHERE "email_sdk_new" IS NULL AND "email" IS NOT NULL\`, in batches
                  locks: row locks on one batch at a time (about 100 ms each), resumable after a crash
               Before the contract: nothing has to be deployed in between: both versions keep using email, which has the new type once the contract ran (deploy code that expects the new type after it).
               contract, after the deploy (\`pnpm sdk db migrate\` applies it):
@@ -95,7 +95,7 @@ describe('changing-column-type', () => {
                   IF NEW."total_sdk_new" IS NULL AND NEW."total" IS NOT NULL THEN
                     NEW."total_sdk_new" := NEW."total"::numeric(12,2);
                   END IF;
-                ELSIF NEW."total" IS DISTINCT FROM OLD."total" AND NEW."total_sdk_new" IS NOT DISTINCT FROM OLD."total_sdk_new" THEN
+                ELSIF ROW(NEW."total")::record *<> ROW(OLD."total")::record AND NOT ROW(NEW."total_sdk_new")::record *<> ROW(OLD."total_sdk_new")::record THEN
                   NEW."total_sdk_new" := NEW."total"::numeric(12,2);
                 END IF;
                 RETURN NEW;

@@ -30,9 +30,9 @@ describe('renaming-column', () => {
                   ELSIF NEW."email" IS NULL AND NEW."email_address" IS NOT NULL THEN
                     NEW."email" := NEW."email_address";
                   END IF;
-                ELSIF NEW."email" IS DISTINCT FROM OLD."email" AND NEW."email_address" IS NOT DISTINCT FROM OLD."email_address" THEN
+                ELSIF ROW(NEW."email")::record *<> ROW(OLD."email")::record AND NOT ROW(NEW."email_address")::record *<> ROW(OLD."email_address")::record THEN
                   NEW."email_address" := NEW."email";
-                ELSIF NEW."email_address" IS DISTINCT FROM OLD."email_address" AND NEW."email" IS NOT DISTINCT FROM OLD."email" AND NEW."email_address" IS DISTINCT FROM NEW."email" THEN
+                ELSIF ROW(NEW."email_address")::record *<> ROW(OLD."email_address")::record AND NOT ROW(NEW."email")::record *<> ROW(OLD."email")::record AND ROW(NEW."email_address")::record *<> ROW(NEW."email")::record THEN
                   NEW."email" := NEW."email_address";
                 END IF;
                 RETURN NEW;
