@@ -26,6 +26,8 @@ describe('the embedded default in CI', () => {
         ['db', 'restore', archive, '--yes'],
         ['db', 'backfill', '--table', 'items', '--set', 'v = 1'],
         ['db', 'backfills'],
+        ['db', 'locks'],
+        ['db', 'maintenance', 'status'],
       ];
       const runs = await Promise.all(commands.map((args) => sdk(args, { cwd: project, env: { CI: 'true' } })));
       runs.forEach((run, i) => expect(run, `sdk ${commands[i]!.join(' ')}`).toEqual({ code: 2, stdout: '', stderr: REFUSAL }));

@@ -99,6 +99,11 @@ export function pgBinDirOption(tools: string): Option {
   return new Option('--pg-bin-dir <path>', `folder holding ${tools} (default: PATH, then the usual install folders)`);
 }
 
+/** `--yes`: the commands that ask before they replace or end something. */
+export function yesOption(): Option {
+  return new Option('--yes', 'go ahead without asking (required without a terminal)');
+}
+
 export function lockWaitOption(): Option {
   return new Option('--lock-wait <ms>', 'how long to wait for another run holding the migration lock').argParser(nonNegativeInt).default(DEFAULT_ADVISORY_LOCK_WAIT_MS);
 }

@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import {
   DEFAULT_BACKUP_LOCK_TIMEOUT_MS,
   DEFAULT_LOCK_TIMEOUT_MS,
+  DEFAULT_LONG_TRANSACTION_MS,
   DEFAULT_RETRY_FOR_MS,
   DEFAULT_RESTORE_LOCK_TIMEOUT_MS,
   DEFAULT_STATEMENT_TIMEOUT_MS,
@@ -28,6 +29,7 @@ import {
   retryForOption,
   smokeOption,
   verboseOption,
+  yesOption,
   type GenerateFlags,
   type LintFlags,
   type TargetFlags,
@@ -175,6 +177,23 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
   targeting(db.command('backfills').description('list the backfills recorded in the database: running, interrupted, failed and finished, with progress'))
     .action(action(async (options, out) => (await import('./commands/db-backfill.js')).dbBackfills(options, out)));
 
+  targeting(db.command('locks').description('who blocks whom (pg_blocking_pids), lock waits, long and idle-in-transaction sessions, with their age and query; --cancel or --terminate one session after asking'))
+    .option('--watch', 'show it again every second until Ctrl-C (with --json, one object per line)')
+    .option('--long <duration>', `list transactions open this long or longer (default ${DEFAULT_LONG_TRANSACTION_MS / 60_000}m)`, duration)
+    .addOption(new Option('--cancel <pid>', 'cancel the running query of this session (pg_cancel_backend); the session stays').argParser(positiveInt).conflicts('terminate'))
+    .addOption(new Option('--terminate <pid>', 'end this session (pg_terminate_backend); its open transaction rolls back').argParser(positiveInt))
+    .addOption(yesOption())
+    .action(action(async (options, out) => (await import('./commands/db-locks.js')).dbLocks(options, out)));
+
+  targeting(
+    db
+      .command('maintenance')
+      .description('turn the maintenance flag the application reads (isMaintenanceMode of @big0290/db-config) on or off, or show it, with who set it and when')
+      .addArgument(new Argument('<state>', 'on, off or status').choices(['on', 'off', 'status'])),
+  )
+    .option('--message <text>', 'with on: what the application may show its users, e.g. "Back at 02:30 UTC"')
+    .action(positional((state, options, out) => import('./commands/db-maintenance.js').then((m) => m.dbMaintenance(state as never, options, out))));
+
   targeting(db.command('status').description('show each migration with its phase and state, and the newest verified backup; exit 1 when something needs attention'))
     .addOption(migrationsOption())
     .addOption(backupDirOption())
@@ -282,7 +301,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
       .argument('<path>', 'the archive (or its .manifest.json)'),
     'database to restore into',
   )
-    .option('--yes', 'restore without asking (required without a terminal)')
+    .addOption(yesOption())
     .option('--allow-other-database', 'restore a backup made of another database')
     .option('--allow-other-server', 'restore a backup made on another server (a new or rebuilt one)')
     .addOption(lockTimeoutOption('give up (and roll back) when a statement waits this long for a lock; 0 waits forever', DEFAULT_RESTORE_LOCK_TIMEOUT_MS))
