@@ -43,7 +43,7 @@ export function renderRollback(r: RollbackOperationResult): string {
   const lines = [
     `Rolled back the ${r.kind} operation ${r.name}: ${r.statements.length === 0 ? 'nothing to undo in the schema' : `ran ${r.statements.length} statement${r.statements.length === 1 ? '' : 's'}`}.`,
     ...r.statements.map((s) => `  ${s}`),
-    `Pending again: ${r.undone.join(', ')}. Its data migrations and backfill checkpoints are forgotten (they start over if run again).`,
+    `Pending again: ${r.undone.length > 0 ? r.undone.join(', ') : 'none was applied; what a migration that stopped half-way did is undone'}. Its data migrations and backfill checkpoints are forgotten (they start over if run again).`,
     '',
     'Next: to give it up, remove what `sdk db new` wrote (its migrations with their journal entries and snapshots, and its data migrations: `git restore` and `git clean` them) and undo the Drizzle schema change;',
     'to try again, fix what made you roll back and run `pnpm sdk db migrate --phase expand`.',

@@ -57,7 +57,11 @@ export async function rollbackOperation(options: RollbackOperationOptions): Prom
       });
     }
     const undone = files.filter((f) => applied.has(f.tag)).map((f) => f.tag);
-    const statements = undone.length > 0 ? files[0]!.rollback : [];
+    // A migration that stopped half-way (a statement outside a transaction done, a later one
+    // failed or killed) is not applied but left what it did: its progress says so.
+    const tags = files.map((f) => f.tag);
+    const { rows: partial } = await client.query<{ tag: string }>(`SELECT DISTINCT tag FROM ${METADATA_SCHEMA}.progress WHERE tag = ANY ($1)`, [tags]);
+    const statements = undone.length > 0 || partial.length > 0 ? files[0]!.rollback : [];
     const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     const policy = { retryForMs: options.retryForMs ?? DEFAULT_RETRY_FOR_MS };
     for (const sql of statements) {
@@ -67,12 +71,11 @@ export async function rollbackOperation(options: RollbackOperationOptions): Prom
     const actor = currentActor();
     await client.query('BEGIN');
     await client.query(`DELETE FROM ${METADATA_SCHEMA}.migrations WHERE tag = ANY ($1)`, [undone]);
-    await client.query(`DELETE FROM ${METADATA_SCHEMA}.progress WHERE tag = ANY ($1)`, [undone]);
-    const undoneFiles = files.filter((f) => undone.includes(f.tag));
-    await client.query(`DELETE FROM ${DRIZZLE_SCHEMA}.${DRIZZLE_TABLE} WHERE (hash, created_at) IN (SELECT * FROM unnest($1::text[], $2::bigint[]))`, [
-      undoneFiles.map((f) => f.hash),
-      undoneFiles.map((f) => f.when),
-    ]);
+    await client.query(`DELETE FROM ${METADATA_SCHEMA}.progress WHERE tag = ANY ($1)`, [tags]);
+    // drizzle-kit's rows by their journal time, as the runner finds them (the hash is the file's as
+    // it was applied: it may have been edited since).
+    const undoneWhen = files.filter((f) => undone.includes(f.tag)).map((f) => f.when);
+    await client.query(`DELETE FROM ${DRIZZLE_SCHEMA}.${DRIZZLE_TABLE} WHERE created_at = ANY ($1::bigint[])`, [undoneWhen]);
     // Its data migrations (NNNN_<name>_backfill[_n]) and their backfills' checkpoints: run again, they start over.
     const pattern = `^[0-9]{4}_${name}_backfill(_[0-9]+)?$`;
     await client.query(`DELETE FROM ${METADATA_SCHEMA}.backfills WHERE split_part(name, '#', 1) ~ $1`, [pattern]);
@@ -83,7 +86,7 @@ export async function rollbackOperation(options: RollbackOperationOptions): Prom
       [actor.user, actor.host, actor.gitSha, name, undone, statements.length],
     );
     await client.query('COMMIT');
-    return { name, kind, undone, statements, nothingApplied: undone.length === 0 };
+    return { name, kind, undone, statements, nothingApplied: undone.length === 0 && partial.length === 0 };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
