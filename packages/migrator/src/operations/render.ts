@@ -96,7 +96,8 @@ export function renderPlan(plan: OperationPlan, options: RenderOptions): Planned
       `-- Written by \`${options.command}\`.`,
     ];
     if (unit.steps.length > 0) lines.push(`-- sdk:lock-timeout ${Math.min(...unit.steps.map((s) => s.lockTimeoutMs))}ms`);
-    if (i === 0) for (const statement of plan.rollback) lines.push(`-- sdk:rollback ${statement}`);
+    // A statement of several lines (a default with a newline in a string) goes on as `-- sdk:rollback| ` lines.
+    if (i === 0) for (const statement of plan.rollback) lines.push(...statement.split('\n').map((l, k) => `-- sdk:rollback${k === 0 ? '' : '|'} ${l}`));
     if (unit.steps.length === 0) lines.push('-- Nothing to change before the backfill: this migration marks where it runs.');
     for (const step of unit.steps) lines.push(comment(`${step.name}: ${step.locks}`));
     if (unit.phase === 'contract' && i > 0 && all[i - 1]!.type !== 'sql') lines.push(comment(`Runs after the deploy: ${plan.deploy}.`));

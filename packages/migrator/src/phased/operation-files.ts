@@ -22,7 +22,8 @@ export interface OperationFile {
 
 const HEADER = /^-- sdk:operation (\S+) (\S+) \((\d+) of (\d+)\): (.*)$/m;
 const PHASE = /^-- sdk:phase (expand|contract)\s*$/m;
-const ROLLBACK = /^-- sdk:rollback (.*)$/gm;
+/** A rollback statement and the lines it goes on with (`-- sdk:rollback| `: a string with a newline). */
+const ROLLBACK = /^-- sdk:rollback (.*)$((?:\n-- sdk:rollback\| .*$)*)/gm;
 
 /** The header of one file's text, or undefined when no operation wrote it. */
 export function operationHeader(text: string): Omit<OperationFile, 'tag' | 'idx' | 'when' | 'hash'> | undefined {
@@ -35,7 +36,7 @@ export function operationHeader(text: string): Omit<OperationFile, 'tag' | 'idx'
     of: Number(head[4]),
     summary: head[5]!,
     phase: (PHASE.exec(text)?.[1] as 'expand' | 'contract' | undefined) ?? 'expand',
-    rollback: [...text.matchAll(ROLLBACK)].map((m) => m[1]!),
+    rollback: [...text.matchAll(ROLLBACK)].map((m) => m[1]! + m[2]!.replaceAll('\n-- sdk:rollback| ', '\n')),
   };
 }
 

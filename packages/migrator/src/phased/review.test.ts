@@ -4,7 +4,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase, writeMigrationsFolder } from '@big0290/testing';
 import { migrate } from '../data-migrations/index.js';
-import { addIndex, addRequiredColumn, addUnique } from '../operations/index.js';
+import { addIndex, addRequiredColumn, addUnique, renameColumn } from '../operations/index.js';
 import { rollbackOperation } from './rollback.js';
 import { writeOperation } from './write.js';
 
@@ -54,6 +54,23 @@ describe('rollback-operation, reviewed', () => {
       const result = await rollbackOperation({ databaseUrl: other.url, migrationsFolder: folder, name: 'plan' });
       expect(result.undone).toEqual(['0001_plan_expand']);
       expect((await c.query(`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`)).rows).toEqual([{ n: before - 1 }]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('writes and runs an expand whose rollback restores a default that spans lines (a string with a newline)', async () => {
+    const { other, c, folder, data, close } = await fresh('oprvw3');
+    try {
+      await c.query(`ALTER TABLE users ADD COLUMN note text DEFAULT E'line 1\nline 2'`);
+      const plan = renameColumn.plan(await renameColumn.resolve(c, { table: 'users', from: 'note', to: 'remark' }));
+      await writeOperation(plan, { migrationsFolder: folder, dataMigrationsFolder: data, name: 'remark', command: 'test' });
+      await migrate({ databaseUrl: other.url, migrationsFolder: folder, dataMigrationsFolder: data, phase: 'expand' });
+      await c.query(`INSERT INTO users (email, team) VALUES ('new@x.test', 1)`);
+      expect((await c.query(`SELECT note, remark FROM users WHERE email = 'new@x.test'`)).rows).toEqual([{ note: 'line 1\nline 2', remark: 'line 1\nline 2' }]);
+      const result = await rollbackOperation({ databaseUrl: other.url, migrationsFolder: folder, name: 'remark' });
+      expect(result.statements[0]).toBe(`ALTER TABLE "public"."users" ALTER COLUMN "note" SET DEFAULT 'line 1\nline 2'::text;`);
+      expect((await c.query(`SELECT pg_get_expr(adbin, adrelid) AS def FROM pg_attrdef WHERE adrelid = 'users'::regclass AND adnum = (SELECT attnum FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'note')`)).rows).toEqual([{ def: `'line 1\nline 2'::text` }]);
     } finally {
       await close();
     }
