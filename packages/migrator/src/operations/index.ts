@@ -1,5 +1,5 @@
 export type { Operation, OperationPlan, OperationStep, OperationPhase, SqlStep, BackfillStep, CopyStep } from './types.js';
-export { STEP_LOCK_TIMEOUT_MS } from './types.js';
+export { STEP_LOCK_TIMEOUT_MS, BLOCKING_STEP_LOCK_TIMEOUT_MS } from './types.js';
 export { addRequiredColumn, type AddRequiredColumnInput } from './add-required-column.js';
 export { renameColumn, type RenameColumnInput } from './rename-column.js';
 export { changeColumnType, type ChangeColumnTypeInput } from './change-column-type.js';

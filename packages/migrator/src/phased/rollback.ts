@@ -6,6 +6,7 @@ import { retryLockFailures } from '../db/lock-retry.js';
 import { DRIZZLE_SCHEMA, DRIZZLE_TABLE, METADATA_SCHEMA, readApplied } from '../db/metadata.js';
 import { ensureMetadata } from '../db/metadata-migrations.js';
 import { MigratorError } from '../errors.js';
+import { BLOCKING_STEP_LOCK_TIMEOUT_MS } from '../operations/index.js';
 import { currentActor } from '../util/actor.js';
 import { filesOf, operationFiles } from './operation-files.js';
 
@@ -14,6 +15,7 @@ export interface RollbackOperationOptions {
   migrationsFolder: string;
   /** The operation's name (`add_phone`) or one of its tags. */
   name: string;
+  /** lock_timeout ceiling (ms); statements that block writes while they wait use at most 200 ms (BLOCKING_STEP_LOCK_TIMEOUT_MS). */
   lockTimeoutMs?: number | undefined;
   /** How long a statement that lost a lock race keeps being retried (ms). */
   retryForMs?: number | undefined;
@@ -97,8 +99,12 @@ export async function rollbackOperation(options: RollbackOperationOptions): Prom
 }
 
 /** One undo statement: in a transaction with lock_timeout, or alone when PostgreSQL refuses one (DROP INDEX CONCURRENTLY). */
-async function run(client: pg.Client, sql: string, lockTimeoutMs: number): Promise<void> {
-  if (/\bCONCURRENTLY\b/i.test(sql)) {
+async function run(client: pg.Client, sql: string, runLockTimeoutMs: number): Promise<void> {
+  // As the operation's own steps: a statement whose lock blocks writes (every undo statement but a
+  // concurrent index drop) waits at most BLOCKING_STEP_LOCK_TIMEOUT_MS, then is retried.
+  const concurrently = /\bCONCURRENTLY\b/i.test(sql);
+  const lockTimeoutMs = concurrently ? runLockTimeoutMs : Math.min(runLockTimeoutMs, BLOCKING_STEP_LOCK_TIMEOUT_MS);
+  if (concurrently) {
     await client.query(`SET lock_timeout = ${Math.round(lockTimeoutMs)}`);
     await client.query(sql);
     return;
