@@ -13,7 +13,7 @@ export interface DataMigrationFile {
   checksum: string;
 }
 
-const FILE = /^(\d{4}_[\w.-]+)\.(ts|mts|js|mjs)$/;
+const FILE = /^(\d{4,}_[\w.-]+)\.(ts|mts|js|mjs)$/;
 
 /** The data migration files of `folder`, in name order (none when the folder does not exist). */
 export async function listDataMigrations(folder: string | undefined): Promise<DataMigrationFile[]> {

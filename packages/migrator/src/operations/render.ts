@@ -76,7 +76,7 @@ export function renderPlan(plan: OperationPlan, options: RenderOptions): Planned
       lastTag = unit.tag;
     } else {
       unit.after = lastTag;
-      unit.name = `${lastTag!.slice(0, 4)}_${options.name}_${suffix}`;
+      unit.name = `${lastTag!.split('_')[0]}_${options.name}_${suffix}`;
     }
   }
   const total = all.length;

@@ -79,7 +79,7 @@ export async function rollbackOperation(options: RollbackOperationOptions): Prom
     const undoneWhen = files.filter((f) => undone.includes(f.tag)).map((f) => f.when);
     await client.query(`DELETE FROM ${DRIZZLE_SCHEMA}.${DRIZZLE_TABLE} WHERE created_at = ANY ($1::bigint[])`, [undoneWhen]);
     // Its data migrations (NNNN_<name>_backfill[_n]) and their backfills' checkpoints: run again, they start over.
-    const pattern = `^[0-9]{4}_${name}_backfill(_[0-9]+)?$`;
+    const pattern = `^[0-9]{4,}_${name}_backfill(_[0-9]+)?$`;
     await client.query(`DELETE FROM ${METADATA_SCHEMA}.backfills WHERE split_part(name, '#', 1) ~ $1`, [pattern]);
     await client.query(`DELETE FROM ${METADATA_SCHEMA}.data_migrations WHERE name ~ $1`, [pattern]);
     await client.query(
