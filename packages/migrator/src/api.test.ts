@@ -174,6 +174,12 @@ describe('the public API of @big0290/migrator', () => {
         "type SafeRewriteOptions",
         "type SafeRewriteFinding",
         "type SafeRewriteResult",
+        "schemaDrift",
+        "type SchemaDriftOptions",
+        "type DriftReport",
+        "type DriftItem",
+        "type DriftKind",
+        "type InFlightItem",
       ]
     `);
   });

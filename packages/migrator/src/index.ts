@@ -131,3 +131,8 @@ export type {
 } from './operations/index.js';
 export { writeOperation, rollbackOperation, operationFiles, findSafeRewrites, safeRewrite } from './phased/index.js';
 export type { WriteOperationOptions, WrittenOperation, RollbackOperationOptions, RollbackOperationResult, OperationFile, SafeRewriteOptions, SafeRewriteFinding, SafeRewriteResult } from './phased/index.js';
+
+// Verifying a deploy: the live schema against drizzle-kit's snapshot of the last applied migration,
+// with what an expand/contract operation keeps until its contract listed apart from drift.
+export { schemaDrift } from './verify/index.js';
+export type { SchemaDriftOptions, DriftReport, DriftItem, DriftKind, InFlightItem } from './verify/index.js';
