@@ -29,6 +29,7 @@ import { SourceText } from '../sql/source-text.js';
 import { parseEntries } from '../sql/spans.js';
 import type { Phase, RawStatement } from '../sql/types.js';
 import type { Snapshot } from './drizzle-folder.js';
+import { snapshotColumnType, type SnapshotColumn, type SnapshotTable } from './drizzle-snapshot.js';
 
 /**
  * `sdk db generate --safe`: the migrations drizzle-kit has just written, with each statement that
@@ -60,28 +61,6 @@ export interface FileStatement {
 
 // -- Snapshots: what drizzle-kit knew of each table before the migration ----------------------
 
-interface SnapshotColumn {
-  name: string;
-  type: string;
-  typeSchema?: string;
-  primaryKey?: boolean;
-  notNull?: boolean;
-  default?: unknown;
-  identity?: unknown;
-  generated?: unknown;
-}
-
-interface SnapshotTable {
-  name: string;
-  schema: string;
-  columns?: Record<string, SnapshotColumn>;
-  indexes?: Record<string, { name: string; columns?: Array<{ expression: string; isExpression?: boolean }>; where?: string }>;
-  foreignKeys?: Record<string, { name: string; tableTo: string; schemaTo?: string; columnsFrom?: string[]; columnsTo?: string[] }>;
-  compositePrimaryKeys?: Record<string, { name: string; columns?: string[] }>;
-  uniqueConstraints?: Record<string, { name: string; columns?: string[] }>;
-  checkConstraints?: Record<string, { name: string; value: string }>;
-}
-
 /** The snapshot's tables by `schema.name` (drizzle-kit leaves the schema of a public table empty). */
 export function snapshotTables(snapshot: Snapshot | undefined): Map<string, SnapshotTable> {
   const tables = (snapshot?.tables ?? {}) as Record<string, SnapshotTable>;
@@ -90,17 +69,10 @@ export function snapshotTables(snapshot: Snapshot | undefined): Map<string, Snap
 
 const SERIAL_TYPES = new Set(['serial', 'bigserial', 'smallserial']);
 
-/** The column's type as SQL: drizzle-kit keeps an enum's name and schema apart (`mood`, `public`). */
-function sqlType(column: SnapshotColumn): string {
-  if (!column.typeSchema) return column.type;
-  const base = column.type.replace(/(\[\d*\])+$/, '');
-  return `${qualifiedName(column.typeSchema, base)}${column.type.slice(base.length)}`;
-}
-
 function columnInfo(column: SnapshotColumn): ColumnInfo {
   return {
     name: column.name,
-    type: sqlType(column),
+    type: snapshotColumnType(column),
     notNull: column.notNull === true,
     default: column.default === undefined || column.default === null ? null : String(column.default),
     identity: column.identity !== undefined,
@@ -240,7 +212,7 @@ function alterTableTarget(
   const column = typeof cmd.name === 'string' ? cmd.name : undefined;
   if (cmd.subtype === 'AT_SetNotNull' && column && kinds.has('add-required-column')) {
     const known = context.tables.get(table.key)?.columns?.[column];
-    return required(table, column, known ? sqlType(known) : '', true, context);
+    return required(table, column, known ? snapshotColumnType(known) : '', true, context);
   }
   if (cmd.subtype === 'AT_AddColumn' && kinds.has('add-required-column')) {
     const def = bodyOf(cmd.def, 'ColumnDef');

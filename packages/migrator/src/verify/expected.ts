@@ -1,46 +1,8 @@
 import type { Queryable } from '../db/metadata.js';
-import type { Snapshot } from '../phased/index.js';
+import { snapshotColumnType, type Snapshot, type SnapshotColumn, type SnapshotIndex, type SnapshotSchema, type SnapshotTable } from '../phased/index.js';
 import { quoteIdent } from '../sql/quote.js';
 import { readShape } from './live.js';
 import { normaliseDefault, qualified, type ColumnShape, type EnumShape, type SchemaShape, type TableShape } from './shape.js';
-
-/** The parts of a drizzle-kit 0.31 PostgreSQL snapshot (version 7) that describe tables and enums. */
-interface SnapshotColumn {
-  name: string;
-  type: string;
-  typeSchema?: string;
-  primaryKey?: boolean;
-  notNull?: boolean;
-  default?: string | number | boolean;
-  identity?: { type?: 'always' | 'byDefault' };
-  generated?: { as: string; type?: string };
-}
-
-interface SnapshotIndex {
-  name: string;
-  columns: Array<{ expression: string; isExpression?: boolean; asc?: boolean; nulls?: string; opclass?: string }>;
-  isUnique?: boolean;
-  method?: string;
-  where?: string;
-  with?: Record<string, unknown>;
-}
-
-interface SnapshotTable {
-  name: string;
-  schema?: string;
-  columns?: Record<string, SnapshotColumn>;
-  indexes?: Record<string, SnapshotIndex>;
-  foreignKeys?: Record<string, { name: string; tableTo: string; schemaTo?: string; columnsFrom: string[]; columnsTo: string[]; onDelete?: string; onUpdate?: string }>;
-  compositePrimaryKeys?: Record<string, { name: string; columns: string[] }>;
-  uniqueConstraints?: Record<string, { name: string; columns: string[]; nullsNotDistinct?: boolean }>;
-  checkConstraints?: Record<string, { name: string; value: string }>;
-}
-
-interface SnapshotSchema {
-  tables?: Record<string, SnapshotTable>;
-  enums?: Record<string, { name: string; schema?: string; values: string[] }>;
-  schemas?: Record<string, string>;
-}
 
 const schemaOf = (schema: string | undefined) => (schema ? schema : 'public');
 
@@ -55,17 +17,10 @@ export function snapshotSchemas(snapshot: Snapshot): string[] {
   return [...names].sort();
 }
 
-/** The column's type as drizzle-kit writes it in CREATE TABLE: an enum qualified by its schema (`"shop"."level"[]`). */
-function columnType(c: SnapshotColumn): string {
-  if (!c.typeSchema) return c.type;
-  const dims = /(\[\d*\])+$/.exec(c.type)?.[0] ?? '';
-  return `${quoteIdent(c.typeSchema)}.${quoteIdent(c.type.slice(0, c.type.length - dims.length))}${dims}`;
-}
-
 const defaultText = (c: SnapshotColumn) => (c.default === undefined ? null : String(c.default));
 
 function columnSql(c: SnapshotColumn, withDefault: boolean): string {
-  let sql = `${quoteIdent(c.name)} ${columnType(c)}`;
+  let sql = `${quoteIdent(c.name)} ${snapshotColumnType(c)}`;
   if (c.generated) sql += ` GENERATED ALWAYS AS (${c.generated.as}) STORED`;
   else if (withDefault && defaultText(c) !== null) sql += ` DEFAULT ${defaultText(c)}`;
   return sql;
@@ -135,7 +90,7 @@ async function probeTable(db: Queryable, t: SnapshotTable): Promise<TableShape> 
       await db.query(`CREATE TEMPORARY TABLE ${name} ()`);
       for (const c of columns) {
         if (!(await attempt(db, `ALTER TABLE ${name} ADD COLUMN ${columnSql(c, false)}`))) {
-          raw.set(c.name, { type: columnType(c) });
+          raw.set(c.name, { type: snapshotColumnType(c) });
           // A column of some type, so that checks and indexes on it can still be read.
           await db.query(`ALTER TABLE ${name} ADD COLUMN ${quoteIdent(c.name)} text`);
         }
