@@ -180,6 +180,14 @@ describe('the public API of @big0290/migrator', () => {
         "type DriftItem",
         "type DriftKind",
         "type InFlightItem",
+        "deploy",
+        "rollbackCommand",
+        "DeployRefusedError",
+        "DEPLOY_STEPS",
+        "type DeployOptions",
+        "type DeployReport",
+        "type DeployStep",
+        "type DeployStepName",
       ]
     `);
   });

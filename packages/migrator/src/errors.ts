@@ -62,6 +62,8 @@ export type MigratorErrorCode =
   // sessions (sdk db locks --cancel/--terminate)
   | 'E_SESSION_NOT_FOUND'
   | 'E_SESSION_REFUSED'
+  // sdk db deploy
+  | 'E_DEPLOY_PREFLIGHT'
   // the sdk CLI
   | 'E_DATABASE_URL_SET'
   | 'E_EMBEDDED_IN_USE'

@@ -136,3 +136,8 @@ export type { WriteOperationOptions, WrittenOperation, RollbackOperationOptions,
 // with what an expand/contract operation keeps until its contract listed apart from drift.
 export { schemaDrift } from './verify/index.js';
 export type { SchemaDriftOptions, DriftReport, DriftItem, DriftKind, InFlightItem } from './verify/index.js';
+
+// The deploy checklist as one call: preflight, a verified backup, the maintenance flag, migrate,
+// verification, a report with the command that restores the pre-deploy backup.
+export { deploy, rollbackCommand, DeployRefusedError, DEPLOY_STEPS } from './deploy/index.js';
+export type { DeployOptions, DeployReport, DeployStep, DeployStepName } from './deploy/index.js';

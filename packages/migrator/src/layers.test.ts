@@ -12,6 +12,7 @@ import { testFilesTouchingProcessState } from '@big0290/testing';
  *   data-migrations/           composes runner/ (its `between` seam) and backfill/, through their index.ts
  *   phased/                    operations' plans written as files, rolled back, reported: composes runner/ and lint/
  *   verify/                    the live schema against the last applied migration's snapshot: composes runner/ and phased/
+ *   deploy/                    `deploy`, the checklist: composes the planner, backup/, data-migrations/, verify/ and status.ts
  *   runner/ lint/ backup/ backfill/   features: the floor and their own folder, never each other
  *   operations/ -> db/  ->  sql/  ->  util/, errors.ts   the floor, each importing only what is below it
  *
@@ -25,7 +26,7 @@ const SRC = dirname(fileURLToPath(import.meta.url));
 
 const FLOOR_RANK: Record<string, number> = { 'errors.ts': 0, util: 0, sql: 1, db: 2, operations: 3 };
 const FEATURES = new Set(['runner', 'lint', 'backup', 'backfill']);
-const COMPOSERS = new Set(['inspect', 'data-migrations', 'phased', 'verify', 'index.ts', 'status.ts']);
+const COMPOSERS = new Set(['inspect', 'data-migrations', 'phased', 'verify', 'deploy', 'index.ts', 'status.ts']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
