@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, oneVerifyingFileAtATime, TURN_TIMEOUT_MS, writeMigrationsFolder, type MigrationSpec, type TestDatabase } from '@big0290/testing';
+import { createTestDatabase, oneVerifyingFileAtATime, TURN_TIMEOUT_MS, writeMigrationsFolder, type MigrationSpec, type SnapshotColumn, type TestDatabase } from '@big0290/testing';
 import { migrate } from '../data-migrations/index.js';
 import { maintenanceStatus } from '../db/maintenance.js';
 import { deploy, DeployRefusedError } from './index.js';
@@ -14,53 +14,11 @@ import { deploy, DeployRefusedError } from './index.js';
  * backup folder.
  */
 
-type Column = [name: string, type: string, notNull: boolean, primaryKey?: boolean];
-
-/** A drizzle-kit snapshot (version 7) of tables in `public`. */
-function snapshot(idx: number, tables: Record<string, Column[]>): string {
-  const entries = Object.entries(tables).map(([name, columns]) => [
-    `public.${name}`,
-    {
-      name,
-      schema: '',
-      columns: Object.fromEntries(columns.map(([c, type, notNull, primaryKey]) => [c, { name: c, type, primaryKey: primaryKey ?? false, notNull }])),
-      indexes: {},
-      foreignKeys: {},
-      compositePrimaryKeys: {},
-      uniqueConstraints: {},
-      policies: {},
-      checkConstraints: {},
-      isRLSEnabled: false,
-    },
-  ]);
-  return JSON.stringify({
-    id: `00000000-0000-0000-0000-${String(idx + 1).padStart(12, '0')}`,
-    prevId: `00000000-0000-0000-0000-${String(idx).padStart(12, '0')}`,
-    version: '7',
-    dialect: 'postgresql',
-    tables: Object.fromEntries(entries),
-    enums: {},
-    schemas: {},
-    sequences: {},
-    roles: {},
-    policies: {},
-    views: {},
-    _meta: { columns: {}, schemas: {}, tables: {} },
-  });
-}
-
-const ACCOUNTS: Column[] = [
+const ACCOUNTS: SnapshotColumn[] = [
   ['id', 'integer', true, true],
   ['email', 'text', true],
 ];
-const CREATE_ACCOUNTS: MigrationSpec = { tag: '0000_accounts', sql: 'CREATE TABLE "accounts" ("id" integer PRIMARY KEY NOT NULL, "email" text NOT NULL);' };
-
-/** A migrations folder whose every migration has its snapshot: `tables[i]` is the schema after migration i. */
-async function folderWith(specs: MigrationSpec[], tables: Record<string, Column[]>[]): Promise<string> {
-  const folder = await writeMigrationsFolder(specs);
-  await Promise.all(tables.map((t, i) => writeFile(join(folder, 'meta', `${String(i).padStart(4, '0')}_snapshot.json`), snapshot(i, t))));
-  return folder;
-}
+const CREATE_ACCOUNTS: MigrationSpec = { tag: '0000_accounts', sql: 'CREATE TABLE "accounts" ("id" integer PRIMARY KEY NOT NULL, "email" text NOT NULL);', tables: { accounts: ACCOUNTS } };
 
 let endTurn: () => Promise<void>;
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -82,10 +40,7 @@ async function setup(prefix: string): Promise<{ db: TestDatabase; backupDir: str
 describe('deploy', () => {
   it('runs the checklist end to end: preflight, a verified backup, the flag on, migrate, verify, the flag off', async () => {
     const { db, backupDir } = await setup('deploy_ok');
-    const folder = await folderWith(
-      [CREATE_ACCOUNTS, { tag: '0001_name', sql: 'ALTER TABLE "accounts" ADD COLUMN "name" text;' }],
-      [{ accounts: ACCOUNTS }, { accounts: [...ACCOUNTS, ['name', 'text', false]] }],
-    );
+    const folder = await writeMigrationsFolder([CREATE_ACCOUNTS, { tag: '0001_name', sql: 'ALTER TABLE "accounts" ADD COLUMN "name" text;', tables: { accounts: [...ACCOUNTS, ['name', 'text', false]] } }]);
     const smokeSql = join(folder, 'smoke.sql');
     await writeFile(smokeSql, 'SELECT count(*) FROM accounts;\nSELECT name FROM accounts LIMIT 1;\n');
     const seen: string[] = [];
@@ -105,10 +60,7 @@ describe('deploy', () => {
 
   it('with phase expand, stops before a contract migration and verifies what it applied', async () => {
     const { db, backupDir } = await setup('deploy_expand');
-    const folder = await folderWith(
-      [CREATE_ACCOUNTS, { tag: '0001_drop_email', sql: 'ALTER TABLE "accounts" DROP COLUMN "email";' }],
-      [{ accounts: ACCOUNTS }, { accounts: [ACCOUNTS[0]!] }],
-    );
+    const folder = await writeMigrationsFolder([CREATE_ACCOUNTS, { tag: '0001_drop_email', sql: 'ALTER TABLE "accounts" DROP COLUMN "email";', tables: { accounts: [ACCOUNTS[0]!] } }]);
     await migrate({ databaseUrl: db.url, migrationsFolder: folder, to: '0000_accounts' });
     const report = await deploy({ databaseUrl: db.url, migrationsFolder: folder, backupDir, phase: 'expand' });
     expect(report.ok).toBe(true);
@@ -119,10 +71,7 @@ describe('deploy', () => {
 
   it('refuses, changing nothing, while a session holds a lock on a table the migrations touch', async () => {
     const { db, backupDir } = await setup('deploy_locked');
-    const folder = await folderWith(
-      [CREATE_ACCOUNTS, { tag: '0001_name', sql: 'ALTER TABLE "accounts" ADD COLUMN "name" text;' }],
-      [{ accounts: ACCOUNTS }, { accounts: [...ACCOUNTS, ['name', 'text', false]] }],
-    );
+    const folder = await writeMigrationsFolder([CREATE_ACCOUNTS, { tag: '0001_name', sql: 'ALTER TABLE "accounts" ADD COLUMN "name" text;', tables: { accounts: [...ACCOUNTS, ['name', 'text', false]] } }]);
     await migrate({ databaseUrl: db.url, migrationsFolder: folder, to: '0000_accounts' });
     const holder = new pg.Client({ connectionString: db.url });
     await holder.connect();
@@ -138,6 +87,7 @@ describe('deploy', () => {
       expect(refused.problems[0]).toContain('holds ROW EXCLUSIVE on public.accounts');
       expect(refused.problems[0]).toContain(`\`terminate\` ${pid}`);
       expect(refused.hint).toContain('`force`');
+      expect(refused.report.error).toEqual({ step: 'preflight', code: 'E_DEPLOY_PREFLIGHT', message: refused.problems[0], hint: refused.hint });
       expect(refused.report.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
         'preflight:failed',
         'backup:skipped',
@@ -159,10 +109,7 @@ describe('deploy', () => {
 
   it('refuses a migration with a lint error unless allowLintErrors', async () => {
     const { db, backupDir } = await setup('deploy_lint');
-    const folder = await folderWith(
-      [CREATE_ACCOUNTS, { tag: '0001_age', sql: 'ALTER TABLE "accounts" ADD COLUMN "age" integer NOT NULL;' }],
-      [{ accounts: ACCOUNTS }, { accounts: [...ACCOUNTS, ['age', 'integer', true]] }],
-    );
+    const folder = await writeMigrationsFolder([CREATE_ACCOUNTS, { tag: '0001_age', sql: 'ALTER TABLE "accounts" ADD COLUMN "age" integer NOT NULL;', tables: { accounts: [...ACCOUNTS, ['age', 'integer', true]] } }]);
     await migrate({ databaseUrl: db.url, migrationsFolder: folder, to: '0000_accounts' });
     const error = await deploy({ databaseUrl: db.url, migrationsFolder: folder, backupDir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeployRefusedError);
@@ -177,10 +124,10 @@ describe('deploy', () => {
 
   it('reports a failing migration with the backup and the command that restores it, and turns the flag off again', async () => {
     const { db, backupDir } = await setup('deploy_fail');
-    const folder = await folderWith(
-      [CREATE_ACCOUNTS, { tag: '0001_broken', sql: 'ALTER TABLE "accounts" ADD COLUMN "name" text;\n--> statement-breakpoint\nINSERT INTO "no_such_table" VALUES (1);' }],
-      [{ accounts: ACCOUNTS }, { accounts: [...ACCOUNTS, ['name', 'text', false]] }],
-    );
+    const folder = await writeMigrationsFolder([
+      CREATE_ACCOUNTS,
+      { tag: '0001_broken', sql: 'ALTER TABLE "accounts" ADD COLUMN "name" text;\n--> statement-breakpoint\nINSERT INTO "no_such_table" VALUES (1);', tables: { accounts: [...ACCOUNTS, ['name', 'text', false]] } },
+    ]);
     await migrate({ databaseUrl: db.url, migrationsFolder: folder, to: '0000_accounts' });
     const report = await deploy({ databaseUrl: db.url, migrationsFolder: folder, backupDir, maintenance: true });
     expect(report.ok).toBe(false);
@@ -197,7 +144,7 @@ describe('deploy', () => {
 
   it('fails the verification on drift and on a smoke statement that fails, listing each', async () => {
     const { db, backupDir } = await setup('deploy_drift');
-    const folder = await folderWith([CREATE_ACCOUNTS], [{ accounts: ACCOUNTS }]);
+    const folder = await writeMigrationsFolder([CREATE_ACCOUNTS]);
     await db.pool.query('CREATE TABLE stray (id int)');
     const smokeSql = join(folder, 'smoke.sql');
     await writeFile(smokeSql, 'SELECT 1;\nSELECT nope FROM accounts;\n');

@@ -78,7 +78,10 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
     }
   };
   const skipRest = (why: string) => {
-    for (const name of DEPLOY_STEPS) if (!report.steps.some((s) => s.name === name)) record({ name, status: 'skipped', durationMs: 0, detail: why });
+    for (const name of DEPLOY_STEPS) {
+      const notAsked = !options.maintenance && (name === 'maintenance-on' || name === 'maintenance-off');
+      if (!report.steps.some((s) => s.name === name)) record({ name, status: 'skipped', durationMs: 0, detail: notAsked ? 'not asked for' : why });
+    }
   };
   const finish = () => {
     report.steps.sort((a, b) => DEPLOY_STEPS.indexOf(a.name) - DEPLOY_STEPS.indexOf(b.name));
@@ -114,10 +117,11 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
     const failed = report.steps[0]!;
     const cause = report.error;
     const list = failed.problems ?? [cause?.hint ? `${failed.detail}; ${cause.hint}` : failed.detail];
-    report.error = { step: 'preflight', code: 'E_DEPLOY_PREFLIGHT', message: list.join('; '), hint: cause?.hint ?? null };
+    const refused = new DeployRefusedError(list, report, { forcible: failed.problems !== undefined });
+    report.error = { step: 'preflight', code: refused.code, message: list.join('; '), hint: refused.hint ?? null };
     await tell('failure', `refused at preflight, nothing was changed: ${list.join('; ')}`);
     finish();
-    throw new DeployRefusedError(list, report, { forcible: failed.problems !== undefined });
+    throw refused;
   }
 
   // 2. Backup, proven to restore before anything changes.
