@@ -1,6 +1,6 @@
-import { createInterface } from 'node:readline/promises';
 import { endSession, inspectLocks, watchLocks, type BlockingNode, type EndSessionAction, type LocksReport, type SessionActivity } from '@big0290/migrator';
 import { DEFAULT_LONG_TRANSACTION_MS } from '@big0290/migrator/defaults';
+import { ask } from '../ask.js';
 import { interruptible } from '../interrupt.js';
 import { age, type Output } from '../output.js';
 import type { TargetFlags } from '../options.js';
@@ -78,20 +78,6 @@ async function end(action: EndSessionAction, pid: number, databaseUrl: string, o
   else out.result(result.ended ? `Terminated pid ${pid}: its session ended and its transaction rolled back.` : `Sent terminate to pid ${pid}; it has not ended yet (\`sdk db locks\` shows it while it rolls back).`);
   // Declined at the prompt: nothing was done, which a script must not take for success.
   return result.confirmed && result.signalled ? 0 : 1;
-}
-
-async function ask(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  // Ctrl-C at the prompt reaches readline, not the process: it answers no.
-  const cancel = new AbortController();
-  rl.on('SIGINT', () => cancel.abort());
-  try {
-    return /^y(es)?$/i.test((await rl.question(question, { signal: cancel.signal })).trim());
-  } catch {
-    return false;
-  } finally {
-    rl.close();
-  }
 }
 
 /** `idle in transaction 2 min, app (web), transaction 2 min: UPDATE ...` */
