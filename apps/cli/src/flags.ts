@@ -5,10 +5,12 @@
  */
 export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   accept: '--accept',
+  allowLintErrors: '--allow-lint-errors',
   allowOtherDatabase: '--allow-other-database',
   allowOtherServer: '--allow-other-server',
   allowOutOfOrder: '--allow-out-of-order',
   backupDir: '--backup-dir',
+  force: '--force',
   jobs: '--jobs',
   keepDays: '--keep-days',
   lockTimeoutMs: '--lock-timeout',
@@ -22,6 +24,7 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   retryForMs: '--retry-for',
   scratchUrl: '--scratch-url',
   statementTimeoutMs: '--statement-timeout',
+  terminate: '--terminate',
   to: '--to',
   trace: '--trace',
   verify: '--verify',

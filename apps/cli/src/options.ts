@@ -79,6 +79,11 @@ export function verboseOption(): Option {
   return new Option('--verbose', 'more detail, and stack traces on errors');
 }
 
+/** `--phase`: which migrations a run applies (`db migrate`, `db deploy`). */
+export function phaseOption(): Option {
+  return new Option('--phase <phase>', 'expand: stop before the first contract migration; contract: apply what expand held back (after the app was deployed)').choices(['expand', 'contract', 'all']).default('all');
+}
+
 export function retryForOption(defaultMs: number): Option {
   return new Option(
     '--retry-for <duration>',

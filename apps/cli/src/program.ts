@@ -25,6 +25,7 @@ import {
   nonNegativeInt,
   pgBinDirOption,
   pgVersionOption,
+  phaseOption,
   positiveInt,
   retryForOption,
   smokeOption,
@@ -101,9 +102,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
 
   targeting(db.command('migrate').description('apply pending migrations safely (advisory lock, lock timeouts, retries, CONCURRENTLY outside transactions)'))
     .addOption(migrationsOption())
-    .addOption(
-      new Option('--phase <phase>', 'expand: stop before the first contract migration; contract: apply what expand held back (after the app was deployed)').choices(['expand', 'contract', 'all']).default('all'),
-    )
+    .addOption(phaseOption())
     .option('--to <tag>', 'stop after this migration')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--allow-out-of-order', 'apply migrations older than the newest applied one')
@@ -115,6 +114,27 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .addOption(dataMigrationsOption())
     .addOption(lockWaitOption())
     .action(action(async (options, out) => (await import('./commands/db-migrate.js')).dbMigrate(options, out)));
+
+  targeting(
+    db
+      .command('deploy')
+      .description('the deploy checklist in one command: preflight (refuses, exit 2), a verified backup, the maintenance flag, migrate, verify (INVALID indexes, NOT VALID constraints, drift, smoke SQL), a report with the restore command; exit 1 when a step failed'),
+  )
+    .addOption(migrationsOption())
+    .addOption(phaseOption())
+    .option('--smoke-sql <file>', 'read-only statements that must succeed after the migration (run in a transaction that is rolled back)')
+    .option('--maintenance', 'turn the maintenance flag on for the migration, and off again whatever happens')
+    .option('--window <text>', 'refuse a contract migration outside this maintenance window, e.g. "Sat 02:00-04:00 Europe/Paris"')
+    .option('--notify <url>', 'tell this Slack-compatible webhook when the deploy starts, succeeds or fails (never fails the deploy; shown as scheme and host only)')
+    .option('--allow-lint-errors', 'deploy migrations with lint errors (`sdk db lint` shows them)')
+    .option('--force', 'deploy even when the preflight finds problems')
+    .addOption(yesOption())
+    .addOption(dataMigrationsOption())
+    .addOption(backupDirOption())
+    .addOption(pgBinDirOption('pg_dump and pg_restore'))
+    .addOption(lockTimeoutOption('lock_timeout for every statement', DEFAULT_LOCK_TIMEOUT_MS))
+    .addOption(lockWaitOption())
+    .action(action(async (options, out) => (await import('./commands/db-deploy.js')).dbDeploy(options, out)));
 
   targeting(
     db
