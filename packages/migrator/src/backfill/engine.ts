@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RETRY_FOR_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../db/defaults.js';
 import { RetryBudget, retryReason, sleep } from '../db/lock-retry.js';
 import { METADATA_SCHEMA } from '../db/metadata.js';
+import { ReplicaLag } from '../db/replica-lag.js';
 import { MigratorError } from '../errors.js';
 import { quoteIdent } from '../sql/quote.js';
 import { currentActor } from '../util/actor.js';
@@ -194,37 +195,6 @@ export class Pace {
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-/**
- * How far the streaming replicas are behind (ms), from the primary's pg_stat_replication: the
- * replay_lag PostgreSQL measures, and for a replica whose replay position has not moved while WAL
- * waits for it (replay stalled: a long query on the standby, a paused replay), the time since its
- * position stopped moving. replay_lag alone keeps its last sample while replay is stalled.
- */
-export class ReplicaLag {
-  private readonly stuckSince = new Map<string, { lsn: string; since: number }>();
-
-  async read(client: Client): Promise<number> {
-    const { rows } = await client.query<{ who: string; replay_lsn: string | null; behind: boolean; lag_ms: number | null }>(
-      `SELECT pid::text || ':' || coalesce(application_name, '') AS who, replay_lsn::text,
-              coalesce(pg_catalog.pg_wal_lsn_diff(sent_lsn, replay_lsn) > 0, false) AS behind,
-              (extract(epoch FROM replay_lag) * 1000)::float8 AS lag_ms
-         FROM pg_catalog.pg_stat_replication`,
-    );
-    const now = Date.now();
-    let worst = 0;
-    for (const r of rows) {
-      let stuck = 0;
-      if (r.behind && r.replay_lsn !== null) {
-        const seen = this.stuckSince.get(r.who);
-        if (seen && seen.lsn === r.replay_lsn) stuck = now - seen.since;
-        else this.stuckSince.set(r.who, { lsn: r.replay_lsn, since: now });
-      } else this.stuckSince.delete(r.who);
-      worst = Math.max(worst, r.lag_ms ?? 0, stuck);
-    }
-    return worst;
-  }
 }
 
 /**

@@ -25,3 +25,5 @@ export const DEFAULT_BACKUP_LOCK_TIMEOUT_MS = 30_000;
 export const DEFAULT_RESTORE_LOCK_TIMEOUT_MS = 10_000;
 /** `sdk db locks`: a transaction open this long is listed as long (it holds its locks and holds back VACUUM). */
 export const DEFAULT_LONG_TRANSACTION_MS = 60_000;
+/** `sdk db deploy`'s preflight refuses while a streaming replica's replay lags more than this. */
+export const DEFAULT_MAX_REPLICA_LAG_MS = 10_000;

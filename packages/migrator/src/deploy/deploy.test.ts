@@ -49,7 +49,7 @@ describe('deploy', () => {
     expect(report.ok).toBe(true);
     expect(report.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['preflight:ok', 'backup:ok', 'maintenance-on:ok', 'migrate:ok', 'verify:ok', 'maintenance-off:ok']);
     expect(seen).toEqual(report.steps.map((s) => `${s.name}:${s.status}`));
-    expect(report.steps[0]!.detail).toMatch(/^PostgreSQL \d+.*, 2 migrations to apply$/);
+    expect(report.steps[0]!.detail).toMatch(/^PostgreSQL \d+.*, 2 migrations to apply; replica lag: no streaming replica; disk: /);
     expect(report.steps.find((s) => s.name === 'verify')!.detail).toContain('2 smoke statements');
     expect(report.applied).toEqual(['0000_accounts', '0001_name']);
     expect(report.backup.verified).toBe(true);

@@ -101,13 +101,14 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
       phase,
       allowLintErrors: options.allowLintErrors ?? false,
       longTransactionMs: options.longTransactionMs,
+      maxReplicaLagMs: options.maxReplicaLagMs,
       window,
       now: (options.now ?? (() => new Date()))(),
     });
     toRun = found.toRun.map((m) => m.tag);
     problems = found.problems;
     const pending = `${found.toRun.length} migration${found.toRun.length === 1 ? '' : 's'} to apply${found.pending > found.toRun.length ? ` (${found.pending - found.toRun.length} held back by phase ${phase})` : ''}`;
-    const detail = `PostgreSQL ${found.serverVersion}, ${pending}`;
+    const detail = `PostgreSQL ${found.serverVersion}, ${pending}${found.notes.length > 0 ? `; ${found.notes.join('; ')}` : ''}`;
     if (problems.length === 0) return { detail };
     if (options.force) return { detail: `${detail}; forced past ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems };
     throw new StepFailed({ detail: `${detail}; ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems });

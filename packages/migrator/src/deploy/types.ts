@@ -44,6 +44,8 @@ export interface DeployOptions {
   force?: boolean | undefined;
   /** A transaction open this long blocks the deploy (default DEFAULT_LONG_TRANSACTION_MS). */
   longTransactionMs?: number | undefined;
+  /** A streaming replica lagging more than this blocks the deploy (default DEFAULT_MAX_REPLICA_LAG_MS, 10 s). */
+  maxReplicaLagMs?: number | undefined;
   lockTimeoutMs?: number | undefined;
   advisoryLockWaitMs?: number | undefined;
   signal?: AbortSignal | undefined;
