@@ -30,6 +30,6 @@ describe('the options', () => {
 
   it('every command that can start the embedded PostgreSQL takes --embedded, and only those', () => {
     const takes = all.filter(({ command }) => command.options.some((o) => o.long === '--embedded')).map(({ name }) => name);
-    expect(takes).toEqual(['sdk db migrate', 'sdk db deploy', 'sdk db new', 'sdk db rollback-operation', 'sdk db backfill', 'sdk db backfills', 'sdk db locks', 'sdk db maintenance', 'sdk db status', 'sdk db repair', 'sdk db studio', 'sdk db plan', 'sdk db backup', 'sdk db verify-backup', 'sdk db restore']);
+    expect(takes).toEqual(['sdk db migrate', 'sdk db deploy', 'sdk db rollback', 'sdk db new', 'sdk db rollback-operation', 'sdk db backfill', 'sdk db backfills', 'sdk db locks', 'sdk db maintenance', 'sdk db status', 'sdk db repair', 'sdk db studio', 'sdk db plan', 'sdk db backup', 'sdk db verify-backup', 'sdk db restore']);
   });
 });

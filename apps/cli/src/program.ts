@@ -138,6 +138,19 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
 
   targeting(
     db
+      .command('rollback')
+      .description('go back after a deploy: restore the verified pre-deploy backup the last `sdk db deploy` recorded (or --backup), as `sdk db restore` does, or with --operation undo an operation still in its expand phase; asks first'),
+  )
+    .option('--backup <path>', 'restore this backup instead of the last deploy\'s (`sdk db backups list` shows them)')
+    .option('--operation <name>', 'undo this operation (still in its expand phase) instead, as `sdk db rollback-operation`')
+    .addOption(yesOption())
+    .addOption(migrationsOption())
+    .addOption(pgBinDirOption('pg_restore and psql'))
+    .addOption(lockTimeoutOption('give up (and roll back) when a statement waits this long for a lock; 0 waits forever', DEFAULT_RESTORE_LOCK_TIMEOUT_MS))
+    .action(action(async (options, out) => (await import('./commands/db-rollback.js')).dbRollback(options, out)));
+
+  targeting(
+    db
       .command('new')
       .description('write an expand/contract operation (a required column, a rename, a type change, a drop, an index or constraint built without blocking) as migrations and data migrations, checked against the database first')
       .argument('<operation>', `one of: ${OPERATION_FORMS.map((f) => f.kind).join(', ')}`)

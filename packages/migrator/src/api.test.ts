@@ -184,10 +184,16 @@ describe('the public API of @big0290/migrator', () => {
         "rollbackCommand",
         "DeployRefusedError",
         "DEPLOY_STEPS",
+        "lastDeploy",
+        "rollbackDeploy",
         "type DeployOptions",
         "type DeployReport",
         "type DeployStep",
         "type DeployStepName",
+        "type DeployRecord",
+        "type RollbackDeployOptions",
+        "type RollbackDeployResult",
+        "type RollbackPlan",
       ]
     `);
   });

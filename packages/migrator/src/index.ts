@@ -139,5 +139,5 @@ export type { SchemaDriftOptions, DriftReport, DriftItem, DriftKind, InFlightIte
 
 // The deploy checklist as one call: preflight, a verified backup, the maintenance flag, migrate,
 // verification, a report with the command that restores the pre-deploy backup.
-export { deploy, rollbackCommand, DeployRefusedError, DEPLOY_STEPS } from './deploy/index.js';
-export type { DeployOptions, DeployReport, DeployStep, DeployStepName } from './deploy/index.js';
+export { deploy, rollbackCommand, DeployRefusedError, DEPLOY_STEPS, lastDeploy, rollbackDeploy } from './deploy/index.js';
+export type { DeployOptions, DeployReport, DeployStep, DeployStepName, DeployRecord, RollbackDeployOptions, RollbackDeployResult, RollbackPlan } from './deploy/index.js';

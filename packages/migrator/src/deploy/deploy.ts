@@ -6,6 +6,7 @@ import { isMigratorError } from '../errors.js';
 import { notify } from '../util/notify.js';
 import { redactText, redactUrl } from '../util/redact.js';
 import { parseWindow } from '../util/window.js';
+import { finishDeployRecord, recordDeployBackup, startDeployRecord } from './audit.js';
 import { preflight } from './preflight.js';
 import { DeployRefusedError } from './refused.js';
 import { DEPLOY_STEPS, type DeployOptions, type DeployReport, type DeployStep, type DeployStepName } from './types.js';
@@ -125,12 +126,17 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
     throw refused;
   }
 
+  // The audit record (history, phase deploy): started here, finished with the outcome. Best effort:
+  // a database that cannot take it fails the backup step anyway.
+  const auditId = await startDeployRecord(options.databaseUrl).catch(() => null);
+
   // 2. Backup, proven to restore before anything changes.
   let ok = await step('backup', async () => {
     const made = await backup({ databaseUrl: options.databaseUrl, backupDir: options.backupDir, pgBinDir: options.pgBinDir, onProgress: options.onBackupProgress, signal: options.signal });
     report.backup = { path: made.path, verified: false };
     await verifyBackup({ path: made.path, databaseUrl: options.databaseUrl, pgBinDir: options.pgBinDir, onProgress: options.onBackupProgress, signal: options.signal });
     report.backup.verified = true;
+    if (auditId !== null) await recordDeployBackup(options.databaseUrl, auditId, made.path).catch(() => {});
     // Only a backup proven to restore is offered as the way back.
     report.rollback = rollbackCommand(made.path);
     return { detail: `${made.path} (verified: it restores, with the same tables and row counts)` };
@@ -200,6 +206,10 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   } else {
     const failed = report.steps.find((s) => s.status === 'failed');
     await tell('failure', `${failed?.name ?? 'a step'} failed: ${failed?.detail ?? ''}${report.rollback ? `; to go back: ${report.rollback}` : ''}`);
+  }
+  if (auditId !== null) {
+    const error = report.error ? `${report.error.step}: ${report.error.message}` : null;
+    await finishDeployRecord(options.databaseUrl, auditId, { ok, applied: report.applied, error }).catch(() => {});
   }
   return finish();
 }
