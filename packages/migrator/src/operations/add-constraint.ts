@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/metadata.js';
 import { MigratorError } from '../errors.js';
+import { checkOnEmptyCopy } from './check-sql.js';
 import { makeObjectName } from '../sql/index-name.js';
 import { relationOrConstraintExists, type TableInfo } from './catalog.js';
 
@@ -18,18 +19,6 @@ export async function constraintName(db: Queryable, table: TableInfo, given: str
  * by PostgreSQL itself without touching the real table. `constraint` is the text after the name.
  */
 export async function checkConstraint(db: Queryable, table: TableInfo, constraint: string, what: string): Promise<void> {
-  await db.query('BEGIN');
-  try {
-    await db.query("SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '5s'");
-    await db.query(`CREATE TEMP TABLE sdk_constraint_check (LIKE ${table.sql}) ON COMMIT DROP`);
-    await db.query(`ALTER TABLE sdk_constraint_check ADD CONSTRAINT sdk_check ${constraint} NOT VALID`);
-  } catch (error) {
-    throw new MigratorError('E_OPERATION', `${what} on ${table.display} is not valid: ${(error as Error).message}`, {
-      cause: error,
-      hint: 'check the column names (the names in the database), the referenced table and its key',
-    });
-  } finally {
-    await db.query('ROLLBACK').catch(() => {});
-  }
+  await checkOnEmptyCopy(db, table.sql, (copy) => `ALTER TABLE ${copy} ADD CONSTRAINT sdk_check ${constraint} NOT VALID`, `${what} on ${table.display} is not valid`, 'check the column names (the names in the database), the referenced table and its key');
 }
 

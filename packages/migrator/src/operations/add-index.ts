@@ -5,6 +5,7 @@ import { indexNameCandidates } from '../sql/index-name.js';
 import { loadParser } from '../sql/parse.js';
 import { quoteIdent } from '../sql/quote.js';
 import { parseEntries } from '../sql/spans.js';
+import { checkOnEmptyCopy } from './check-sql.js';
 import { qualifiedName, readTable, relationOrConstraintExists, type TableInfo } from './catalog.js';
 import { LOCKS, sqlStep } from './steps.js';
 import type { Operation, OperationPlan } from './types.js';
@@ -76,21 +77,7 @@ export const addIndex: Operation<AddIndexInput, AddIndexResolved> = {
     if (input.name && (await relationOrConstraintExists(db, table.schema, input.name))) {
       throw new MigratorError('E_OPERATION', `${table.schema}.${input.name} exists already`, { hint: 'pick another name with --name' });
     }
-    // EXPLAIN plans nothing for DDL: ask PostgreSQL whether the columns and predicate resolve by
-    // building the index on an empty copy of the table inside a transaction that is rolled back.
-    await db.query('BEGIN');
-    try {
-      await db.query("SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '5s'");
-      await db.query(`CREATE TEMP TABLE sdk_index_check (LIKE ${table.sql}) ON COMMIT DROP`);
-      await db.query(createSql('sdk_index_check', input, undefined, false));
-    } catch (error) {
-      throw new MigratorError('E_OPERATION', `the index (${input.columns}) on ${table.display} is not valid: ${(error as Error).message}`, {
-        cause: error,
-        hint: 'check the column names and expressions (the names in the database, snake_case in a Drizzle schema)',
-      });
-    } finally {
-      await db.query('ROLLBACK').catch(() => {});
-    }
+    await checkOnEmptyCopy(db, table.sql, (copy) => createSql(copy, input, undefined, false), `the index (${input.columns}) on ${table.display} is not valid`, 'check the column names and expressions (the names in the database, snake_case in a Drizzle schema)');
     return namedIndex(table, input, name);
   },
   plan(r: AddIndexResolved): OperationPlan {

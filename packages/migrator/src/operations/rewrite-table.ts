@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/metadata.js';
 import { MigratorError } from '../errors.js';
+import { rolledBack } from './check-sql.js';
 import { quoteIdent } from '../sql/quote.js';
 import { columnOf, qualifiedName, readTable, type TableInfo } from './catalog.js';
 import {
@@ -168,59 +169,59 @@ async function tryNewShape(db: Queryable, table: TableInfo, r: RewriteTableResol
     return new MigratorError('E_OPERATION', `the new shape of ${table.display} does not work: ${(error as Error).message}${detail ? ` (${detail})` : ''}`, { cause: error, hint });
   };
   const shape = shapeSteps(r);
-  await db.query('BEGIN');
-  try {
-    await db.query("SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'");
-    for (const step of shape.table) {
-      try {
-        await db.query(step.sql);
-      } catch (error) {
-        throw step.name === TYPES_STEP
-          ? fail(error, 'pick types the values convert to (a cast must exist), and leave the type of a column a generated column uses; or change the column with change-column-type and a USING expression')
-          : fail(error, 'check partitionBy: `RANGE (column)`, `LIST (column)` or `HASH (column)`, with columns of the table');
+  await rolledBack(
+    db,
+    async () => {
+      for (const step of shape.table) {
+        try {
+          await db.query(step.sql);
+        } catch (error) {
+          throw step.name === TYPES_STEP
+            ? fail(error, 'pick types the values convert to (a cast must exist), and leave the type of a column a generated column uses; or change the column with change-column-type and a USING expression')
+            : fail(error, 'check partitionBy: `RANGE (column)`, `LIST (column)` or `HASH (column)`, with columns of the table');
+        }
       }
-    }
-    if (r.partitionBy) await checkPartitionKey(db, table, r, indexes);
-    if (r.typeChanges.length > 0) {
-      const types = new Map<string, string>();
-      const { rows } = await db.query<{ name: string; type: string }>(
-        `SELECT attname AS name, pg_catalog.format_type(atttypid, atttypmod) AS type FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
-        [r.newSql],
-      );
-      for (const row of rows) types.set(row.name, row.type);
-      r.typeChanges = r.typeChanges.map((c) => ({ column: c.column, type: types.get(c.column) ?? c.type }));
-      r.key = r.key.map((k) => ({ column: k.column, type: r.typeChanges.find((c) => c.column === k.column)?.type }));
-    }
-    for (const column of table.columns.values()) {
-      if (column.generated) continue;
-      const col = quoteIdent(column.name);
-      const changed = r.typeChanges.find((c) => c.column === column.name);
-      // The ALTER ... USING above proved an explicit cast exists; the full INSERT below is planned with it.
-      const cast = changed !== undefined && !(await plans(db, `EXPLAIN INSERT INTO ${r.newSql} (${col}) SELECT ${col} FROM ${table.sql}`));
-      r.columns.push(col);
-      r.select.push(cast ? `${col}::${changed!.type}` : col);
-      r.values.push(cast ? `NEW.${col}::${changed!.type}` : `NEW.${col}`);
-    }
-    for (const step of shape.indexes) {
-      try {
-        await db.query(step.sql);
-      } catch (error) {
-        throw fail(error, 'the index or constraint named in the message cannot be built on the new table as it is on the old one: drop it first, or keep the shape it needs');
+      if (r.partitionBy) await checkPartitionKey(db, table, r, indexes);
+      if (r.typeChanges.length > 0) {
+        const types = new Map<string, string>();
+        const { rows } = await db.query<{ name: string; type: string }>(
+          `SELECT attname AS name, pg_catalog.format_type(atttypid, atttypmod) AS type FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
+          [r.newSql],
+        );
+        for (const row of rows) types.set(row.name, row.type);
+        r.typeChanges = r.typeChanges.map((c) => ({ column: c.column, type: types.get(c.column) ?? c.type }));
+        r.key = r.key.map((k) => ({ column: k.column, type: r.typeChanges.find((c) => c.column === k.column)?.type }));
       }
-    }
-    // What the copy and the capture trigger will run, planned (a trigger's statements are only checked when they first run).
-    for (const sql of [
-      `EXPLAIN INSERT INTO ${r.newSql} (${r.columns.join(', ')}) SELECT ${r.select.join(', ')} FROM ${table.sql} ON CONFLICT DO NOTHING`,
-      `EXPLAIN SELECT 1 FROM ${r.newSql} sdk_new, ${table.sql} sdk_old WHERE ${keyMatch(r, 'sdk_new', 'sdk_old')}`,
-      captureFunction(r),
-    ]) {
-      await db.query(sql).catch((error: unknown) => {
-        throw fail(error, 'check the column types: the copy and the trigger convert each value as an INSERT does');
-      });
-    }
-  } finally {
-    await db.query('ROLLBACK').catch(() => {});
-  }
+      for (const column of table.columns.values()) {
+        if (column.generated) continue;
+        const col = quoteIdent(column.name);
+        const changed = r.typeChanges.find((c) => c.column === column.name);
+        // The ALTER ... USING above proved an explicit cast exists; the full INSERT below is planned with it.
+        const cast = changed !== undefined && !(await plans(db, `EXPLAIN INSERT INTO ${r.newSql} (${col}) SELECT ${col} FROM ${table.sql}`));
+        r.columns.push(col);
+        r.select.push(cast ? `${col}::${changed!.type}` : col);
+        r.values.push(cast ? `NEW.${col}::${changed!.type}` : `NEW.${col}`);
+      }
+      for (const step of shape.indexes) {
+        try {
+          await db.query(step.sql);
+        } catch (error) {
+          throw fail(error, 'the index or constraint named in the message cannot be built on the new table as it is on the old one: drop it first, or keep the shape it needs');
+        }
+      }
+      // What the copy and the capture trigger will run, planned (a trigger's statements are only checked when they first run).
+      for (const sql of [
+        `EXPLAIN INSERT INTO ${r.newSql} (${r.columns.join(', ')}) SELECT ${r.select.join(', ')} FROM ${table.sql} ON CONFLICT DO NOTHING`,
+        `EXPLAIN SELECT 1 FROM ${r.newSql} sdk_new, ${table.sql} sdk_old WHERE ${keyMatch(r, 'sdk_new', 'sdk_old')}`,
+        captureFunction(r),
+      ]) {
+        await db.query(sql).catch((error: unknown) => {
+          throw fail(error, 'check the column types: the copy and the trigger convert each value as an INSERT does');
+        });
+      }
+    },
+    '10s',
+  );
 }
 
 /** Whether PostgreSQL plans the statement (a savepoint keeps the transaction usable when it does not). */
