@@ -1,15 +1,12 @@
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNull } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { integer, pgTable, serial, text } from 'drizzle-orm/pg-core';
 import { createTestDatabase, type TestDatabase } from '@big0290/testing';
+import { runBackfillChild } from './__fixtures__/killed-run.js';
 import { backfill, listBackfills, planBackfill, type BackfillEvent } from '../index.js';
 
-const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'run-backfill.mjs');
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -84,24 +81,7 @@ describe('backfill', () => {
 
   it('survives SIGKILL at random moments: every row ends exactly as one uninterrupted run leaves it (10 trials)', async () => {
     await items('b_kill', 6_000);
-    const run = (kill: boolean) =>
-      new Promise<{ killed: boolean; batches: number }>((resolve, reject) => {
-        const child = spawn(process.execPath, [FIXTURE], {
-          env: { ...process.env, BACKFILL_URL: db.url, BACKFILL_TABLE: 'b_kill', BACKFILL_SET: 'counter = counter + 1', BACKFILL_MAX_ROWS: '150' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let batches = 0;
-        let stderr = '';
-        // Kill after a random number of batches (0-3): before the first, or between or during later ones.
-        const after = Math.floor(Math.random() * 4);
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.stdout.on('data', (d: Buffer) => {
-          batches += d.toString().split('\n').filter((l) => l.includes('"batch"')).length;
-          if (kill && batches >= after) setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 20));
-        });
-        if (kill && after === 0) setTimeout(() => child.kill('SIGKILL'), 100 + Math.floor(Math.random() * 300));
-        child.on('close', (code, signal) => (signal === 'SIGKILL' || code === 0 ? resolve({ killed: signal === 'SIGKILL', batches }) : reject(new Error(`exit ${code}: ${stderr}`))));
-      });
+    const run = (kill: boolean) => runBackfillChild({ BACKFILL_URL: db.url, BACKFILL_TABLE: 'b_kill', BACKFILL_SET: 'counter = counter + 1', BACKFILL_MAX_ROWS: '150' }, kill);
     let kills = 0;
     for (let trial = 0; trial < 10; trial++) if ((await run(true)).killed) kills++;
     await run(false);

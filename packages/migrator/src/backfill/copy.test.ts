@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@big0290/testing';
+import { runBackfillChild } from './__fixtures__/killed-run.js';
 import { copy, listBackfills, type BackfillEvent } from './index.js';
 
-const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'run-backfill.mjs');
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -87,32 +84,8 @@ describe('copy (the backfill engine\'s copy mode)', () => {
 
   it('survives SIGKILL at random moments: every row copied exactly once (8 trials)', async () => {
     await tables('c_kill', 5_000);
-    const run = (kill: boolean) =>
-      new Promise<{ killed: boolean }>((resolve, reject) => {
-        const child = spawn(process.execPath, [FIXTURE], {
-          env: {
-            ...process.env,
-            BACKFILL_URL: db.url,
-            BACKFILL_TABLE: 'c_kill',
-            BACKFILL_INTO: 'c_kill_into',
-            BACKFILL_COLUMNS: 'id, n, label',
-            BACKFILL_SELECT: 'id, n * 10, upper(label)',
-            BACKFILL_MAX_ROWS: '150',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let batches = 0;
-        let stderr = '';
-        // Kill after a random number of batches (0-3): before the first, or between or during later ones.
-        const after = Math.floor(Math.random() * 4);
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.stdout.on('data', (d: Buffer) => {
-          batches += d.toString().split('\n').filter((l) => l.includes('"batch"')).length;
-          if (kill && batches >= after) setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 20));
-        });
-        if (kill && after === 0) setTimeout(() => child.kill('SIGKILL'), 100 + Math.floor(Math.random() * 300));
-        child.on('close', (code, signal) => (signal === 'SIGKILL' || code === 0 ? resolve({ killed: signal === 'SIGKILL' }) : reject(new Error(`exit ${code}: ${stderr}`))));
-      });
+    const env = { BACKFILL_URL: db.url, BACKFILL_TABLE: 'c_kill', BACKFILL_INTO: 'c_kill_into', BACKFILL_COLUMNS: 'id, n, label', BACKFILL_SELECT: 'id, n * 10, upper(label)', BACKFILL_MAX_ROWS: '150' };
+    const run = (kill: boolean) => runBackfillChild(env, kill);
     let kills = 0;
     for (let trial = 0; trial < 8; trial++) if ((await run(true)).killed) kills++;
     await run(false);
