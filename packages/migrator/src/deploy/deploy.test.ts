@@ -1,11 +1,11 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, oneVerifyingFileAtATime, TURN_TIMEOUT_MS, writeMigrationsFolder, type MigrationSpec, type SnapshotColumn, type TestDatabase } from '@big0290/testing';
+import { describe, expect, it } from 'vitest';
+import { writeMigrationsFolder } from '@big0290/testing';
 import { migrate } from '../data-migrations/index.js';
 import { maintenanceStatus } from '../db/maintenance.js';
+import { ACCOUNTS, CREATE_ACCOUNTS, deployDatabases } from './__fixtures__/databases.js';
 import { deploy, DeployRefusedError } from './index.js';
 
 /**
@@ -14,28 +14,8 @@ import { deploy, DeployRefusedError } from './index.js';
  * backup folder.
  */
 
-const ACCOUNTS: SnapshotColumn[] = [
-  ['id', 'integer', true, true],
-  ['email', 'text', true],
-];
-const CREATE_ACCOUNTS: MigrationSpec = { tag: '0000_accounts', sql: 'CREATE TABLE "accounts" ("id" integer PRIMARY KEY NOT NULL, "email" text NOT NULL);', tables: { accounts: ACCOUNTS } };
 
-let endTurn: () => Promise<void>;
-const cleanup: Array<() => Promise<unknown>> = [];
-beforeAll(async () => {
-  endTurn = await oneVerifyingFileAtATime();
-}, TURN_TIMEOUT_MS);
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-  await endTurn?.();
-});
-
-async function setup(prefix: string): Promise<{ db: TestDatabase; backupDir: string }> {
-  const db = await createTestDatabase(prefix);
-  const backupDir = await mkdtemp(join(tmpdir(), 'sdk-deploy-'));
-  cleanup.push(() => db.drop(), () => rm(backupDir, { recursive: true, force: true }));
-  return { db, backupDir };
-}
+const { setup } = deployDatabases('sdk-deploy-');
 
 describe('deploy', () => {
   it('runs the checklist end to end: preflight, a verified backup, the flag on, migrate, verify, the flag off', async () => {

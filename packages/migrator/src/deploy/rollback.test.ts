@@ -2,11 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, oneVerifyingFileAtATime, TURN_TIMEOUT_MS, writeMigrationsFolder, type MigrationSpec, type SnapshotColumn, type TestDatabase } from '@big0290/testing';
+import { describe, expect, it } from 'vitest';
+import { writeMigrationsFolder, type MigrationSpec } from '@big0290/testing';
 import { migrate } from '../data-migrations/index.js';
 import { addRequiredColumn } from '../operations/index.js';
 import { writeOperation } from '../phased/index.js';
+import { ACCOUNTS, CREATE_ACCOUNTS, deployDatabases } from './__fixtures__/databases.js';
 import { deploy, lastDeploy, rollbackDeploy, type RollbackPlan } from './index.js';
 
 /**
@@ -14,33 +15,13 @@ import { deploy, lastDeploy, rollbackDeploy, type RollbackPlan } from './index.j
  * backups: a deploy then its rollback puts the database back as it was before the deploy.
  */
 
-const ACCOUNTS: SnapshotColumn[] = [
-  ['id', 'integer', true, true],
-  ['email', 'text', true],
-];
-const CREATE_ACCOUNTS: MigrationSpec = { tag: '0000_accounts', sql: 'CREATE TABLE "accounts" ("id" integer PRIMARY KEY NOT NULL, "email" text NOT NULL);', tables: { accounts: ACCOUNTS } };
 const CREATE_ORDERS: MigrationSpec = {
   tag: '0001_orders',
   sql: 'CREATE TABLE "orders" ("id" integer PRIMARY KEY NOT NULL);',
   tables: { accounts: ACCOUNTS, orders: [['id', 'integer', true, true]] },
 };
 
-let endTurn: () => Promise<void>;
-const cleanup: Array<() => Promise<unknown>> = [];
-beforeAll(async () => {
-  endTurn = await oneVerifyingFileAtATime();
-}, TURN_TIMEOUT_MS);
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => {});
-  await endTurn?.();
-});
-
-async function setup(prefix: string): Promise<{ db: TestDatabase; backupDir: string }> {
-  const db = await createTestDatabase(prefix);
-  const backupDir = await mkdtemp(join(tmpdir(), 'sdk-rollback-'));
-  cleanup.push(() => db.drop(), () => rm(backupDir, { recursive: true, force: true }));
-  return { db, backupDir };
-}
+const { setup, later } = deployDatabases('sdk-rollback-');
 
 const yes = async () => true;
 
@@ -108,7 +89,7 @@ describe('the audit record of a deploy, and rollbackDeploy', () => {
   it('with operation, rolls back an operation still in its expand phase (after asking)', async () => {
     const { db } = await setup('rollback_operation');
     const data = await mkdtemp(join(tmpdir(), 'sdk-rollback-data-'));
-    cleanup.push(() => rm(data, { recursive: true, force: true }));
+    later(() => rm(data, { recursive: true, force: true }));
     const folder = await writeMigrationsFolder([{ tag: '0000_init', sql: "CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL);\n--> statement-breakpoint\nINSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 50) g;" }]);
     await migrate({ databaseUrl: db.url, migrationsFolder: folder });
     const client = new pg.Client({ connectionString: db.url });
