@@ -17,6 +17,7 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   lockTimeoutMs: '--lock-timeout',
   maxRetries: '--max-retries',
   migrationsFolder: '--migrations',
+  name: '--name',
   operation: '--operation',
   output: '--output',
   pgBinDir: '--pg-bin-dir',

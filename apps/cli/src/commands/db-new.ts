@@ -144,12 +144,13 @@ function freeName(base: string, taken: ReadonlySet<string>): string {
 }
 
 /**
- * The library says `--name` for the index or constraint name; this command calls those
- * --index-name and --constraint-name (its --name names the operation).
+ * An operation's input calls the index or constraint name `name`; this command calls it
+ * --index-name or --constraint-name (its --name names the operation), so the library's hint is
+ * mapped here rather than through the one table of flags.ts.
  */
 function withFormFlags(error: unknown, form: OperationForm): unknown {
-  if (!form.objectNameFlag || !isMigratorError(error) || !error.hint?.includes('--name')) return error;
-  return new MigratorError(error.code, error.message, { cause: error, hint: error.hint.replace(/--name\b/g, flagOf(form.objectNameFlag)) });
+  if (!form.objectNameFlag || !isMigratorError(error) || !error.hint?.includes('`name`')) return error;
+  return new MigratorError(error.code, error.message, { cause: error, hint: error.hint.replace(/`name`/g, flagOf(form.objectNameFlag)) });
 }
 
 /** A word as a POSIX shell reads it back: plain, else in single quotes, else (it holds one) in double quotes. */

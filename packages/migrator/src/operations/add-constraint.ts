@@ -8,7 +8,7 @@ import { relationOrConstraintExists, type TableInfo } from './catalog.js';
 export async function constraintName(db: Queryable, table: TableInfo, given: string | undefined, columns: string, label: string): Promise<string> {
   const name = given ?? makeObjectName(table.name, columns.split(',').map((c) => c.trim().replace(/"/g, '')).filter(Boolean).join('_') || undefined, label);
   if (await relationOrConstraintExists(db, table.schema, name)) {
-    throw new MigratorError('E_OPERATION', `${table.schema}.${name} exists already`, { hint: 'pick another name with --name' });
+    throw new MigratorError('E_OPERATION', `${table.schema}.${name} exists already`, { hint: 'pick another name with `name`' });
   }
   return name;
 }

@@ -73,9 +73,9 @@ export const addIndex: Operation<AddIndexInput, AddIndexResolved> = {
         }
       }
     }
-    if (!name) throw new MigratorError('E_OPERATION', `no free name for an index on ${table.display}`, { hint: 'give one with --name' });
+    if (!name) throw new MigratorError('E_OPERATION', `no free name for an index on ${table.display}`, { hint: 'give one with `name`' });
     if (input.name && (await relationOrConstraintExists(db, table.schema, input.name))) {
-      throw new MigratorError('E_OPERATION', `${table.schema}.${input.name} exists already`, { hint: 'pick another name with --name' });
+      throw new MigratorError('E_OPERATION', `${table.schema}.${input.name} exists already`, { hint: 'pick another name with `name`' });
     }
     await checkOnEmptyCopy(db, table.sql, (copy) => createSql(copy, input, undefined, false), `the index (${input.columns}) on ${table.display} is not valid`, 'check the column names and expressions (the names in the database, snake_case in a Drizzle schema)');
     return namedIndex(table, input, name);

@@ -47,7 +47,7 @@ export const addUnique: Operation<AddUniqueInput, AddUniqueResolved> = {
     const index = resolved.index;
     if (await relationOrConstraintExists(db, table.schema, index)) {
       throw new MigratorError('E_OPERATION', `${table.schema}.${index} exists already (a unique index left by an earlier attempt?)`, {
-        hint: `drop it (DROP INDEX CONCURRENTLY ${qualifiedName(table.schema, index)}) or pick another name with --name`,
+        hint: `drop it (DROP INDEX CONCURRENTLY ${qualifiedName(table.schema, index)}) or pick another name with \`name\``,
       });
     }
     return resolved;

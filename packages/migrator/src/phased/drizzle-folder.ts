@@ -85,7 +85,7 @@ export async function appendMigrations(
     const idx = first + i;
     if (!m.tag.startsWith(String(idx).padStart(4, '0'))) throw new Error(`internal: ${m.tag} written at index ${idx}`);
     const path = join(folder, `${m.tag}.sql`);
-    if (existsSync(path)) throw new MigratorError('E_OPERATION', `${path} exists already`, { hint: 'pick another name with --name' });
+    if (existsSync(path)) throw new MigratorError('E_OPERATION', `${path} exists already`, { hint: 'pick another name with `name`' });
     await writeAtomically(path, m.text);
     written.push(path);
     const content = snapshots(base, i);
@@ -108,7 +108,7 @@ export async function writeDataMigrations(folder: string, files: ReadonlyArray<{
   const existing = new Set((await readdir(folder)).map((f) => f.replace(/\.(ts|mts|js|mjs)$/, '')));
   const out: string[] = [];
   for (const f of files) {
-    if (existing.has(f.name)) throw new MigratorError('E_OPERATION', `a data migration named ${f.name} exists already in ${folder}`, { hint: 'pick another name with --name' });
+    if (existing.has(f.name)) throw new MigratorError('E_OPERATION', `a data migration named ${f.name} exists already in ${folder}`, { hint: 'pick another name with `name`' });
     const path = join(folder, `${f.name}.mjs`);
     await writeAtomically(path, f.text);
     out.push(path);
