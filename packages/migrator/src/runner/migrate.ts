@@ -120,7 +120,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     // Ctrl-C: the statement running is cancelled from the monitor connection (its transaction then
     // rolls back), and the run stops before anything else starts.
     const pid = (client as unknown as { processID: number }).processID;
-    const cancel = () => void settings.monitor().then((m) => m.query('SELECT pg_cancel_backend($1)', [pid])).catch(() => {});
+    const cancelOnce = () => void settings.monitor().then((m) => m.query('SELECT pg_cancel_backend($1)', [pid])).catch(() => {});
+    // A cancel that reaches the server just before the next statement does (the session idle for
+    // that instant) is ignored by PostgreSQL: it is sent again until the run has stopped.
+    let cancelAgain: NodeJS.Timeout | undefined;
+    const cancel = () => {
+      cancelOnce();
+      cancelAgain = setInterval(cancelOnce, 250);
+    };
     options.signal?.addEventListener('abort', cancel, { once: true });
     // Open it before the first statement: a short lock_timeout would expire while the blocker
     // watch is still connecting, and the lock-timeout report would not name who was in the way.
@@ -139,6 +146,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       }
     } finally {
       options.signal?.removeEventListener('abort', cancel);
+      clearInterval(cancelAgain);
     }
     if (stopped) emit({ type: 'stopped', reason: stopped.reason, tag: stopped.reason === 'phase' ? stopped.beforeTag : stopped.afterTag });
     await finishHistory(client, runId, stopped ? 'stopped' : 'succeeded', null);
