@@ -1,7 +1,7 @@
 import { expect, afterAll, beforeAll } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase, type MigrationSpec, type TestDatabase } from '@big0290/testing';
-import type { Run } from './sdk.js';
+import { passwordRole, type Run } from './sdk.js';
 
 /** The password of the sdk_cli role the CLI tests log in as, to check it never leaks. */
 export const PASSWORD = 's3cr3t-pw-XYZ';
@@ -23,7 +23,7 @@ export async function freshDb(): Promise<TestDatabase> {
 
 /**
  * Call at the top of a test file: creates the sdk_cli role with PASSWORD before its tests (files
- * run side by side, so a concurrent creation is not an error) and drops the file's databases after.
+ * run side by side: see passwordRole) and drops the file's databases after.
  */
 export function useCliRole(): void {
   beforeAll(async () => {
@@ -32,10 +32,7 @@ export function useCliRole(): void {
     const admin = new pg.Client({ connectionString: probe.adminUrl });
     await admin.connect();
     try {
-      await admin.query('CREATE ROLE sdk_cli LOGIN SUPERUSER').catch((error: { code?: string }) => {
-        if (error.code !== '42710' && error.code !== '23505') throw error; // exists, or being created by another file
-      });
-      await admin.query(`ALTER ROLE sdk_cli PASSWORD '${PASSWORD}'`);
+      await passwordRole(admin, 'sdk_cli', PASSWORD);
     } finally {
       await admin.end();
     }

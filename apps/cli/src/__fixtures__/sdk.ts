@@ -44,10 +44,34 @@ export function sdk(args: string[], options: { env?: Record<string, string | und
  * log in as it.
  */
 export async function passwordRoleUrl(admin: pg.Client, url: string, role: string, password: string): Promise<string> {
-  await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} LOGIN SUPERUSER; END IF; END $$`);
-  await admin.query(`ALTER ROLE ${role} PASSWORD '${password}'`);
+  await passwordRole(admin, role, password);
   const u = new URL(url);
   u.username = role;
   u.password = password;
   return u.toString();
+}
+
+/**
+ * Creates the superuser `role` with `password`, or sets the password of an existing one. Test
+ * files run side by side and may do this for the same role at the same moment: a creation that
+ * loses the race is not an error, and an ALTER ROLE that collides with another on the role's row
+ * ("tuple concurrently updated", XX000) is tried again (it is idempotent).
+ */
+export async function passwordRole(admin: pg.Client, role: string, password: string): Promise<void> {
+  const created = await admin.query(`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD '${password}'`).then(
+    () => true,
+    (error: { code?: string }) => {
+      if (error.code !== '42710' && error.code !== '23505') throw error; // exists, or being created by another file
+      return false;
+    },
+  );
+  for (let attempt = 1; !created; attempt++) {
+    try {
+      await admin.query(`ALTER ROLE ${role} PASSWORD '${password}'`);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'XX000' || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
 }
