@@ -186,6 +186,7 @@ describe('the public API of @big0290/migrator', () => {
         "DEPLOY_STEPS",
         "lastDeploy",
         "rollbackDeploy",
+        "type DeployEvent",
         "type DeployOptions",
         "type DeployReport",
         "type DeployStep",
@@ -194,6 +195,17 @@ describe('the public API of @big0290/migrator', () => {
         "type RollbackDeployOptions",
         "type RollbackDeployResult",
         "type RollbackPlan",
+        "DEFAULT_MAX_PAUSE_MS",
+        "DEFAULT_WATCH_HOLDER_MS",
+        "DEFAULT_WATCH_INTERVAL_MS",
+        "DEFAULT_WATCH_LOCK_WAIT_MS",
+        "type WatchBounds",
+        "type WatchEvent",
+        "type WatchSample",
+        "type WatchSummary",
+        "checkHealth",
+        "DEFAULT_HEALTH_TIMEOUT_MS",
+        "type HealthCheck",
       ]
     `);
   });

@@ -64,6 +64,7 @@ export type MigratorErrorCode =
   | 'E_SESSION_REFUSED'
   // sdk db deploy
   | 'E_DEPLOY_PREFLIGHT'
+  | 'E_DEPLOY_WATCH'
   | 'E_ROLLBACK'
   // the sdk CLI
   | 'E_DATABASE_URL_SET'

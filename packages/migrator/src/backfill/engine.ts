@@ -295,6 +295,10 @@ async function run(client: Client, work: Work, settings: BackfillSettings): Prom
         }
         if (settings.signal?.aborted) continue;
       }
+      if (settings.hold) {
+        await settings.hold(settings.signal);
+        if (settings.signal?.aborted) continue;
+      }
 
       const budget = new RetryBudget(settings.retry ?? { retryForMs: DEFAULT_RETRY_FOR_MS });
       let outcome: { changed: number; scannedRows: number; bound: string[] | null; busy: number; ms: number } | undefined;

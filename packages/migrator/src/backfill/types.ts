@@ -61,6 +61,12 @@ export interface BackfillSettings {
   dryRun?: boolean | undefined;
   /** Stops after the batch in progress (Ctrl-C). */
   signal?: AbortSignal | undefined;
+  /**
+   * Awaited before each batch, holding no lock: the batch starts when it resolves (the deploy's
+   * watcher holds it while the application suffers); a rejection fails the backfill, which
+   * resumes after its last committed batch when run again.
+   */
+  hold?: ((signal: AbortSignal | undefined) => Promise<void>) | undefined;
   onEvent?: ((event: BackfillEvent) => void) | undefined;
   /** Recorded with the checkpoint; default from the OS. */
   actor?: { user?: string | undefined; host?: string | undefined } | undefined;

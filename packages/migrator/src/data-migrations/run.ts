@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { compileBackfill, compileCopy, runBackfill, runCopy, type BackfillOptions, type CopyOptions } from '../backfill/index.js';
+import { compileBackfill, compileCopy, runBackfill, runCopy, type BackfillEvent, type BackfillOptions, type CopyOptions } from '../backfill/index.js';
 import { METADATA_SCHEMA } from '../db/metadata.js';
 import { MigratorError } from '../errors.js';
 import { migrate as migrateSchema, type MigrateOptions, type MigrateResult } from '../runner/index.js';
@@ -12,6 +12,21 @@ const S = METADATA_SCHEMA;
 export interface DataMigrationsOptions {
   /** Folder of tracked data migrations (`NNNN_name.ts`); none run when it is not given or does not exist. */
   dataMigrationsFolder?: string | undefined;
+  /** Awaited before each batch of their backfills and copies (BackfillSettings `hold`). */
+  hold?: ((signal: AbortSignal | undefined) => Promise<void>) | undefined;
+  /** Every event of their backfills and copies, besides the data migration's own `onEvent`. */
+  onBackfillEvent?: ((event: BackfillEvent) => void) | undefined;
+}
+
+/** What runOne passes to every backfill and copy of a data migration. */
+type Around = Pick<DataMigrationsOptions, 'hold' | 'onBackfillEvent'> & { signal: AbortSignal | undefined };
+
+/** A backfill's settings with the run's signal, hold and event sink added to the file's own. */
+function withRun<T extends { onEvent?: ((event: BackfillEvent) => void) | undefined }>(settings: T, name: string, around: Around): T & { name: string; signal: AbortSignal | undefined } {
+  const own = settings.onEvent;
+  const sink = around.onBackfillEvent;
+  const onEvent = own && sink ? (event: BackfillEvent) => (own(event), sink(event)) : (own ?? sink);
+  return { ...settings, name, signal: around.signal, ...(around.hold ? { hold: around.hold } : {}), ...(onEvent ? { onEvent } : {}) };
 }
 
 export interface RanDataMigration {
@@ -33,7 +48,8 @@ async function recorded(client: pg.ClientBase): Promise<Map<string, Recorded>> {
   return new Map(rows.map((r) => [r.name, r]));
 }
 
-async function runOne(client: pg.Client, file: DataMigrationFile, after: string, run: (ctx: DataMigrationContext) => Promise<void>, signal: AbortSignal | undefined, resumed: boolean): Promise<RanDataMigration> {
+async function runOne(client: pg.Client, file: DataMigrationFile, after: string, run: (ctx: DataMigrationContext) => Promise<void>, around: Around, resumed: boolean): Promise<RanDataMigration> {
+  const signal = around.signal;
   const actor = currentActor();
   const started = Date.now();
   await client.query(
@@ -53,12 +69,12 @@ async function runOne(client: pg.Client, file: DataMigrationFile, after: string,
     backfill: async (options: Omit<BackfillOptions, 'signal'>) => {
       const name = nameOf(options.name);
       const { spec, settings } = await compileBackfill(options);
-      return runBackfill(client, spec, { ...settings, name, signal });
+      return runBackfill(client, spec, withRun(settings, name, around));
     },
     copy: async (options: Omit<CopyOptions, 'signal'>) => {
       const name = nameOf(options.name);
       const { spec, settings } = compileCopy(options);
-      return runCopy(client, spec, { ...settings, name, signal });
+      return runCopy(client, spec, withRun(settings, name, around));
     },
   };
   try {
@@ -105,7 +121,7 @@ export async function migrateWithData(options: MigrateOptions & DataMigrationsOp
         const m = loaded.get(file.name)!;
         if (!applied.has(m.after) || done.get(file.name)?.outcome === 'finished') continue;
         options.onDataMigration?.({ type: 'data-migration-start', name: file.name, after: m.after });
-        const r = await runOne(client, file, m.after, m.run, signal, done.has(file.name));
+        const r = await runOne(client, file, m.after, m.run, { signal, hold: options.hold, onBackfillEvent: options.onBackfillEvent }, done.has(file.name));
         ran.push(r);
         options.onDataMigration?.({ type: 'data-migration-done', name: file.name, after: m.after, durationMs: r.durationMs });
       }

@@ -134,3 +134,58 @@ export async function reindexLeftovers(db: Queryable, schema: string | undefined
 }
 
 export { quoteIdent } from '../sql/quote.js';
+
+/** What the deploy's watcher samples on the tables a deploy touches (watchDeploy). */
+export interface TableActivity {
+  /** Sessions waiting for a lock while holding or asking for one on a watched table. */
+  lockWaits: Array<{ pid: number; waitingMs: number; query: string }>;
+  /** The longest running statement (state active) of another session, on any table. */
+  longestQuery: { pid: number; runningMs: number; query: string } | null;
+  /** Transactions holding a lock on a watched table, the oldest first: the next DDL would queue behind them. */
+  holders: Array<{ pid: number; transactionMs: number; state: string | null; query: string }>;
+}
+
+/**
+ * One read of pg_stat_activity and pg_locks for the deploy's watcher: who waits for a lock on
+ * `tables` (a session waiting, with any lock on one of them; the wait is measured from its
+ * statement's start, which bounds it from above), the longest running statement, and the
+ * transactions holding locks on `tables`. `tables` are names as the planner writes them
+ * (`schema.table`, unquoted, case kept); those that do not exist yet are ignored. `exclude`: the deploy's own sessions.
+ */
+export async function tableActivity(db: Queryable, tables: readonly string[], exclude: readonly number[]): Promise<TableActivity> {
+  const { rows } = await db.query<{
+    pid: number;
+    state: string | null;
+    waiting: boolean;
+    touches: boolean;
+    query_ms: string | null;
+    xact_ms: string | null;
+    query: string | null;
+  }>(
+    `WITH watched AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname || '.' || c.relname = ANY ($1::text[]))
+     SELECT a.pid, a.state, a.wait_event_type = 'Lock' AS waiting,
+            EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.relation IN (SELECT oid FROM watched)) AS touches,
+            extract(epoch FROM (clock_timestamp() - a.query_start)) * 1000 AS query_ms,
+            extract(epoch FROM (clock_timestamp() - a.xact_start)) * 1000 AS xact_ms,
+            left(a.query, ${QUERY_TEXT_LIMIT * 2}) AS query
+       FROM pg_stat_activity a
+      WHERE a.datname = current_database() AND a.backend_type = 'client backend'
+        AND a.pid <> pg_backend_pid() AND a.pid <> ALL ($2::int[])`,
+    [tables, exclude],
+  );
+  const text = (q: string | null) => toSession({ pid: 0, state: null, seconds: null, wait_event: null, query: q, usename: null, application_name: null }).query;
+  const ms = (v: string | null) => (v === null ? 0 : Math.max(0, Math.round(Number(v))));
+  let longestQuery: TableActivity['longestQuery'] = null;
+  for (const r of rows) {
+    if (r.state !== 'active') continue;
+    if (!longestQuery || ms(r.query_ms) > longestQuery.runningMs) longestQuery = { pid: r.pid, runningMs: ms(r.query_ms), query: text(r.query) };
+  }
+  return {
+    lockWaits: rows.filter((r) => r.waiting && r.touches).map((r) => ({ pid: r.pid, waitingMs: ms(r.query_ms), query: text(r.query) })).sort((a, b) => b.waitingMs - a.waitingMs),
+    longestQuery,
+    holders: rows
+      .filter((r) => r.touches && !r.waiting && r.xact_ms !== null)
+      .map((r) => ({ pid: r.pid, transactionMs: ms(r.xact_ms), state: r.state, query: text(r.query) }))
+      .sort((a, b) => b.transactionMs - a.transactionMs),
+  };
+}

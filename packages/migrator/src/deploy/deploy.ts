@@ -1,16 +1,25 @@
+import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { backup, verifyBackup } from '../backup/index.js';
 import { connect } from '../db/connect.js';
 import { setMaintenance } from '../db/maintenance.js';
 import { migrate } from '../data-migrations/index.js';
 import { isMigratorError } from '../errors.js';
+import { checkHealth } from '../util/health.js';
 import { notify } from '../util/notify.js';
 import { redactText, redactUrl } from '../util/redact.js';
 import { parseWindow } from '../util/window.js';
 import { finishDeployRecord, recordDeployBackup, startDeployRecord } from './audit.js';
 import { preflight } from './preflight.js';
 import { DeployRefusedError } from './refused.js';
-import { DEPLOY_STEPS, type DeployOptions, type DeployReport, type DeployStep, type DeployStepName } from './types.js';
+import { DEPLOY_STEPS, type DeployEvent, type DeployOptions, type DeployReport, type DeployStep, type DeployStepName } from './types.js';
 import { verifyDeploy } from './verify.js';
+import { DeployWatcher, describeWatch, type WatchEvent } from './watch.js';
+
+/** Spans go to whatever OpenTelemetry SDK the application registered; without one they cost nothing. */
+const tracer = trace.getTracer('@big0290/migrator');
+
+/** Distributes `Omit` over a union (the event without its time). */
+type WithoutAt<T> = T extends unknown ? Omit<T, 'at'> : never;
 
 /** A step's work: what it says when it is done, and what it found wrong (which fails it). */
 type StepOutcome = { detail: string; problems?: string[] | undefined };
@@ -46,24 +55,37 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   const window = options.window === undefined ? undefined : parseWindow(options.window);
   const target = redactUrl(options.databaseUrl);
   const database = databaseName(options.databaseUrl);
-  const report: DeployReport = { ok: false, target, phase, steps: [], backup: { path: null, verified: false }, rollback: null, applied: [], remaining: [], notifications: [], durationMs: 0 };
+  const report: DeployReport = { ok: false, target, phase, steps: [], backup: { path: null, verified: false }, rollback: null, applied: [], remaining: [], notifications: [], watch: null, durationMs: 0 };
+  const emit = (event: WithoutAt<DeployEvent>) => options.onDeployEvent?.({ at: new Date().toISOString(), ...event } as DeployEvent);
+  // One span for the deploy, one child per step; the runner's events and the watcher's pauses are
+  // span events of the step they happen in.
+  const root = tracer.startSpan('sdk.deploy', { attributes: { 'db.system': 'postgresql', ...(database ? { 'db.namespace': database } : {}), 'sdk.deploy.phase': phase } });
+  let current: Span | undefined;
+  emit({ type: 'deploy-start', phase, target });
 
   const tell = async (status: 'start' | 'success' | 'failure', summary: string) => {
     if (!options.notifyUrl) return;
     const sent = await notify(options.notifyUrl, { status, summary, target: database }, options.notifyOptions);
     report.notifications.push({ event: status, ...sent });
+    emit({ type: 'notification', event: status, ...sent });
+    root.addEvent('notification', { 'sdk.notification.event': status, 'sdk.notification.delivered': sent.delivered });
   };
   const record = (step: DeployStep) => {
     report.steps.push(step);
     options.onStep?.(step);
+    emit({ type: 'step-end', step });
   };
   /** Runs one step and records it; a thrown error or a problem found fails it. */
   const step = async (name: DeployStepName, work: () => Promise<StepOutcome>): Promise<boolean> => {
     const t0 = performance.now();
     const ms = () => Math.round(performance.now() - t0);
+    emit({ type: 'step-start', step: name });
+    const span = tracer.startSpan(`sdk.deploy.${name}`, {}, trace.setSpan(context.active(), root));
+    current = span;
     try {
       const outcome = await work();
       record({ name, status: 'ok', durationMs: ms(), detail: outcome.detail, ...(outcome.problems?.length ? { problems: outcome.problems } : {}) });
+      span.setAttribute('sdk.deploy.step.detail', outcome.detail);
       return true;
     } catch (error) {
       const outcome = error instanceof StepFailed ? error.outcome : { detail: redactText(error instanceof Error ? error.message : String(error)) };
@@ -75,7 +97,12 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
         message: outcome.detail,
         hint: isMigratorError(error) && error.hint ? error.hint : null,
       };
+      span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.detail });
+      if (outcome.problems?.length) span.setAttribute('sdk.deploy.step.problems', outcome.problems);
       return false;
+    } finally {
+      span.end();
+      current = undefined;
     }
   };
   const skipRest = (why: string) => {
@@ -87,6 +114,10 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   const finish = () => {
     report.steps.sort((a, b) => DEPLOY_STEPS.indexOf(a.name) - DEPLOY_STEPS.indexOf(b.name));
     report.durationMs = Math.round(performance.now() - started);
+    emit({ type: 'deploy-end', ok: report.ok, durationMs: report.durationMs, rollback: report.rollback });
+    root.setAttributes({ 'sdk.deploy.ok': report.ok, 'sdk.deploy.applied': report.applied.length, ...(report.backup.path ? { 'sdk.deploy.backup': report.backup.path } : {}) });
+    if (!report.ok) root.setStatus({ code: SpanStatusCode.ERROR, message: report.error ? `${report.error.step}: ${report.error.message}` : 'failed' });
+    root.end();
     return report;
   };
 
@@ -94,6 +125,7 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
 
   // 1. Preflight: read only. A database it cannot read refuses even with `force`.
   let toRun: string[] = [];
+  let touched: string[] = [];
   let problems: string[] = [];
   const preflightOk = await step('preflight', async () => {
     const found = await preflight({
@@ -105,8 +137,11 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
       maxReplicaLagMs: options.maxReplicaLagMs,
       window,
       now: (options.now ?? (() => new Date()))(),
+      healthUrl: options.healthUrl,
+      healthTimeoutMs: options.healthTimeoutMs,
     });
     toRun = found.toRun.map((m) => m.tag);
+    touched = found.touched;
     problems = found.problems;
     const pending = `${found.toRun.length} migration${found.toRun.length === 1 ? '' : 's'} to apply${found.pending > found.toRun.length ? ` (${found.pending - found.toRun.length} held back by phase ${phase})` : ''}`;
     const detail = `PostgreSQL ${found.serverVersion}, ${pending}${found.notes.length > 0 ? `; ${found.notes.join('; ')}` : ''}`;
@@ -154,20 +189,43 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
 
   if (ok) {
     ok = await step('migrate', async () => {
-      const result = await migrate({
-        databaseUrl: options.databaseUrl,
-        migrationsFolder: options.migrationsFolder,
-        dataMigrationsFolder: options.dataMigrationsFolder,
-        phase,
-        lockTimeoutMs: options.lockTimeoutMs,
-        advisoryLockWaitMs: options.advisoryLockWaitMs,
-        signal: options.signal,
-        onEvent: options.onEvent,
-      });
+      // The watcher: its own connection, sampling while the runner works; between migrations and
+      // before each backfill batch (no lock held) it holds the run while a bound is exceeded.
+      const onWatch = (event: WatchEvent) => {
+        emit(event);
+        if (event.type === 'watch-pause') current?.addEvent('paused', { 'sdk.watch.before': event.before, 'sdk.watch.reasons': event.reasons });
+        if (event.type === 'watch-resume') current?.addEvent('resumed', { 'sdk.watch.before': event.before, 'sdk.watch.paused_ms': event.pausedMs });
+      };
+      const watcher = await DeployWatcher.start(options.databaseUrl, touched, { ...options.watch, healthUrl: options.healthUrl, healthTimeoutMs: options.healthTimeoutMs, maxReplicaLagMs: options.maxReplicaLagMs }, onWatch);
+      let result;
+      try {
+        result = await migrate({
+          databaseUrl: options.databaseUrl,
+          migrationsFolder: options.migrationsFolder,
+          dataMigrationsFolder: options.dataMigrationsFolder,
+          phase,
+          lockTimeoutMs: options.lockTimeoutMs,
+          advisoryLockWaitMs: options.advisoryLockWaitMs,
+          signal: options.signal,
+          between: async ({ client, justApplied, signal }) => {
+            watcher.exclude((client as unknown as { processID?: number }).processID);
+            await watcher.hold(justApplied ? `what follows ${justApplied}` : 'the first migration', signal);
+          },
+          hold: (signal) => watcher.hold('a backfill batch', signal),
+          onEvent: (event) => {
+            options.onEvent?.(event);
+            emit({ type: 'migration', event });
+            if (event.type === 'migration-start' || event.type === 'retry') current?.addEvent(event.type, { 'sdk.migration': event.tag });
+          },
+          onBackfillEvent: (event) => emit({ type: 'backfill', event }),
+        });
+      } finally {
+        report.watch = await watcher.close();
+      }
       report.applied = result.applied.map((a) => a.tag);
       report.remaining = result.remaining;
       const held = result.stopped?.reason === 'phase' ? `; stopped before ${result.stopped.beforeTag} (contract), ${result.remaining.length} held back` : '';
-      return { detail: `${report.applied.length} migration${report.applied.length === 1 ? '' : 's'} applied${report.applied.length ? `: ${report.applied.join(', ')}` : ''}${held}` };
+      return { detail: `${report.applied.length} migration${report.applied.length === 1 ? '' : 's'} applied${report.applied.length ? `: ${report.applied.join(', ')}` : ''}${held}; ${describeWatch(report.watch)}` };
     });
   }
 
@@ -182,6 +240,11 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
           heldBack: report.remaining,
           smokeSql: options.smokeSql,
         });
+        if (options.healthUrl) {
+          const health = await checkHealth(options.healthUrl, { timeoutMs: options.healthTimeoutMs });
+          if (health.ok) found.checked.push(`health HTTP ${health.status} in ${health.latencyMs} ms`);
+          else found.problems.push(`the application's health check fails after the migration: ${health.error}`);
+        }
         if (found.problems.length > 0) throw new StepFailed({ detail: `${found.problems.length} problem${found.problems.length === 1 ? '' : 's'} found`, problems: found.problems });
         return { detail: found.checked.join(', ') };
       } finally {

@@ -7,6 +7,7 @@ import { ReplicaLag } from '../db/replica-lag.js';
 import { QUERY_TEXT_LIMIT } from '../db/sessions.js';
 import { planMigrations, type LockSession, type PlannedMigrationReport, type PlanReport } from '../inspect/index.js';
 import type { SessionActivity } from '../db/types.js';
+import { checkHealth } from '../util/health.js';
 import { windowState, type MaintenanceWindow } from '../util/window.js';
 
 /** What the preflight read, and what it found wrong. */
@@ -17,6 +18,8 @@ export interface PreflightResult {
   /** Every pending migration. */
   pending: number;
   problems: string[];
+  /** The tables the phase's migrations touch (`schema.table`), for the watcher. */
+  touched: string[];
   /**
    * What the checks that find no problem saw, one line each, for the report: the replica lag
    * read, the free disk on the data directory's filesystem or why it could not be read ("disk:
@@ -60,6 +63,9 @@ export async function preflight(options: {
   maxReplicaLagMs?: number | undefined;
   window: MaintenanceWindow | undefined;
   now: Date;
+  /** The application's health endpoint: it must answer 2xx before anything starts. */
+  healthUrl?: string | undefined;
+  healthTimeoutMs?: number | undefined;
 }): Promise<PreflightResult> {
   const longMs = options.longTransactionMs ?? DEFAULT_LONG_TRANSACTION_MS;
   const plan: PlanReport = await planMigrations({
@@ -127,7 +133,13 @@ export async function preflight(options: {
     }
   }
 
-  return { serverVersion: plan.serverVersion, toRun, pending: plan.migrations.length, problems, notes };
+  if (options.healthUrl) {
+    const health = await checkHealth(options.healthUrl, { timeoutMs: options.healthTimeoutMs });
+    if (health.ok) notes.push(`health: HTTP ${health.status} in ${health.latencyMs} ms`);
+    else problems.push(`the application's health check fails before the deploy (${health.error}): the watcher would hold the migration from its start; fix the application or the health URL first`);
+  }
+
+  return { serverVersion: plan.serverVersion, toRun, pending: plan.migrations.length, problems, touched: [...touched], notes };
 }
 
 interface BusyRow {

@@ -1,6 +1,8 @@
 import type { NotifyOptions, NotifyResult } from '../util/notify.js';
 import type { BackupProgress } from '../backup/index.js';
+import type { BackfillEvent } from '../backfill/index.js';
 import type { RunnerEvent } from '../runner/index.js';
+import type { WatchBounds, WatchEvent, WatchSummary } from './watch.js';
 
 /** The steps of a deploy, in the order they run (issue 14's checklist). */
 export const DEPLOY_STEPS = ['preflight', 'backup', 'maintenance-on', 'migrate', 'verify', 'maintenance-off'] as const;
@@ -44,8 +46,21 @@ export interface DeployOptions {
   force?: boolean | undefined;
   /** A transaction open this long blocks the deploy (default DEFAULT_LONG_TRANSACTION_MS). */
   longTransactionMs?: number | undefined;
-  /** A streaming replica lagging more than this blocks the deploy (default DEFAULT_MAX_REPLICA_LAG_MS, 10 s). */
+  /**
+   * A streaming replica lagging more than this blocks the deploy at preflight, and pauses it
+   * between migrations and backfill batches (default DEFAULT_MAX_REPLICA_LAG_MS, 10 s).
+   */
   maxReplicaLagMs?: number | undefined;
+  /**
+   * The application's health endpoint (GET, 2xx is healthy): checked at preflight, watched
+   * during the migration (a failing check pauses it between migrations and batches), and checked
+   * again by the verification. Shown as scheme and host only.
+   */
+  healthUrl?: string | undefined;
+  /** How long a health check waits (default 2 s). */
+  healthTimeoutMs?: number | undefined;
+  /** The watcher's other bounds and its sampling interval (each has a default: watch.ts). */
+  watch?: Omit<WatchBounds, 'healthUrl' | 'healthTimeoutMs' | 'maxReplicaLagMs'> | undefined;
   lockTimeoutMs?: number | undefined;
   advisoryLockWaitMs?: number | undefined;
   signal?: AbortSignal | undefined;
@@ -55,7 +70,25 @@ export interface DeployOptions {
   onStep?: ((step: DeployStep) => void) | undefined;
   onEvent?: ((event: RunnerEvent) => void) | undefined;
   onBackupProgress?: ((progress: BackupProgress) => void) | undefined;
+  /**
+   * Everything the deploy does, as structured events (the CLI's `--events FILE` writes them as
+   * JSON lines): steps starting and ending, the runner's and backfills' events, the watcher's
+   * samples and pauses, notifications. Each carries `at` (ISO time).
+   */
+  onDeployEvent?: ((event: DeployEvent) => void) | undefined;
 }
+
+/** One structured event of a deploy (`onDeployEvent`). */
+export type DeployEvent = { at: string } & (
+  | { type: 'deploy-start'; phase: 'expand' | 'contract' | 'all'; target: string }
+  | { type: 'step-start'; step: DeployStepName }
+  | { type: 'step-end'; step: DeployStep }
+  | { type: 'migration'; event: RunnerEvent }
+  | { type: 'backfill'; event: BackfillEvent }
+  | WatchEvent
+  | ({ type: 'notification'; event: 'start' | 'success' | 'failure' } & NotifyResult)
+  | { type: 'deploy-end'; ok: boolean; durationMs: number; rollback: string | null }
+);
 
 export interface DeployReport {
   ok: boolean;
@@ -74,5 +107,7 @@ export interface DeployReport {
   error?: { step: DeployStepName; code: string | null; message: string; hint: string | null } | undefined;
   /** Webhook deliveries (never fail the deploy): the webhook shown as scheme and host only. */
   notifications: Array<{ event: 'start' | 'success' | 'failure' } & NotifyResult>;
+  /** What the watcher saw during the migration; null when the migrate step did not run. */
+  watch: WatchSummary | null;
   durationMs: number;
 }

@@ -86,8 +86,8 @@ async function attempt(url: URL, headers: Record<string, string>, body: string, 
   }
 }
 
-/** A fetch failure in a few words: its network code when there is one, never the URL. */
-function failureText(error: unknown, timeoutMs: number): string {
+/** A fetch failure in a few words: its network code when there is one, never the URL. Shared with checkHealth. */
+export function failureText(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
   const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   if (cause && typeof cause.code === 'string') return cause.code;
