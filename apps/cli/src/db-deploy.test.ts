@@ -109,6 +109,51 @@ describe('sdk db deploy', () => {
     expect(summary).not.toContain(PASSWORD);
   });
 
+  it('--health-url and --events: every event a JSON line, the health endpoint watched and shown as scheme and host only; refused (exit 2) when it fails; an unwritable --events is refused before anything runs', async () => {
+    const status = { code: 200 };
+    const health = createServer((_req, res) => {
+      res.statusCode = status.code;
+      res.end();
+    });
+    await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (health.address() as { port: number }).port;
+      const healthUrl = `http://127.0.0.1:${port}/healthz?token=h3alth-T0KEN`;
+      const p = await project('cli_deploy_events');
+      const events = join(work, 'events.jsonl');
+      const run = await p.run(['--yes', '--health-url', healthUrl, '--events', events, '--max-replica-lag', '5s', '--max-pause', '1m']);
+      expect(run.code).toBe(0);
+      noSecrets(run);
+      expect(run.stderr).toContain(`watching http://127.0.0.1:${port}:`);
+      expect(run.stderr).toMatch(/✓ migrate +1 migration applied: 0001_name; watched: \d+ samples?, .*health \d+\/\d+ ok/);
+      expect(run.stderr + run.stdout).not.toContain('h3alth-T0KEN');
+      const text = await readFile(events, 'utf8');
+      expect(text).not.toContain('h3alth-T0KEN');
+      expect(text).not.toContain(PASSWORD);
+      const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { type: string; at: string; step?: { name: string; status: string } });
+      expect(lines[0]!.type).toBe('deploy-start');
+      expect(lines.at(-1)!.type).toBe('deploy-end');
+      expect(lines.filter((l) => l.type === 'step-end').map((l) => `${l.step!.name}:${l.step!.status}`)).toEqual(['preflight:ok', 'backup:ok', 'maintenance-on:skipped', 'migrate:ok', 'verify:ok', 'maintenance-off:skipped']);
+      expect(lines.some((l) => l.type === 'migration')).toBe(true);
+      expect(lines.every((l) => !Number.isNaN(Date.parse(l.at)))).toBe(true);
+
+      status.code = 503;
+      const down = await project('cli_deploy_health_down');
+      const refused = await down.run(['--yes', '--health-url', healthUrl]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr + refused.stdout).toMatch(new RegExp(`the application's health check fails before the deploy \\(http://127\\.0\\.0\\.1:${port} answered HTTP 503\\)`));
+      expect(refused.stderr + refused.stdout).not.toContain('h3alth-T0KEN');
+      expect(await readdir(down.backupDir)).toEqual([]);
+
+      const badEvents = await down.run(['--yes', '--events', join(work, 'no-such-folder', 'events.jsonl')]);
+      expect(badEvents.code).toBe(2);
+      expect(badEvents.stderr).toMatch(/cannot write the events file .*no-such-folder.*: ENOENT; give --events a path in a folder that exists and is writable/);
+      expect(await readdir(down.backupDir)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => health.close(resolve));
+    }
+  });
+
   it('refuses with exit 2 while a session holds a lock on a table the migration touches, naming it; nothing changes', async () => {
     const p = await project('cli_deploy_locked');
     const holder = new pg.Client({ connectionString: p.db.url });

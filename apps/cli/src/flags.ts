@@ -15,6 +15,8 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   jobs: '--jobs',
   keepDays: '--keep-days',
   lockTimeoutMs: '--lock-timeout',
+  maxPauseMs: '--max-pause',
+  maxReplicaLagMs: '--max-replica-lag',
   maxRetries: '--max-retries',
   migrationsFolder: '--migrations',
   name: '--name',

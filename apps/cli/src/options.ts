@@ -91,6 +91,11 @@ export function retryForOption(defaultMs: number): Option {
   ).argParser(duration);
 }
 
+/** `--max-replica-lag`: the backfill pauses while a replica lags more; the deploy also refuses to start. */
+export function maxReplicaLagOption(): Option {
+  return new Option('--max-replica-lag <duration>', 'pause while a streaming replica lags more than this, e.g. 2s (db deploy also refuses to start; default there 10s)').argParser(duration);
+}
+
 export function dataMigrationsOption(): Option {
   return new Option('--data-migrations <path>', 'tracked data migrations folder (default: "dataMigrations" of the sdk config, else data-migrations beside the migrations folder)');
 }

@@ -21,6 +21,7 @@ import {
   lintFormatOption,
   lockTimeoutOption,
   lockWaitOption,
+  maxReplicaLagOption,
   migrationsOption,
   nonNegativeInt,
   pgBinDirOption,
@@ -128,6 +129,10 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .option('--notify <url>', 'tell this Slack-compatible webhook when the deploy starts, succeeds or fails (never fails the deploy; shown as scheme and host only)')
     .option('--allow-lint-errors', 'deploy migrations with lint errors (`sdk db lint` shows them)')
     .option('--force', 'deploy even when the preflight finds problems')
+    .option('--health-url <url>', "the application's health endpoint (GET, 2xx is healthy): checked before and after, watched during the migration, which pauses between migrations and backfill batches while it fails (shown as scheme and host only)")
+    .addOption(maxReplicaLagOption())
+    .option('--max-pause <duration>', 'fail the deploy, between two migrations or batches, when one pause of the watcher lasts longer than this (default 5m)', duration)
+    .option('--events <file>', "append every event (steps, migrations, backfill batches, the watcher's samples and pauses, notifications) to this file as JSON lines")
     .addOption(yesOption())
     .addOption(dataMigrationsOption())
     .addOption(backupDirOption())
@@ -200,7 +205,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .option('--batch-ms <ms>', 'target duration of one batch', positiveInt, 100)
     .option('--max-rows-per-batch <n>', 'upper bound on rows per batch', positiveInt)
     .option('--pause-ms <ms>', 'rest after every batch, on top of the throttle', nonNegativeInt)
-    .option('--max-replica-lag <duration>', 'pause while a streaming replica lags more than this (e.g. 2s)', duration)
+    .addOption(maxReplicaLagOption())
     .addOption(lockTimeoutOption('lock_timeout of each batch', DEFAULT_LOCK_TIMEOUT_MS))
     .addOption(retryForOption(DEFAULT_RETRY_FOR_MS))
     .option('--no-throttle', 'run flat out, without yielding to the application when the server is busy')

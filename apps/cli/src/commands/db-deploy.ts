@@ -1,5 +1,5 @@
-import { appendFile } from 'node:fs/promises';
-import { deploy, DeployRefusedError, redactUrl, type DeployReport, type DeployStep } from '@big0290/migrator';
+import { appendFile, open, type FileHandle } from 'node:fs/promises';
+import { deploy, DeployRefusedError, redactUrl, type DeployEvent, type DeployReport, type DeployStep } from '@big0290/migrator';
 import { redactWebhookUrl } from '@big0290/migrator/redact';
 import { ask } from '../ask.js';
 import { backupDirOf } from '../backup-dir.js';
@@ -23,6 +23,10 @@ export interface DbDeployOptions extends TargetFlags, MigrationsFlags, DataMigra
   yes?: boolean | undefined;
   lockTimeout?: number | undefined;
   lockWait?: number | undefined;
+  healthUrl?: string | undefined;
+  maxReplicaLag?: number | undefined;
+  maxPause?: number | undefined;
+  events?: string | undefined;
 }
 
 /** Exit code of a deploy the preflight refused (nothing was changed); bad usage shares it. */
@@ -39,8 +43,10 @@ export async function dbDeploy(options: DbDeployOptions, out: Output, env: NodeJ
   const target = await resolveTarget(options, out);
   const where = redactUrl(target.url);
   const phase = options.phase ?? 'all';
-  // The webhook's path and query are its secret: never printed, whatever echoes them.
-  if (options.notify) for (const part of webhookSecrets(options.notify)) out.addSecret(part);
+  // The webhook's path and query are its secret, as may be the health URL's: never printed,
+  // whatever echoes them (the events file too).
+  for (const url of [options.notify, options.healthUrl]) if (url) for (const part of urlSecretParts(url)) out.addSecret(part);
+  const events = options.events ? await EventsFile.open(options.events, out) : undefined;
   const stop = interruptible(out);
   const progress = new ProgressDisplay(out);
   try {
@@ -55,7 +61,8 @@ export async function dbDeploy(options: DbDeployOptions, out: Output, env: NodeJ
       }
     }
     const live = !out.json || out.verbose;
-    if (live) out.info(`Deploying to ${where} (phase ${phase})${options.notify ? `, notifying ${redactWebhookUrl(options.notify)}` : ''}:`);
+    const watching = options.healthUrl ? `, watching ${redactWebhookUrl(options.healthUrl)}` : '';
+    if (live) out.info(`Deploying to ${where} (phase ${phase})${options.notify ? `, notifying ${redactWebhookUrl(options.notify)}` : ''}${watching}:`);
     let report: DeployReport;
     let code: number;
     try {
@@ -74,6 +81,18 @@ export async function dbDeploy(options: DbDeployOptions, out: Output, env: NodeJ
         force: options.force,
         lockTimeoutMs: options.lockTimeout,
         advisoryLockWaitMs: options.lockWait,
+        healthUrl: options.healthUrl,
+        maxReplicaLagMs: options.maxReplicaLag,
+        watch: options.maxPause === undefined ? undefined : { maxPauseMs: options.maxPause },
+        onDeployEvent: (event) => {
+          events?.write(event);
+          // The watcher's pauses as they happen: the person at the terminal sees why it waits.
+          if (!live) return;
+          if (event.type === 'watch-pause') {
+            progress.stop();
+            out.info(`  paused before ${event.before}: ${event.reasons.map(withFlags).join('; ')}`);
+          } else if (event.type === 'watch-resume') out.info(`  resumed after ${duration(event.pausedMs)}`);
+        },
         signal: stop.signal,
         onBackupProgress: progress.update,
         onStep: (step) => {
@@ -96,12 +115,50 @@ export async function dbDeploy(options: DbDeployOptions, out: Output, env: NodeJ
   } finally {
     progress.stop();
     stop.dispose();
+    await events?.close();
     await target.close();
   }
 }
 
-/** The parts of a webhook URL that are its secret: the password, and the path and query (Slack's token). */
-function webhookSecrets(url: string): string[] {
+/**
+ * `--events FILE`: every event of the deploy as one JSON line, appended in order, scrubbed of
+ * secrets like everything the CLI prints. A file that cannot be opened is a usage error before
+ * anything starts; a write that fails later stops the lines, never the deploy.
+ */
+class EventsFile {
+  private failed = false;
+  private constructor(
+    private readonly handle: FileHandle,
+    private readonly out: Output,
+  ) {}
+
+  static async open(path: string, out: Output): Promise<EventsFile> {
+    try {
+      return new EventsFile(await open(path, 'a'), out);
+    } catch (error) {
+      throw new UsageError(`cannot write the events file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; give --events a path in a folder that exists and is writable`);
+    }
+  }
+
+  private chain: Promise<unknown> = Promise.resolve();
+
+  readonly write = (event: DeployEvent): void => {
+    if (this.failed) return;
+    const line = `${this.out.scrub(JSON.stringify(event))}\n`;
+    this.chain = this.chain.then(() => this.handle.appendFile(line)).catch(() => {
+      this.failed = true;
+    });
+  };
+
+  async close(): Promise<void> {
+    await this.chain;
+    await this.handle.close().catch(() => {});
+    if (this.failed) this.out.info('warning: the events file could not be written to the end');
+  }
+}
+
+/** The parts of a URL that may be its secret: the password, and the path and query (Slack's token, a health token). */
+function urlSecretParts(url: string): string[] {
   try {
     const u = new URL(url);
     return [u.password, u.pathname.length > 1 ? u.pathname.slice(1) : '', u.search.slice(1)].filter((s) => s.length >= 4);

@@ -166,7 +166,7 @@ export class DeployWatcher {
         throw new MigratorError(
           'E_DEPLOY_WATCH',
           `the deploy waited ${Math.round(pausedMs / 1000)} s before ${before} and it did not clear: ${sample!.exceeded.join('; ')}; stopped between steps, nothing is half-done`,
-          { hint: 'see who is in the way with `sdk db locks` (or the application\'s health), then deploy again: applied migrations and finished batches are kept' },
+          { hint: 'see who is in the way with `sdk db locks` (or the application\'s health), then deploy again: applied migrations and finished batches are kept (or allow longer pauses with `maxPauseMs`)' },
         );
       }
       await sleep(Math.max(100, this.bounds.intervalMs / 2), signal);
