@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, oneVerifyingFileAtATime, TURN_TIMEOUT_MS, writeMigrationsFolder, type MigrationSpec, type SnapshotColumn, type TestDatabase } from '@big0290/testing';
@@ -152,6 +153,21 @@ describe('sdk db deploy', () => {
     } finally {
       await new Promise((resolve) => health.close(resolve));
     }
+  });
+
+  it("sends its spans to the user's OpenTelemetry SDK (preloaded with NODE_OPTIONS), flushed before the process ends", async () => {
+    const p = await project('cli_deploy_otel');
+    const spans = join(work, 'spans.jsonl');
+    const preload = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'otel-preload.mjs')).href;
+    const run = await sdk(['db', 'deploy', '--migrations', p.folder, '--yes'], {
+      env: { DATABASE_URL: p.url, SDK_BACKUP_DIR: p.backupDir, NODE_OPTIONS: `--import ${preload}`, SDK_TEST_SPANS_FILE: spans },
+    });
+    expect(run.code).toBe(0);
+    const found = (await readFile(spans, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { name: string; id: string; parent: string | null; status: number; attributes: Record<string, unknown> });
+    const root = found.find((s) => s.name === 'sdk.deploy')!;
+    expect(root.attributes).toMatchObject({ 'db.system': 'postgresql', 'sdk.deploy.ok': true, 'sdk.deploy.applied': 1 });
+    expect(found.filter((s) => s.parent === root.id).map((s) => s.name)).toEqual(['sdk.deploy.preflight', 'sdk.deploy.backup', 'sdk.deploy.migrate', 'sdk.deploy.verify']);
+    expect(JSON.stringify(found)).not.toContain(PASSWORD);
   });
 
   it('refuses with exit 2 while a session holds a lock on a table the migration touches, naming it; nothing changes', async () => {

@@ -181,6 +181,7 @@ describe('the public API of @big0290/migrator', () => {
         "type DriftKind",
         "type InFlightItem",
         "deploy",
+        "flushSpans",
         "rollbackCommand",
         "DeployRefusedError",
         "DEPLOY_STEPS",

@@ -139,7 +139,7 @@ export type { SchemaDriftOptions, DriftReport, DriftItem, DriftKind, InFlightIte
 
 // The deploy checklist as one call: preflight, a verified backup, the maintenance flag, migrate,
 // verification, a report with the command that restores the pre-deploy backup.
-export { deploy, rollbackCommand, DeployRefusedError, DEPLOY_STEPS, lastDeploy, rollbackDeploy } from './deploy/index.js';
+export { deploy, flushSpans, rollbackCommand, DeployRefusedError, DEPLOY_STEPS, lastDeploy, rollbackDeploy } from './deploy/index.js';
 export type { DeployEvent, DeployOptions, DeployReport, DeployStep, DeployStepName, DeployRecord, RollbackDeployOptions, RollbackDeployResult, RollbackPlan } from './deploy/index.js';
 // The deploy's watcher: its bounds' defaults, what it samples and reports.
 export { DEFAULT_MAX_PAUSE_MS, DEFAULT_WATCH_HOLDER_MS, DEFAULT_WATCH_INTERVAL_MS, DEFAULT_WATCH_LOCK_WAIT_MS } from './deploy/index.js';

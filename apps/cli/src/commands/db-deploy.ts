@@ -1,5 +1,5 @@
 import { appendFile, open, type FileHandle } from 'node:fs/promises';
-import { deploy, DeployRefusedError, redactUrl, type DeployEvent, type DeployReport, type DeployStep } from '@big0290/migrator';
+import { deploy, DeployRefusedError, flushSpans, redactUrl, type DeployEvent, type DeployReport, type DeployStep } from '@big0290/migrator';
 import { redactWebhookUrl } from '@big0290/migrator/redact';
 import { ask } from '../ask.js';
 import { backupDirOf } from '../backup-dir.js';
@@ -116,6 +116,7 @@ export async function dbDeploy(options: DbDeployOptions, out: Output, env: NodeJ
     progress.stop();
     stop.dispose();
     await events?.close();
+    await flushSpans();
     await target.close();
   }
 }

@@ -277,6 +277,20 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   return finish();
 }
 
+/**
+ * Exports the spans a registered OpenTelemetry SDK still holds: a short-lived process (the CLI)
+ * ends before a batching processor's timer fires, and those spans would be lost. Best effort,
+ * bounded by `timeoutMs`; nothing to do without an SDK.
+ */
+export async function flushSpans(timeoutMs = 5_000): Promise<void> {
+  const provider = trace.getTracerProvider() as { getDelegate?: () => unknown };
+  const registered = (provider.getDelegate?.() ?? provider) as { forceFlush?: () => Promise<void> };
+  if (typeof registered.forceFlush !== 'function') return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([registered.forceFlush().catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
+}
+
 /** The database's name, for notifications (never the URL). */
 function databaseName(url: string): string | undefined {
   try {

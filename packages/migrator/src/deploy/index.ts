@@ -1,4 +1,4 @@
-export { deploy, rollbackCommand } from './deploy.js';
+export { deploy, flushSpans, rollbackCommand } from './deploy.js';
 export { lastDeploy, type DeployRecord } from './audit.js';
 export { rollbackDeploy, type RollbackDeployOptions, type RollbackDeployResult, type RollbackPlan } from './rollback.js';
 export { DeployRefusedError } from './refused.js';
