@@ -63,6 +63,8 @@ export async function preflight(options: {
   maxReplicaLagMs?: number | undefined;
   window: MaintenanceWindow | undefined;
   now: Date;
+  /** How long to wait before reading again who holds a lock on a touched table (default LOCK_RECHECK_MS). */
+  lockRecheckMs?: number | undefined;
   /** The application's health endpoint: it must answer 2xx before anything starts. */
   healthUrl?: string | undefined;
   healthTimeoutMs?: number | undefined;
@@ -97,10 +99,13 @@ export async function preflight(options: {
     }
   }
 
-  for (const s of plan.lockHolders) {
-    if (inTheWay.has(s.pid)) continue;
+  // An application's statements hold locks on these tables all the time, for milliseconds: only
+  // a transaction still there, the same one, a moment later is in the way.
+  const candidates = plan.lockHolders.filter((s) => !inTheWay.has(s.pid) && s.locks.some((l) => touched.has(l.relation)));
+  const staying = await stillHolding(options.databaseUrl, candidates.map((s) => s.pid), [...touched], options.lockRecheckMs ?? LOCK_RECHECK_MS);
+  for (const s of candidates) {
+    if (!staying.has(s.pid)) continue;
     const locks = s.locks.filter((l) => touched.has(l.relation));
-    if (locks.length === 0) continue;
     inTheWay.add(s.pid);
     const what = locks.map((l) => `${l.granted ? 'holds' : 'waits for'} ${l.mode} on ${l.relation}`).join(', ');
     problems.push(
@@ -140,6 +145,41 @@ export async function preflight(options: {
   }
 
   return { serverVersion: plan.serverVersion, toRun, pending: plan.migrations.length, problems, touched: [...touched], notes };
+}
+
+/** How long the preflight waits before it reads again who holds a lock on a touched table. */
+export const LOCK_RECHECK_MS = 1_000;
+
+/**
+ * Of `pids`, those whose transaction (the same one: same start) holds or waits for a lock on one
+ * of `tables` now and still `afterMs` later. A statement of the application's that ran when the
+ * plan was read, in its own short transaction, is gone by then.
+ */
+async function stillHolding(databaseUrl: string, pids: number[], tables: string[], afterMs: number): Promise<Set<number>> {
+  if (pids.length === 0) return new Set();
+  const client = await connect(databaseUrl, { applicationName: 'sdk db deploy preflight' });
+  try {
+    const read = async () => {
+      const { rows } = await client.query<{ pid: number; xact: string }>(
+        `SELECT a.pid, a.xact_start::text AS xact
+           FROM pg_catalog.pg_stat_activity a
+          WHERE a.pid = ANY ($1::int[]) AND a.xact_start IS NOT NULL
+            AND EXISTS (SELECT 1 FROM pg_catalog.pg_locks l
+                          JOIN pg_catalog.pg_class c ON c.oid = l.relation
+                          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                         WHERE l.pid = a.pid AND n.nspname || '.' || c.relname = ANY ($2::text[]))`,
+        [pids, tables],
+      );
+      return new Map(rows.map((r) => [r.pid, r.xact]));
+    };
+    const first = await read();
+    if (first.size === 0) return new Set();
+    await new Promise((resolve) => setTimeout(resolve, afterMs));
+    const second = await read();
+    return new Set([...first].filter(([pid, xact]) => second.get(pid) === xact).map(([pid]) => pid));
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 interface BusyRow {
@@ -238,7 +278,7 @@ async function readServer(databaseUrl: string, touched: string[], maxLagMs: numb
 async function readDisk(client: Pick<import('pg').ClientBase, 'query'>, touched: string[]): Promise<{ note: string; problem?: string }> {
   const { rows } = await client.query<{ dir: string | null; started: string; port: string; largest: string | null; largest_name: string | null }>(
     `SELECT (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'data_directory') AS dir,
-            extract(epoch FROM pg_postmaster_start_time())::bigint::text AS started,
+            floor(extract(epoch FROM pg_postmaster_start_time()))::bigint::text AS started,
             current_setting('port') AS port,
             t.bytes::text AS largest, t.name AS largest_name
        FROM (SELECT 1) one
@@ -257,7 +297,9 @@ async function readDisk(client: Pick<import('pg').ClientBase, 'query'>, touched:
     return { note: `disk: skipped: the server's data directory ${row.dir} is not readable from this machine (PostgreSQL has no SQL function for free disk space); check it on the server (df ${row.dir})` };
   }
   // postmaster.pid: pid, data directory, start time (epoch), port, ...
-  if (pid[2]?.trim() !== row.started || pid[3]?.trim() !== row.port) {
+  // postmaster.pid's start time is whole seconds, taken a moment apart from pg_postmaster_start_time():
+  // the same server within 2 s, on the same port.
+  if (!(Math.abs(Number(pid[2]?.trim()) - Number(row.started)) <= 2) || pid[3]?.trim() !== row.port) {
     return { note: `disk: skipped: ${row.dir} on this machine belongs to another server than the one deployed to; check free disk on the server (df ${row.dir})` };
   }
   const fs = await statfs(row.dir);
