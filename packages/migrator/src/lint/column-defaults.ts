@@ -1,5 +1,5 @@
 import { bodyOf, list, stringValue, type AlterTableCmd, type ColumnDef } from '../sql/ast.js';
-import type { ColumnDefault } from './knowledge.js';
+import type { ColumnDefault, PendingDefault } from './knowledge.js';
 import { OwnStatement } from './rules/rewrites-helpers.js';
 
 /**
@@ -14,25 +14,36 @@ const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smalls
 
 /**
  * What a column definition fills the column with; undefined for nothing (no DEFAULT, or DEFAULT
- * NULL). `own` is the statement re-parsed on its own text and `ownDef` the same definition in
- * that tree, whose locations point into the text; without them a DEFAULT's text is unknown.
+ * NULL). A DEFAULT's text needs the statement re-parsed on its own text (`ownDef`: that parse
+ * and the same definition in its tree, whose locations point into the text), which costs more
+ * than everything else the linter learns from the statement, and only the help of a few rules
+ * ever reads it: so it is found when first asked (SchemaKnowledge.columnDefault), and a DEFAULT
+ * whose text cannot be found is `unknown`.
  */
-export function definedDefault(def: ColumnDef, own: OwnStatement | undefined, ownDef: ColumnDef | undefined): ColumnDefault | undefined {
+export function definedDefault(def: ColumnDef, ownDef: () => { own: OwnStatement | undefined; def: ColumnDef | undefined }): PendingDefault | undefined {
   const type = (stringValue(list(def.typeName?.names).at(-1)) ?? '').toLowerCase();
-  if (SERIAL_TYPES.has(type) && list(def.typeName?.names).length === 1) return { kind: 'sequence' };
+  if (SERIAL_TYPES.has(type) && list(def.typeName?.names).length === 1) return SEQUENCE;
   for (const item of list(def.constraints)) {
     const constraint = bodyOf(item, 'Constraint');
-    if (constraint?.contype === 'CONSTR_IDENTITY') return { kind: 'sequence' };
-    if (constraint?.contype === 'CONSTR_GENERATED') return { kind: 'generated' };
+    if (constraint?.contype === 'CONSTR_IDENTITY') return SEQUENCE;
+    if (constraint?.contype === 'CONSTR_GENERATED') return GENERATED;
   }
   const nth = list(def.constraints).findIndex((c) => bodyOf(c, 'Constraint')?.contype === 'CONSTR_DEFAULT');
   const constraint = bodyOf(list(def.constraints)[nth], 'Constraint');
   if (!constraint || bodyOf(constraint.raw_expr, 'A_Const')?.isnull === true) return undefined;
-  const ownConstraint = bodyOf(list(ownDef?.constraints)[nth], 'Constraint');
-  const span = own && ownDef && ownConstraint ? own.constraintSpans(ownDef).find((s) => s.constraint === ownConstraint) : undefined;
-  const sql = own && span ? afterKeyword(own, span.start, span.end, 'DEFAULT') : undefined;
-  return sql ? { kind: 'expression', sql } : { kind: 'unknown' };
+  return () => {
+    const { own, def: ownDefinition } = ownDef();
+    const ownConstraint = bodyOf(list(ownDefinition?.constraints)[nth], 'Constraint');
+    const span = own && ownDefinition && ownConstraint ? own.constraintSpans(ownDefinition).find((s) => s.constraint === ownConstraint) : undefined;
+    const sql = own && span ? afterKeyword(own, span.start, span.end, 'DEFAULT') : undefined;
+    return sql ? { kind: 'expression', sql } : UNKNOWN;
+  };
 }
+
+/** Shared by every column they describe, so frozen. */
+const SEQUENCE: ColumnDefault = Object.freeze({ kind: 'sequence' });
+const GENERATED: ColumnDefault = Object.freeze({ kind: 'generated' });
+const UNKNOWN: ColumnDefault = Object.freeze({ kind: 'unknown' });
 
 /** The column definitions of a CREATE TABLE in the statement's own tree, by column name. */
 export function ownColumnDefs(own: OwnStatement | undefined): Map<string, ColumnDef> {

@@ -35,6 +35,9 @@ export interface DomainInfo {
  */
 export type ColumnDefault = { kind: 'expression'; sql: string } | { kind: 'sequence' } | { kind: 'generated' } | { kind: 'unknown' };
 
+/** A ColumnDefault, or how to find it when first asked (a DEFAULT's text costs a parse: column-defaults.ts). */
+export type PendingDefault = ColumnDefault | (() => ColumnDefault);
+
 /** A constraint by what a column copied through a trigger would leave behind: its kind and columns. */
 export interface ColumnConstraint {
   kind: 'primary' | 'unique' | 'foreign' | 'check' | 'exclusion';
@@ -143,14 +146,19 @@ export class SchemaKnowledge {
    * table -> column -> what fills it when a write leaves it out, for the columns whose definition
    * was linted; absent = no default (or a column no linted statement defined).
    */
-  readonly defaults = new Map<string, Map<string, ColumnDefault>>();
+  readonly defaults = new Map<string, Map<string, PendingDefault>>();
 
   columnDefault(table: string | undefined, column: string | undefined): ColumnDefault | undefined {
     if (!table || !column) return undefined;
-    return this.defaults.get(table)?.get(column);
+    const columns = this.defaults.get(table);
+    const value = columns?.get(column);
+    if (typeof value !== 'function') return value;
+    const found = value();
+    columns!.set(column, found);
+    return found;
   }
 
-  setColumnDefault(table: string, column: string, value: ColumnDefault | undefined): void {
+  setColumnDefault(table: string, column: string, value: PendingDefault | undefined): void {
     let columns = this.defaults.get(table);
     if (!columns) this.defaults.set(table, (columns = new Map()));
     if (value) columns.set(column, value);

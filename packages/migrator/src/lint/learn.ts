@@ -1,13 +1,13 @@
 import {
   alterDomainSubtype,
   bodyOf,
+  type ColumnDef,
   list,
   nameList,
   objectName,
   relationKey,
   stringValue,
   walk,
-  type ColumnDef,
   type Constraint,
   type Node,
   type ObjectType,
@@ -29,8 +29,10 @@ import { OwnStatement } from './rules/rewrites-helpers.js';
 /** Records what a statement creates, validates, renames or drops. Called after the rules saw it. */
 export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement & { sql?: string | undefined }, at: { file: number; statement: number }): void {
   const { kind, body } = statement;
-  // The statement re-parsed on its own text, for the text of a DEFAULT: only when one is there.
-  const own = () => (statement.sql === undefined ? undefined : OwnStatement.of(statement.sql));
+  // The statement re-parsed on its own text, for the text of a DEFAULT: only when a rule asks for
+  // it (SchemaKnowledge.columnDefault), long after this statement, so the closure keeps the text only.
+  const text = statement.sql;
+  const own = () => (text === undefined ? undefined : OwnStatement.of(text));
   switch (kind) {
     case 'CreateTableAsStmt': {
       const into = body.into;
@@ -79,14 +81,16 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement 
           if (body.partbound.is_default === true) knowledge.defaultPartitions.set(parent, table);
         }
       }
-      let ownDefs: Map<string, ColumnDef> | undefined;
       for (const element of list(body.tableElts)) {
         const column = bodyOf(element, 'ColumnDef');
         if (column && typeof column.colname === 'string') {
-          knowledge.setColumn(table, column.colname, columnType(column.typeName));
-          knowledge.setNotNull(table, column.colname, declaredNotNull(column));
-          if (hasDefault(column)) ownDefs ??= ownColumnDefs(own());
-          knowledge.setColumnDefault(table, column.colname, definedDefault(column, ownDefs && own(), ownDefs?.get(column.colname)));
+          const name = column.colname;
+          knowledge.setColumn(table, name, columnType(column.typeName));
+          knowledge.setNotNull(table, name, declaredNotNull(column));
+          knowledge.setColumnDefault(table, name, definedDefault(column, () => {
+            const parsed = own();
+            return { own: parsed, def: ownColumnDefs(parsed).get(name) };
+          }));
           for (const c of list(column.constraints)) addConstraint(knowledge, table, bodyOf(c, 'Constraint'), at, column.colname);
         }
         addConstraint(knowledge, table, bodyOf(element, 'Constraint'), at);
@@ -129,12 +133,20 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement 
           knowledge.setColumn(table, def.colname, columnType(def.typeName));
           knowledge.expandSteps.columnAdded(table, def.colname);
           knowledge.setNotNull(table, def.colname, declaredNotNull(def));
-          const ownDef = hasDefault(def) ? bodyOf(ownCommands(own())[index]?.def, 'ColumnDef') : undefined;
-          knowledge.setColumnDefault(table, def.colname, definedDefault(def, ownDef && own(), ownDef));
+          knowledge.setColumnDefault(table, def.colname, definedDefault(def, () => {
+            const parsed = own();
+            return { own: parsed, def: bodyOf(ownCommands(parsed)[index]?.def, 'ColumnDef') };
+          }));
           for (const c of list(def.constraints)) addConstraint(knowledge, table, bodyOf(c, 'Constraint'), at, def.colname);
         } else if (cmd.subtype === 'AT_ColumnDefault' && name) {
-          const sql = cmd.def === undefined ? undefined : setDefaultText(own(), setDefaults++);
-          knowledge.setColumnDefault(table, name, cmd.def === undefined ? undefined : sql ? { kind: 'expression', sql } : { kind: 'unknown' });
+          if (cmd.def === undefined) knowledge.setColumnDefault(table, name, undefined);
+          else {
+            const nth = setDefaults++;
+            knowledge.setColumnDefault(table, name, () => {
+              const sql = setDefaultText(own(), nth);
+              return sql ? { kind: 'expression', sql } : { kind: 'unknown' };
+            });
+          }
         } else if (cmd.subtype === 'AT_AddIdentity' && name) {
           knowledge.setColumnDefault(table, name, { kind: 'sequence' });
         } else if ((cmd.subtype === 'AT_DropIdentity' || cmd.subtype === 'AT_DropExpression') && name) {
@@ -286,11 +298,6 @@ function addDomainConstraint(info: DomainInfo, key: string, constraint: Constrai
 }
 
 const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
-
-/** Whether a column definition has a DEFAULT clause, whose text only the statement's own parse can give. */
-function hasDefault(def: ColumnDef): boolean {
-  return list(def.constraints).some((c) => bodyOf(c, 'Constraint')?.contype === 'CONSTR_DEFAULT');
-}
 
 /** A column definition that makes the column NOT NULL: NOT NULL, PRIMARY KEY, serial, identity. */
 function declaredNotNull(def: ColumnDef): boolean {
