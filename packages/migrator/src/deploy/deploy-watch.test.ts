@@ -47,15 +47,20 @@ const SLOW_FIRST: MigrationSpec[] = [
   { tag: '0002_nick', sql: 'ALTER TABLE "accounts" ADD COLUMN "nick" text;', tables: { accounts: [...ACCOUNTS, ['name', 'text', false], ['nick', 'text', false]] } },
 ];
 
+/** A database with 0000 applied and SLOW_FIRST's 0001 and 0002 pending, and a health endpoint. */
+async function slowFirst(prefix: string) {
+  const { db, backupDir } = await setup(prefix);
+  const folder = await writeMigrationsFolder(SLOW_FIRST);
+  await migrate({ databaseUrl: db.url, migrationsFolder: folder, to: '0000_accounts' });
+  return { db, backupDir, folder, health: await healthServer() };
+}
+
 const columns = async (db: { pool: { query: (sql: string) => Promise<{ rows: Array<{ column_name: string }> }> } }) =>
   (await db.pool.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'accounts' ORDER BY 1")).rows.map((r) => r.column_name);
 
 describe('deploy: the watcher, the health URL, events and spans', () => {
   it('pauses between migrations while the health endpoint fails, then finishes; every step is an event and a span', async () => {
-    const { db, backupDir } = await setup('dw_pause');
-    const folder = await writeMigrationsFolder(SLOW_FIRST);
-    await migrate({ databaseUrl: db.url, migrationsFolder: folder, to: '0000_accounts' });
-    const health = await healthServer();
+    const { db, backupDir, folder, health } = await slowFirst('dw_pause');
     const events: DeployEvent[] = [];
     exporter.reset();
     const report = await deploy({
@@ -104,10 +109,7 @@ describe('deploy: the watcher, the health URL, events and spans', () => {
   });
 
   it('fails between migrations when a pause outlasts maxPauseMs: the first applied, the next not, the report names the backup', async () => {
-    const { db, backupDir } = await setup('dw_timeout');
-    const folder = await writeMigrationsFolder(SLOW_FIRST);
-    await migrate({ databaseUrl: db.url, migrationsFolder: folder, to: '0000_accounts' });
-    const health = await healthServer();
+    const { db, backupDir, folder, health } = await slowFirst('dw_timeout');
     exporter.reset();
     const report = await deploy({
       databaseUrl: db.url,
@@ -167,10 +169,7 @@ describe('deploy: the watcher, the health URL, events and spans', () => {
   });
 
   it('refuses at preflight, changing nothing, when the health endpoint does not answer', async () => {
-    const { db, backupDir } = await setup('dw_refused');
-    const folder = await writeMigrationsFolder(SLOW_FIRST);
-    await migrate({ databaseUrl: db.url, migrationsFolder: folder, to: '0000_accounts' });
-    const health = await healthServer();
+    const { db, backupDir, folder, health } = await slowFirst('dw_refused');
     health.status.code = 500;
     const error = await deploy({ databaseUrl: db.url, migrationsFolder: folder, backupDir, healthUrl: health.url }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeployRefusedError);
