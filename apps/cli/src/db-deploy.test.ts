@@ -170,6 +170,33 @@ describe('sdk db deploy', () => {
     expect(JSON.stringify(found)).not.toContain(PASSWORD);
   });
 
+  it('a backup it cannot verify (the role may not create databases): exit 1, the unverified backup named and not offered; --scratch-url verifies it elsewhere', async () => {
+    const db = await createTestDatabase('cli_deploy_nocreatedb');
+    databases.push(db);
+    const role = 'sdk_deploy_nocreatedb';
+    await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
+    await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB PASSWORD '${PASSWORD}'`).catch(() => admin.query(`ALTER ROLE ${role} PASSWORD '${PASSWORD}'`));
+    await db.pool.query(`GRANT CONNECT, CREATE ON DATABASE "${db.name}" TO ${role}; GRANT ALL ON SCHEMA public TO ${role}`);
+    const url = new URL(db.url);
+    url.username = role;
+    url.password = PASSWORD;
+    const folder = await writeMigrationsFolder([CREATE_ACCOUNTS, ADD_NAME]);
+    await migrate({ databaseUrl: url.toString(), migrationsFolder: folder, to: '0000_accounts' });
+    const backupDir = await mkdtemp(join(work, 'nocreatedb-backups-'));
+    const run = (args: string[]) => sdk(['db', 'deploy', '--migrations', folder, '--yes', ...args], { env: { DATABASE_URL: url.toString(), SDK_BACKUP_DIR: backupDir } });
+
+    const failed = await run([]);
+    expect(failed.code).toBe(1);
+    noSecrets(failed);
+    expect(failed.stdout).toMatch(/^A backup was made but could not be verified \(.*pre-migration-.*\.dump\): it is not offered as the way back\. The database was not changed by this deploy\.$/m);
+    expect(failed.stdout).toContain('--scratch-url');
+
+    const verifiedElsewhere = await run(['--scratch-url', db.url]);
+    expect(verifiedElsewhere.code).toBe(0);
+    expect(verifiedElsewhere.stdout + verifiedElsewhere.stderr).not.toContain(new URL(db.url).password);
+    expect(verifiedElsewhere.stdout).toContain('Deploy done');
+  });
+
   it('refuses with exit 2 while a session holds a lock on a table the migration touches, naming it; nothing changes', async () => {
     const p = await project('cli_deploy_locked');
     const holder = new pg.Client({ connectionString: p.db.url });

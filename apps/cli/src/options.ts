@@ -96,6 +96,11 @@ export function maxReplicaLagOption(): Option {
   return new Option('--max-replica-lag <duration>', 'pause while a streaming replica lags more than this, e.g. 2s (db deploy also refuses to start; default there 10s)').argParser(duration);
 }
 
+/** `--scratch-url`: where a backup's verification restores (db verify-backup, db deploy). */
+export function scratchUrlOption(): Option {
+  return new Option('--scratch-url <url>', "another server to restore the backup on to verify it (any database there; objects restored without owners and grants), e.g. when the role may not create databases on the target's");
+}
+
 export function dataMigrationsOption(): Option {
   return new Option('--data-migrations <path>', 'tracked data migrations folder (default: "dataMigrations" of the sdk config, else data-migrations beside the migrations folder)');
 }

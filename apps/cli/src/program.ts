@@ -29,6 +29,7 @@ import {
   phaseOption,
   positiveInt,
   retryForOption,
+  scratchUrlOption,
   smokeOption,
   verboseOption,
   yesOption,
@@ -132,6 +133,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .option('--health-url <url>', "the application's health endpoint (GET, 2xx is healthy): checked before and after, watched during the migration, which pauses between migrations and backfill batches while it fails (shown as scheme and host only)")
     .addOption(maxReplicaLagOption())
     .option('--max-pause <duration>', 'fail the deploy, between two migrations or batches, when one pause of the watcher lasts longer than this (default 5m)', duration)
+    .addOption(scratchUrlOption())
     .option('--events <file>', "append every event (steps, migrations, backfill batches, the watcher's samples and pauses, notifications) to this file as JSON lines")
     .addOption(yesOption())
     .addOption(dataMigrationsOption())
@@ -326,7 +328,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
       .argument('<path>', 'the archive (or its .manifest.json)'),
     'server to make the scratch database on',
   )
-    .option('--scratch-url <url>', 'another server to restore on instead (any database there; objects restored without owners and grants)')
+    .addOption(scratchUrlOption())
     .addOption(smokeOption())
     .addOption(jobsOption('pg_restore workers'))
     .addOption(pgBinDirOption('pg_restore'))

@@ -27,6 +27,7 @@ export interface DbDeployOptions extends TargetFlags, MigrationsFlags, DataMigra
   maxReplicaLag?: number | undefined;
   maxPause?: number | undefined;
   events?: string | undefined;
+  scratchUrl?: string | undefined;
 }
 
 /** Exit code of a deploy the preflight refused (nothing was changed); bad usage shares it. */
@@ -46,6 +47,7 @@ export async function dbDeploy(options: DbDeployOptions, out: Output, env: NodeJ
   // The webhook's path and query are its secret, as may be the health URL's: never printed,
   // whatever echoes them (the events file too).
   for (const url of [options.notify, options.healthUrl]) if (url) for (const part of urlSecretParts(url)) out.addSecret(part);
+  out.addSecretsOf(options.scratchUrl);
   const events = options.events ? await EventsFile.open(options.events, out) : undefined;
   const stop = interruptible(out);
   const progress = new ProgressDisplay(out);
@@ -82,6 +84,7 @@ export async function dbDeploy(options: DbDeployOptions, out: Output, env: NodeJ
         lockTimeoutMs: options.lockTimeout,
         advisoryLockWaitMs: options.lockWait,
         healthUrl: options.healthUrl,
+        scratchUrl: options.scratchUrl,
         maxReplicaLagMs: options.maxReplicaLag,
         watch: options.maxPause === undefined ? undefined : { maxPauseMs: options.maxPause },
         onDeployEvent: (event) => {
@@ -194,7 +197,9 @@ function closing(report: DeployReport, code: number): string {
     lines.push(`Deploy FAILED at ${report.error?.step ?? 'a step'}: ${withFlags(report.error?.message ?? 'see the steps above')}`);
     if (report.error?.hint) lines.push(`hint: ${withFlags(report.error.hint)}`);
     if (report.rollback) lines.push(`Pre-deploy backup (verified): ${report.backup.path}`, `To go back to before the deploy: ${report.rollback}`);
-    else lines.push('No backup was made: the database was not changed by this deploy.');
+    else if (report.backup.path) {
+      lines.push(`A backup was made but could not be verified (${report.backup.path}): it is not offered as the way back. The database was not changed by this deploy.`);
+    } else lines.push('No backup was made: the database was not changed by this deploy.');
   }
   for (const n of report.notifications) if (!n.delivered) lines.push(`warning: ${n.event} notification not delivered: ${n.error ?? 'unknown reason'}`);
   return lines.join('\n');

@@ -169,7 +169,7 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   let ok = await step('backup', async () => {
     const made = await backup({ databaseUrl: options.databaseUrl, backupDir: options.backupDir, pgBinDir: options.pgBinDir, onProgress: options.onBackupProgress, signal: options.signal });
     report.backup = { path: made.path, verified: false };
-    await verifyBackup({ path: made.path, databaseUrl: options.databaseUrl, pgBinDir: options.pgBinDir, onProgress: options.onBackupProgress, signal: options.signal });
+    await verifyBackup({ path: made.path, databaseUrl: options.databaseUrl, scratchUrl: options.scratchUrl, pgBinDir: options.pgBinDir, onProgress: options.onBackupProgress, signal: options.signal });
     report.backup.verified = true;
     if (auditId !== null) await recordDeployBackup(options.databaseUrl, auditId, made.path).catch(() => {});
     // Only a backup proven to restore is offered as the way back.

@@ -87,6 +87,13 @@ describe('deploy: a backup that fails its verification', () => {
     expect(await lastDeploy(db.pool)).toMatchObject({ outcome: 'failed', backup: null, applied: [], error: `backup: ${step.detail}` });
     // The unverified archive is where the report says, for whoever wants to look at it.
     expect(await readdir(backupDir)).toContain(basename(report.backup.path!));
+
+    // What the hint says: verified on a server where it may create a database (`scratchUrl`), the deploy goes through.
+    expect(report.error!.hint).toContain('`scratchUrl`');
+    const again = await deploy({ databaseUrl: asRole, migrationsFolder: folder, backupDir, scratchUrl: db.url });
+    expect(again.ok).toBe(true);
+    expect(again.backup.verified).toBe(true);
+    expect(again.applied).toEqual(['0001_name']);
   });
 });
 

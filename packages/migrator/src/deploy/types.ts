@@ -28,6 +28,8 @@ export interface DeployOptions {
   /** Where the pre-deploy backup goes. */
   backupDir: string;
   pgBinDir?: string | undefined;
+  /** Another server to verify the backup on (as `verifyBackup`'s): when the role may not create databases on the target's. */
+  scratchUrl?: string | undefined;
   /** Default `all`: as `migrate`. */
   phase?: 'expand' | 'contract' | 'all' | undefined;
   /** A file of read-only statements that must succeed after the migration (run in a transaction rolled back). */
