@@ -140,6 +140,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .addOption(backupDirOption())
     .addOption(pgBinDirOption('pg_dump and pg_restore'))
     .addOption(lockTimeoutOption('lock_timeout for every statement', DEFAULT_LOCK_TIMEOUT_MS))
+    .addOption(retryForOption(DEFAULT_RETRY_FOR_MS))
     .addOption(lockWaitOption())
     .action(action(async (options, out) => (await import('./commands/db-deploy.js')).dbDeploy(options, out)));
 

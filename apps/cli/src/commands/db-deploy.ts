@@ -28,6 +28,7 @@ export interface DbDeployOptions extends TargetFlags, MigrationsFlags, DataMigra
   maxPause?: number | undefined;
   events?: string | undefined;
   scratchUrl?: string | undefined;
+  retryFor?: number | undefined;
 }
 
 /** Exit code of a deploy the preflight refused (nothing was changed); bad usage shares it. */
@@ -83,6 +84,7 @@ export async function dbDeploy(options: DbDeployOptions, out: Output, env: NodeJ
         force: options.force,
         lockTimeoutMs: options.lockTimeout,
         advisoryLockWaitMs: options.lockWait,
+        retryForMs: options.retryFor,
         healthUrl: options.healthUrl,
         scratchUrl: options.scratchUrl,
         maxReplicaLagMs: options.maxReplicaLag,

@@ -205,6 +205,7 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
           dataMigrationsFolder: options.dataMigrationsFolder,
           phase,
           lockTimeoutMs: options.lockTimeoutMs,
+          retryForMs: options.retryForMs,
           advisoryLockWaitMs: options.advisoryLockWaitMs,
           signal: options.signal,
           between: async ({ client, justApplied, signal }) => {

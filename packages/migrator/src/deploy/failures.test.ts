@@ -140,3 +140,40 @@ describe('deploy: a webhook that never answers', () => {
     for (const secret of secrets) expect(shown).not.toContain(secret);
   });
 });
+
+describe('deploy: a lock that never frees', () => {
+  it('fails the migrate step after the retries, naming who holds the lock; the report offers the verified backup; nothing was changed', async () => {
+    const { db, backupDir } = await setup('deploy_lock_held');
+    const folder = await writeMigrationsFolder([CREATE_ACCOUNTS, ADD_NAME]);
+    await migrate({ databaseUrl: db.url, migrationsFolder: folder, to: '0000_accounts' });
+    // A session that takes a lock on the table once the preflight has passed, and keeps it.
+    const holder = new pg.Client({ connectionString: db.url, application_name: 'long report' });
+    await holder.connect();
+    later(() => holder.end());
+    const pid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    let locked: Promise<unknown> | undefined;
+
+    const report = await deploy({
+      databaseUrl: db.url,
+      migrationsFolder: folder,
+      backupDir,
+      maintenance: true,
+      lockTimeoutMs: 200,
+      retryForMs: 2_000,
+      onStep: (step) => {
+        if (step.name === 'preflight') locked = holder.query('BEGIN; SELECT count(*) FROM accounts');
+      },
+    });
+    await locked;
+
+    expect(report.ok).toBe(false);
+    expect(report.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['preflight:ok', 'backup:ok', 'maintenance-on:ok', 'migrate:failed', 'verify:skipped', 'maintenance-off:ok']);
+    expect(report.error).toMatchObject({ step: 'migrate', code: 'E_LOCK_TIMEOUT' });
+    expect(report.error!.message).toContain(`pid ${pid}`);
+    expect(report.error!.message).toContain('nothing was left locked');
+    expect(report.rollback).toBe(`sdk db restore ${report.backup.path}`);
+    expect(await columnsOf(db.pool)).toEqual(['email', 'id']);
+    expect((await maintenanceStatus({ databaseUrl: db.url })).enabled).toBe(false);
+    await holder.query('ROLLBACK');
+  });
+});

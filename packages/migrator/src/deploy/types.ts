@@ -64,6 +64,8 @@ export interface DeployOptions {
   /** The watcher's other bounds and its sampling interval (each has a default: watch.ts). */
   watch?: Omit<WatchBounds, 'healthUrl' | 'healthTimeoutMs' | 'maxReplicaLagMs'> | undefined;
   lockTimeoutMs?: number | undefined;
+  /** How long the runner keeps retrying a statement that loses a lock race (as `migrate`'s; default 2 minutes). */
+  retryForMs?: number | undefined;
   advisoryLockWaitMs?: number | undefined;
   signal?: AbortSignal | undefined;
   /** The clock the window is read with. */
