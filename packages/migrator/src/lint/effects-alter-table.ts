@@ -51,7 +51,7 @@ export function alterTable(body: AlterTableStmt, effects: Effects, context: Effe
         const from = context.knowledge.columnType(table, column);
         // `USING col` and `USING col::<new type>` are what PostgreSQL does without a USING.
         const plain = usingIsPlainColumn(def?.raw_default, column, to);
-        const keeps = plain && to ? typeChangeKeepsRows(from, to) : false;
+        const keeps = plain && to ? typeChangeKeepsRows(from, to, context.knowledge) : false;
         // timestamp <-> timestamptz: still counted as a rewrite, which happens unless the session TimeZone is UTC.
         const utcOnly = plain && from && to && context.pgVersion >= 12 && timestampZoneChangeSkipsRewriteInUtc(from, to);
         const target = `ALTER COLUMN ${column} TYPE ${to ? typeText(to) : '?'}`;

@@ -1,5 +1,5 @@
 import { bodyOf, list, stringValue, type AlterTableStmt, type Constraint, type ConstrType, type Node } from '../sql/ast.js';
-import type { ColumnType } from './column-types.js';
+import type { ColumnType, DomainType } from './column-types.js';
 import { ExpandSteps } from './expand-steps.js';
 import type { Volatility } from './volatility.js';
 
@@ -196,6 +196,16 @@ export class SchemaKnowledge {
       if (fk.references === table && (fk.refColumns.length > 0 ? fk.refColumns : primary).includes(column)) uses.push(`referenced by foreign key ${fk.table}.${fk.name}`);
     }
     return uses;
+  }
+
+  /**
+   * The domain a column type names, when a CREATE DOMAIN linted so far made it. A ColumnType keeps
+   * only the last part of the name, so `public` is tried first, then a domain of that name in any schema.
+   */
+  domainOf(type: ColumnType): DomainType | undefined {
+    let info = this.domains.get(`public.${type.name}`);
+    if (!info) for (const [key, domain] of this.domains) if (key.endsWith(`.${type.name}`)) info = domain;
+    return info ? { baseType: info.baseType, constrained: info.constraints.size > 0 } : undefined;
   }
 
   /** Whether the type named `names` (a TypeName's names) is a domain known to have CHECK or NOT NULL constraints. */

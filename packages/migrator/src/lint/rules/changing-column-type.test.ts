@@ -245,6 +245,31 @@ describe('changing-column-type', () => {
     });
   });
 
+  describe('domains (checked on PostgreSQL 15 by relfilenode; corpus: safe/pg-types-text-to-unconstrained-domain, safe/pg-types-domain-to-base-type)', () => {
+    const history = [
+      'CREATE DOMAIN "slug" AS text;\n--> statement-breakpoint\nCREATE DOMAIN "email_address" AS text CHECK (VALUE ~ \'@\');\n--> statement-breakpoint\nCREATE DOMAIN "short_code" AS varchar(40);\n--> statement-breakpoint\nCREATE DOMAIN "code20" AS varchar(20) CHECK (VALUE <> \'\');',
+      'CREATE TABLE "articles" ("path" text, "email" "email_address", "code" varchar(20), "legacy" "code20");',
+    ];
+    const change = (column: string, type: string) => `ALTER TABLE "articles" ALTER COLUMN "${column}" SET DATA TYPE ${type};`;
+
+    it.each([
+      ['text -> a domain over text without constraints', change('path', '"slug"')],
+      ['varchar(20) -> a domain over varchar(40) without constraints', change('code', '"short_code"')],
+      ['a domain with a CHECK -> its base type', change('email', 'text')],
+      ['a domain over varchar(20) -> text, binary coercible from its base type', change('legacy', 'text')],
+    ])('accepts %s, which keeps the rows', (_, sql) => {
+      expect(lint(sql, history)).toEqual([]);
+    });
+
+    it.each([
+      ['text -> a domain with a CHECK, which checks every value', change('path', '"email_address"')],
+      ['text -> a domain over varchar(40), whose length is checked', change('path', '"short_code"')],
+      ['a domain over varchar(20) -> varchar(40): the column has no typmod to compare', change('legacy', 'varchar(40)')],
+    ])('reports %s', (_, sql) => {
+      expect(lint(sql, history).map((v) => v.rule)).toEqual(['changing-column-type']);
+    });
+  });
+
   describe('USING', () => {
     const products = 'CREATE TABLE products (id serial PRIMARY KEY, sku varchar(50) NOT NULL, name varchar(100));';
 

@@ -48,7 +48,7 @@ function typeChange(context: RuleContext, cmd: AlterTableCmd, to: ColumnType, in
   const from = context.knowledge.columnType(relationKey(relation), column);
   // `USING col` and `USING col::<new type>` are what PostgreSQL does without a USING clause.
   const using = !usingIsPlainColumn(bodyOf(cmd.def, 'ColumnDef')?.raw_default, column, to);
-  const keeps = using ? false : typeChangeKeepsRows(from, to);
+  const keeps = using ? false : typeChangeKeepsRows(from, to, context.knowledge);
   if (keeps === true) return collationChange(context, cmd);
 
   const lock = `${describeLock('ACCESS EXCLUSIVE', name)} until the rewrite and the index rebuilds end`;
