@@ -82,6 +82,20 @@ describe('creating-index-non-concurrently', () => {
     `);
   });
 
+  it('accepts the first step of its own recipe: ON ONLY a partitioned table builds nothing (corpus: safe/pg-partitions-create-index-on-only-parent)', () => {
+    const history = ['CREATE TABLE "events" ("id" bigint, "at" date) PARTITION BY RANGE ("at");\n--> statement-breakpoint\nCREATE TABLE "events_2026" PARTITION OF "events" FOR VALUES FROM (\'2026-01-01\') TO (\'2027-01-01\');'];
+    expect(lint('CREATE INDEX "events_at_idx" ON ONLY "events" USING btree ("at");', history)).toEqual([]);
+    // Without ONLY the index is built on every partition.
+    expect(lint('CREATE INDEX "events_at_idx" ON "events" USING btree ("at");', history)).toHaveLength(1);
+  });
+
+  it('still reports ON ONLY a plain table: ONLY changes nothing there and the index is built', () => {
+    const violations = lint('CREATE INDEX "i" ON ONLY "t" ("x");', ['CREATE TABLE "t" ("x" int);']);
+    expect(violations).toHaveLength(1);
+    // add-index writes no ONLY, so the help keeps the statement as written, with CONCURRENTLY.
+    expect(violations[0]!.help).toContain('`CREATE INDEX CONCURRENTLY "i" ON ONLY "t" ("x");`');
+  });
+
   it('finds the statement inside a DO block', () => {
     const violations = lint('DO $$ BEGIN\n  CREATE INDEX i ON t (x);\nEXCEPTION WHEN duplicate_table THEN null; END $$;');
     expect(violations).toHaveLength(1);

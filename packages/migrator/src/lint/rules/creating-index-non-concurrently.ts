@@ -22,6 +22,11 @@ export const creatingIndexNonConcurrently = {
     const table = relationKey(statement.body.relation);
     if (isNewTable(table)) return undefined;
     const partitions = table ? knowledge.partitioned.get(table) : undefined;
+    // `ON ONLY` a partitioned table builds nothing: the parent's index is created INVALID and
+    // becomes valid once each partition's index (built CONCURRENTLY) is attached. On a plain
+    // table ONLY changes nothing, so the build happens. (sql-createindex.html, "ONLY"; the parse
+    // tree leaves `inh` out, rather than false, for ONLY.)
+    if (partitions && statement.body.relation?.inh !== true) return undefined;
     if (partitions) return partitionedIndex(statement, [...partitions]);
     const safe = insertAfter(statement.sql, ['INDEX'], 'CONCURRENTLY');
     const index = table ? indexInput(statement) : undefined;
@@ -57,7 +62,7 @@ function addIndexRecipe(key: string, { input, named }: { input: AddIndexInput & 
  */
 function indexInput(statement: LintStatementOf<'IndexStmt'>): { input: AddIndexInput & { name: string }; named: boolean } | undefined {
   const { body } = statement;
-  if (list(body.indexIncludingParams).length > 0 || list(body.options).length > 0 || body.tableSpace || body.nulls_not_distinct || body.relation?.inh === false) return undefined;
+  if (list(body.indexIncludingParams).length > 0 || list(body.options).length > 0 || body.tableSpace || body.nulls_not_distinct || body.relation?.inh !== true) return undefined;
   const own = OwnStatement.of(statement.sql);
   const rest = afterRelationName(statement.sql, 'ON');
   if (!own || rest === undefined) return undefined;
