@@ -106,6 +106,25 @@ describe('renaming-column', () => {
     expect(lint('ALTER INDEX "users_email_idx" RENAME TO "users_email_key";')).toEqual([]);
   });
 
+  it('reports renaming a column of a view, which the running app queries the same way (corpus: unsafe/squawk-renaming-view-column)', () => {
+    const sql = 'ALTER VIEW "active_users" RENAME COLUMN "email" TO "email_address";';
+    expect(rendered(sql, lint(sql, []))).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  renaming-column
+        Renaming column email of view active_users to email_address breaks the running app: its queries still name email and fail until the new version is deployed.
+        1 | ALTER VIEW "active_users" RENAME COLUMN "email" TO "email_address";
+          | ^
+        help: Instead, offer both names until the new version is deployed:
+              1. In an expand migration, add "email_address" next to "email": \`CREATE OR REPLACE VIEW "active_users" AS SELECT <its columns as now>, "email" AS "email_address" FROM ...;\` (a view may gain columns at the end; the old ones keep their names and order).
+              2. Deploy the app version that reads "email_address".
+              3. In a contract migration (a file that starts with \`-- sdk:phase contract\`), recreate the view without "email"."
+    `);
+  });
+
+  it('reports a materialized view column too, and accepts a view created earlier in the same file', () => {
+    expect(lint('ALTER MATERIALIZED VIEW "order_totals" RENAME COLUMN "sum" TO "total";', []).map((v) => v.rule)).toEqual(['renaming-column']);
+    expect(lint('CREATE VIEW "v" AS SELECT 1 AS "a";\n--> statement-breakpoint\nALTER VIEW "v" RENAME COLUMN "a" TO "b";', [])).toEqual([]);
+  });
+
   it('finds the statement inside a DO block', () => {
     const violations = lint('DO $$ BEGIN\n  ALTER TABLE auth.users RENAME COLUMN email TO mail;\nEXCEPTION WHEN undefined_column THEN null; END $$;');
     expect(violations).toMatchObject([{ rule: 'renaming-column', line: 2, column: 3 }]);

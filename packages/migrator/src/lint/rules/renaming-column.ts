@@ -2,9 +2,9 @@ import type { ColumnInfo } from '../../operations/catalog.js';
 import { renameColumn, renamedColumn } from '../../operations/rename-column.js';
 import { relationKey } from '../../sql/ast.js';
 import { typeText, type ColumnType } from '../knowledge.js';
-import type { LintRule } from '../types.js';
+import type { LintRule, RuleContext, RunningAppFinding } from '../types.js';
 import { BACKFILL_HOW, backfillCommand } from './backfill-helpers.js';
-import { columnAddedInFile, displayName, identLike, relationLike, relationText } from './breaking-helpers.js';
+import { columnAddedInFile, displayName, identLike, relationCreatedInFile, relationLike, relationText } from './breaking-helpers.js';
 import { knownColumn, newCommand, planHelp, tableOfKey } from './operation-helpers.js';
 
 /**
@@ -20,11 +20,14 @@ export const renamingColumn = {
   title: 'Renaming a column the running app uses',
   check(context) {
     const { statement, knowledge } = context;
-    if (statement.kind !== 'RenameStmt' || statement.body.renameType !== 'OBJECT_COLUMN' || statement.body.relationType !== 'OBJECT_TABLE') return undefined;
+    if (statement.kind !== 'RenameStmt' || statement.body.renameType !== 'OBJECT_COLUMN') return undefined;
+    const view = VIEWS[statement.body.relationType ?? 'OBJECT_TABLE'];
+    if (statement.body.relationType !== 'OBJECT_TABLE' && !view) return undefined;
     const table = relationKey(statement.body.relation);
     const from = statement.body.subname;
     const to = statement.body.newname;
     if (!table || typeof from !== 'string' || typeof to !== 'string') return undefined;
+    if (view) return viewColumn(context, view, table, from, to);
     // A table created, or a column added, earlier in this file is not used by the running app yet.
     if (context.isNewTable(table) || columnAddedInFile(context, table, from)) return undefined;
     const old = knownColumn(knowledge, table, from);
@@ -43,6 +46,41 @@ export const renamingColumn = {
     };
   },
 } satisfies LintRule;
+
+/** `ALTER VIEW ... RENAME COLUMN` and `ALTER MATERIALIZED VIEW ... RENAME COLUMN`. */
+const VIEWS: Partial<Record<string, string>> = { OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
+
+/**
+ * A view's column renamed: the running app's queries of the view break the same way. A view has
+ * no rows to copy: the old name keeps working while the view offers both names (CREATE OR
+ * REPLACE VIEW may add columns at the end), and goes in a contract migration. squawk's
+ * renaming-column reports these too (https://squawkhq.com/docs/renaming-column).
+ */
+function viewColumn(context: RuleContext, word: string, key: string, from: string, to: string): RunningAppFinding | undefined {
+  if (relationCreatedInFile(context, key)) return undefined;
+  const userText = relationText(context.statement.sql, key);
+  const name = relationLike(key, userText);
+  const oldName = identLike(from, userText);
+  const newName = identLike(to, userText);
+  const replace =
+    word === 'view'
+      ? `\`CREATE OR REPLACE VIEW ${name} AS SELECT <its columns as now>, ${oldName} AS ${newName} FROM ...;\` (a view may gain columns at the end; the old ones keep their names and order)`
+      : `a materialized view cannot gain a column in place, so create a second one that selects ${oldName} AS ${newName} too, and switch the app to it`;
+  return {
+    message: `Renaming column ${from} of ${word} ${displayName(key)} to ${to} breaks the running app: its queries still name ${from} and fail until the new version is deployed.`,
+    help: [
+      'Instead, offer both names until the new version is deployed:',
+      `1. In an expand migration, add ${newName} next to ${oldName}: ${replace}.`,
+      `2. Deploy the app version that reads ${newName}.`,
+      `3. In a contract migration (a file that starts with \`-- sdk:phase contract\`), recreate the ${word} without ${oldName}.`,
+    ].join('\n'),
+    contract: {
+      action: `Renaming column ${from} of ${word} ${displayName(key)} to ${to}`,
+      requires: `the application version running now names neither ${from} nor ${to} in its queries of ${displayName(key)}`,
+      help: `Before it runs, check that no instance runs an app version that reads ${from} or ${to} from ${displayName(key)}; otherwise offer both names first (CREATE OR REPLACE VIEW with ${newName} added) and drop ${oldName} here once the new version is deployed.`,
+    },
+  };
+}
 
 /**
  * The rename-column operation's plan: the new column kept equal to the old one by a trigger while
