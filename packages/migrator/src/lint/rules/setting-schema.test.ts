@@ -49,6 +49,21 @@ describe('setting-schema', () => {
     expect(lint("CREATE TYPE mood AS ENUM ('ok');\nALTER TYPE mood SET SCHEMA app;")).toEqual([]);
   });
 
+  it('reports renaming a schema, which moves everything in it (corpus: unsafe/strong-migrations-renaming-a-schema)', () => {
+    const sql = 'ALTER SCHEMA "billing" RENAME TO "payments";';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  setting-schema
+        Renaming schema billing to payments moves every table, view, type and function in it at once, which breaks the running app: it still names billing (or has it on its search_path) and fails until the new version is deployed.
+        1 | ALTER SCHEMA "billing" RENAME TO "payments";
+          | ^
+        help: Instead, move what the app uses one object at a time, each with a view under its old name (\`ALTER TABLE billing.<table> SET SCHEMA payments;\` then \`CREATE VIEW billing.<table> AS SELECT * FROM payments.<table>;\`), deploy the app version that uses payments, and drop the views and the old schema in a contract migration (a file that starts with \`-- sdk:phase contract\`)."
+    `);
+  });
+
+  it('accepts renaming a schema created earlier in the same file', () => {
+    expect(lint('CREATE SCHEMA "staging";\n--> statement-breakpoint\nALTER SCHEMA "staging" RENAME TO "imports";')).toEqual([]);
+  });
+
   it('does not report moving an extension', () => {
     expect(lint('ALTER EXTENSION pgcrypto SET SCHEMA extensions;')).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { objectName, relationKey, type ObjectType } from '../../sql/ast.js';
 import { statementSql } from '../rewrite.js';
-import type { LintRule } from '../types.js';
+import type { LintRule, RuleContext, RunningAppFinding } from '../types.js';
 import { displayName, objectCreatedInFile, qualifiedLike, relationCreatedInFile, relationLike, relationText, viewCreatedLater } from './breaking-helpers.js';
 
 const RELATIONS: Partial<Record<ObjectType, string>> = {
@@ -27,6 +27,7 @@ export const settingSchema = {
   title: 'Moving an object the running app uses to another schema',
   check(context) {
     const { statement } = context;
+    if (statement.kind === 'RenameStmt' && statement.body.renameType === 'OBJECT_SCHEMA') return renamedSchema(context, statement.body.subname, statement.body.newname);
     if (statement.kind !== 'AlterObjectSchemaStmt') return undefined;
     const type = statement.body.objectType;
     const newSchema = statement.body.newschema ?? '?';
@@ -76,3 +77,25 @@ export const settingSchema = {
     };
   },
 } satisfies LintRule;
+
+/**
+ * `ALTER SCHEMA ... RENAME TO` moves every object of the schema to the new name at once: the
+ * running app's schema-qualified queries (Drizzle's `pgSchema`) and its search_path stop finding
+ * them. The move-plus-view recipe would need a view per table, so the help is the deploy-first
+ * order. strong_migrations checks it as "renaming a schema"
+ * (https://github.com/ankane/strong_migrations#renaming-a-schema).
+ */
+function renamedSchema(context: RuleContext, from: string | undefined, to: string | undefined): RunningAppFinding | undefined {
+  if (typeof from !== 'string' || typeof to !== 'string' || objectCreatedInFile(context, 'schema', from)) return undefined;
+  return {
+    message: `Renaming schema ${from} to ${to} moves every table, view, type and function in it at once, which breaks the running app: it still names ${from} (or has it on its search_path) and fails until the new version is deployed.`,
+    help:
+      `Instead, move what the app uses one object at a time, each with a view under its old name (\`ALTER TABLE ${from}.<table> SET SCHEMA ${to};\` then \`CREATE VIEW ${from}.<table> AS SELECT * FROM ${to}.<table>;\`), ` +
+      `deploy the app version that uses ${to}, and drop the views and the old schema in a contract migration (a file that starts with \`-- sdk:phase contract\`).`,
+    contract: {
+      action: `Renaming schema ${from} to ${to}`,
+      requires: `the application version running now names neither ${from} nor ${to} (nor has either on its search_path)`,
+      help: `Before it runs, check that no instance runs an app version that uses ${from} or ${to}: no moment suits the rename while one does (one version or the other fails).`,
+    },
+  };
+}
