@@ -48,6 +48,19 @@ describe('setting-tablespace', () => {
     `);
   });
 
+  it('reports SET ACCESS METHOD, which copies every row the same way (corpus: unsafe/pg-altertable-set-access-method)', () => {
+    const sql = 'ALTER TABLE "orders" SET ACCESS METHOD columnar;';
+    expect(rendered(sql, lint(sql))).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  setting-tablespace
+        Changing orders to access method columnar rewrites every row into the new storage while every query on orders waits, which takes minutes on a big table (unless orders already uses columnar: then nothing changes).
+        1 | ALTER TABLE "orders" SET ACCESS METHOD columnar;
+          | ^
+        lock: ACCESS EXCLUSIVE lock on orders (blocks every read and write) until the rewrite ends
+        help: Instead, create a new table \`USING columnar\`, keep it in sync with a trigger, copy the rows in batches (\`sdk db backfill\`), switch the application to it and drop the old table in a contract migration; or run this at a quiet time."
+    `);
+    expect(lint('CREATE TABLE "t" ("a" int);\n--> statement-breakpoint\nALTER TABLE "t" SET ACCESS METHOD columnar;')).toEqual([]);
+  });
+
   it('accepts moving relations created earlier in the same file', () => {
     const sql = [
       'CREATE TABLE "t" ("x" int);',

@@ -8,7 +8,7 @@ import { alterCommands, indexOnNewTable, OwnStatement, sqlNames } from './rewrit
  * SET TABLESPACE copies every file of the relation to the new tablespace while holding ACCESS
  * EXCLUSIVE on it. For an index, queries on its table wait too: planning a query locks every
  * index of the table. ALTER ... ALL IN TABLESPACE does it for every relation there, keeping each
- * lock until the transaction ends.
+ * lock until the transaction ends. SET ACCESS METHOD copies the rows the same way (accessMethod).
  * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-TABLESPACE
  * https://www.postgresql.org/docs/current/sql-reindex.html
  */
@@ -16,13 +16,17 @@ export const settingTablespace = {
   id: 'setting-tablespace',
   severity: 'error',
   hazard: 'database',
-  title: 'Moving a table, index or materialized view to another tablespace',
+  title: 'Moving a table, index or materialized view to another tablespace or access method',
   check(context) {
     const { statement } = context;
     if (statement.kind === 'AlterTableMoveAllStmt') return moveAll(statement.body);
     if (statement.kind !== 'AlterTableStmt') return undefined;
     const findings: Finding[] = [];
     for (const cmd of alterCommands(statement.body)) {
+      if (cmd.subtype === 'AT_SetAccessMethod' && typeof cmd.name === 'string') {
+        const finding = accessMethod(context, ident(cmd.name));
+        if (finding) findings.push(finding);
+      }
       if (cmd.subtype !== 'AT_SetTableSpace' || typeof cmd.name !== 'string') continue;
       const finding = move(context, statement.body.objtype, ident(cmd.name));
       if (finding) findings.push(finding);
@@ -68,6 +72,24 @@ function move(context: RuleContext, objtype: ObjectType | undefined, tablespace:
     default:
       return undefined;
   }
+}
+
+/**
+ * SET ACCESS METHOD (PostgreSQL 15+) writes every row into the new access method's storage under
+ * ACCESS EXCLUSIVE: the same copy as SET TABLESPACE, so the same rule reports it. Changing to the
+ * method the table already has is a no-op (PostgreSQL 15 keeps the file), but the migrations do
+ * not say which method a table has, so the finding names that exception.
+ * https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-ACCESS-METHOD
+ */
+function accessMethod(context: RuleContext, method: string): Finding | undefined {
+  const relation = relationOf(context.statement);
+  const name = qualified(relation);
+  if (context.isNewTable(relationKey(relation))) return undefined;
+  return {
+    message: `Changing ${name} to access method ${method} rewrites every row into the new storage while every query on ${name} waits, which takes minutes on a big table (unless ${name} already uses ${method}: then nothing changes).`,
+    lock: `${describeLock('ACCESS EXCLUSIVE', name)} until the rewrite ends`,
+    help: `Instead, create a new table \`USING ${method}\`, keep it in sync with a trigger, copy the rows in batches (\`sdk db backfill\`), switch the application to it and drop the old table in a contract migration; or run this at a quiet time.`,
+  };
 }
 
 const MOVE_ALL_WORDS: Partial<Record<ObjectType, string>> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_MATVIEW: 'materialized view' };
