@@ -16,7 +16,10 @@ import type { Severity } from './types.js';
  * too: every finding of that rule must have it (contract migrations turn running-app findings
  * into warnings, docs/rules/README.md#expand-and-contract). Then optionally `-- pg-version: <n>`, and
  * `-- history: 0000_init.sql, ...`: migrations from `__corpus__/history/` that many cases start
- * from, placed in the case's folder (by name order) before it is linted.
+ * from, placed in the case's folder (by name order) before it is linted, and
+ * `-- source: <url> (why)`: the documentation the expected verdict was written from (PostgreSQL's
+ * reference pages, or the rule lists of squawk, strong_migrations and eugene), not the linter's
+ * output. These are read from the comment lines right after the label.
  *
  * Detection rate = unsafe cases whose expected ids are all reported / unsafe cases.
  * False-alarm rate = cases reporting any id they do not expect / all cases.
@@ -58,6 +61,8 @@ interface Case {
   /** The severity a label names for a rule id (`rule-a (warning)`); unchecked for the others. */
   severities: Map<string, Severity>;
   pgVersion: number;
+  /** `-- source: <url> (...)`: the documentation the expected verdict comes from, when the case names one. */
+  source: string | undefined;
 }
 
 interface Outcome {
@@ -84,11 +89,15 @@ function loadCases(): Case[] {
       }
       const judged = files.at(-1)!;
       // latin1 reads any bytes, so a case about a file that is not UTF-8 still has a label.
-      const [first = '', ...header] = readFileSync(judged, 'latin1').split(/\r?\n/, 3);
+      const [first = '', ...rest] = readFileSync(judged, 'latin1').split(/\r?\n/);
+      // The header: the comment lines right after the label (pg-version, history, source, notes).
+      const end = rest.findIndex((line) => !line.startsWith('--'));
+      const header = end < 0 ? rest : rest.slice(0, end);
       const label = /^--\s*expect:\s*(.*?)\s*$/.exec(first);
       if (!label) throw new Error(`${relative(CORPUS, judged)}: the first line must be \`-- expect: <rule-id>[, ...]\` or \`-- expect: none\``);
       const version = header.map((line) => /^--\s*pg-version:\s*(\d+)\s*$/.exec(line)).find(Boolean);
       const shared = header.map((line) => /^--\s*history:\s*(.*?)\s*$/.exec(line)?.[1]).find(Boolean)?.split(/\s*,\s*/) ?? [];
+      const source = header.map((line) => /^--\s*source:\s*(\S+)/.exec(line)?.[1]).find(Boolean);
       const all = [...shared.map((name) => join(SHARED_HISTORY, name)), ...files].sort((a, b) => basename(a).localeCompare(basename(b)));
       const items = label[1] === 'none' ? [] : label[1]!.split(/\s*,\s*/).filter(Boolean);
       const severities = new Map<string, Severity>();
@@ -108,6 +117,7 @@ function loadCases(): Case[] {
         expected,
         severities,
         pgVersion: version ? Number(version[1]) : NEWEST_PG_VERSION,
+        source,
       });
     }
   }
@@ -143,6 +153,16 @@ async function withCaseFolder<T>(c: Case, use: (judged: string) => Promise<T>): 
   }
 }
 
+/** `www.postgresql.org 30, squawkhq.com 8, ...`: how many cases cite each documentation site. */
+function sourceCounts(all: readonly Case[]): string {
+  const counts = new Map<string, number>();
+  for (const c of all) {
+    const host = c.source ? new URL(c.source).host : 'none given';
+    counts.set(host, (counts.get(host) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([host, n]) => `${host} ${n}`).join(', ');
+}
+
 const percent = (n: number, of: number) => (of === 0 ? '-' : `${((100 * n) / of).toFixed(1)}%`);
 const listed = (ids: readonly string[]) => (ids.length ? ids.join(', ') : 'none');
 
@@ -161,6 +181,7 @@ describe('the labelled corpus', () => {
       else expect(c.expected.length, `${c.name}: an unsafe case names its rule ids`).toBeGreaterThan(0);
       for (const id of c.expected) expect(KNOWN_RULE_IDS, `${c.name}: unknown rule id ${id}`).toContain(id);
       expect(basename(c.judged)).toMatch(/^[0-9a-z][0-9a-z_-]*\.sql$/);
+      if (c.source !== undefined) expect(c.source, `${c.name}: a source is a documentation URL`).toMatch(/^https:\/\/[^\s/]+\/\S*$/);
     }
     const covered = new Set(unsafe.flatMap((c) => c.expected));
     expect(KNOWN_RULE_IDS.filter((id) => !covered.has(id)), 'rule ids no unsafe case expects').toEqual([]);
@@ -221,6 +242,7 @@ describe('the labelled corpus', () => {
       `lint corpus: ${cases.length} cases (${unsafe.length} unsafe, ${safe.length} safe), ${RULE_IDS.size} rules registered`,
       `  detection     ${percent(detected.length, unsafe.length).padStart(6)}  (${detected.length}/${unsafe.length} unsafe cases fully reported; target 100%)`,
       `  false alarms  ${percent(falseAlarms.length, cases.length).padStart(6)}  (${falseAlarms.length}/${cases.length} cases with an unexpected finding, ${safe.filter((c) => falseAlarms.includes(c)).length} of them safe; target 0%)`,
+      `  sources       ${sourceCounts(cases)}`,
     ];
     if (mismatches.length) {
       const width = Math.max(...mismatches.map((c) => c.name.length));

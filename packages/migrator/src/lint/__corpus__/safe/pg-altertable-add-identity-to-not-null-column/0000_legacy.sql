@@ -1,0 +1,4 @@
+CREATE TABLE "legacy_accounts" (
+	"id" integer NOT NULL,
+	"name" text
+);

@@ -1,0 +1,1 @@
+CREATE TABLE "webhooks" ("id" serial PRIMARY KEY NOT NULL, "payload" json NOT NULL);
