@@ -9,6 +9,7 @@ describe('the library\'s option names shown as CLI flags', () => {
     expect(withFlags('apply the expand phase first (`sdk db migrate` with `phase` expand), then')).toBe('apply the expand phase first (`sdk db migrate --phase expand`), then');
     expect(withFlags('run `sdk db migrate` with `resetProgress` 0004_x to run it again')).toBe('run `sdk db migrate --reset-progress 0004_x` to run it again');
     expect(withFlags('(`sdk db backups prune` with `keepDays` 7) or choose another `output`')).toBe('(`sdk db backups prune --keep-days 7`) or choose another `--output`');
+    expect(withFlags('let the live catalog answer: `sdk db plan` with `databaseUrl` reads the column')).toBe('let the live catalog answer: `sdk db plan --database-url` reads the column');
     expect(withFlags('run `pnpm db:generate` or `sdk db status`; `pg_dump` 15')).toBe('run `pnpm db:generate` or `sdk db status`; `pg_dump` 15');
   });
 

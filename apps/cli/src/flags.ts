@@ -11,6 +11,7 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   allowOutOfOrder: '--allow-out-of-order',
   backup: '--backup',
   backupDir: '--backup-dir',
+  databaseUrl: '--database-url',
   force: '--force',
   jobs: '--jobs',
   keepDays: '--keep-days',

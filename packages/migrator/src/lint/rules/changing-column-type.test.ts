@@ -76,15 +76,23 @@ describe('changing-column-type', () => {
     `);
   });
 
-  it('reports a change whose current type is unknown, and says a rewrite is assumed', () => {
+  it('reports a change whose current type is unknown as the worst case, says it assumed it, and how to know', () => {
     const sql = 'ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);';
     const violations = lint(sql);
+    expect(violations.map((v) => v.severity)).toEqual(['error']);
+    const [message] = violations.map((v) => v.message);
+    expect(message).toMatch(/^Verdict: rewrite assumed\. The current type of orders\.total is unknown here/);
+    // The library names its own option; the CLI shows it as --database-url (apps/cli/src/flags.ts).
+    expect(message).toContain('`sdk db plan` with `databaseUrl`');
+    expect(message).not.toMatch(/--[a-z]/);
+    // With the migration that creates the column read first, there is no assumption to make.
+    expect(lint(sql, ['CREATE TABLE orders (id serial PRIMARY KEY, total numeric(10,2));'])).toEqual([]);
     expect(rendered(sql, violations)).toMatchInlineSnapshot(`
       "migration.sql:1:1  error  changing-column-type
-        Changing orders.total to numeric(12,2) rewrites the whole table and rebuilds its indexes while every query on orders waits, unless the change keeps the rows (such as varchar to text, or a longer varchar). The current type of total is unknown here, so a rewrite is assumed: lint the whole migrations folder (\`pnpm sdk db lint packages/db-config/migrations\`) or run \`pnpm sdk db plan\` against the database to know.
+        Verdict: rewrite assumed. The current type of orders.total is unknown here (no migration read before this one creates the column), so the worst case is reported: changing it to numeric(12,2) rewrites the whole table and rebuilds its indexes while every query on orders waits, unless the change keeps the rows (varchar to text, a longer varchar, more numeric precision). To know instead of assume, lint the whole migrations folder with \`sdk db lint\`, or let the live catalog answer: \`sdk db plan\` with \`databaseUrl\` reads the column's type from the database.
         1 | ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);
           | ^
-        lock: ACCESS EXCLUSIVE lock on orders (blocks every read and write) until the rewrite and the index rebuilds end
+        lock: ACCESS EXCLUSIVE lock on orders (blocks every read and write) until the rewrite and the index rebuilds end, if it is a rewrite
         help: Instead, change the type in steps (expand/contract): a new column of the new type, kept equal by a trigger, takes the old one's place:
               expand, before the deploy (\`pnpm sdk db migrate --phase expand\` applies it):
               1. add new column: \`ALTER TABLE "public"."orders" ADD COLUMN "total_sdk_new" numeric(12,2);\`

@@ -92,11 +92,14 @@ function typeChange(context: RuleContext, cmd: AlterTableCmd, to: ColumnType, in
     };
   }
   if (!from) {
+    // Linted without the migrations before it (or after a change the linter cannot follow): the
+    // verdict is the worst case, and the finding says so and how to get a real answer.
     return {
       message:
-        `Changing ${where} to ${typeLabel(to)} rewrites the whole table and rebuilds its indexes while every query on ${name} waits, unless the change keeps the rows (such as varchar to text, or a longer varchar). ` +
-        `The current type of ${column} is unknown here, so a rewrite is assumed: lint the whole migrations folder (\`pnpm sdk db lint packages/db-config/migrations\`) or run \`pnpm sdk db plan\` against the database to know.`,
-      lock,
+        `Verdict: rewrite assumed. The current type of ${where} is unknown here (no migration read before this one creates the column), so the worst case is reported: ` +
+        `changing it to ${typeLabel(to)} rewrites the whole table and rebuilds its indexes while every query on ${name} waits, unless the change keeps the rows (varchar to text, a longer varchar, more numeric precision). ` +
+        `To know instead of assume, lint the whole migrations folder with \`sdk db lint\`, or let the live catalog answer: \`sdk db plan\` with \`databaseUrl\` reads the column's type from the database.`,
+      lock: `${lock}, if it is a rewrite`,
       help: recipeFor(),
     };
   }
