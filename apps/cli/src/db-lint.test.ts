@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,5 +92,80 @@ describe('sdk db lint', () => {
     const version = await sdk(['db', 'lint', clean, '--pg-version', '9']);
     expect(version.code).toBe(1);
     expect(version.stderr).toMatch(/^error: PostgreSQL 9 is not a version the linter knows\nhint: pass `--pg-version` a major version from/);
+  });
+});
+
+describe('sdk db lint, run again', () => {
+  /** A project (pnpm-workspace.yaml, node_modules) with the unsafe migrations, as `sdk` finds one. */
+  async function project(name: string, withNodeModules = true): Promise<string> {
+    const root = join(dir, name);
+    await mkdir(join(root, 'migrations'), { recursive: true });
+    await writeFile(join(root, 'pnpm-workspace.yaml'), 'packages: []\n');
+    if (withNodeModules) await mkdir(join(root, 'node_modules'));
+    await writeFile(join(root, 'migrations', '0000_init.sql'), 'CREATE TABLE "users" ("id" serial PRIMARY KEY, "email" text);');
+    await writeFile(join(root, 'migrations', '0001_index.sql'), 'CREATE INDEX "users_email_idx" ON "users" ("email");');
+    return root;
+  }
+  const lint = (root: string, ...args: string[]) => sdk(['db', 'lint', 'migrations', '--pg-version', '17', '--verbose', ...args], { cwd: root });
+  const CACHE = join('node_modules', '.cache', 'sdk', 'lint.json');
+
+  it('keeps a cache in node_modules/.cache/sdk and answers a re-run with nothing changed from it', async () => {
+    const root = await project('cached');
+    // Widening a varchar the first migration created keeps every row: instant, no finding.
+    await writeFile(join(root, 'migrations', '0000_init.sql'), 'CREATE TABLE "users" ("id" serial PRIMARY KEY, "email" varchar(50));');
+    await writeFile(join(root, 'migrations', '0001_index.sql'), 'ALTER TABLE "users" ALTER COLUMN "email" TYPE varchar(100);');
+    const first = await lint(root);
+    expect(first.stderr).toContain(`lint cache ${CACHE}: 0 file(s) from the cache, 2 judged.`);
+    const again = await lint(root);
+    expect(again.stderr).toContain(`lint cache ${CACHE}: 2 file(s) from the cache, 0 judged.`);
+    expect(again).toMatchObject({ code: 0, stdout: first.stdout });
+    // One byte of the first migration: both are judged again, and the column's type is now unknown.
+    await writeFile(join(root, 'migrations', '0000_init.sql'), 'CREATE TABLE "usera" ("id" serial PRIMARY KEY, "email" varchar(50));');
+    const changed = await lint(root);
+    expect(changed.stderr).toContain(`lint cache ${CACHE}: 0 file(s) from the cache, 2 judged.`);
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toContain('changing-column-type');
+    expect(changed.stdout).toBe((await lint(root, '--no-cache')).stdout);
+  });
+
+  it('with --no-cache neither reads nor writes the cache', async () => {
+    const root = await project('no-cache');
+    await mkdir(join(root, 'node_modules', '.cache', 'sdk'), { recursive: true });
+    await writeFile(join(root, CACHE), 'garbage');
+    const run = await lint(root, '--no-cache', '--format', 'json');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('');
+    expect(await readFile(join(root, CACHE), 'utf8')).toBe('garbage');
+    expect(JSON.parse(run.stdout).files).toHaveLength(2);
+  });
+
+  it('says so when it ignores a corrupt cache file, and writes a good one', async () => {
+    const root = await project('corrupt');
+    const clean = await lint(root, '--no-cache');
+    await mkdir(join(root, 'node_modules', '.cache', 'sdk'), { recursive: true });
+    await writeFile(join(root, CACHE), '{"format":1,"entries":{"x"');
+    const run = await lint(root);
+    expect(run.stderr).toMatch(/^note: the lint cache \(node_modules\/\.cache\/sdk\/lint\.json\) ignored a corrupt cache file \(.*\); the verdicts are not affected\.$/m);
+    expect(run).toMatchObject({ code: 1, stdout: clean.stdout });
+    expect((await lint(root)).stderr).toContain('2 file(s) from the cache, 0 judged.');
+  });
+
+  it('gives every one of several runs at the same moment the right report, and leaves a whole cache', async () => {
+    const root = await project('concurrent');
+    const clean = await lint(root, '--no-cache');
+    const runs = await Promise.all([1, 2, 3, 4].map(() => lint(root)));
+    for (const run of runs) expect(run).toMatchObject({ code: 1, stdout: clean.stdout });
+    expect(await readdir(join(root, 'node_modules', '.cache', 'sdk'))).toEqual(['lint.json']);
+    const after = await lint(root);
+    expect(after.stderr).toContain('2 file(s) from the cache, 0 judged.');
+    expect(after.stdout).toBe(clean.stdout);
+  });
+
+  it('keeps the cache of a project without node_modules in the user\'s cache folder', async () => {
+    const root = await project('bare', false);
+    const xdg = join(dir, 'xdg-cache');
+    const run = await sdk(['db', 'lint', 'migrations', '--pg-version', '17', '--verbose'], { cwd: root, env: { XDG_CACHE_HOME: xdg } });
+    expect(run.stderr).toMatch(new RegExp(`lint cache ${xdg}/sdk/lint-[0-9a-f]{16}\\.json: 0 file\\(s\\) from the cache, 2 judged\\.`));
+    expect((await readdir(join(xdg, 'sdk'))).length).toBe(1);
   });
 });

@@ -42,6 +42,8 @@ export interface LintFlags extends OutputFlags, MigrationsFlags {
   format: LintFormat;
   pgVersion?: number | undefined;
   listRules?: boolean | undefined;
+  /** false with --no-cache: judge every file again, without the lint cache. */
+  cache?: boolean | undefined;
 }
 
 export interface GenerateFlags extends LintFlags, DataMigrationsFlags {

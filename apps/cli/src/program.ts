@@ -258,6 +258,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .addOption(lintFormatOption())
     .addOption(pgVersionOption('the target database\'s; without DATABASE_URL, the embedded PostgreSQL\'s'))
     .option('--list-rules', 'list every rule with its severity and title')
+    .option('--no-cache', 'judge every file again, without reading or writing the lint cache (node_modules/.cache/sdk)')
     .action(async (paths: string[], options: LintFlags) => {
       process.exitCode = await runCommand({ ...options, json: options.json || options.format === 'json' }, async (out) => {
         out.addSecretsOf(options.databaseUrl);

@@ -98,6 +98,7 @@ describe('the public API of @big0290/migrator', () => {
         "lintPaths",
         "type LintOptions",
         "type LintResult",
+        "type LintCacheStats",
         "type LintReport",
         "type FileReport",
         "type Violation",

@@ -72,7 +72,7 @@ export { notify, DEFAULT_NOTIFY_ATTEMPTS, DEFAULT_NOTIFY_TIMEOUT_MS, DEFAULT_NOT
 export type { DeployNotification, NotifyOptions, NotifyResult } from './util/notify.js';
 
 // Reviewing migrations: the linter and the planner.
-export { lintPaths, type LintOptions, type LintResult, type LintReport, type FileReport, type Violation, type Severity, type LockMode } from './lint/index.js';
+export { lintPaths, type LintOptions, type LintResult, type LintCacheStats, type LintReport, type FileReport, type Violation, type Severity, type LockMode } from './lint/index.js';
 export { planMigrations, traceMigrations } from './inspect/index.js';
 export type { PlanOptions, PlanReport, PlannedMigrationReport, PlannedStatement, LockSession, TraceOptions, TraceReport } from './inspect/index.js';
 

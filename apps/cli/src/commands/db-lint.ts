@@ -1,10 +1,16 @@
-import { styleText } from 'node:util';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { relative, resolve } from 'node:path';
-import { ALL_RULES, lintPaths, NEWEST_PG_VERSION, renderGithub, renderJson, renderPretty, renderSarif, type LintReport } from '@big0290/migrator/lint';
+import { homedir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { styleText } from 'node:util';
+// The start path loads the file driver and the renderers only: lintPaths loads the parser and the
+// rules when the cache does not answer for a file, and the registry is loaded for --list-rules and SARIF.
+import { lintPaths, NEWEST_PG_VERSION, renderGithub, renderJson, renderPretty, renderSarif, type LintReport } from '@big0290/migrator/lint/run';
+import type { RuleInfo } from '@big0290/migrator/lint';
 import type { LintFlags } from '../options.js';
 import type { Output } from '../output.js';
-import { migrationsFolderOf } from '../project.js';
+import { migrationsFolderOf, projectRoot } from '../project.js';
 
 /** How long `sdk db lint` waits for the target database to say its version before judging for the newest. */
 const VERSION_PROBE_TIMEOUT_MS = 3_000;
@@ -12,24 +18,40 @@ const VERSION_PROBE_TIMEOUT_MS = 3_000;
 /** `sdk db lint [paths...]`: exit 1 when an error-severity violation remains. */
 export async function dbLint(paths: string[], options: LintFlags, out: Output): Promise<number> {
   if (options.listRules) {
-    out.result(listRules(options.format === 'json' || options.json === true));
+    out.result(listRules(options.format === 'json' || options.json === true, (await import('@big0290/migrator/lint')).ALL_RULES));
     return 0;
   }
   const targets = paths.length > 0 ? paths : [options.migrations ? resolve(options.migrations) : displayPath(await migrationsFolderOf(undefined))];
   const pgVersion = options.pgVersion ?? (await targetVersion(options, out)) ?? NEWEST_PG_VERSION;
-  const { report, sources } = await lintPaths({ paths: targets, pgVersion });
-  out.result(render(report, options.format === 'pretty' && options.json ? 'json' : options.format, sources));
+  const cacheFile = options.cache === false ? undefined : lintCacheFile(projectRoot());
+  const { report, sources, cache } = await lintPaths({ paths: targets, pgVersion, cacheFile });
+  if (cache?.problem) out.info(`note: the lint cache (${displayPath(cache.file)}) ${cache.problem}; the verdicts are not affected.`);
+  if (cache && out.verbose) out.info(`lint cache ${displayPath(cache.file)}: ${cache.hits} file(s) from the cache, ${cache.misses} judged.`);
+  out.result(await render(report, options.format === 'pretty' && options.json ? 'json' : options.format, sources));
   return report.errors > 0 ? 1 : 0;
 }
 
-function render(report: LintReport, format: LintFlags['format'], sources: Map<string, string>): string {
+/**
+ * Where `sdk db lint` keeps its cache: `node_modules/.cache/sdk` of the project root, where JS
+ * tools keep theirs (removed with node_modules, never committed). A project without node_modules
+ * gets a file of its own in the user's cache folder (XDG_CACHE_HOME, else ~/.cache).
+ */
+export function lintCacheFile(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (existsSync(join(root, 'node_modules'))) return join(root, 'node_modules', '.cache', 'sdk', 'lint.json');
+  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'sdk', `lint-${createHash('sha256').update(root).digest('hex').slice(0, 16)}.json`);
+}
+
+async function render(report: LintReport, format: LintFlags['format'], sources: Map<string, string>): Promise<string> {
   switch (format) {
     case 'json':
       return renderJson(report);
     case 'github':
       return renderGithub(report);
-    case 'sarif':
+    case 'sarif': {
+      const { ALL_RULES } = await import('@big0290/migrator/lint');
       return renderSarif(report, ALL_RULES, { version: (createRequire(import.meta.url)('../../package.json') as { version: string }).version });
+    }
     default: {
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
       return renderPretty(report, { sources, paint: color ? (style, text) => styleText(style, text) : undefined });
@@ -37,7 +59,7 @@ function render(report: LintReport, format: LintFlags['format'], sources: Map<st
   }
 }
 
-function listRules(json: boolean): string {
+function listRules(json: boolean, ALL_RULES: readonly RuleInfo[]): string {
   if (json) return JSON.stringify({ rules: ALL_RULES.map((r) => ({ id: r.id, severity: r.severity, title: r.title })) }, null, 2);
   const width = Math.max(...ALL_RULES.map((r) => r.id.length));
   return ALL_RULES.map((r) => `${r.id.padEnd(width)}  ${r.severity.padEnd(7)}  ${r.title}`).join('\n');

@@ -11,7 +11,10 @@ import { embeddedStatements, type EmbeddedStatement } from './embedded.js';
 import { ignoreDirectives, ignoredStatement } from './ignore.js';
 import { SchemaKnowledge } from './knowledge.js';
 import { learn } from './learn.js';
-import type { FileReport, LintRule, LintStatement, RuleContext, Violation } from './types.js';
+import { ENGINE_RULE_IDS, fileViolation } from './engine-findings.js';
+import type { FileReport, LintRule, LintStatement, RuleContext } from './types.js';
+
+export { ENGINE_RULE_IDS, fileViolation };
 
 export interface LintTextOptions {
   path: string;
@@ -22,16 +25,6 @@ export interface LintTextOptions {
   /** Facts from earlier migrations; updated with this file's statements. A fresh one when omitted. */
   knowledge?: SchemaKnowledge | undefined;
 }
-
-/** The engine's own rule ids: findings about the file rather than about a statement. */
-export const ENGINE_RULE_IDS = {
-  syntax: 'syntax-error',
-  unreadable: 'unreadable-file',
-  empty: 'empty-migration',
-  unusedIgnore: 'unused-ignore',
-  invalidIgnore: 'invalid-ignore',
-  invalidPhase: 'invalid-phase-comment',
-} as const;
 
 /**
  * Lints the text of one migration file, after `await loadParser()`. Never throws for bad SQL: a
@@ -170,11 +163,6 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
   }));
   return report;
 }
-
-export function fileViolation(rule: string, severity: Violation['severity'], line: number, column: number, message: string, help: string): Violation {
-  return { rule, severity, line, column, endLine: line, endColumn: column, message, help };
-}
-
 
 /**
  * Keeps the set of tables created earlier in the file (new, empty, unused by the running app) up

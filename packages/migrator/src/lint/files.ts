@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { MigratorError } from '../errors.js';
-import { loadParser } from '../sql/parse.js';
-import { RULES } from './registry.js';
-import { lintSequence } from './sequence.js';
+import { chainKeys, LintCache, type LintCacheStats } from './cache.js';
+import { readMigration } from './read.js';
+import type { SequenceFile } from './sequence.js';
 import type { FileReport, LintReport, LintRule } from './types.js';
 
 /** The newest PostgreSQL major the verdicts know; the default without a target database. */
@@ -16,12 +16,20 @@ export interface LintOptions {
   paths: readonly string[];
   pgVersion?: number | undefined;
   rules?: readonly LintRule[] | undefined;
+  /**
+   * Keep reports in this file and reuse them while nothing they depend on changed (lint/cache.ts):
+   * a re-run with nothing changed neither loads the parser nor judges anything. The sdk CLI keeps
+   * it in `node_modules/.cache/sdk`. Ignored with custom `rules`, whose code the cache cannot see.
+   */
+  cacheFile?: string | undefined;
 }
 
 export interface LintResult {
   report: LintReport;
   /** File texts by report path, for code frames. */
   sources: Map<string, string>;
+  /** What the cache did, when `cacheFile` was given. */
+  cache?: LintCacheStats | undefined;
 }
 
 /**
@@ -36,12 +44,10 @@ export interface LintResult {
 export async function lintPaths(options: LintOptions): Promise<LintResult> {
   const pgVersion = options.pgVersion ?? NEWEST_PG_VERSION;
   checkPgVersion(pgVersion);
-  await loadParser();
   orderCache.clear();
-  const rules = options.rules ?? RULES;
   const targets = collect(options.paths);
+  const cache = options.cacheFile !== undefined && options.rules === undefined ? LintCache.open(options.cacheFile, pgVersion) : undefined;
   const sources = new Map<string, string>();
-  const files: FileReport[] = [];
   // One knowledge per folder: migrations of one folder build on each other.
   const byFolder = new Map<string, string[]>();
   for (const file of targets) {
@@ -52,6 +58,8 @@ export async function lintPaths(options: LintOptions): Promise<LintResult> {
   }
   const reports = new Map<string, FileReport>();
   const display = new Map(targets.map((t) => [t.absolute, t.display]));
+  /** Folders with a file to judge, and the first such file: the files before it are cache hits. */
+  const toJudge: { files: SequenceFile[]; keys: string[] | undefined; from: number }[] = [];
   for (const [folder, wanted] of byFolder) {
     const ordered = migrationOrder(folder);
     const position = new Map(ordered.map((file, i) => [file, i]));
@@ -60,15 +68,47 @@ export async function lintPaths(options: LintOptions): Promise<LintResult> {
     let last = -1;
     for (const w of wanted) last = Math.max(last, position.get(w) ?? -1);
     const sequence = [...ordered.slice(0, last + 1), ...wanted.filter((w) => !position.has(w))];
-    const members = sequence.map((absolute) => ({ absolute, display: display.get(absolute) ?? absolute, lint: wantedSet.has(absolute) }));
-    lintSequence(members, { pgVersion, rules }, reports, sources);
+    const read = sequence.map((absolute) => ({ absolute, display: display.get(absolute) ?? absolute, lint: wantedSet.has(absolute), read: readMigration(absolute, display.get(absolute) ?? absolute) }));
+    const files: SequenceFile[] = read.map((f) => ({ ...f, read: 'text' in f.read ? f.read.text : f.read }));
+    for (const f of files) if (f.lint && typeof f.read === 'string') sources.set(f.display, f.read);
+    const keys = cache ? chainKeys(read.map((f) => ({ ...f, content: 'text' in f.read ? f.read.bytes : f.read }))) : undefined;
+    let from = files.length;
+    for (let i = 0; i < files.length; i++) {
+      const file = files[i]!;
+      if (!file.lint) continue;
+      // A file that cannot be read is reported without the parser: nothing to cache.
+      const hit = typeof file.read !== 'string' ? file.read : keys && cache?.get(keys[i]!);
+      if (hit) reports.set(file.absolute, hit);
+      else {
+        from = i;
+        break;
+      }
+    }
+    if (from < files.length) toJudge.push({ files, keys, from });
   }
-  for (const target of targets) files.push(reports.get(target.absolute)!);
-  const all = files.flatMap((f) => f.violations);
-  return {
-    report: { pgVersion, files, errors: all.filter((v) => v.severity === 'error').length, warnings: all.filter((v) => v.severity === 'warning').length },
-    sources,
-  };
+  if (toJudge.length > 0) {
+    // Loaded only when a file is judged: a run the cache answers never loads the parser or the rules.
+    const [{ lintSequence }, { loadParser }, { RULES }] = await Promise.all([import('./sequence.js'), import('../sql/parse.js'), import('./registry.js')]);
+    await loadParser();
+    for (const { files, keys, from } of toJudge) {
+      lintSequence(files, { pgVersion, rules: options.rules ?? RULES }, reports, from);
+      if (!cache || !keys) continue;
+      files.forEach((file, i) => {
+        if (i >= from && file.lint && typeof file.read === 'string') cache.set(keys[i]!, reports.get(file.absolute)!);
+      });
+    }
+    cache?.write();
+  }
+  const files = targets.map((target) => reports.get(target.absolute)!);
+  let errors = 0;
+  let warnings = 0;
+  for (const file of files) {
+    for (const v of file.violations) {
+      if (v.severity === 'error') errors++;
+      else warnings++;
+    }
+  }
+  return { report: { pgVersion, files, errors, warnings }, sources, cache: cache?.stats() };
 }
 
 export function checkPgVersion(version: number): void {

@@ -1,6 +1,7 @@
 export { lintPaths, checkPgVersion, NEWEST_PG_VERSION, OLDEST_PG_VERSION } from './files.js';
 export { MAX_LINT_FILE_BYTES } from './read.js';
 export type { LintOptions, LintResult } from './files.js';
+export type { LintCacheStats } from './cache.js';
 export { lintText, ENGINE_RULE_IDS } from './engine.js';
 export { RULES, ENGINE_RULES, ALL_RULES, RULE_IDS } from './registry.js';
 export type { RuleInfo } from './registry.js';

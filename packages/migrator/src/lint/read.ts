@@ -1,6 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { findInvalidUtf8, hexByte } from '../util/utf8.js';
-import { ENGINE_RULE_IDS, fileViolation } from './engine.js';
+import { ENGINE_RULE_IDS, fileViolation } from './engine-findings.js';
 import type { FileReport } from './types.js';
 
 /** Larger files are reported, not parsed: a migration that big is a data dump, and parsing it would take the memory of a small server. */
@@ -9,29 +9,44 @@ export const MAX_LINT_FILE_BYTES = 16 * 1024 * 1024;
 /** Strict: invalid bytes throw instead of turning into U+FFFD. Strips a BOM. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A migration file's text and the bytes it was decoded from (what the lint cache keys on). */
+export interface MigrationText {
+  text: string;
+  bytes: Uint8Array;
+}
+
 /** The file's text, or a report saying why it cannot be linted. */
-export function readMigration(absolute: string, display: string): string | FileReport {
+export function readMigration(absolute: string, display: string): MigrationText | FileReport {
   const unreadable = (message: string, help: string, line = 1, column = 1): FileReport => ({
     path: display,
     violations: [fileViolation(ENGINE_RULE_IDS.unreadable, 'error', line, column, message, help)],
     statements: [],
   });
-  const size = statSync(absolute).size;
-  if (size > MAX_LINT_FILE_BYTES) {
-    return unreadable(`This file is ${(size / 1024 / 1024).toFixed(0)} MB; the linter reads migrations up to ${MAX_LINT_FILE_BYTES / 1024 / 1024} MB.`,
-      'Split it into smaller migrations, and load bulk data outside the migrations: COPY for new rows, `sdk db backfill` for changes to existing rows.');
+  // One open for the size check and the read (a stat first would be a second lookup of the path per file).
+  let fd: number;
+  try {
+    fd = openSync(absolute, 'r');
+  } catch (error) {
+    return unreadable(`This file cannot be read: ${(error as Error).message}.`, 'Check its permissions, then run the linter again.');
   }
   let bytes: Buffer;
   try {
-    bytes = readFileSync(absolute);
+    const size = fstatSync(fd).size;
+    if (size > MAX_LINT_FILE_BYTES) {
+      return unreadable(`This file is ${(size / 1024 / 1024).toFixed(0)} MB; the linter reads migrations up to ${MAX_LINT_FILE_BYTES / 1024 / 1024} MB.`,
+        'Split it into smaller migrations, and load bulk data outside the migrations: COPY for new rows, `sdk db backfill` for changes to existing rows.');
+    }
+    bytes = readFileSync(fd);
   } catch (error) {
     return unreadable(`This file cannot be read: ${(error as Error).message}.`, 'Check its permissions, then run the linter again.');
+  } finally {
+    closeSync(fd);
   }
   if (bytes.subarray(0, 8192).includes(0)) {
     return unreadable('This is a binary file, not SQL text.', 'Pass migration .sql files or the migrations folder.');
   }
   try {
-    return UTF8.decode(bytes);
+    return { text: UTF8.decode(bytes), bytes };
   } catch {
     const invalid = findInvalidUtf8(bytes);
     if (!invalid) throw new Error('TextDecoder and findInvalidUtf8 disagree about a file'); // unreachable: both follow the Unicode definition

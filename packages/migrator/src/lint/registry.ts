@@ -1,4 +1,4 @@
-import { ENGINE_RULE_IDS } from './engine.js';
+import { ENGINE_RULE_IDS } from './engine-findings.js';
 import type { LintRule, Severity } from './types.js';
 import { addingCheckConstraint } from './rules/adding-check-constraint.js';
 import { addingDomainCheck } from './rules/adding-domain-check.js';
