@@ -89,6 +89,25 @@ describe('creating-index-non-concurrently', () => {
     expect(lint('CREATE INDEX "events_at_idx" ON "events" USING btree ("at");', history)).toHaveLength(1);
   });
 
+  it('reports CREATE INDEX CONCURRENTLY on a partitioned table, which PostgreSQL refuses, with the same recipe (corpus: unsafe/pg-partitions-create-index-concurrently-on-parent)', () => {
+    const history = ['CREATE TABLE "events" ("id" bigint, "at" date) PARTITION BY RANGE ("at");\n--> statement-breakpoint\nCREATE TABLE "events_2026" PARTITION OF "events" FOR VALUES FROM (\'2026-01-01\') TO (\'2027-01-01\');'];
+    const sql = 'CREATE INDEX CONCURRENTLY "events_at_idx" ON "events" USING btree ("at");';
+    expect(rendered(sql, lint(sql, history))).toMatchInlineSnapshot(`
+      "migration.sql:1:1  error  creating-index-non-concurrently
+        CREATE INDEX CONCURRENTLY on partitioned table events fails: PostgreSQL cannot build an index on a partitioned table concurrently, so the migration stops here.
+        1 | CREATE INDEX CONCURRENTLY "events_at_idx" ON "events" USING btree ("at");
+          | ^
+        help: Instead (CREATE INDEX CONCURRENTLY cannot run on a partitioned table):
+              1. \`CREATE INDEX "events_at_idx" ON ONLY "events" USING btree ("at");\` (instant: the parent's index starts INVALID)
+              2. For each partition: \`CREATE INDEX CONCURRENTLY events_at_idx_events_2026 ON events_2026 USING btree ("at");\`
+              3. Attach each one: \`ALTER INDEX events_at_idx ATTACH PARTITION events_at_idx_events_2026;\` (the parent's index is valid once every partition has one)"
+    `);
+    // ONLY does not help: the check comes first.
+    expect(lint('CREATE INDEX CONCURRENTLY "events_at_idx" ON ONLY "events" ("at");', history)).toHaveLength(1);
+    // On the partition itself it is the recipe's second step.
+    expect(lint('CREATE INDEX CONCURRENTLY "events_2026_at_idx" ON "events_2026" ("at");', history)).toEqual([]);
+  });
+
   it('still reports ON ONLY a plain table: ONLY changes nothing there and the index is built', () => {
     const violations = lint('CREATE INDEX "i" ON ONLY "t" ("x");', ['CREATE TABLE "t" ("x" int);']);
     expect(violations).toHaveLength(1);

@@ -2,7 +2,7 @@ import { addIndex, namedIndex, type AddIndexInput } from '../../operations/add-i
 import { list, qualified, relationKey } from '../../sql/ast.js';
 import { chooseIndexName } from '../../sql/index-name.js';
 import { describeLock } from '../locks.js';
-import { afterRelationName, ident, insertAfter, statementSql, tableSql } from '../rewrite.js';
+import { afterRelationName, ident, insertAfter, removeWords, statementSql, tableSql } from '../rewrite.js';
 import type { Finding, LintRule, LintStatementOf } from '../types.js';
 import { newCommand, planHelp, tableOfKey } from './operation-helpers.js';
 import { OwnStatement } from './rewrites-helpers.js';
@@ -18,10 +18,13 @@ export const creatingIndexNonConcurrently = {
   hazard: 'database',
   title: 'Creating an index without CONCURRENTLY',
   check({ statement, isNewTable, knowledge }) {
-    if (statement.kind !== 'IndexStmt' || statement.body.concurrent) return undefined;
+    if (statement.kind !== 'IndexStmt') return undefined;
     const table = relationKey(statement.body.relation);
-    if (isNewTable(table)) return undefined;
     const partitions = table ? knowledge.partitioned.get(table) : undefined;
+    // PostgreSQL refuses CONCURRENTLY on a partitioned table, new or not (with ONLY too): the
+    // migration stops there. The help is the same partition-by-partition recipe.
+    if (statement.body.concurrent) return partitions ? partitionedIndex(statement, [...partitions]) : undefined;
+    if (isNewTable(table)) return undefined;
     // `ON ONLY` a partitioned table builds nothing: the parent's index is created INVALID and
     // becomes valid once each partition's index (built CONCURRENTLY) is attached. On a plain
     // table ONLY changes nothing, so the build happens. (sql-createindex.html, "ONLY"; the parse
@@ -78,7 +81,8 @@ function indexInput(statement: LintStatementOf<'IndexStmt'>): { input: AddIndexI
 }
 
 /**
- * PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table; a plain CREATE INDEX on it
+ * PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table (sql-createindex.html: "Concurrent
+ * builds for indexes on partitioned tables are currently not supported"); a plain CREATE INDEX on it
  * builds the index on every partition under SHARE locks. The safe way: an invalid index on the
  * parent only, each partition's index built concurrently, then attached; the parent's index
  * becomes valid when the last one is attached.
@@ -87,9 +91,13 @@ function indexInput(statement: LintStatementOf<'IndexStmt'>): { input: AddIndexI
 function partitionedIndex(statement: LintStatementOf<'IndexStmt'>, partitions: string[]): Finding {
   const table = qualified(statement.body.relation);
   const index = statement.body.idxname;
-  const lock = describeLock('SHARE', `${table} and each of its partitions`);
-  const message = `Building this index on partitioned table ${table} blocks every write to each partition until its part of the build ends.`;
-  const parentOnly = insertAfter(statement.sql, ['ON'], 'ONLY');
+  const concurrent = statement.body.concurrent === true;
+  const lock = concurrent ? undefined : describeLock('SHARE', `${table} and each of its partitions`);
+  const message = concurrent
+    ? `CREATE INDEX CONCURRENTLY on partitioned table ${table} fails: PostgreSQL cannot build an index on a partitioned table concurrently, so the migration stops here.`
+    : `Building this index on partitioned table ${table} blocks every write to each partition until its part of the build ends.`;
+  const plain = concurrent ? removeWords(statement.sql, ['CONCURRENTLY']) : statement.sql;
+  const parentOnly = plain === undefined ? undefined : statement.body.relation?.inh === true ? insertAfter(plain, ['ON'], 'ONLY') : plain;
   const rest = afterRelationName(statement.sql, 'ON');
   if (!index || !parentOnly || rest === undefined) {
     return { message, lock, help: 'Instead, name the index, create it `ON ONLY` the parent, build each partition\'s index with CREATE INDEX CONCURRENTLY, and attach each one with `ALTER INDEX ... ATTACH PARTITION`.' };
