@@ -32,6 +32,34 @@ describe('dropping-index-non-concurrently', () => {
     `);
   });
 
+  describe('an index of a partitioned table (corpus: unsafe/pg-partitions-drop-index-concurrently-on-parent)', () => {
+    const history = [
+      'CREATE TABLE "events" ("id" bigint, "at" date) PARTITION BY RANGE ("at");\n--> statement-breakpoint\nCREATE TABLE "events_2026" PARTITION OF "events" FOR VALUES FROM (\'2026-01-01\') TO (\'2027-01-01\');\n--> statement-breakpoint\nCREATE INDEX "events_at_idx" ON "events" ("at");',
+    ];
+    const lintAfter = (sql: string) => lintSql(sql, { rules: [rule], history });
+
+    it('reports DROP INDEX CONCURRENTLY, which PostgreSQL refuses, as an error', () => {
+      const sql = 'DROP INDEX CONCURRENTLY "events_at_idx";';
+      expect(rendered(sql, lintAfter(sql))).toMatchInlineSnapshot(`
+        "migration.sql:1:1  error  dropping-index-non-concurrently
+          DROP INDEX CONCURRENTLY cannot drop an index of partitioned table events: PostgreSQL refuses it, so the migration stops here.
+          1 | DROP INDEX CONCURRENTLY "events_at_idx";
+            | ^
+          help: Drop it without CONCURRENTLY: \`DROP INDEX "events_at_idx";\` (it drops each partition's index with it, under a brief ACCESS EXCLUSIVE lock that the runner's lock_timeout bounds), and run it when no long query uses the table."
+      `);
+    });
+
+    it('does not advise CONCURRENTLY for a plain DROP INDEX of it', () => {
+      const [violation] = lintAfter('DROP INDEX "events_at_idx";');
+      expect(violation?.severity).toBe('warning');
+      expect(violation?.help).toMatch(/^CONCURRENTLY cannot drop an index of a partitioned table \(events\)/);
+    });
+
+    it('still accepts DROP INDEX CONCURRENTLY of an index of a plain table', () => {
+      expect(lintSql('DROP INDEX CONCURRENTLY "t_a_idx";', { rules: [rule], history: ['CREATE TABLE "t" ("a" int);\n--> statement-breakpoint\nCREATE INDEX "t_a_idx" ON "t" ("a");'] })).toEqual([]);
+    });
+  });
+
   it('accepts DROP INDEX CONCURRENTLY', () => {
     expect(lint('DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx";')).toEqual([]);
   });
