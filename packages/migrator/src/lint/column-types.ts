@@ -92,7 +92,10 @@ export function typeChangeKeepsRows(from: ColumnType | undefined, to: ColumnType
   // Binary-coercible pairs (pg_cast castmethod 'b') that migrations meet.
   if ((from.name === 'varchar' && to.name === 'text') || (from.name === 'text' && to.name === 'varchar' && to.typmods.length === 0)) return true;
   if (from.name === 'cidr' && to.name === 'inet') return true;
-  if (from.name === 'xml' && to.name === 'text') return true;
+  if (from.name === 'xml' && (to.name === 'text' || (to.name === 'varchar' && to.typmods.length === 0))) return true;
+  // bit(n) -> varbit is a relabel; with a length, the length check is not simplified away and
+  // PostgreSQL 15 rewrites (bit(8) -> varbit(8) or varbit(16): a new relfilenode).
+  if (from.name === 'bit' && to.name === 'varbit' && to.typmods.length === 0) return true;
   return false;
 }
 

@@ -253,6 +253,20 @@ describe('changing-column-type', () => {
     });
   });
 
+  describe('other binary-coercible pairs of pg_cast (checked on PostgreSQL 15 by relfilenode; corpus: safe/pg-types-bit-to-varbit)', () => {
+    const flags = ['CREATE TABLE "flags" ("mask" bit(8), "doc" xml);'];
+    it.each([
+      ['bit(8) -> bit varying', 'ALTER TABLE "flags" ALTER COLUMN "mask" SET DATA TYPE bit varying;'],
+      ['xml -> varchar', 'ALTER TABLE "flags" ALTER COLUMN "doc" SET DATA TYPE varchar;'],
+    ])('accepts %s, which keeps the rows', (_, sql) => {
+      expect(lint(sql, flags)).toEqual([]);
+    });
+
+    it('reports bit(8) -> bit varying(16): the length check on top of the relabel rewrites', () => {
+      expect(lint('ALTER TABLE "flags" ALTER COLUMN "mask" SET DATA TYPE bit varying(16);', flags).map((v) => v.rule)).toEqual(['changing-column-type']);
+    });
+  });
+
   describe('domains (checked on PostgreSQL 15 by relfilenode; corpus: safe/pg-types-text-to-unconstrained-domain, safe/pg-types-domain-to-base-type)', () => {
     const history = [
       'CREATE DOMAIN "slug" AS text;\n--> statement-breakpoint\nCREATE DOMAIN "email_address" AS text CHECK (VALUE ~ \'@\');\n--> statement-breakpoint\nCREATE DOMAIN "short_code" AS varchar(40);\n--> statement-breakpoint\nCREATE DOMAIN "code20" AS varchar(20) CHECK (VALUE <> \'\');',
