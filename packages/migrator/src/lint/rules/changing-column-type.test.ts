@@ -89,7 +89,7 @@ describe('changing-column-type', () => {
     expect(lint(sql, ['CREATE TABLE orders (id serial PRIMARY KEY, total numeric(10,2));'])).toEqual([]);
     expect(rendered(sql, violations)).toMatchInlineSnapshot(`
       "migration.sql:1:1  error  changing-column-type
-        Verdict: rewrite assumed. The current type of orders.total is unknown here (no migration read before this one creates the column), so the worst case is reported: changing it to numeric(12,2) rewrites the whole table and rebuilds its indexes while every query on orders waits, unless the change keeps the rows (varchar to text, a longer varchar, more numeric precision). To know instead of assume, lint the whole migrations folder with \`sdk db lint\`, or let the live catalog answer: \`sdk db plan\` with \`databaseUrl\` reads the column's type from the database.
+        Verdict: rewrite assumed. The current type of orders.total is unknown here (no migration read before this one says what it is), so the worst case is reported: changing it to numeric(12,2) rewrites the whole table and rebuilds its indexes while every query on orders waits, unless the change keeps the rows (varchar to text, a longer varchar, more numeric precision). To know instead of assume, lint the whole migrations folder with \`sdk db lint\`, or let the live catalog answer: \`sdk db plan\` with \`databaseUrl\` reads the column's type from the database.
         1 | ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);
           | ^
         lock: ACCESS EXCLUSIVE lock on orders (blocks every read and write) until the rewrite and the index rebuilds end, if it is a rewrite

@@ -96,7 +96,7 @@ function typeChange(context: RuleContext, cmd: AlterTableCmd, to: ColumnType, in
     // verdict is the worst case, and the finding says so and how to get a real answer.
     return {
       message:
-        `Verdict: rewrite assumed. The current type of ${where} is unknown here (no migration read before this one creates the column), so the worst case is reported: ` +
+        `Verdict: rewrite assumed. The current type of ${where} is unknown here (no migration read before this one says what it is), so the worst case is reported: ` +
         `changing it to ${typeLabel(to)} rewrites the whole table and rebuilds its indexes while every query on ${name} waits, unless the change keeps the rows (varchar to text, a longer varchar, more numeric precision). ` +
         `To know instead of assume, lint the whole migrations folder with \`sdk db lint\`, or let the live catalog answer: \`sdk db plan\` with \`databaseUrl\` reads the column's type from the database.`,
       lock: `${lock}, if it is a rewrite`,
