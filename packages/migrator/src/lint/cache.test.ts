@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lintPaths, type LintResult } from './files.js';
-import { renderJson } from './report/machine.js';
+import { renderGithub, renderJson } from './report/machine.js';
 import { renderPretty } from './report/pretty.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sdk-lint-cache-'));
@@ -21,7 +21,13 @@ function project(files: Record<string, string>): { dir: string; cacheFile: strin
 }
 
 /** What a user sees of a run: the JSON report and the terminal report, byte for byte. */
-const shown = (result: LintResult) => ({ json: renderJson(result.report), pretty: renderPretty(result.report, { sources: result.sources }) });
+const shown = (result: LintResult) => ({
+  json: renderJson(result.report),
+  pretty: renderPretty(result.report, { sources: result.sources }),
+  github: renderGithub(result.report),
+  errors: result.report.errors,
+  warnings: result.report.warnings,
+});
 
 const verdicts = (result: LintResult) => result.report.files.map((f) => [f.path.replace(/^.*\//, ''), f.violations.map((v) => v.rule)]);
 
@@ -102,15 +108,26 @@ describe('the lint cache', () => {
     }
   });
 
-  it('does not trust an entry that is not a report', async () => {
+  it('ignores a cache file cut short, and does not trust an entry that points outside it', async () => {
     const { dir, cacheFile } = project(HISTORY);
+    const clean = shown(await lintPaths({ paths: [dir] }));
     await lintPaths({ paths: [dir], cacheFile });
-    const file = JSON.parse(readFileSync(cacheFile, 'utf8')) as { entries: Record<string, { report: unknown }> };
-    for (const entry of Object.values(file.entries)) entry.report = { path: 'x', violations: 'none' };
-    writeFileSync(cacheFile, JSON.stringify(file));
+    const whole = readFileSync(cacheFile);
+    writeFileSync(cacheFile, whole.subarray(0, whole.length - 10));
+    const cut = await lintPaths({ paths: [dir], cacheFile });
+    expect(cut.cache?.problem).toMatch(/corrupt cache file \(\d+ bytes of texts where the index says \d+\)/);
+    expect(shown(cut)).toEqual(clean);
+
+    const content = readFileSync(cacheFile);
+    const newline = content.indexOf(10);
+    const index = JSON.parse(content.toString('utf8', 0, newline)) as { entries: Record<string, { report: number[]; json: unknown }> };
+    const entries = Object.values(index.entries);
+    entries[0]!.report = [0, content.length * 2];
+    entries[1]!.json = 'not a span';
+    writeFileSync(cacheFile, Buffer.concat([Buffer.from(JSON.stringify(index)), content.subarray(newline)]));
     const result = await lintPaths({ paths: [dir], cacheFile });
     expect(result.cache).toMatchObject({ hits: 0, misses: 3 });
-    expect(shown(result)).toEqual(shown(await lintPaths({ paths: [dir] })));
+    expect(shown(result)).toEqual(clean);
   });
 
   it('leaves no temporary file behind, and reports a cache it cannot write without failing the run', async () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fileJson, RENDERED_JSON } from './report/machine.js';
 import type { FileReport } from './types.js';
 
 /**
@@ -16,30 +17,52 @@ import type { FileReport } from './types.js';
  *   (`chainKeys`): a file is judged with what the earlier migrations created, typed and
  *   validated, so a change to one of them (one byte is enough) re-judges every later file.
  *
- * The cache is one JSON file, written to a temporary file and renamed over the old one, so a
- * concurrent run reads either the old cache or the new one, never half of one; when two runs
- * write, the later rename wins and the other's new reports are judged again next time. A file
- * that is not a cache this version wrote (corrupt, truncated, older) is ignored and replaced.
- * A report read from it is a report this same code judged from these same bytes: the cache is
- * never the reason for a different verdict (lint/cache.test.ts compares a whole corpus).
+ * The cache is one file: a line of JSON (the entries, each with where its texts are) and then the
+ * texts, so a re-run parses a small index and decodes only the texts it prints. It is written to
+ * a temporary file and renamed over the old one, so a concurrent run reads either the old cache
+ * or the new one, never half of one; when two runs write, the later rename wins and the other's
+ * new reports are judged again next time. A file that is not a whole cache this version wrote
+ * (corrupt, truncated, older) is ignored and replaced. A report read from it is a report this
+ * same code judged from these same bytes: the cache is never the reason for a different verdict
+ * (lint/cache.test.ts compares a whole corpus).
  */
 
 /** Bumped when the cache file's layout changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** Reports kept across runs beyond the current run's (the least recently used go first). */
 export const MAX_LINT_CACHE_ENTRIES = 20_000;
 
+/** `[start, end)` of a text: in characters of the renderJson texts, in bytes of the report texts. */
+type Span = [number, number];
+
+/**
+ * A file's report as two texts: the JSON of the whole FileReport, parsed only when a caller reads
+ * its violations or statements, and its renderJson text, which `--format json` prints as it is.
+ * A re-run thus neither builds thousands of objects from the cache nor serializes them again.
+ */
 interface Entry {
   /** When a run last wrote it (ms since the epoch): older entries are dropped first. */
   used: number;
-  report: FileReport;
+  path: string;
+  errors: number;
+  warnings: number;
+  report: Span;
+  json: Span;
 }
 
-interface CacheFile {
+/**
+ * The first line of the cache file. After it come every entry's renderJson text (decoded in one
+ * piece, `jsonBytes` long, `jsonChars` characters), then every entry's report text.
+ */
+interface Index {
   format: number;
   /** The engine fingerprint and PostgreSQL version every entry was judged with. */
   scope: string;
+  jsonBytes: number;
+  jsonChars: number;
+  /** Length of the texts after the index line: a shorter file was cut off. */
+  bytes: number;
   entries: Record<string, Entry>;
 }
 
@@ -54,50 +77,65 @@ export interface LintCacheStats {
   problem?: string | undefined;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export class LintCache {
-  private readonly entries: Map<string, Entry>;
   private readonly added = new Map<string, FileReport>();
   hits = 0;
-  problem: string | undefined;
 
   private constructor(
     readonly file: string,
     /** The engine fingerprint and PostgreSQL version: entries of another scope are never read. */
     private readonly scope: string,
-    entries: Map<string, Entry>,
-    problem: string | undefined,
-  ) {
-    this.entries = entries;
-    this.problem = problem;
-  }
+    private readonly entries: Map<string, Entry>,
+    /** The renderJson texts the entries' `json` spans point into, decoded when first read. */
+    private readonly jsonTexts: Texts,
+    /** The report texts the entries' `report` spans point into. */
+    private readonly reportTexts: Buffer,
+    public problem: string | undefined,
+  ) {}
 
   /** Reads the cache file; a missing, corrupt or foreign one gives an empty cache. */
   static open(file: string, pgVersion: number): LintCache {
     const scope = `${engineFingerprint()}:${pgVersion}`;
-    let text: string;
+    let content: Buffer;
     try {
-      text = readFileSync(file, 'utf8');
+      content = readFileSync(file);
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      return new LintCache(file, scope, new Map(), missing ? undefined : `could not read it: ${(error as Error).message}`);
+      return new LintCache(file, scope, new Map(), new Texts(EMPTY, 0, file), EMPTY, missing ? undefined : `could not read it: ${(error as Error).message}`);
     }
     try {
-      const parsed = JSON.parse(text) as Partial<CacheFile> | null;
-      if (parsed?.format !== FORMAT || typeof parsed.entries !== 'object' || parsed.entries === null) throw new Error('not a lint cache of this version');
+      const newline = content.indexOf(10);
+      if (newline < 0) throw new Error('no index line');
+      const index = JSON.parse(content.toString('utf8', 0, newline)) as Partial<Index> | null;
+      if (index?.format !== FORMAT || typeof index.entries !== 'object' || index.entries === null) throw new Error('not a lint cache of this version');
+      const texts = content.subarray(newline + 1);
+      if (index.bytes !== texts.length) throw new Error(`${texts.length} bytes of texts where the index says ${String(index.bytes)}`);
+      const { jsonBytes, jsonChars } = index;
+      if (!Number.isInteger(jsonBytes) || !Number.isInteger(jsonChars) || jsonBytes! > texts.length) throw new Error('no length of its renderJson texts');
       // Another engine or PostgreSQL version: none of its entries can hit; they are replaced on write.
-      const entries = parsed.scope === scope ? new Map(Object.entries(parsed.entries)) : new Map<string, Entry>();
-      return new LintCache(file, scope, entries, undefined);
+      const entries = index.scope === scope ? new Map(Object.entries(index.entries)) : new Map<string, Entry>();
+      return new LintCache(file, scope, entries, new Texts(texts.subarray(0, jsonBytes), jsonChars!, file), texts.subarray(jsonBytes), undefined);
     } catch (error) {
-      return new LintCache(file, scope, new Map(), `ignored a corrupt cache file (${(error as Error).message})`);
+      return new LintCache(file, scope, new Map(), new Texts(EMPTY, 0, file), EMPTY, `ignored a corrupt cache file (${(error as Error).message})`);
     }
   }
 
-  /** The report cached under `key`, if it has the shape of one. */
+  /** The report cached under `key`, if the entry has the shape of one. */
   get(key: string): FileReport | undefined {
-    const report = this.entries.get(key)?.report;
-    if (!report || typeof report.path !== 'string' || !Array.isArray(report.violations) || !Array.isArray(report.statements)) return undefined;
+    const entry = this.entries.get(key);
+    if (
+      typeof entry?.path !== 'string' ||
+      !Number.isInteger(entry.errors) ||
+      !Number.isInteger(entry.warnings) ||
+      !isSpan(entry.report, this.reportTexts.length) ||
+      !isSpan(entry.json, this.jsonTexts.chars)
+    ) {
+      return undefined;
+    }
     this.hits++;
-    return report;
+    return cachedReport(entry, this.jsonTexts, this.reportTexts, this.file);
   }
 
   set(key: string, report: FileReport): void {
@@ -117,14 +155,35 @@ export class LintCache {
   write(now = Date.now()): void {
     if (this.added.size === 0) return;
     const entries: Record<string, Entry> = {};
-    const kept = [...this.entries].filter(([key]) => !this.added.has(key)).sort((a, b) => b[1].used - a[1].used).slice(0, Math.max(0, MAX_LINT_CACHE_ENTRIES - this.added.size));
-    for (const [key, report] of this.added) entries[key] = { used: now, report };
-    for (const [key, entry] of kept) entries[key] = entry;
-    const content: CacheFile = { format: FORMAT, scope: this.scope, entries };
+    const json: string[] = [];
+    let jsonChars = 0;
+    const reports: Buffer[] = [];
+    let reportBytes = 0;
+    const putJson = (text: string): Span => {
+      json.push(text);
+      jsonChars += text.length;
+      return [jsonChars - text.length, jsonChars];
+    };
+    const putReport = (text: Buffer): Span => {
+      reports.push(text);
+      reportBytes += text.length;
+      return [reportBytes - text.length, reportBytes];
+    };
+    for (const [key, report] of this.added) {
+      const { errors, warnings } = severities(report);
+      entries[key] = { used: now, path: report.path, errors, warnings, report: putReport(Buffer.from(JSON.stringify(report))), json: putJson(fileJson(report)) };
+    }
+    const kept = [...this.entries].filter(([key, entry]) => !this.added.has(key) && isSpan(entry.report, this.reportTexts.length) && isSpan(entry.json, this.jsonTexts.chars));
+    kept.sort((a, b) => b[1].used - a[1].used);
+    for (const [key, entry] of kept.slice(0, Math.max(0, MAX_LINT_CACHE_ENTRIES - this.added.size))) {
+      entries[key] = { ...entry, report: putReport(this.reportTexts.subarray(...entry.report)), json: putJson(this.jsonTexts.slice(entry.json)) };
+    }
+    const jsonBuffer = Buffer.from(json.join(''));
+    const index: Index = { format: FORMAT, scope: this.scope, jsonBytes: jsonBuffer.length, jsonChars, bytes: jsonBuffer.length + reportBytes, entries };
     const temporary = join(dirname(this.file), `.${basename(this.file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
     try {
       mkdirSync(dirname(this.file), { recursive: true });
-      writeFileSync(temporary, JSON.stringify(content));
+      writeFileSync(temporary, Buffer.concat([Buffer.from(`${JSON.stringify(index)}\n`), jsonBuffer, ...reports]));
       // rename(2) replaces the file in one step: a concurrent reader sees the old cache or the new one.
       renameSync(temporary, this.file);
     } catch (error) {
@@ -136,6 +195,72 @@ export class LintCache {
   stats(): LintCacheStats {
     return { file: this.file, hits: this.hits, misses: this.misses, problem: this.problem };
   }
+}
+
+function isSpan(span: unknown, length: number): span is Span {
+  if (!Array.isArray(span) || span.length !== 2) return false;
+  const [start, end] = span as unknown[];
+  return Number.isInteger(start) && Number.isInteger(end) && 0 <= (start as number) && (start as number) <= (end as number) && (end as number) <= length;
+}
+
+/** The renderJson texts of a cache file: decoded in one piece when the first is read, then sliced. */
+class Texts {
+  private decoded: string | undefined;
+
+  constructor(
+    private readonly bytes: Buffer,
+    /** Their length in characters, as the index says. */
+    readonly chars: number,
+    private readonly file: string,
+  ) {}
+
+  slice([start, end]: Span): string {
+    if (this.decoded === undefined) {
+      const text = this.bytes.toString('utf8');
+      if (text.length !== this.chars) throw damaged(this.file, `${text.length} characters of renderJson texts where the index says ${this.chars}`);
+      this.decoded = text;
+    }
+    return this.decoded.slice(start, end);
+  }
+}
+
+function damaged(file: string, why: string, cause?: unknown): Error {
+  return new Error(`the lint cache ${file} is damaged (${why}): delete it, or lint with the cache off (sdk db lint --no-cache)`, { cause });
+}
+
+const COUNTS = Symbol('errors and warnings of a cached report');
+
+/**
+ * A FileReport whose violations and statements are parsed from the cache when first read; its
+ * renderJson text and its counts are there without parsing.
+ */
+function cachedReport(entry: Entry, json: Texts, reports: Buffer, file: string): FileReport {
+  let parsed: FileReport | undefined;
+  const full = (): FileReport => {
+    try {
+      parsed ??= JSON.parse(reports.toString('utf8', ...entry.report)) as FileReport;
+    } catch (error) {
+      throw damaged(file, (error as Error).message, error);
+    }
+    return parsed;
+  };
+  const report = { path: entry.path } as FileReport;
+  Object.defineProperties(report, {
+    violations: { enumerable: true, get: () => full().violations },
+    statements: { enumerable: true, get: () => full().statements },
+    [RENDERED_JSON]: { get: () => json.slice(entry.json) },
+    [COUNTS]: { value: { errors: entry.errors, warnings: entry.warnings } },
+  });
+  return report;
+}
+
+/** How many error and warning violations a report has (a cached one says without being parsed). */
+export function severities(report: FileReport): { errors: number; warnings: number } {
+  const counted = (report as { [COUNTS]?: { errors: number; warnings: number } })[COUNTS];
+  if (counted) return counted;
+  let errors = 0;
+  for (const v of report.violations) if (v.severity === 'error') errors++;
+  return { errors, warnings: report.violations.length - errors };
 }
 
 /** One migration of a folder as the cache keys it: its paths, whether it is linted, and its bytes (or why it cannot be read). */

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { MigratorError } from '../errors.js';
-import { chainKeys, LintCache, type LintCacheStats } from './cache.js';
+import { chainKeys, LintCache, severities, type LintCacheStats } from './cache.js';
 import { readMigration } from './read.js';
 import type { SequenceFile } from './sequence.js';
 import type { FileReport, LintReport, LintRule } from './types.js';
@@ -103,10 +103,9 @@ export async function lintPaths(options: LintOptions): Promise<LintResult> {
   let errors = 0;
   let warnings = 0;
   for (const file of files) {
-    for (const v of file.violations) {
-      if (v.severity === 'error') errors++;
-      else warnings++;
-    }
+    const counted = severities(file);
+    errors += counted.errors;
+    warnings += counted.warnings;
   }
   return { report: { pgVersion, files, errors, warnings }, sources, cache: cache?.stats() };
 }
@@ -143,7 +142,9 @@ function collect(paths: readonly string[]): Target[] {
       if (found.length === 0) {
         throw new MigratorError('E_LINT_PATH', `${path}: no .sql files in this folder`, { hint: 'pass the folder drizzle-kit writes migrations to (`out` in drizzle.config.ts)' });
       }
-      for (const file of found) push(file, join(path, file.slice(absolute.length + 1)));
+      // join(path, rest) for each file, without normalizing the same prefix a thousand times.
+      const prefix = under(normalize(path));
+      for (const file of found) push(file, `${prefix}${file.slice(absolute.length + 1)}`);
     } else {
       push(absolute, path);
     }
@@ -187,5 +188,12 @@ function readMigrationOrder(folder: string): string[] {
   }
   const present = new Set(names);
   const inJournal = new Set(tags.filter((t) => present.has(t)));
-  return [...inJournal, ...names.filter((n) => !inJournal.has(n))].map((n) => join(folder, n));
+  const prefix = under(folder);
+  return [...inJournal, ...names.filter((n) => !inJournal.has(n))].map((n) => `${prefix}${n}`);
+}
+
+/** What join(folder, name) puts before a plain file name: `folder/` (`` for `.`, `/` for the root). */
+function under(folder: string): string {
+  if (folder === '.') return '';
+  return folder.endsWith(sep) ? folder : `${folder}${sep}`;
 }

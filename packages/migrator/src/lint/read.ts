@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { findInvalidUtf8, hexByte } from '../util/utf8.js';
 import { ENGINE_RULE_IDS, fileViolation } from './engine-findings.js';
 import type { FileReport } from './types.js';
@@ -36,7 +36,15 @@ export function readMigration(absolute: string, display: string): MigrationText 
       return unreadable(`This file is ${(size / 1024 / 1024).toFixed(0)} MB; the linter reads migrations up to ${MAX_LINT_FILE_BYTES / 1024 / 1024} MB.`,
         'Split it into smaller migrations, and load bulk data outside the migrations: COPY for new rows, `sdk db backfill` for changes to existing rows.');
     }
-    bytes = readFileSync(fd);
+    // The size fstat gave: one read call for a migration (readFileSync would fstat again).
+    bytes = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const got = readSync(fd, bytes, filled, size - filled, filled);
+      if (got === 0) break; // the file shrank since fstat
+      filled += got;
+    }
+    if (filled < size) bytes = bytes.subarray(0, filled);
   } catch (error) {
     return unreadable(`This file cannot be read: ${(error as Error).message}.`, 'Check its permissions, then run the linter again.');
   } finally {
