@@ -1,7 +1,9 @@
 // `pnpm bench lint`: lints a generated corpus of migration files (drizzle-kit output and
 // hand-written migrations) with `sdk db lint` and with squawk, same files in the same run,
-// wall-clock including process start, and reports both medians and the ratio
-// (target: sdk / squawk <= 1.0).
+// wall-clock including process start, and reports the medians and, against their targets (issue 15):
+// - the cold run (`--no-cache`: every file parsed and judged) / the parse floor (target <= 1.25);
+// - the re-run with nothing changed (every report from the lint cache) / squawk (target <= 0.6);
+// - and, as before, the cold run / squawk.
 //
 // Flags: --reps N (timed runs per tool, default 7), --budget S (seconds for the timed runs,
 // default 30: past it, no new run starts once 3 are done), --files N (corpus size, default
@@ -10,10 +12,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { BENCH_DIR, barChart, exec, flags, machine, median, printTable, writeResults } from './lib.mjs';
 
 const TARGET_RATIO = 1.0;
+/** The cold run against the parse floor, and the cached re-run against squawk (issue 15). */
+const TARGET_FLOOR_RATIO = 1.25;
+const TARGET_RERUN_RATIO = 0.6;
 const ROOT = join(BENCH_DIR, '..');
 const CLI = join(ROOT, 'apps', 'cli', 'dist', 'bin.js');
 const FLOOR = join(BENCH_DIR, 'lint-floor.mjs');
@@ -679,6 +685,9 @@ export async function run(argv) {
   const work = await mkdtemp(join(tmpdir(), 'bench-lint-'));
   try {
     const corpusDir = join(work, 'corpus');
+    // A project root with node_modules, so the lint cache lives in node_modules/.cache/sdk of the
+    // work folder (as in a real project) and goes with it.
+    await mkdir(join(work, 'node_modules'), { recursive: true });
     const corpus = await generateCorpus(corpusDir, { count, seed });
     const fileArgs = corpus.paths.map((f) => relative(work, f));
     console.error(`bench lint: ${corpus.files} files, ${corpus.statements} statements in ${corpus.projects.length} projects, ${wantedReps} timed runs per tool after a warm-up`);
@@ -688,8 +697,12 @@ export async function run(argv) {
     const env = { ...process.env };
     delete env.DATABASE_URL;
     const squawkArgs = ['--pg-version', '18', ...fileArgs];
+    const sdkArgs = [CLI, 'db', 'lint', 'corpus', '--format', 'json', '--pg-version', '18'];
     const contenders = {
-      'sdk db lint': () => exec(process.execPath, [CLI, 'db', 'lint', 'corpus', '--format', 'json', '--pg-version', '18'], { cwd: work, env }),
+      // Cold: every file read, parsed and judged (the cache neither read nor written).
+      'sdk db lint': () => exec(process.execPath, [...sdkArgs, '--no-cache'], { cwd: work, env }),
+      // Re-run with nothing changed: every report from the cache the warm-up wrote (--verbose says how many).
+      'sdk re-run': () => exec(process.execPath, [...sdkArgs, '--verbose'], { cwd: work, env }),
       // `--reporter json` makes squawk faster than its default reporter (which draws a code frame
       // per finding), and matches sdk's --format json: the stricter comparison for sdk.
       squawk: () => exec(SQUAWK, ['--reporter', 'json', ...squawkArgs], { cwd: work, env }),
@@ -709,7 +722,16 @@ export async function run(argv) {
       if (result.code !== 0) throw new Error(`node -e '' exited ${result.code}`);
       return {};
     };
-    const readers = { 'sdk db lint': readSdk, squawk: readSquawkJson, 'parse floor': readFloor, 'node start': readNode };
+    const readRerun = (result) => {
+      const hits = /lint cache .*: (\d+) file\(s\) from the cache, (\d+) judged\./.exec(result.stderr);
+      if (!hits) throw new Error(`sdk db lint --verbose did not say what its cache did:\n${result.stderr.slice(-500)}`);
+      if (found['sdk re-run'] && (Number(hits[1]) !== corpus.files || Number(hits[2]) !== 0)) throw new Error(`the re-run took ${hits[1]} reports from the cache and judged ${hits[2]} files: not a re-run with nothing changed`);
+      if (found['sdk re-run'] && result.stdout !== coldStdout) throw new Error('the re-run printed another report than the cold run');
+      return readSdk(result);
+    };
+    let coldStdout;
+    const readers = { 'sdk db lint': readSdk, 'sdk re-run': readRerun, squawk: readSquawkJson, 'parse floor': readFloor, 'node start': readNode };
+    const loadBefore = loadavg();
     const samples = Object.fromEntries(names.map((n) => [n, []]));
     const found = {};
     // Warm-up (page cache, V8 code cache), and checks that both tools read every file and parse all of it:
@@ -719,7 +741,10 @@ export async function run(argv) {
     if (squawkSummary.files !== corpus.files) throw new Error(`squawk checked ${squawkSummary.files} files, expected ${corpus.files}`);
     for (const name of names) {
       const result = await contenders[name]();
+      if (name === 'sdk db lint') coldStdout = result.stdout;
       found[name] = readers[name](result);
+      // The warm-up filled the cache; from now on, every re-run must be answered by it in full.
+      if (name === 'sdk re-run') readers[name](await contenders[name]());
       if (name === 'sdk db lint' && found[name].files !== corpus.files) throw new Error(`sdk db lint checked ${found[name].files} files, expected ${corpus.files}`);
       console.error(`  warm-up ${name}: ${result.ms.toFixed(0)} ms${found[name].violations === undefined ? "" : `, ${found[name].violations} violations`}`);
     }
@@ -759,6 +784,13 @@ export async function run(argv) {
     const floor = median(samples['parse floor']);
     const nodeStart = median(samples['node start']);
     const floorRatio = floor / theirs;
+    const rerun = median(samples['sdk re-run']);
+    const coldFloorRatio = ours / floor;
+    const rerunRatio = rerun / theirs;
+    const pairedColdFloorRatio = median(samples['sdk db lint'].map((ms, i) => ms / samples['parse floor'][i]));
+    const pairedRerunRatio = median(samples['sdk re-run'].map((ms, i) => ms / samples.squawk[i]));
+    const load = { before: loadBefore, after: loadavg() };
+    const within = (value, target) => (value <= target ? 'within target' : 'ABOVE target');
     const rows = [['tool', 'median ms', 'min ms', 'max ms', 'ms per file', 'violations']];
     for (const n of names) {
       const m = median(samples[n]);
@@ -767,7 +799,12 @@ export async function run(argv) {
     printTable(rows);
     const mach = machine();
     const verdict = ratio <= TARGET_RATIO ? 'within' : 'ABOVE';
-    const summary = `ratio sdk / squawk = ${ratio.toFixed(2)} (target <= ${TARGET_RATIO}: ${verdict} target); sdk ${ours.toFixed(0)} ms, squawk ${theirs.toFixed(0)} ms (median per-run ratio ${pairedRatio.toFixed(2)}); ${corpus.files} files, ${corpus.statements} statements, median of ${reps}, ${mach.cpus} CPUs, Node ${process.version}. Parse floor (Node + libpg-query, read and parse only) ${floor.toFixed(0)} ms = ${floorRatio.toFixed(2)} x squawk; node start ${nodeStart.toFixed(0)} ms; sdk's rule work and report ${(ours - floor).toFixed(0)} ms.`;
+    const summary = [
+      `cold run / parse floor = ${coldFloorRatio.toFixed(2)} (target <= ${TARGET_FLOOR_RATIO}: ${within(coldFloorRatio, TARGET_FLOOR_RATIO)}); sdk db lint --no-cache ${ours.toFixed(0)} ms, parse floor (Node + libpg-query, read and parse only) ${floor.toFixed(0)} ms (median per-run ratio ${pairedColdFloorRatio.toFixed(2)}); sdk's rule work and report above the floor ${(ours - floor).toFixed(0)} ms.`,
+      `re-run with nothing changed / squawk = ${rerunRatio.toFixed(2)} (target <= ${TARGET_RERUN_RATIO}: ${within(rerunRatio, TARGET_RERUN_RATIO)}); sdk db lint from its cache ${rerun.toFixed(0)} ms, squawk ${theirs.toFixed(0)} ms (median per-run ratio ${pairedRerunRatio.toFixed(2)}).`,
+      `cold run / squawk = ${ratio.toFixed(2)} (target <= ${TARGET_RATIO}: ${verdict} target; median per-run ratio ${pairedRatio.toFixed(2)}); parse floor = ${floorRatio.toFixed(2)} x squawk; node start ${nodeStart.toFixed(0)} ms.`,
+      `${corpus.files} files, ${corpus.statements} statements, median of ${reps}, ${mach.cpus} CPUs, Node ${process.version}; load average ${load.before.map((l) => l.toFixed(2)).join(' ')} before the timed runs, ${load.after.map((l) => l.toFixed(2)).join(' ')} after.`,
+    ].map((line) => `- ${line}`).join('\n');
     console.log(summary);
     const squawkVersion = (await exec(SQUAWK, ['--version'], { env })).stdout.trim();
     const dir = await writeResults('lint', {
@@ -777,7 +814,8 @@ export async function run(argv) {
         machine: mach,
         corpus: { files: corpus.files, statements: corpus.statements, projects: corpus.projects.map((p) => ({ name: p.name, files: p.migrations.length })), seed },
         commands: {
-          sdk: `node apps/cli/dist/bin.js db lint <corpus> --format json --pg-version 18`,
+          sdk: `node apps/cli/dist/bin.js db lint <corpus> --format json --pg-version 18 --no-cache`,
+          sdkRerun: `node apps/cli/dist/bin.js db lint <corpus> --format json --pg-version 18 --verbose  (after a run that filled node_modules/.cache/sdk)`,
           parseFloor: 'node bench/lint-floor.mjs <corpus>',
           nodeStart: "node -e ''",
           squawk: `bench/node_modules/.bin/squawk --reporter json --pg-version 18 <${corpus.files} files>  (${squawkVersion})`,
@@ -786,20 +824,28 @@ export async function run(argv) {
         reps,
         requestedReps: wantedReps,
         samples,
-        medians: { sdk: ours, squawk: theirs, parseFloor: floor, nodeStart },
+        medians: { sdk: ours, sdkRerun: rerun, squawk: theirs, parseFloor: floor, nodeStart },
         floorRatio,
         ratio,
         pairedRatio,
         targetRatio: TARGET_RATIO,
+        coldFloorRatio,
+        pairedColdFloorRatio,
+        targetColdFloorRatio: TARGET_FLOOR_RATIO,
+        rerunRatio,
+        pairedRerunRatio,
+        targetRerunRatio: TARGET_RERUN_RATIO,
+        loadAverage: load,
         violations: {
           sdk: { total: found['sdk db lint'].violations, errors: found['sdk db lint'].errors, warnings: found['sdk db lint'].warnings, statementsSeen: found['sdk db lint'].statements, byRule: found['sdk db lint'].byRule },
           squawk: { total: found.squawk.violations, filesWithIssues: found.squawk.filesWithIssues, byRule: found.squawk.byRule },
         },
       },
       tableRows: rows,
-      summary: `\`sdk db lint\` vs squawk (${squawkVersion}), linting the same ${corpus.files} generated migration files (${corpus.statements} statements: drizzle-kit output and hand-written migrations, seed ${seed}) in the same run; wall-clock per whole run including process start, warm-up run first, tools alternating. Violations are informational: the tools have different rules.\n\n${summary}`,
-      chart: barChart(`Lint ${corpus.files} migrations (median of ${reps}; ratio ${ratio.toFixed(2)})`, [
-        { label: 'sdk db lint', value: ours, color: '#2f855a' },
+      summary: `\`sdk db lint\` cold (\`--no-cache\`: every file parsed and judged) and re-run with nothing changed (every report from its cache, node_modules/.cache/sdk) vs squawk (${squawkVersion}) and the parse floor, linting the same ${corpus.files} generated migration files (${corpus.statements} statements: drizzle-kit output and hand-written migrations, seed ${seed}) in the same run; wall-clock per whole run including process start, warm-up run first, tools alternating. The re-run's report is checked byte-identical to the cold run's. Violations are informational: the tools have different rules.\n\n${summary}`,
+      chart: barChart(`Lint ${corpus.files} migrations (median of ${reps}; cold/floor ${coldFloorRatio.toFixed(2)}, re-run/squawk ${rerunRatio.toFixed(2)})`, [
+        { label: 'sdk db lint (cold)', value: ours, color: '#2f855a' },
+        { label: 'sdk db lint (re-run)', value: rerun, color: '#68d391' },
         { label: 'squawk', value: theirs, color: '#4a5568' },
         { label: 'parse floor', value: floor, color: '#a0aec0' },
         { label: 'node start', value: nodeStart, color: '#cbd5e0' },
