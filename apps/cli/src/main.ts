@@ -1,6 +1,6 @@
-import { CommanderError } from 'commander';
+import { CommanderError } from './commander.js';
+import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { buildProgram } from './program.js';
-import { EXIT_OK, EXIT_USAGE, reportError } from './run.js';
 import { Output } from './output.js';
 
 /** Parses argv and runs the command; returns the exit code (nothing here calls process.exit). */
@@ -15,6 +15,8 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     // Commands report their own errors through runCommand; this catches anything outside one.
+    // run.js (the error boundary and what it imports) loads only when needed: not for --help.
+    const { reportError } = await import('./run.js');
     return reportError(error, new Output({ verbose }));
   }
   return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;

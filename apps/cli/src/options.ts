@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option } from './commander.js';
 import { DEFAULT_ADVISORY_LOCK_WAIT_MS } from '@big0290/migrator/defaults';
 
 /**

@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import { Argument, Command, Option } from 'commander';
+import { Argument, Command, Option } from './commander.js';
 import {
   DEFAULT_BACKUP_LOCK_TIMEOUT_MS,
   DEFAULT_LOCK_TIMEOUT_MS,
@@ -39,7 +38,13 @@ import {
 } from './options.js';
 import { OPERATION_FORMS, usageOf } from './operation-forms.js';
 import { Output } from './output.js';
-import { runCommand } from './run.js';
+import type { runCommand as RunCommand } from './run.js';
+import { version } from './version.js';
+
+/** run.ts's error boundary, loaded with what it imports only when a command runs (not for --help). */
+async function runCommand(...args: Parameters<typeof RunCommand>): ReturnType<typeof RunCommand> {
+  return (await import('./run.js')).runCommand(...args);
+}
 
 /** The options of every command that prints: --json and --verbose. */
 function printing(command: Command): Command {
@@ -84,10 +89,26 @@ function scrubbedOutput(argv: readonly string[]) {
   };
 }
 
+/**
+ * The program for `argv`. For `sdk db <command> ...` only that command is defined under `db`: the
+ * others are never added to commander (about half of the time `sdk db status --help` spends
+ * building the program; issue 15), and nothing the command parses, prints or suggests involves
+ * them. A name that is no command (a typo, `help`) gets them all, for commander's suggestion and
+ * help.
+ */
 export function buildProgram(argv: readonly string[] = process.argv): Command {
+  const invoked = argv[2] === 'db' && argv[3] && !argv[3].startsWith('-') ? argv[3] : undefined;
+  const program = defineProgram(argv, invoked);
+  return invoked && program.commands[0]!.commands.length === 0 ? defineProgram(argv, undefined) : program;
+}
+
+/** Stands in for a command that argv does not invoke: every call is accepted, and nothing is kept. */
+const INERT: Command = new Proxy({} as Command, { get: () => () => INERT });
+
+function defineProgram(argv: readonly string[], invoked: string | undefined): Command {
   const program = new Command('sdk')
     .description('Safe, zero-downtime PostgreSQL migrations for Drizzle')
-    .version((createRequire(import.meta.url)('../package.json') as { version: string }).version)
+    .version(version)
     .configureOutput(scrubbedOutput(argv))
     .exitOverride()
     .addHelpText(
@@ -101,6 +122,10 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     );
 
   const db = program.command('db').description('migrate, inspect and protect the database');
+  if (invoked) {
+    const define = db.command.bind(db);
+    db.command = ((nameAndArgs: string, ...rest: never[]) => (nameAndArgs.split(' ')[0] === invoked ? define(nameAndArgs, ...rest) : INERT)) as Command['command'];
+  }
 
   targeting(db.command('migrate').description('apply pending migrations safely (advisory lock, lock timeouts, retries, CONCURRENTLY outside transactions)'))
     .addOption(migrationsOption())

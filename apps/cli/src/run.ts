@@ -1,12 +1,11 @@
 import { isMigratorError } from '@big0290/migrator/errors';
+import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 import { EXIT_INTERRUPTED } from './interrupt.js';
 import { withFlags } from './flags.js';
 import { Output } from './output.js';
+import { prepareRuntime } from './runtime.js';
 
-/** Exit codes: success, failure or attention needed, bad usage. */
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 
 /** Bad input the user can fix by changing the command line (exit 2). */
 export class UsageError extends Error {}
@@ -22,6 +21,7 @@ export async function runCommand(
 ): Promise<number> {
   const out = new Output(flags);
   try {
+    await prepareRuntime();
     return await command(out);
   } catch (error) {
     return reportError(error, out);
