@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -22,25 +22,60 @@ let prefix: string[] | undefined;
  */
 export function dieWithParentPrefix(): string[] {
   if (prefix) return prefix;
+  const path = setprivOnPath();
   prefix = [];
-  if (process.platform !== 'linux') return prefix;
+  if (!path) return prefix;
+  try {
+    prefix = prefixFromHelp(path, execFileSync(path, ['--help'], { encoding: 'utf8', timeout: 5_000, stdio: ['ignore', 'pipe', 'ignore'] }));
+  } catch {
+    // A setpriv that cannot print its help cannot be trusted to set the signal: start tools directly.
+  }
+  return prefix;
+}
+
+let probing: Promise<void> | undefined;
+
+/**
+ * Runs the same check as `dieWithParentPrefix` without blocking: the commands start it beside
+ * their first round trip to the server (`probePgTools`), so the tool they spawn next finds the
+ * answer ready instead of waiting for `setpriv --help` (a process start, ~10 ms). Never rejects.
+ */
+export function probeDieWithParent(): Promise<void> {
+  if (prefix) return Promise.resolve();
+  probing ??= new Promise<void>((resolve) => {
+    const path = setprivOnPath();
+    if (!path) {
+      prefix ??= [];
+      resolve();
+      return;
+    }
+    execFile(path, ['--help'], { encoding: 'utf8', timeout: 5_000 }, (error, help) => {
+      // A setpriv that cannot print its help cannot be trusted to set the signal: start tools directly.
+      prefix ??= error ? [] : prefixFromHelp(path, help);
+      resolve();
+    });
+  });
+  return probing;
+}
+
+/** The first setpriv on PATH, on Linux only. */
+function setprivOnPath(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const path = join(dir, 'setpriv');
     try {
       accessSync(path, constants.X_OK);
+      return path;
     } catch {
-      continue; // not in this folder
+      // not in this folder
     }
-    try {
-      const help = execFileSync(path, ['--help'], { encoding: 'utf8', timeout: 5_000, stdio: ['ignore', 'pipe', 'ignore'] });
-      if (help.includes('--pdeathsig')) prefix = [path, '--pdeathsig', 'KILL', '--'];
-    } catch {
-      // A setpriv that cannot print its help cannot be trusted to set the signal: start tools directly.
-    }
-    break;
   }
-  return prefix;
+  return undefined;
+}
+
+function prefixFromHelp(path: string, help: string): string[] {
+  return help.includes('--pdeathsig') ? [path, '--pdeathsig', 'KILL', '--'] : [];
 }
 
 /** `spawn`, through `dieWithParentPrefix()`: the child's pid is the tool's (setpriv execs it). */

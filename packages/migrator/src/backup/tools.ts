@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { MigratorError } from '../errors.js';
+import { probeDieWithParent } from './child.js';
 
 export type PgToolName = 'pg_dump' | 'pg_restore' | 'psql';
 
@@ -100,8 +101,9 @@ export interface PgToolProbe {
 
 export async function probePgTools(name: PgToolName, pgBinDir: string | undefined): Promise<PgToolProbe> {
   const paths = pgBinDir ? [join(pgBinDir, name)] : candidates(name);
-  // Probed in parallel: each is a process start.
-  const versions = await Promise.all(paths.map((path) => toolVersion(path)));
+  // Probed in parallel: each is a process start. Whether setpriv can tie the tool to this process
+  // is asked meanwhile too, so the tool's own start does not wait for it.
+  const [versions] = await Promise.all([Promise.all(paths.map((path) => toolVersion(path))), probeDieWithParent()]);
   const seen: PgTool[] = [];
   const problems: string[] = [];
   versions.forEach((v, i) => {
