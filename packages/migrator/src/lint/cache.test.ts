@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LintCache } from './cache.js';
 import { lintPaths, type LintResult } from './files.js';
 import { renderGithub, renderJson } from './report/machine.js';
 import { renderPretty } from './report/pretty.js';
@@ -141,6 +142,32 @@ describe('the lint cache', () => {
     expect(result.cache?.problem).toMatch(/could not write it/);
     expect(readdirSync(dirname(blocked))).toEqual(['lint.json']);
     expect(shown(result)).toEqual(shown(await lintPaths({ paths: [other] })));
+  });
+
+  it('keeps what this run read or judged, and earlier reports only while the file stays near its size', () => {
+    const file = join(root, 'pruned', 'lint.json');
+    const report = (n: number) => ({ path: `${n}.sql`, violations: [], statements: [] });
+    let now = 0;
+    const run = (keys: string[], read: string[] = []) => {
+      const cache = LintCache.open(file, 18);
+      for (const key of read) expect(cache.get(key)).toBeDefined();
+      for (const key of keys) cache.set(key, report(Number(key.slice(1))));
+      // A minute apart, so "most recently used" never ties.
+      cache.write((now += 60_000), 0);
+    };
+    const cached = () => {
+      const cache = LintCache.open(file, 18);
+      return ['a1', 'a2', 'b1', 'b2', 'c1', 'c2', 'd1'].filter((key) => cache.get(key) !== undefined);
+    };
+    run(['a1', 'a2']);
+    run(['b1', 'b2']);
+    expect(cached()).toEqual(['a1', 'a2', 'b1', 'b2']);
+    // Two new reports: room for two earlier ones, the most recently written (b), not a.
+    run(['c1', 'c2']);
+    expect(cached()).toEqual(['b1', 'b2', 'c1', 'c2']);
+    // What a run read counts as its own: b1 stays beside d1, and c (the newest earlier ones) fill the rest.
+    run(['d1'], ['b1']);
+    expect(cached()).toEqual(['b1', 'c1', 'c2', 'd1']);
   });
 
   it('gives the same verdicts as a run without it across the whole corpus, judged and from the cache', async () => {

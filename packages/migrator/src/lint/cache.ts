@@ -30,8 +30,12 @@ import type { FileReport } from './types.js';
 /** Bumped when the cache file's layout changes. */
 const FORMAT = 2;
 
-/** Reports kept across runs beyond the current run's (the least recently used go first). */
-export const MAX_LINT_CACHE_ENTRIES = 20_000;
+/**
+ * How much the cache keeps beyond the reports of the run that writes it: reports of earlier runs
+ * (another branch's migrations, other files) up to this many bytes plus the run's own size, most
+ * recently used first. A re-run reads the whole file, so it must not grow with every edit.
+ */
+export const LINT_CACHE_SLACK_BYTES = 4 * 1024 * 1024;
 
 /** `[start, end)` of a text: in characters of the renderJson texts, in bytes of the report texts. */
 type Span = [number, number];
@@ -81,6 +85,8 @@ const EMPTY = Buffer.alloc(0);
 
 export class LintCache {
   private readonly added = new Map<string, FileReport>();
+  /** Keys of the entries this run read. */
+  private readonly used = new Set<string>();
   hits = 0;
 
   private constructor(
@@ -135,6 +141,7 @@ export class LintCache {
       return undefined;
     }
     this.hits++;
+    this.used.add(key);
     return cachedReport(entry, this.jsonTexts, this.reportTexts, this.file);
   }
 
@@ -147,12 +154,12 @@ export class LintCache {
   }
 
   /**
-   * Writes the cache when this run judged anything: the new reports, and the earlier entries
-   * that fit under MAX_LINT_CACHE_ENTRIES, most recently written first. A run that judged
-   * nothing leaves the file as it is. Never throws: a cache that cannot be written only costs
-   * the next run its time (`problem` says why).
+   * Writes the cache when this run judged anything: the new reports, the ones this run read, and
+   * earlier ones most recently used first while the file stays within twice this run's reports
+   * plus `slack` bytes. A run that judged nothing leaves the file as it is. Never throws: a cache
+   * that cannot be written only costs the next run its time (`problem` says why).
    */
-  write(now = Date.now()): void {
+  write(now = Date.now(), slack = LINT_CACHE_SLACK_BYTES): void {
     if (this.added.size === 0) return;
     const entries: Record<string, Entry> = {};
     const json: string[] = [];
@@ -173,10 +180,21 @@ export class LintCache {
       const { errors, warnings } = severities(report);
       entries[key] = { used: now, path: report.path, errors, warnings, report: putReport(Buffer.from(JSON.stringify(report))), json: putJson(fileJson(report)) };
     }
-    const kept = [...this.entries].filter(([key, entry]) => !this.added.has(key) && isSpan(entry.report, this.reportTexts.length) && isSpan(entry.json, this.jsonTexts.chars));
-    kept.sort((a, b) => b[1].used - a[1].used);
-    for (const [key, entry] of kept.slice(0, Math.max(0, MAX_LINT_CACHE_ENTRIES - this.added.size))) {
-      entries[key] = { ...entry, report: putReport(this.reportTexts.subarray(...entry.report)), json: putJson(this.jsonTexts.slice(entry.json)) };
+    const keep = (key: string, entry: Entry, used: number) => {
+      entries[key] = { ...entry, used, report: putReport(this.reportTexts.subarray(...entry.report)), json: putJson(this.jsonTexts.slice(entry.json)) };
+    };
+    const older: [string, Entry][] = [];
+    for (const [key, entry] of this.entries) {
+      if (this.added.has(key) || !isSpan(entry.report, this.reportTexts.length) || !isSpan(entry.json, this.jsonTexts.chars)) continue;
+      if (this.used.has(key)) keep(key, entry, now);
+      else older.push([key, entry]);
+    }
+    const budget = 2 * (reportBytes + jsonChars) + slack;
+    older.sort((a, b) => b[1].used - a[1].used);
+    for (const [key, entry] of older) {
+      const size = entry.report[1] - entry.report[0] + entry.json[1] - entry.json[0];
+      if (reportBytes + jsonChars + size > budget) break;
+      keep(key, entry, entry.used);
     }
     const jsonBuffer = Buffer.from(json.join(''));
     const index: Index = { format: FORMAT, scope: this.scope, jsonBytes: jsonBuffer.length, jsonChars, bytes: jsonBuffer.length + reportBytes, entries };
