@@ -85,6 +85,21 @@ describe('sdk db lint', () => {
     expect(down.stderr + down.stdout).not.toContain('Sekr1t-pw');
   });
 
+  it("names this CLI's flag where a finding advises another command with a library option, and leaves the user's own quoted names alone", async () => {
+    const file = join(dir, 'alone.sql');
+    await writeFile(file, 'ALTER TABLE "invoices" ALTER COLUMN "name" SET DATA TYPE text;\n');
+    for (const format of ['pretty', 'github']) {
+      const run = await sdk(['db', 'lint', file, '--pg-version', '16', '--no-cache', '--format', format]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('`sdk db plan --database-url` reads the column');
+      expect(run.stdout).not.toContain('`databaseUrl`');
+      expect(run.stdout).not.toContain('--name');
+    }
+    // JSON is the library's report, as a script reads it.
+    const json = await sdk(['db', 'lint', file, '--pg-version', '16', '--no-cache', '--json']);
+    expect(json.stdout).toContain('`sdk db plan` with `databaseUrl`');
+  });
+
   it('refuses a missing path and an unknown version with one line and a hint', async () => {
     const missing = await sdk(['db', 'lint', join(dir, 'nope')]);
     expect(missing.code).toBe(1);

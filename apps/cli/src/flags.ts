@@ -41,11 +41,17 @@ const VALUE = '(?: ([0-9][\\w-]*|expand|contract))?';
 
 /** Library text with its option names (`name`, `name` value, `sdk ...` with `name` value) as CLI flags. */
 export function withFlags(text: string): string {
-  return text
-    .replace(new RegExp(`\`(sdk [^\`]+)\` with \`(\\w+)\`${VALUE}`, 'g'), (whole, command: string, name: string, value?: string) =>
-      OPTION_FLAGS[name] ? `\`${command} ${OPTION_FLAGS[name]}${value ? ` ${value}` : ''}\`` : whole,
-    )
-    .replace(new RegExp(`\`(\\w+)\`${VALUE}`, 'g'), (whole, name: string, value?: string) =>
+  return withCommandFlags(text).replace(new RegExp(`\`(\\w+)\`${VALUE}`, 'g'), (whole, name: string, value?: string) =>
       OPTION_FLAGS[name] ? `\`${OPTION_FLAGS[name]}${value ? ` ${value}` : ''}\`` : whole,
     );
+}
+
+/**
+ * Only the `sdk ...` with `name` value form, for text that also quotes the user's own names (a
+ * lint finding's `name` is as likely a column as an option): `sdk db plan` with `databaseUrl`.
+ */
+export function withCommandFlags(text: string): string {
+  return text.replace(new RegExp(`\`(sdk [^\`]+)\` with \`(\\w+)\`${VALUE}`, 'g'), (whole, command: string, name: string, value?: string) =>
+    OPTION_FLAGS[name] ? `\`${command} ${OPTION_FLAGS[name]}${value ? ` ${value}` : ''}\`` : whole,
+  );
 }

@@ -8,6 +8,7 @@ import { styleText } from 'node:util';
 // rules when the cache does not answer for a file, and the registry is loaded for --list-rules and SARIF.
 import { lintPaths, NEWEST_PG_VERSION, renderGithub, renderJson, renderPretty, renderSarif, type LintReport } from '@big0290/migrator/lint/run';
 import type { RuleInfo } from '@big0290/migrator/lint';
+import { withCommandFlags } from '../flags.js';
 import type { LintFlags } from '../options.js';
 import type { Output } from '../output.js';
 import { migrationsFolderOf, projectRoot } from '../project.js';
@@ -27,7 +28,10 @@ export async function dbLint(paths: string[], options: LintFlags, out: Output): 
   const { report, sources, cache } = await lintPaths({ paths: targets, pgVersion, cacheFile });
   if (cache?.problem) out.info(`note: the lint cache (${displayPath(cache.file)}) ${cache.problem}; the verdicts are not affected.`);
   if (cache && out.verbose) out.info(`lint cache ${displayPath(cache.file)}: ${cache.hits} file(s) from the cache, ${cache.misses} judged.`);
-  out.result(await render(report, options.format === 'pretty' && options.json ? 'json' : options.format, sources));
+  const format = options.format === 'pretty' && options.json ? 'json' : options.format;
+  const text = await render(report, format, sources);
+  // A human reads pretty and GitHub output: the library's `sdk ...` with `option` advice as this CLI's flags.
+  out.result(format === 'pretty' || format === 'github' ? withCommandFlags(text) : text);
   return report.errors > 0 ? 1 : 0;
 }
 
