@@ -55,3 +55,16 @@ describe('the binary', () => {
     expect(help.stdout).toBe((await sdk(['db', 'status', '--help'])).stdout);
   });
 });
+
+describe('the pg driver', () => {
+  it('is loaded by a command that connects, and never by `db lint` without a database', async () => {
+    const loads = (run: { stderr: string }) => /[\\/]pg[\\/]lib[\\/]index\.js/.test(run.stderr);
+    const lint = await sdk(['db', 'lint', '--list-rules'], { env: { NODE_DEBUG: 'module' } });
+    expect(lint.code).toBe(0);
+    expect(loads(lint)).toBe(false);
+    // Nothing listens on port 1: the command fails to connect, after loading the driver.
+    const status = await sdk(['db', 'status'], { env: { NODE_DEBUG: 'module', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/db' } });
+    expect(status.code).toBe(1);
+    expect(loads(status)).toBe(true);
+  });
+});

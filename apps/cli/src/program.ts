@@ -64,11 +64,13 @@ function targeting(command: Command, what = 'target database'): Command {
 /** Sets the exit code from a command; handlers are imported lazily so `sdk --help` stays fast. */
 function action<T extends TargetFlags>(run: (options: T, out: Output) => Promise<number>) {
   return async (options: T) => {
-    process.exitCode = await runCommand(options, (out) => {
+    process.exitCode = await runCommand(options, async (out) => {
       out.addSecretsOf(options.databaseUrl);
       if (options.databaseUrl && /:\/\/[^/@]*:[^/@]+@/.test(options.databaseUrl)) {
         out.info('note: --database-url puts the password in the process list; prefer the DATABASE_URL environment variable');
       }
+      // Each of these commands connects: pg loads first, without its Cloudflare probe (runtime.ts).
+      (await import('./runtime.js')).loadPgDriver();
       return run(options, out);
     });
   };
