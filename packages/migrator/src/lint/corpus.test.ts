@@ -40,7 +40,7 @@ const KNOWN_RULE_IDS = [
   'adding-unique-constraint', 'validating-in-same-transaction', 'attaching-partition', 'dropping-index-non-concurrently',
   'reindexing-non-concurrently', 'concurrently-in-transaction', 'unnamed-concurrent-index', 'locking-table',
   // breaking changes, data
-  'adding-required-column', 'renaming-column', 'renaming-table', 'dropping-column', 'dropping-table', 'dropping-schema',
+  'adding-required-column', 'renaming-column', 'renaming-table', 'renaming-enum-value', 'dropping-column', 'dropping-table', 'dropping-schema',
   'drop-cascade', 'truncating-table', 'unbounded-data-change', 'disabling-triggers', 'setting-schema',
   'schema-change-after-data-change', 'enum-value-in-transaction', 'transaction-control', 'unsupported-in-version',
   // engine

@@ -24,6 +24,7 @@ import { lockingTable } from './rules/locking-table.js';
 import { refreshingMaterializedView } from './rules/refreshing-materialized-view.js';
 import { reindexingNonConcurrently } from './rules/reindexing-non-concurrently.js';
 import { renamingColumn } from './rules/renaming-column.js';
+import { renamingEnumValue } from './rules/renaming-enum-value.js';
 import { renamingTable } from './rules/renaming-table.js';
 import { schemaChangeAfterDataChange } from './rules/schema-change-after-data-change.js';
 import { settingLoggedUnlogged } from './rules/setting-logged-unlogged.js';
@@ -74,6 +75,7 @@ export const RULES: readonly LintRule[] = [
   // Changes that break the running application: warnings in a contract migration (hazard 'running-app')
   renamingColumn,
   renamingTable,
+  renamingEnumValue,
   settingSchema,
   droppingColumn,
   droppingTable,
