@@ -105,6 +105,12 @@ export class SchemaKnowledge {
    * REFRESH ... CONCURRENTLY fails on them.
    */
   readonly unpopulated = new Set<string>();
+  /**
+   * Table -> the names of its row security policies (CREATE POLICY, less DROP POLICY): a table
+   * whose row level security is enabled with no policy denies every row to every role but its
+   * owner (https://www.postgresql.org/docs/current/ddl-rowsecurity.html).
+   */
+  readonly policies = new Map<string, Set<string>>();
   /** Backfills and stand-in views of earlier migrations: what makes a later drop a contract step. */
   readonly expandSteps = new ExpandSteps();
   /** Index of the file being linted, so a rule can tell "earlier in this file" from "an earlier migration". */
@@ -260,6 +266,7 @@ export class SchemaKnowledge {
     this.defaultPartitions.delete(table);
     for (const [parent, partition] of this.defaultPartitions) if (partition === table) this.defaultPartitions.delete(parent);
     this.unpopulated.delete(table);
+    this.policies.delete(table);
     this.foreignKeys = this.foreignKeys.filter((fk) => fk.table !== table);
     this.columns.delete(table);
     this.constraints.delete(table);
@@ -275,7 +282,7 @@ export class SchemaKnowledge {
     for (const partitions of this.partitioned.values()) if (partitions.delete(from)) partitions.add(to);
     for (const [parent, partition] of this.defaultPartitions) if (partition === from) this.defaultPartitions.set(parent, to);
     if (this.unpopulated.delete(from)) this.unpopulated.add(to);
-    for (const map of [this.columns, this.constraints, this.nullability, this.defaults, this.columnConstraints, this.partitioned, this.defaultPartitions] as Map<string, unknown>[]) {
+    for (const map of [this.columns, this.constraints, this.nullability, this.defaults, this.columnConstraints, this.partitioned, this.defaultPartitions, this.policies] as Map<string, unknown>[]) {
       const entry = map.get(from);
       map.delete(from);
       if (entry) map.set(to, entry);

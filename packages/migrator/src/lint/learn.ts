@@ -176,9 +176,22 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement 
       }
       return;
     }
+    case 'CreatePolicyStmt': {
+      const table = relationKey(body.table);
+      if (!table || typeof body.policy_name !== 'string') return;
+      const policies = knowledge.policies.get(table) ?? new Set<string>();
+      policies.add(body.policy_name);
+      knowledge.policies.set(table, policies);
+      return;
+    }
     case 'RenameStmt': {
       const table = relationKey(body.relation);
       if (!table) return;
+      if (body.renameType === 'OBJECT_POLICY' && typeof body.subname === 'string' && typeof body.newname === 'string') {
+        const policies = knowledge.policies.get(table);
+        if (policies?.delete(body.subname)) policies.add(body.newname);
+        return;
+      }
       if (body.renameType !== undefined && MOVABLE_RELATIONS.has(body.renameType) && typeof body.newname === 'string') {
         knowledge.expandSteps.relationMoved(table, `${table.split('.')[0]}.${body.newname}`);
       }
@@ -224,6 +237,13 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement 
         }
       } else if (body.removeType === 'OBJECT_DOMAIN') {
         for (const object of list(body.objects)) knowledge.domains.delete(typeKey(bodyOf(object, 'TypeName')?.names) ?? '');
+      } else if (body.removeType === 'OBJECT_POLICY') {
+        // DROP POLICY name ON [schema.]table: the object is the list [schema,] table, name.
+        for (const object of list(body.objects)) {
+          const names = list(bodyOf(object, 'List')?.items).map((i) => stringValue(i) ?? '');
+          const policy = names.pop() ?? '';
+          knowledge.policies.get(names.length > 1 ? names.join('.') : `public.${names[0] ?? ''}`)?.delete(policy);
+        }
       } else if (body.removeType === 'OBJECT_INDEX') {
         for (const object of list(body.objects)) {
           const name = objectName(object);

@@ -15,6 +15,7 @@ import { concurrentlyInTransaction } from './rules/concurrently-in-transaction.j
 import { creatingIndexNonConcurrently } from './rules/creating-index-non-concurrently.js';
 import { disablingTriggers } from './rules/disabling-triggers.js';
 import { dropCascade } from './rules/drop-cascade.js';
+import { enablingRowLevelSecurity } from './rules/enabling-row-level-security.js';
 import { droppingColumn } from './rules/dropping-column.js';
 import { droppingIndexNonConcurrently } from './rules/dropping-index-non-concurrently.js';
 import { droppingSchema } from './rules/dropping-schema.js';
@@ -80,6 +81,7 @@ export const RULES: readonly LintRule[] = [
   droppingColumn,
   droppingTable,
   droppingSchema,
+  enablingRowLevelSecurity,
   // Changes that fail, lose data or skip checks, in any phase
   addingRequiredColumn,
   dropCascade,

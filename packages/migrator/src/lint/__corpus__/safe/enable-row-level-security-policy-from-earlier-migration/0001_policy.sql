@@ -1,0 +1,1 @@
+CREATE POLICY "users_allow_all" ON "auth"."users" FOR ALL USING (true) WITH CHECK (true);
