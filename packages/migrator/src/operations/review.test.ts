@@ -1,42 +1,22 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@big0290/testing';
-import { backfill } from '../backfill/index.js';
+import { describe, expect, it } from 'vitest';
 import { changeColumnType } from './change-column-type.js';
 import { renameColumn } from './rename-column.js';
-import type { BackfillStep, OperationPlan, SqlStep } from './types.js';
+import { expandSql, syncTriggerDatabase } from './__fixtures__/sync-db.js';
 
-let db: TestDatabase;
-let client: pg.Client;
-beforeAll(async () => {
-  db = await createTestDatabase('opreview');
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-});
-afterAll(async () => {
-  await client.end();
-  await db.drop();
-});
-
-const q = async (sql: string) => (await client.query(sql)).rows;
-const expandSql = (plan: OperationPlan) => plan.steps.filter((s): s is SqlStep => s.kind === 'sql' && s.phase === 'expand').map((s) => s.sql);
-const backfillStep = (plan: OperationPlan) => plan.steps.find((s): s is BackfillStep => s.kind === 'backfill')!;
-const runBackfill = (plan: OperationPlan) => {
-  const step = backfillStep(plan);
-  return backfill(db.url, { table: step.table, set: step.set, where: step.where, maxRowsPerBatch: 100, throttle: false });
-};
+const t = syncTriggerDatabase('opreview');
+const { q } = t;
 
 describe('the sync trigger, reviewed', () => {
   it('keeps UPDATEs working on a table whose synced column has no equality operator (json)', async () => {
     await q(`CREATE TABLE docs (id int PRIMARY KEY, body json, title text);
              INSERT INTO docs SELECT g, json_build_object('n', g), 't' || g FROM generate_series(1, 300) g;`);
-    const plan = renameColumn.plan(await renameColumn.resolve(client, { table: 'docs', from: 'body', to: 'content' }));
+    const plan = renameColumn.plan(await renameColumn.resolve(t.client, { table: 'docs', from: 'body', to: 'content' }));
     for (const sql of expandSql(plan)) await q(sql);
     // The old version updates another column, then the json column; the new one its column.
     await q(`UPDATE docs SET title = 'changed' WHERE id = 1`);
     await q(`UPDATE docs SET body = '{"old": 2}' WHERE id = 2`);
     await q(`UPDATE docs SET content = '{"new": 3}' WHERE id = 3`);
-    await runBackfill(plan);
+    await t.runBackfill(plan, 100);
     expect(await q(`SELECT id, body::text, content::text FROM docs WHERE id <= 3 ORDER BY id`)).toEqual([
       { id: 1, body: '{"n" : 1}', content: '{"n" : 1}' },
       { id: 2, body: '{"old": 2}', content: '{"old": 2}' },
@@ -48,19 +28,19 @@ describe('the sync trigger, reviewed', () => {
   it('keeps UPDATEs working when the new type has no equality operator (text to json)', async () => {
     await q(`CREATE TABLE settings (id int PRIMARY KEY, value text, note text);
              INSERT INTO settings SELECT g, '{"n": ' || g || '}', 'x' FROM generate_series(1, 200) g;`);
-    const plan = changeColumnType.plan(await changeColumnType.resolve(client, { table: 'settings', column: 'value', type: 'json' }));
+    const plan = changeColumnType.plan(await changeColumnType.resolve(t.client, { table: 'settings', column: 'value', type: 'json' }));
     for (const sql of expandSql(plan)) await q(sql);
     await q(`UPDATE settings SET note = 'y' WHERE id = 1`);
-    await runBackfill(plan);
+    await t.runBackfill(plan, 100);
     expect(await q(`SELECT count(*)::int AS n FROM settings WHERE value IS DISTINCT FROM value_sdk_new::text`)).toEqual([{ n: 0 }]);
   });
 
   it('never lets the backfill rewrite the old column when the USING expression is not of the new type', async () => {
     await q(`CREATE TABLE fees (id int PRIMARY KEY, amount numeric(10,3));
              INSERT INTO fees SELECT g, g + 0.505 FROM generate_series(1, 300) g;`);
-    const plan = changeColumnType.plan(await changeColumnType.resolve(client, { table: 'fees', column: 'amount', type: 'bigint', using: 'amount * 100' }));
+    const plan = changeColumnType.plan(await changeColumnType.resolve(t.client, { table: 'fees', column: 'amount', type: 'bigint', using: 'amount * 100' }));
     for (const sql of expandSql(plan)) await q(sql);
-    await runBackfill(plan);
+    await t.runBackfill(plan, 100);
     // The old version still reads amount: the backfill must not have touched it.
     expect(await q(`SELECT amount::text, amount_sdk_new::int AS n FROM fees WHERE id = 1`)).toEqual([{ amount: '1.505', n: 151 }]);
     expect(await q(`SELECT count(*)::int AS n FROM fees WHERE amount <> id + 0.505`)).toEqual([{ n: 0 }]);
@@ -68,7 +48,7 @@ describe('the sync trigger, reviewed', () => {
 
   it('refuses a USING expression that the trigger cannot evaluate (columns qualified with the table name), before anything is written', async () => {
     await q(`CREATE TABLE tolls (id int PRIMARY KEY, amount numeric(10,2)); INSERT INTO tolls VALUES (1, 1.5);`);
-    const resolved = changeColumnType.resolve(client, { table: 'tolls', column: 'amount', type: 'bigint', using: 'round(tolls.amount * 100)::bigint' });
+    const resolved = changeColumnType.resolve(t.client, { table: 'tolls', column: 'amount', type: 'bigint', using: 'round(tolls.amount * 100)::bigint' });
     const outcome = await resolved.then(
       async (r) => {
         // Accepted: then the expand must leave the application's writes working.
