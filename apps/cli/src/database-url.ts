@@ -12,13 +12,17 @@ export const URL_SOURCE_NAME: Record<UrlSource, string> = {
   dotenv: 'DATABASE_URL in .env',
 };
 
+/** The `.env` files DATABASE_URL is looked for in, in order: the current directory's, the project root's. */
+export function dotenvFiles(): string[] {
+  return [...new Set([process.cwd(), projectRoot()])].map((dir) => join(dir, '.env'));
+}
+
 /**
  * `DATABASE_URL` from a `.env` file in the current directory, else the project root. Read with
  * dotenv's parser rather than `config()`: it never overrides the real environment and prints nothing.
  */
 function fromDotenv(): string | undefined {
-  for (const dir of new Set([process.cwd(), projectRoot()])) {
-    const file = join(dir, '.env');
+  for (const file of dotenvFiles()) {
     if (existsSync(file)) {
       // dotenv is loaded only when there is a .env to read: every command starts faster without one.
       const { parse } = createRequire(import.meta.url)('dotenv') as typeof import('dotenv');

@@ -170,7 +170,8 @@ describe('sdk db lint, run again', () => {
     const clean = await lint(root, '--no-cache');
     const runs = await Promise.all([1, 2, 3, 4].map(() => lint(root)));
     for (const run of runs) expect(run).toMatchObject({ code: 1, stdout: clean.stdout });
-    expect(await readdir(join(root, 'node_modules', '.cache', 'sdk'))).toEqual(['lint.json']);
+    expect(await readdir(join(root, 'node_modules', '.cache', 'sdk'))).toEqual(['lint-runs', 'lint.json']);
+    expect((await readdir(join(root, 'node_modules', '.cache', 'sdk', 'lint-runs'))).filter((name) => !name.endsWith('.run'))).toEqual([]);
     const after = await lint(root);
     expect(after.stderr).toContain('2 file(s) from the cache, 0 judged.');
     expect(after.stdout).toBe(clean.stdout);
@@ -181,6 +182,7 @@ describe('sdk db lint, run again', () => {
     const xdg = join(dir, 'xdg-cache');
     const run = await sdk(['db', 'lint', 'migrations', '--pg-version', '17', '--verbose'], { cwd: root, env: { XDG_CACHE_HOME: xdg } });
     expect(run.stderr).toMatch(new RegExp(`lint cache ${xdg}/sdk/lint-[0-9a-f]{16}\\.json: 0 file\\(s\\) from the cache, 2 judged\\.`));
-    expect((await readdir(join(xdg, 'sdk'))).length).toBe(1);
+    // The cache and the folder of its run records (lint-replay.ts), both named for the project.
+    expect((await readdir(join(xdg, 'sdk'))).map((name) => name.replace(/[0-9a-f]{16}/, 'H'))).toEqual(['lint-H-runs', 'lint-H.json']);
   });
 });

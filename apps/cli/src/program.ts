@@ -289,7 +289,7 @@ function defineProgram(argv: readonly string[], invoked: string | undefined): Co
     .action(async (paths: string[], options: LintFlags) => {
       process.exitCode = await runCommand({ ...options, json: options.json || options.format === 'json' }, async (out) => {
         out.addSecretsOf(options.databaseUrl);
-        return (await import('./commands/db-lint.js')).dbLint(paths, options, out);
+        return (await import('./commands/db-lint.js')).dbLint(paths, options, out, argv);
       });
     });
 

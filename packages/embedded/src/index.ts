@@ -8,6 +8,6 @@ export { startEmbedded } from './attached.js';
 export type { EmbeddedServer, EmbeddedServerOptions } from './attached.js';
 export { startEmbeddedDetached, stopEmbeddedDetached, DETACHED_LOG_FILE } from './detached.js';
 export type { DetachedServerOptions } from './detached.js';
-export { embeddedPgMajor } from './binaries.js';
+export { embeddedPgMajor, embeddedPgPackageFile } from './binaries.js';
 export { freePort } from './port.js';
 export { ensurePostgresUser, postgresIds, runPgProgram } from './os-user.js';

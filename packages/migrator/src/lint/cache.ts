@@ -1,8 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { engineFingerprint } from './fingerprint.js';
 import { fileJson, RENDERED_JSON } from './report/machine.js';
 import type { FileReport } from './types.js';
 
@@ -305,42 +304,4 @@ export function chainKeys(files: readonly KeyedFile[]): string[] {
     previous = hash.digest('base64url');
     return previous;
   });
-}
-
-let fingerprint: string | undefined;
-
-/**
- * A fingerprint of the code that judges a file: the name, size and modification time of every
- * module lint/ can load (its own folder and the floor below it: layers.test.ts keeps it so), the
- * parser's version, this package's version and Node's. A rebuild writes new modification times;
- * an installed release differs by version. Stat calls only: reading every module would cost more
- * than the rest of a cached run.
- */
-export function engineFingerprint(): string {
-  if (fingerprint) return fingerprint;
-  const src = dirname(dirname(fileURLToPath(import.meta.url)));
-  const hash = createHash('sha256');
-  const require = createRequire(import.meta.url);
-  const version = (path: string) => (JSON.parse(readFileSync(path, 'utf8')) as { version?: string }).version ?? '?';
-  hash.update(`node ${process.version}\0sdk ${version(join(src, '..', 'package.json'))}\0libpg-query ${version(require.resolve('libpg-query/package.json'))}\0`);
-  const walk = (folder: string) => {
-    for (const entry of readdirSync(join(src, folder), { withFileTypes: true })) {
-      const name = `${folder}/${entry.name}`;
-      // Test fixtures and corpora (`__corpus__`) are not code the linter runs.
-      if (entry.isDirectory()) {
-        if (!entry.name.startsWith('__')) walk(name);
-      } else if (/\.[cm]?[jt]s$/.test(entry.name) && !/\.test\.[jt]s$|\.d\.ts$/.test(entry.name)) {
-        const stat = statSync(join(src, name));
-        hash.update(`${name}\0${stat.size}\0${stat.mtimeMs}\0`);
-      }
-    }
-  };
-  for (const folder of ['lint', 'sql', 'db', 'operations', 'util']) walk(folder);
-  for (const name of ['errors.js', 'errors.ts']) {
-    if (!existsSync(join(src, name))) continue;
-    const stat = statSync(join(src, name));
-    hash.update(`${name}\0${stat.size}\0${stat.mtimeMs}\0`);
-  }
-  fingerprint = hash.digest('base64url');
-  return fingerprint;
 }

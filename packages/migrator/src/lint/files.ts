@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { MigratorError } from '../errors.js';
 import { chainKeys, LintCache, severities, type LintCacheStats } from './cache.js';
+import type { InputRecorder } from './inputs.js';
 import { readMigration } from './read.js';
 import type { SequenceFile } from './sequence.js';
 import type { FileReport, LintReport, LintRule } from './types.js';
@@ -22,6 +23,11 @@ export interface LintOptions {
    * it in `node_modules/.cache/sdk`. Ignored with custom `rules`, whose code the cache cannot see.
    */
   cacheFile?: string | undefined;
+  /**
+   * Records every file and folder the run reads (stat'ed before it is read), so a caller can tell
+   * later, with stat calls, that a run would read the same and judge the same (lint/inputs.ts).
+   */
+  inputs?: InputRecorder | undefined;
 }
 
 export interface LintResult {
@@ -44,8 +50,8 @@ export interface LintResult {
 export async function lintPaths(options: LintOptions): Promise<LintResult> {
   const pgVersion = options.pgVersion ?? NEWEST_PG_VERSION;
   checkPgVersion(pgVersion);
-  orderCache.clear();
-  const targets = collect(options.paths);
+  const folders = new Folders(options.inputs);
+  const targets = collect(options.paths, folders);
   const cache = options.cacheFile !== undefined && options.rules === undefined ? LintCache.open(options.cacheFile, pgVersion) : undefined;
   const sources = new Map<string, string>();
   // One knowledge per folder: migrations of one folder build on each other.
@@ -61,14 +67,14 @@ export async function lintPaths(options: LintOptions): Promise<LintResult> {
   /** Folders with a file to judge, and the first such file: the files before it are cache hits. */
   const toJudge: { files: SequenceFile[]; keys: string[] | undefined; from: number }[] = [];
   for (const [folder, wanted] of byFolder) {
-    const ordered = migrationOrder(folder);
+    const ordered = folders.migrationOrder(folder);
     const position = new Map(ordered.map((file, i) => [file, i]));
     const wantedSet = new Set(wanted);
     // Earlier migrations of the folder first (read, not reported); a non-.sql file given by name last.
     let last = -1;
     for (const w of wanted) last = Math.max(last, position.get(w) ?? -1);
     const sequence = [...ordered.slice(0, last + 1), ...wanted.filter((w) => !position.has(w))];
-    const read = sequence.map((absolute) => ({ absolute, display: display.get(absolute) ?? absolute, lint: wantedSet.has(absolute), read: readMigration(absolute, display.get(absolute) ?? absolute) }));
+    const read = sequence.map((absolute) => ({ absolute, display: display.get(absolute) ?? absolute, lint: wantedSet.has(absolute), read: readMigration(absolute, display.get(absolute) ?? absolute, options.inputs) }));
     const files: SequenceFile[] = read.map((f) => ({ ...f, read: 'text' in f.read ? f.read.text : f.read }));
     for (const f of files) if (f.lint && typeof f.read === 'string') sources.set(f.display, f.read);
     const keys = cache ? chainKeys(read.map((f) => ({ ...f, content: 'text' in f.read ? f.read.bytes : f.read }))) : undefined;
@@ -124,7 +130,7 @@ interface Target {
   display: string;
 }
 
-function collect(paths: readonly string[]): Target[] {
+function collect(paths: readonly string[], folders: Folders): Target[] {
   const out: Target[] = [];
   const seen = new Set<string>();
   const push = (absolute: string, display: string) => {
@@ -134,11 +140,12 @@ function collect(paths: readonly string[]): Target[] {
   };
   for (const path of paths) {
     const absolute = resolve(path);
-    if (!existsSync(absolute)) {
+    const stats = statSync(absolute, { throwIfNoEntry: false });
+    if (!stats) {
       throw new MigratorError('E_LINT_PATH', `${path}: no such file or folder`, { hint: 'pass migration .sql files or a migrations folder, e.g. `pnpm sdk db lint packages/db-config/migrations`' });
     }
-    if (statSync(absolute).isDirectory()) {
-      const found = sqlFilesBelow(absolute);
+    if (stats.isDirectory()) {
+      const found = folders.sqlFilesBelow(absolute);
       if (found.length === 0) {
         throw new MigratorError('E_LINT_PATH', `${path}: no .sql files in this folder`, { hint: 'pass the folder drizzle-kit writes migrations to (`out` in drizzle.config.ts)' });
       }
@@ -152,44 +159,80 @@ function collect(paths: readonly string[]): Target[] {
   return out;
 }
 
-/** `.sql` files below a folder, each folder's files in migration order; dot folders and node_modules skipped. */
-function sqlFilesBelow(folder: string): string[] {
-  const out: string[] = [];
-  const subfolders: string[] = [];
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
-    if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules') subfolders.push(join(folder, entry.name));
+/**
+ * The folders of one lintPaths call: each listed once (collect() and the lint loop both need a
+ * folder's order), and recorded, with the journal, when the call records its inputs.
+ */
+class Folders {
+  private readonly listings = new Map<string, Dirent[]>();
+  private readonly orders = new Map<string, string[]>();
+
+  constructor(private readonly inputs: InputRecorder | undefined) {}
+
+  /** `.sql` files below a folder, each folder's files in migration order; dot folders and node_modules skipped. */
+  sqlFilesBelow(folder: string): string[] {
+    const out: string[] = [];
+    const subfolders: string[] = [];
+    for (const entry of this.list(folder)) {
+      if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules') subfolders.push(join(folder, entry.name));
+    }
+    out.push(...this.migrationOrder(folder));
+    for (const sub of subfolders.sort()) out.push(...this.sqlFilesBelow(sub));
+    return out;
   }
-  out.push(...migrationOrder(folder));
-  for (const sub of subfolders.sort()) out.push(...sqlFilesBelow(sub));
-  return out;
-}
 
-/** The `.sql` files of one folder in the order they run: the drizzle journal's, then the rest by name. */
-function migrationOrder(folder: string): string[] {
-  let order = orderCache.get(folder);
-  if (!order) orderCache.set(folder, (order = readMigrationOrder(folder)));
-  return order;
-}
+  /** The `.sql` files of one folder in the order they run: the drizzle journal's, then the rest by name. */
+  migrationOrder(folder: string): string[] {
+    let order = this.orders.get(folder);
+    if (!order) this.orders.set(folder, (order = this.readMigrationOrder(folder)));
+    return order;
+  }
 
-/** Folder orders of the current lintPaths call (collect() and the lint loop both need them). */
-const orderCache = new Map<string, string[]>();
+  private list(folder: string): Dirent[] {
+    let entries = this.listings.get(folder);
+    if (!entries) {
+      // Stat'ed before it is listed: an entry added after the stat changes the folder's times.
+      const stats = this.inputs ? statSync(folder) : undefined;
+      entries = readdirSync(folder, { withFileTypes: true });
+      if (stats) this.inputs!.folder(folder, stats, entries);
+      this.listings.set(folder, entries);
+    }
+    return entries;
+  }
 
-function readMigrationOrder(folder: string): string[] {
-  const names = readdirSync(folder, { withFileTypes: true }).filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.sql')).map((e) => e.name).sort();
-  const journal = join(folder, 'meta', '_journal.json');
-  let tags: string[] = [];
-  if (existsSync(journal)) {
+  private readMigrationOrder(folder: string): string[] {
+    const names = this.list(folder).filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.sql')).map((e) => e.name).sort();
+    const tags = this.journalTags(join(folder, 'meta', '_journal.json'));
+    const present = new Set(names);
+    const inJournal = new Set(tags.filter((t) => present.has(t)));
+    const prefix = under(folder);
+    return [...inJournal, ...names.filter((n) => !inJournal.has(n))].map((n) => `${prefix}${n}`);
+  }
+
+  /** The migration file names of a drizzle journal in its order; none without a (readable) journal. */
+  private journalTags(journal: string): string[] {
+    const stats = statSync(journal, { throwIfNoEntry: false });
+    if (!stats) {
+      this.inputs?.absent(journal);
+      return [];
+    }
+    let bytes: Buffer;
     try {
-      const parsed = JSON.parse(readFileSync(journal, 'utf8')) as { entries?: { idx?: number; tag?: string }[] };
-      tags = (parsed.entries ?? []).slice().sort((a, b) => (a.idx ?? 0) - (b.idx ?? 0)).map((e) => `${e.tag}.sql`);
+      bytes = readFileSync(journal);
+    } catch {
+      // Not readable (a folder of that name, no permission): name order, and a run not to replay.
+      this.inputs?.refuse(`${journal} could not be read`);
+      return [];
+    }
+    this.inputs?.file(journal, stats, bytes);
+    try {
+      const parsed = JSON.parse(bytes.toString('utf8')) as { entries?: { idx?: number; tag?: string }[] };
+      return (parsed.entries ?? []).slice().sort((a, b) => (a.idx ?? 0) - (b.idx ?? 0)).map((e) => `${e.tag}.sql`);
     } catch {
       // A broken journal is the runner's to report (`sdk db status`); lint falls back to name order.
+      return [];
     }
   }
-  const present = new Set(names);
-  const inJournal = new Set(tags.filter((t) => present.has(t)));
-  const prefix = under(folder);
-  return [...inJournal, ...names.filter((n) => !inJournal.has(n))].map((n) => `${prefix}${n}`);
 }
 
 /** What join(folder, name) puts before a plain file name: `folder/` (`` for `.`, `/` for the root). */

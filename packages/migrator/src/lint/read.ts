@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { findInvalidUtf8, hexByte } from '../util/utf8.js';
 import { ENGINE_RULE_IDS, fileViolation } from './engine-findings.js';
+import type { InputRecorder } from './inputs.js';
 import type { FileReport } from './types.js';
 
 /** Larger files are reported, not parsed: a migration that big is a data dump, and parsing it would take the memory of a small server. */
@@ -15,8 +16,8 @@ export interface MigrationText {
   bytes: Uint8Array;
 }
 
-/** The file's text, or a report saying why it cannot be linted. */
-export function readMigration(absolute: string, display: string): MigrationText | FileReport {
+/** The file's text, or a report saying why it cannot be linted; recorded in `inputs` when given. */
+export function readMigration(absolute: string, display: string, inputs?: InputRecorder): MigrationText | FileReport {
   const unreadable = (message: string, help: string, line = 1, column = 1): FileReport => ({
     path: display,
     violations: [fileViolation(ENGINE_RULE_IDS.unreadable, 'error', line, column, message, help)],
@@ -27,12 +28,16 @@ export function readMigration(absolute: string, display: string): MigrationText 
   try {
     fd = openSync(absolute, 'r');
   } catch (error) {
+    inputs?.refuse(`${display} could not be read`);
     return unreadable(`This file cannot be read: ${(error as Error).message}.`, 'Check its permissions, then run the linter again.');
   }
   let bytes: Buffer;
   try {
-    const size = fstatSync(fd).size;
+    // Before the read: a write after it gives the file a later change time (lint/inputs.ts).
+    const stats = fstatSync(fd);
+    const size = stats.size;
     if (size > MAX_LINT_FILE_BYTES) {
+      inputs?.file(absolute, stats);
       return unreadable(`This file is ${(size / 1024 / 1024).toFixed(0)} MB; the linter reads migrations up to ${MAX_LINT_FILE_BYTES / 1024 / 1024} MB.`,
         'Split it into smaller migrations, and load bulk data outside the migrations: COPY for new rows, `sdk db backfill` for changes to existing rows.');
     }
@@ -45,7 +50,9 @@ export function readMigration(absolute: string, display: string): MigrationText 
       filled += got;
     }
     if (filled < size) bytes = bytes.subarray(0, filled);
+    inputs?.file(absolute, stats, bytes);
   } catch (error) {
+    inputs?.refuse(`${display} could not be read`);
     return unreadable(`This file cannot be read: ${(error as Error).message}.`, 'Check its permissions, then run the linter again.');
   } finally {
     closeSync(fd);

@@ -1,0 +1,190 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { engineFiles, inputsUnchanged, type InputRecorder, type LintInputs } from '@big0290/migrator/lint/replay';
+import { projectRoot } from './project-root.js';
+
+/**
+ * `sdk db lint` run again with nothing changed, answered in a few stat calls: the common case in
+ * a local loop and in CI with a cached node_modules. A run that judged its files records, next to
+ * the lint cache, everything it read (lint/inputs.ts in the migrator: files and folders by their
+ * stat fields, stat'ed before they were read, and paths it did not find) and the output it
+ * printed, under a key of its arguments, folder, environment and Node. A later run with the same
+ * key replays that output when every input is as it was, the code among them (the linter's
+ * modules, the parser's package.json, this CLI's built files); anything else runs the linter
+ * (whose per-file cache still spares the unchanged files). Replaying loads no crypto: the key is
+ * stored whole in the record and compared, its hash only names the file.
+ *
+ * Only runs whose verdict follows from what they read are recorded: a run that asked a database
+ * for its version is not (the server may have been upgraded since), nor one that printed a notice,
+ * read a JavaScript config (its imports are not known), or could not read a file.
+ */
+
+/** Bumped when the record's layout changes. */
+const FORMAT = 1;
+/** Records kept per project: one per distinct command line, the most recently written first. */
+const MAX_RECORDS = 16;
+
+interface RunRecord {
+  format: number;
+  /** The whole key (runKey): the file name is only its hash. */
+  key: string;
+  /** The project root the run found: a config added between the folder and it moves the root. */
+  root: string;
+  /** What the run read, its code included. */
+  inputs: LintInputs;
+  exitCode: number;
+  /** Files reported (for `--verbose`). */
+  files: number;
+  /** Bytes of output after the record's first line: a shorter file was cut off. */
+  bytes: number;
+}
+
+/**
+ * Where `sdk db lint` keeps its cache: `node_modules/.cache/sdk` of the project root, where JS
+ * tools keep theirs (removed with node_modules, never committed). A project without node_modules
+ * gets a file of its own in the user's cache folder (XDG_CACHE_HOME, else ~/.cache).
+ */
+export function lintCacheFile(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (existsSync(join(root, 'node_modules'))) return join(root, 'node_modules', '.cache', 'sdk', 'lint.json');
+  // Loaded only here: the replay of a project with node_modules needs neither.
+  const require = createRequire(import.meta.url);
+  const { homedir } = require('node:os') as typeof import('node:os');
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'sdk', `lint-${createHash('sha256').update(root).digest('hex').slice(0, 16)}.json`);
+}
+
+/**
+ * Prints the recorded output of this command line and returns its exit code, when a record says
+ * nothing the run read has changed; undefined (run the linter) otherwise. Never throws: a missing,
+ * damaged or stale record only means the linter runs.
+ */
+export function replayLint(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const args = argv.slice(2);
+  if (args.includes('--no-cache')) return undefined;
+  try {
+    const root = projectRoot();
+    const cacheFile = lintCacheFile(root, env);
+    const key = runKey(args, env);
+    let content: Buffer;
+    try {
+      content = readFileSync(recordFile(cacheFile, key));
+    } catch {
+      return undefined;
+    }
+    const newline = content.indexOf(10);
+    if (newline < 0) return undefined;
+    const record = JSON.parse(content.toString('utf8', 0, newline)) as Partial<RunRecord>;
+    const output = content.subarray(newline + 1);
+    if (record.format !== FORMAT || record.key !== key || record.root !== root || record.bytes !== output.length || !Number.isInteger(record.exitCode)) return undefined;
+    if (!inputsUnchanged(record.inputs!)) return undefined;
+    process.stdout.write(output);
+    if (args.includes('--verbose')) {
+      process.stderr.write(`lint cache ${displayPath(cacheFile)}: ${String(record.files)} file(s) from the cache, 0 judged. Replayed the last run's output: nothing it read has changed.\n`);
+    }
+    return record.exitCode;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Records a run for replayLint: what it read, what it printed on stdout (as printed: scrubbed)
+ * and its exit code. Written to a temporary file and renamed, so a concurrent run reads a whole
+ * record or none; never throws (a record that cannot be written only costs the next run its time).
+ */
+export function recordLint(run: { argv: readonly string[]; root: string; cacheFile: string; inputs: InputRecorder; stdout: string; exitCode: number; files: number }, env: NodeJS.ProcessEnv = process.env): void {
+  if (run.inputs.unrecordable) return;
+  try {
+    for (const file of codeFiles()) run.inputs.fileAt(file);
+  } catch {
+    return; // a module file went away: a build is under way
+  }
+  const output = Buffer.from(run.stdout);
+  const key = runKey(run.argv.slice(2), env);
+  const record: RunRecord = { format: FORMAT, key, root: run.root, inputs: run.inputs.inputs(), exitCode: run.exitCode, files: run.files, bytes: output.length };
+  const file = recordFile(run.cacheFile, key);
+  const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(temporary, Buffer.concat([Buffer.from(`${JSON.stringify(record)}\n`), output]));
+    renameSync(temporary, file);
+    prune(dirname(file));
+  } catch {
+    rmSync(temporary, { force: true });
+  }
+}
+
+/** The records of one project: next to its lint cache, one file per command line. */
+function recordFile(cacheFile: string, key: string): string {
+  return join(dirname(cacheFile), `${basename(cacheFile, '.json')}-runs`, `${keyName(key)}.run`);
+}
+
+/**
+ * What the output of a command line depends on besides the files it reads: its arguments (less
+ * `--verbose`, which only adds a line on stderr), the folder it runs in, Node, the password the
+ * output is scrubbed of (DATABASE_URL), and whether and how it paints.
+ */
+function runKey(args: readonly string[], env: NodeJS.ProcessEnv): string {
+  const terminal = [process.stdout.isTTY === true, env.NO_COLOR ?? null, env.FORCE_COLOR ?? null];
+  const key = JSON.stringify([FORMAT, process.version, process.cwd(), args.filter((a) => a !== '--verbose'), env.DATABASE_URL ?? null, terminal]);
+  // The record holds its key: one with a password in it (DATABASE_URL, --database-url, any URL
+  // with user info) is kept as its SHA-256, never as written. node:crypto loads only then.
+  if (!env.DATABASE_URL && !args.some((a) => a.includes('@') || a.startsWith('--database-url'))) return key;
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return `sha256:${createHash('sha256').update(key).digest('base64url')}`;
+}
+
+/** The code a run's output depends on: the linter's files, this CLI's built modules and its package.json (the version SARIF reports). */
+function codeFiles(): string[] {
+  const dist = dirname(fileURLToPath(import.meta.url));
+  const files = [...engineFiles(), join(dist, '..', 'package.json')];
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('__')) walk(path);
+      } else if (entry.name.endsWith('.js') && !entry.name.endsWith('.test.js')) {
+        files.push(path);
+      }
+    }
+  };
+  walk(dist);
+  return files;
+}
+
+/**
+ * A file name for a key: cyrb53 (two 32-bit multiply-xor lanes), in base 36. Not a secret and not
+ * a proof: the record holds the whole key, compared before anything is replayed, so two keys that
+ * share a name only replace each other's record.
+ */
+function keyName(key: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return `${(h2 >>> 0).toString(36)}${(h1 >>> 0).toString(36)}`;
+}
+
+/** Keeps the MAX_RECORDS most recently written records. */
+function prune(folder: string): void {
+  const records = readdirSync(folder)
+    .filter((name) => name.endsWith('.run'))
+    .map((name) => ({ path: join(folder, name), written: statSync(join(folder, name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }));
+  if (records.length <= MAX_RECORDS) return;
+  records.sort((a, b) => b.written - a.written);
+  for (const old of records.slice(MAX_RECORDS)) rmSync(old.path, { force: true });
+}
+
+/** A path relative to the current directory when it is below it. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}

@@ -1,0 +1,98 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputRecorder, inputsUnchanged, RACY_WINDOW_MS, type LintInputs } from './inputs.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lint-inputs-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Records `path` as a lint run does: stat first, then the bytes it read. */
+function recordFile(recorder: InputRecorder, path: string, bytes: string): void {
+  recorder.file(path, statSync(path), Buffer.from(bytes));
+}
+
+describe('the inputs a lint run read', () => {
+  it('are unchanged while every file, folder and absent path is as it was', () => {
+    const folder = join(dir, 'same');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a.sql'), 'SELECT 1;');
+    const recorder = new InputRecorder();
+    recorder.folder(folder, statSync(folder), readdirSync(folder, { withFileTypes: true }));
+    recordFile(recorder, join(folder, 'a.sql'), 'SELECT 1;');
+    recorder.absent(join(folder, 'meta', '_journal.json'));
+    expect(inputsUnchanged(recorder.inputs())).toBe(true);
+  });
+
+  it('change with a file\'s bytes, even when its size and modification time are put back', () => {
+    const file = join(dir, 'edited.sql');
+    writeFileSync(file, 'SELECT 1;');
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    const recorder = new InputRecorder();
+    recordFile(recorder, file, 'SELECT 1;');
+    writeFileSync(file, 'SELECT 2;');
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    expect(statSync(file).mtimeMs).toBe(recorder.inputs().files[0]!.mtimeMs);
+    expect(inputsUnchanged(recorder.inputs())).toBe(false);
+  });
+
+  it('of a file written close to the run\'s start keep a hash of its bytes, which decides when every stat field matches', () => {
+    const file = join(dir, 'racy.sql');
+    writeFileSync(file, 'SELECT 1;');
+    const recorder = new InputRecorder();
+    recordFile(recorder, file, 'SELECT 1;');
+    const inputs = recorder.inputs();
+    expect(inputs.files[0]!.hash).toEqual(expect.any(String));
+    expect(inputsUnchanged(inputs)).toBe(true);
+    // The same stat fields with other bytes: what a write within one timestamp tick of the stat leaves.
+    const sameTick: LintInputs = { ...inputs, files: [{ ...inputs.files[0]!, hash: 'another' }] };
+    expect(inputsUnchanged(sameTick)).toBe(false);
+  });
+
+  it('of a file changed long before the run keep no hash: its stat fields say it all', () => {
+    const file = join(dir, 'old.sql');
+    writeFileSync(file, 'SELECT 1;');
+    const recorder = new InputRecorder();
+    // Seen from a run that started well after the file's last change.
+    Object.defineProperty(recorder, 'started', { value: statSync(file).ctimeMs + 2 * RACY_WINDOW_MS });
+    recordFile(recorder, file, 'SELECT 1;');
+    expect(recorder.inputs().files[0]!.hash).toBeUndefined();
+  });
+
+  it('change with an entry added to a folder, and with a path that was absent appearing', () => {
+    const folder = join(dir, 'grown');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a.sql'), 'SELECT 1;');
+    const listed = new InputRecorder();
+    listed.folder(folder, statSync(folder), readdirSync(folder, { withFileTypes: true }));
+    const journal = join(folder, '_journal.json');
+    const lookedFor = new InputRecorder();
+    lookedFor.absent(journal);
+    writeFileSync(journal, '{}');
+    expect(inputsUnchanged(listed.inputs())).toBe(false);
+    expect(inputsUnchanged(lookedFor.inputs())).toBe(false);
+  });
+
+  it('change with a folder\'s entry names when its stat fields match (a rename within one tick)', () => {
+    const folder = join(dir, 'renamed');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a.sql'), 'SELECT 1;');
+    const recorder = new InputRecorder();
+    recorder.folder(folder, statSync(folder), readdirSync(folder, { withFileTypes: true }));
+    const inputs = recorder.inputs();
+    expect(inputs.folders[0]!.hash).toEqual(expect.any(String));
+    expect(inputsUnchanged({ ...inputs, folders: [{ ...inputs.folders[0]!, hash: 'another' }] })).toBe(false);
+  });
+
+  it('are "changed" when the record is not one (a damaged file)', () => {
+    expect(inputsUnchanged({} as LintInputs)).toBe(false);
+    expect(inputsUnchanged({ started: 0, files: [{ path: join(dir, 'missing.sql'), size: 1, mtimeMs: 0, ctimeMs: 0, ino: 0 }], folders: [], absent: [] })).toBe(false);
+  });
+
+  it('cannot be replayed when something could not be recorded', () => {
+    const recorder = new InputRecorder();
+    recorder.refuse('a JavaScript config');
+    recorder.refuse('a second reason');
+    expect(recorder.unrecordable).toBe('a JavaScript config');
+  });
+});

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
+
+/**
+ * What a lint run read, recorded so a later run can tell, with stat calls alone, that none of it
+ * changed and the run's result still holds (the CLI then prints the recorded report: lint-replay
+ * in apps/cli). This is git's index applied to a whole run:
+ *
+ * - every file read, by size, modification and change time, and inode, stat'ed *before* it is
+ *   read: a write after the stat gives the file a later change time, so the record never pairs
+ *   new bytes with an old verdict;
+ * - every folder listed, by the same (adding, removing or renaming an entry changes the folder's
+ *   times), and every path looked for and not found;
+ * - the change time is the kernel's and cannot be set from user space (`touch -d` sets only the
+ *   modification time), so restoring a file's old time after an edit is still seen.
+ *
+ * Timestamps have a granularity (a clock tick on ext4 and xfs, a second or two elsewhere), so a
+ * file written again within the same tick as the stat could keep all its stat fields. Like git's
+ * "racily clean" entries, a file or folder whose change time is within RACY_WINDOW_MS of the run's
+ * start also keeps a hash of its bytes (of its names, for a folder), and a check compares that.
+ */
+export const RACY_WINDOW_MS = 2_000;
+
+/** A file read by the run: `hash` only when it changed close to the run's start. */
+export interface RecordedFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  hash?: string;
+}
+
+/** A folder listed by the run: `hash` (of its sorted entry names) only when it changed close to the run's start. */
+export interface RecordedFolder {
+  path: string;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  hash?: string;
+}
+
+export interface LintInputs {
+  /** When the run started (ms since the epoch): what "close to the start" is measured from. */
+  started: number;
+  files: RecordedFile[];
+  folders: RecordedFolder[];
+  /** Paths the run looked for and did not find (a journal, a config file). */
+  absent: string[];
+}
+
+export class InputRecorder {
+  readonly started = Date.now();
+  private readonly files = new Map<string, RecordedFile>();
+  private readonly folders = new Map<string, RecordedFolder>();
+  private readonly absentPaths = new Set<string>();
+  /** Why the run cannot be replayed, when something it read could not be recorded. */
+  unrecordable: string | undefined;
+
+  /** A file the run read; `stats` taken before the read, `bytes` what the read gave (read here when needed and not given). */
+  file(path: string, stats: Stats, bytes?: Uint8Array): void {
+    if (this.files.has(path)) return;
+    const entry: RecordedFile = { path, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino };
+    if (this.racy(stats)) entry.hash = hashOf(bytes ?? readFileSync(path));
+    this.files.set(path, entry);
+  }
+
+  /** A file the run read, stat'ed and read here (a config file, a package's version). */
+  fileAt(path: string): void {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (!stats) this.absent(path);
+    else this.file(path, stats);
+  }
+
+  /** A folder the run listed; `stats` taken before the listing, `entries` what the listing gave. */
+  folder(path: string, stats: Stats, entries: readonly Dirent[]): void {
+    if (this.folders.has(path)) return;
+    const entry: RecordedFolder = { path, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino };
+    if (this.racy(stats)) entry.hash = namesHash(entries);
+    this.folders.set(path, entry);
+  }
+
+  /** A path the run looked for and did not find. */
+  absent(path: string): void {
+    this.absentPaths.add(path);
+  }
+
+  /** Marks the run as one that cannot be replayed (say why). */
+  refuse(why: string): void {
+    this.unrecordable ??= why;
+  }
+
+  inputs(): LintInputs {
+    return { started: this.started, files: [...this.files.values()], folders: [...this.folders.values()], absent: [...this.absentPaths] };
+  }
+
+  private racy(stats: Stats): boolean {
+    return Math.max(stats.ctimeMs, stats.mtimeMs) >= this.started - RACY_WINDOW_MS;
+  }
+}
+
+/**
+ * Whether everything a run read is as it was: every file and folder with the same stat fields
+ * (and, for those recorded close to the run's start, the same bytes or names), every absent path
+ * still absent. A record that is not one (a damaged file's JSON) is "changed".
+ */
+export function inputsUnchanged(inputs: LintInputs): boolean {
+  if (!Array.isArray(inputs?.files) || !Array.isArray(inputs.folders) || !Array.isArray(inputs.absent)) return false;
+  for (const file of inputs.files) {
+    const stats = statSync(file.path, { throwIfNoEntry: false });
+    if (!stats?.isFile() || stats.size !== file.size || stats.mtimeMs !== file.mtimeMs || stats.ctimeMs !== file.ctimeMs || stats.ino !== file.ino) return false;
+    if (file.hash !== undefined && hashOf(readFileSync(file.path)) !== file.hash) return false;
+  }
+  for (const folder of inputs.folders) {
+    const stats = statSync(folder.path, { throwIfNoEntry: false });
+    if (!stats?.isDirectory() || stats.mtimeMs !== folder.mtimeMs || stats.ctimeMs !== folder.ctimeMs || stats.ino !== folder.ino) return false;
+    if (folder.hash !== undefined && namesHash(readdirSync(folder.path, { withFileTypes: true })) !== folder.hash) return false;
+  }
+  for (const path of inputs.absent) if (statSync(path, { throwIfNoEntry: false })) return false;
+  return true;
+}
+
+function hashOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64url');
+}
+
+/** A folder's entries, by name and kind (a file replaced by a folder of that name is a change). */
+function namesHash(entries: readonly Dirent[]): string {
+  const names = entries.map((e) => `${e.isDirectory() ? 'd' : 'f'}:${e.name}`).sort();
+  return hashOf(Buffer.from(names.join('\0')));
+}
