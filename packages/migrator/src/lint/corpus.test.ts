@@ -38,7 +38,7 @@ const KNOWN_RULE_IDS = [
   // scans, constraints, indexes
   'creating-index-non-concurrently', 'setting-not-null', 'adding-check-constraint', 'adding-foreign-key',
   'adding-unique-constraint', 'validating-in-same-transaction', 'attaching-partition', 'dropping-index-non-concurrently',
-  'reindexing-non-concurrently', 'concurrently-in-transaction', 'unnamed-concurrent-index', 'locking-table',
+  'reindexing-non-concurrently', 'concurrently-in-transaction', 'detaching-partition-concurrently', 'unnamed-concurrent-index', 'locking-table',
   // breaking changes, data
   'adding-required-column', 'renaming-column', 'renaming-table', 'renaming-enum-value', 'dropping-column', 'dropping-table', 'dropping-schema',
   'enabling-row-level-security', 'drop-cascade', 'truncating-table', 'unbounded-data-change', 'disabling-triggers', 'setting-schema',

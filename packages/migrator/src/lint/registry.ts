@@ -12,6 +12,7 @@ import { attachingPartition } from './rules/attaching-partition.js';
 import { changingColumnType } from './rules/changing-column-type.js';
 import { clusteringTable } from './rules/clustering-table.js';
 import { concurrentlyInTransaction } from './rules/concurrently-in-transaction.js';
+import { detachingPartitionConcurrently } from './rules/detaching-partition-concurrently.js';
 import { creatingIndexNonConcurrently } from './rules/creating-index-non-concurrently.js';
 import { disablingTriggers } from './rules/disabling-triggers.js';
 import { dropCascade } from './rules/drop-cascade.js';
@@ -72,6 +73,7 @@ export const RULES: readonly LintRule[] = [
   droppingIndexNonConcurrently,
   reindexingNonConcurrently,
   concurrentlyInTransaction,
+  detachingPartitionConcurrently,
   unnamedConcurrentIndex,
   // Changes that break the running application: warnings in a contract migration (hazard 'running-app')
   renamingColumn,
