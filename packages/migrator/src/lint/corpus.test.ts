@@ -41,7 +41,7 @@ const KNOWN_RULE_IDS = [
   'reindexing-non-concurrently', 'concurrently-in-transaction', 'detaching-partition-concurrently', 'unnamed-concurrent-index', 'locking-table',
   // breaking changes, data
   'adding-required-column', 'renaming-column', 'renaming-table', 'renaming-enum-value', 'dropping-column', 'dropping-table', 'dropping-schema',
-  'enabling-row-level-security', 'drop-cascade', 'truncating-table', 'unbounded-data-change', 'disabling-triggers', 'setting-schema',
+  'enabling-row-level-security', 'column-used-by-view', 'drop-cascade', 'truncating-table', 'unbounded-data-change', 'disabling-triggers', 'setting-schema',
   'schema-change-after-data-change', 'enum-value-in-transaction', 'transaction-control', 'unsupported-in-version',
   // engine
   'syntax-error', 'unreadable-file', 'empty-migration', 'unused-ignore', 'invalid-ignore', 'invalid-phase-comment',

@@ -1,6 +1,7 @@
 import { bodyOf, list, stringValue, type AlterTableStmt, type Constraint, type ConstrType, type Node } from '../sql/ast.js';
 import type { ColumnType, DomainType } from './column-types.js';
 import { ExpandSteps } from './expand-steps.js';
+import { ViewUses } from './view-uses.js';
 import type { Volatility } from './volatility.js';
 
 export { columnType, timestampZoneChangeSkipsRewriteInUtc, typeChangeKeepsRows, typeText, usingIsPlainColumn, type ColumnType } from './column-types.js';
@@ -113,10 +114,20 @@ export class SchemaKnowledge {
   readonly policies = new Map<string, Set<string>>();
   /** Backfills and stand-in views of earlier migrations: what makes a later drop a contract step. */
   readonly expandSteps = new ExpandSteps();
+  /** The columns each view and materialized view reads (their type changes and drops fail). */
+  readonly viewUses = new ViewUses();
   /** Index of the file being linted, so a rule can tell "earlier in this file" from "an earlier migration". */
   file = 0;
   /** File index -> its path as the report shows it, for messages that name an earlier migration. */
   readonly paths = new Map<number, string>();
+
+  /** Tables whose every column is known: created by a CREATE TABLE that lists them all (no LIKE, INHERITS, PARTITION OF or OF type). */
+  readonly columnsComplete = new Set<string>();
+
+  /** Every column of a table, when all are known (columnsComplete); undefined when it may have others. */
+  knownColumns(table: string): Iterable<string> | undefined {
+    return this.columnsComplete.has(table) ? (this.columns.get(table)?.keys() ?? []) : undefined;
+  }
 
   columnType(table: string | undefined, column: string | undefined): ColumnType | undefined {
     if (!table || !column) return undefined;
@@ -260,6 +271,8 @@ export class SchemaKnowledge {
   /** Forgets a dropped table; moves facts on a rename. */
   dropTable(table: string): void {
     this.tables.delete(table);
+    this.columnsComplete.delete(table);
+    this.viewUses.tableDropped(table);
     this.expandSteps.tableDropped(table);
     this.partitioned.delete(table);
     for (const partitions of this.partitioned.values()) partitions.delete(table);
@@ -278,7 +291,9 @@ export class SchemaKnowledge {
 
   renameTable(from: string, to: string): void {
     if (this.tables.delete(from)) this.tables.add(to);
+    if (this.columnsComplete.delete(from)) this.columnsComplete.add(to);
     this.expandSteps.tableRenamed(from, to);
+    this.viewUses.renamed(from, to);
     for (const partitions of this.partitioned.values()) if (partitions.delete(from)) partitions.add(to);
     for (const [parent, partition] of this.defaultPartitions) if (partition === from) this.defaultPartitions.set(parent, to);
     if (this.unpopulated.delete(from)) this.unpopulated.add(to);
@@ -303,6 +318,7 @@ export class SchemaKnowledge {
 
   renameColumn(table: string, from: string, to: string): void {
     this.expandSteps.columnRenamed(table, from, to);
+    this.viewUses.columnRenamed(table, from, to);
     const columns = this.columns.get(table);
     const type = columns?.get(from);
     if (columns && type) {

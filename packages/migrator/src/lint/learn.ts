@@ -41,6 +41,7 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement 
       knowledge.tables.add(table);
       if (body.objtype === 'OBJECT_MATVIEW' && into?.skipData === true) knowledge.unpopulated.add(table);
       else knowledge.unpopulated.delete(table);
+      if (body.objtype === 'OBJECT_MATVIEW') knowledge.viewUses.created(table, true, text, body.query, (t) => knowledge.knownColumns(t));
       return;
     }
     case 'RefreshMatViewStmt': {
@@ -73,6 +74,9 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement 
       const table = relationKey(body.relation);
       if (!table) return;
       knowledge.tables.add(table);
+      const listsEveryColumn = list(body.inhRelations).length === 0 && !body.partbound && !body.ofTypename && !list(body.tableElts).some((e) => bodyOf(e, 'TableLikeClause'));
+      if (listsEveryColumn) knowledge.columnsComplete.add(table);
+      else knowledge.columnsComplete.delete(table);
       if (body.partspec) knowledge.partitioned.set(table, new Set());
       if (body.partbound) {
         for (const item of list(body.inhRelations)) {
@@ -160,6 +164,8 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement 
         } else if (cmd.subtype === 'AT_DropColumn' && name) {
           knowledge.setColumn(table, name, undefined);
           knowledge.expandSteps.columnDropped(table, name);
+          // With CASCADE, the views that read it are dropped too; without, the drop fails while one does.
+          if (cmd.behavior === 'DROP_CASCADE') knowledge.viewUses.columnDropped(table, name);
           knowledge.foreignKeys = knowledge.foreignKeys.filter((fk) => !(fk.table === table && fk.columns.includes(name)));
         } else if (cmd.subtype === 'AT_AddConstraint') {
           const constraint = bodyOf(cmd.def, 'Constraint');
@@ -197,6 +203,8 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement 
       }
       if ((body.renameType === 'OBJECT_TABLE' || body.renameType === 'OBJECT_MATVIEW') && typeof body.newname === 'string') {
         knowledge.renameTable(table, `${table.split('.')[0]}.${body.newname}`);
+      } else if (body.renameType === 'OBJECT_VIEW' && typeof body.newname === 'string') {
+        knowledge.viewUses.renamed(table, `${table.split('.')[0]}.${body.newname}`);
       } else if (body.renameType === 'OBJECT_INDEX' && typeof body.newname === 'string') {
         knowledge.renameIndex(table, `${table.split('.')[0]}.${body.newname}`);
       } else if (body.renameType === 'OBJECT_COLUMN' && typeof body.subname === 'string' && typeof body.newname === 'string') {
@@ -218,7 +226,10 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement 
         const key = relationKey(obj.RangeVar);
         if (key) reads.add(key);
       });
-      if (view) knowledge.expandSteps.viewCreated(view, reads, at.file);
+      if (view) {
+        knowledge.expandSteps.viewCreated(view, reads, at.file);
+        knowledge.viewUses.created(view, false, text, body.query, (t) => knowledge.knownColumns(t));
+      }
       return;
     }
     case 'UpdateStmt':
@@ -229,6 +240,7 @@ export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement 
         for (const object of list(body.objects)) {
           const name = objectName(object);
           knowledge.expandSteps.viewDropped(name.includes('.') ? name : `public.${name}`);
+          knowledge.viewUses.dropped(name.includes('.') ? name : `public.${name}`);
         }
       } else if (body.removeType === 'OBJECT_TABLE' || body.removeType === 'OBJECT_MATVIEW') {
         for (const object of list(body.objects)) {

@@ -11,6 +11,7 @@ import { addingVolatileDefault } from './rules/adding-volatile-default.js';
 import { attachingPartition } from './rules/attaching-partition.js';
 import { changingColumnType } from './rules/changing-column-type.js';
 import { clusteringTable } from './rules/clustering-table.js';
+import { columnUsedByView } from './rules/column-used-by-view.js';
 import { concurrentlyInTransaction } from './rules/concurrently-in-transaction.js';
 import { detachingPartitionConcurrently } from './rules/detaching-partition-concurrently.js';
 import { creatingIndexNonConcurrently } from './rules/creating-index-non-concurrently.js';
@@ -86,6 +87,7 @@ export const RULES: readonly LintRule[] = [
   enablingRowLevelSecurity,
   // Changes that fail, lose data or skip checks, in any phase
   addingRequiredColumn,
+  columnUsedByView,
   dropCascade,
   truncatingTable,
   unboundedDataChange,

@@ -253,6 +253,19 @@ export function endsTransactionBlock(statement: LintStatement): boolean {
   return transactionBlockChange(statement) === 'closes';
 }
 
+/**
+ * Whether a later statement of the same transaction (of this file, before the transaction ends)
+ * matches: what it does is seen by no other session before the commit, so it completes this one.
+ */
+export function laterInTransaction(context: RuleContext, matches: (later: LintStatement) => boolean): boolean {
+  const { statement, statements } = context;
+  for (const later of statements.slice(positionOf(context) + 1)) {
+    if (later.transaction !== statement.transaction || endsTransactionBlock(later)) return false;
+    if (matches(later)) return true;
+  }
+  return false;
+}
+
 /** How messages name the relation kinds of DropStmt.removeType / RenameStmt.renameType. */
 export const RELATION_WORDS: Partial<Record<ObjectType, string>> = { OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
 

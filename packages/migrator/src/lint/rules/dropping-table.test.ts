@@ -51,6 +51,13 @@ describe('dropping-table', () => {
     expect(lint('CREATE MATERIALIZED VIEW m AS SELECT 1 AS one;\nDROP MATERIALIZED VIEW m;')).toEqual([]);
   });
 
+  it('accepts a view or materialized view created again later in the same transaction, and not a table, nor across a COMMIT', () => {
+    expect(lint('DROP VIEW "active";\nALTER TABLE "auth"."sessions" ALTER COLUMN "id" TYPE bigint;\nCREATE VIEW "active" AS SELECT "id" FROM "auth"."sessions";')).toEqual([]);
+    expect(lint('DROP MATERIALIZED VIEW "stats";\nCREATE MATERIALIZED VIEW "stats" AS SELECT count(*) FROM "auth"."sessions";')).toEqual([]);
+    expect(lint('DROP TABLE "auth"."sessions";\nCREATE TABLE "auth"."sessions" ("id" serial PRIMARY KEY);').map((v) => v.rule)).toEqual(['dropping-table']);
+    expect(lint('BEGIN;\nDROP VIEW "active";\nCOMMIT;\nCREATE VIEW "active" AS SELECT 1 AS one;').map((v) => v.rule)).toEqual(['dropping-table']);
+  });
+
   it('follows a rename of a table created in the same file', () => {
     expect(lint('CREATE TABLE "tmp" ("a" int);\nALTER TABLE "tmp" RENAME TO "tmp2";\nDROP TABLE "tmp2";')).toEqual([]);
   });

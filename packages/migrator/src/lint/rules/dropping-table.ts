@@ -1,6 +1,6 @@
-import { list, objectName } from '../../sql/ast.js';
-import type { LintRule } from '../types.js';
-import { displayName, relationCreatedInFile, STEPS , RELATION_WORDS } from './breaking-helpers.js';
+import { list, objectName, relationKey } from '../../sql/ast.js';
+import type { LintRule, LintStatement } from '../types.js';
+import { displayName, laterInTransaction, relationCreatedInFile, STEPS, RELATION_WORDS } from './breaking-helpers.js';
 import { DEPLOYED_AFTER_EXPAND, HOLD_BACK, standInView } from './contract-helpers.js';
 
 /**
@@ -24,7 +24,9 @@ export const droppingTable = {
     const existing = list(statement.body.objects)
       .map(objectName)
       .map((name) => (name.includes('.') ? name : `public.${name}`))
-      .filter((key) => !relationCreatedInFile(context, key));
+      .filter((key) => !relationCreatedInFile(context, key))
+      // A view dropped and created again in the same transaction (to change a column it reads): no other session sees it missing.
+      .filter((key) => word === 'table' || !laterInTransaction(context, (later) => createsView(later) === key));
     if (existing.length === 0) return undefined;
     const names = existing.map(displayName).join(', ');
     const table = word === 'table';
@@ -50,3 +52,10 @@ export const droppingTable = {
     };
   },
 } satisfies LintRule;
+
+/** The view or materialized view a statement creates (relationKey), if it creates one. */
+function createsView(statement: LintStatement): string | undefined {
+  if (statement.kind === 'ViewStmt') return relationKey(statement.body.view);
+  if (statement.kind === 'CreateTableAsStmt' && statement.body.objtype === 'OBJECT_MATVIEW') return relationKey(statement.body.into?.rel);
+  return undefined;
+}

@@ -1,7 +1,7 @@
 import { relationKey } from '../../sql/ast.js';
 import { statementSql } from '../rewrite.js';
 import type { LintRule, RuleContext } from '../types.js';
-import { displayName, endsTransactionBlock, identLike, positionOf, relationLike, relationText } from './breaking-helpers.js';
+import { displayName, identLike, laterInTransaction, relationLike, relationText } from './breaking-helpers.js';
 import { alterCommands, altersTable } from './rewrites-helpers.js';
 
 /**
@@ -64,10 +64,5 @@ export const enablingRowLevelSecurity = {
 
 /** Whether a later statement of the same transaction creates a policy on `table`. */
 function policyLaterInTransaction(context: RuleContext, table: string): boolean {
-  const { statement, statements } = context;
-  for (const later of statements.slice(positionOf(context) + 1)) {
-    if (later.transaction !== statement.transaction || endsTransactionBlock(later)) return false;
-    if (later.kind === 'CreatePolicyStmt' && relationKey(later.body.table) === table) return true;
-  }
-  return false;
+  return laterInTransaction(context, (later) => later.kind === 'CreatePolicyStmt' && relationKey(later.body.table) === table);
 }
