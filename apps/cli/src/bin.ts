@@ -5,6 +5,13 @@
 if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
   const { version } = await import('./version.js');
   process.stdout.write(`${version}\n`);
+} else if (
+  // `sdk db status --help`, `sdk db help status` and the like: the text the build rendered with
+  // commander, when commander would print the same bytes here (help-fast.ts says when); else main.
+  process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h' || arg === 'help') &&
+  (await (await import('./help-fast.js')).printStoredHelp(process.argv.slice(2)))
+) {
+  // Printed; the exit code stays 0, as after commander's help (main returns EXIT_OK).
 } else {
   // `sdk db lint` run again with nothing it read changed: the recorded output, without commander,
   // the parser or the rules (lint-replay.ts says when a run may be replayed).
