@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `sdk --version` answers before anything else loads: commander and the program's definition
 // are most of what the binary starts with, and the version needs neither (commander would print
-// the same line and exit 0). Anything else, `-V` among other arguments included, goes to main.
+// the same line and exit 0). Help the build stored, and a `db lint` run with nothing changed, are
+// answered next without commander either; anything else, `-V` among other arguments included,
+// goes to main.
 if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
   const { version } = await import('./version.js');
   process.stdout.write(`${version}\n`);
