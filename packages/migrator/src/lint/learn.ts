@@ -27,12 +27,12 @@ import { OwnStatement } from './rules/rewrites-helpers.js';
  */
 
 /** Records what a statement creates, validates, renames or drops. Called after the rules saw it. */
-export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement & { sql?: string | undefined }, at: { file: number; statement: number }): void {
+export function learn(knowledge: SchemaKnowledge, statement: UnwrappedStatement & { sql?: string | undefined; node?: Node | undefined }, at: { file: number; statement: number }): void {
   const { kind, body } = statement;
-  // The statement re-parsed on its own text, for the text of a DEFAULT: only when a rule asks for
-  // it (SchemaKnowledge.columnDefault), long after this statement, so the closure keeps the text only.
-  const text = statement.sql;
-  const own = () => (text === undefined ? undefined : OwnStatement.of(text));
+  // The statement's own tree (OwnStatement), for the text of a DEFAULT: only when a rule asks for
+  // it (SchemaKnowledge.columnDefault), long after this statement, so the closure keeps the text and the node only.
+  const { sql: text, node } = statement;
+  const own = () => (text === undefined ? undefined : OwnStatement.of(text, node));
   switch (kind) {
     case 'CreateTableAsStmt': {
       const into = body.into;

@@ -35,9 +35,25 @@ export function statementSpans(text: string, entries: readonly RawStmt[], source
     const start = source.charFromByte(startByte);
     const end = source.charFromByte(endByte);
     const trimmed = trimStatement(text.slice(start, end));
+    // The lead is blanks and comments: usually ASCII, where a character is a byte.
+    const lead = text.slice(start, start + trimmed.lead);
+    STATEMENT_STARTS.set(entry.stmt, startByte + (/^[\x00-\x7f]*$/.test(lead) ? lead.length : Buffer.byteLength(lead)));
     out.push({ node: entry.stmt, kind: unwrapStatement(entry.stmt).kind, start: start + trimmed.lead, end: start + trimmed.lead + trimmed.length });
   }
   return out;
+}
+
+/** The UTF-8 byte offset of each statement span's first character in the text parsed (statementSpans). */
+const STATEMENT_STARTS = new WeakMap<Node, number>();
+
+/**
+ * Where a statement of a `statementSpans` parse starts in the text parsed, in UTF-8 bytes: a parse
+ * of the statement's own text gives the same tree with every position (`location`...) this much
+ * lower, and left out where it becomes 0 (libpg-query leaves out every field that is 0).
+ * Undefined for a node that is not such a statement.
+ */
+export function statementStart(node: Node): number | undefined {
+  return STATEMENT_STARTS.get(node);
 }
 
 /**

@@ -57,7 +57,7 @@ export const addingCheckConstraint = {
 function addColumnRecipe(statement: LintStatement, index: number, column: ColumnDef, constraint: Constraint, name: string): string {
   const table = tableOf(statement);
   const nth = list(column.constraints).findIndex((c) => bodyOf(c, 'Constraint') === constraint);
-  const own = OwnStatement.of(statement.sql);
+  const own = OwnStatement.of(statement.sql, statement.node);
   const ownCmd = own ? list(own.bodyOf('AlterTableStmt')?.cmds).map((c) => bodyOf(c, 'AlterTableCmd'))[index] : undefined;
   const ownDef = bodyOf(ownCmd?.def, 'ColumnDef');
   const ownConstraint = bodyOf(list(ownDef?.constraints)[nth], 'Constraint');
@@ -101,7 +101,7 @@ function checkRecipe(statement: LintStatement, constraint: Constraint, expressio
 
 /** The `(condition)` of the `index`-th command's CHECK, as the statement writes it. */
 function ownExpression(statement: LintStatement, index: number): string | undefined {
-  const own = OwnStatement.of(statement.sql);
+  const own = OwnStatement.of(statement.sql, statement.node);
   const constraint = bodyOf(list(own?.bodyOf('AlterTableStmt')?.cmds).map((c) => bodyOf(c, 'AlterTableCmd'))[index]?.def, 'Constraint');
   const start = own?.at(constraint?.location);
   const at = own && start !== undefined ? own.keywordAfter(start, 'CHECK') : undefined;

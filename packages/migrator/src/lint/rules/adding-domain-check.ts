@@ -78,7 +78,7 @@ function addColumns(context: RuleContext, statement: LintStatementOf<'AlterTable
     if (!def || !domain || typeof def.colname !== 'string') return;
     const name = qualified(relation);
     const column = def.colname;
-    const own = OwnStatement.of(statement.sql);
+    const own = OwnStatement.of(statement.sql, statement.node);
     const names = sqlNames(own, own?.rangeVar ?? relation);
     const base = knowledge.domains.get(domain)?.baseType;
     const baseSql = base ? typeLabel(base) : `<the base type of ${domain}>`;

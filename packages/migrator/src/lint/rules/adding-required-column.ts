@@ -3,8 +3,8 @@ import { bodyOf, list, qualified, stringValue, type AlterTableCmd, type ColumnDe
 import { quoteIdent } from '../../sql/quote.js';
 import { SourceText } from '../../sql/source-text.js';
 import { statementSql } from '../rewrite.js';
-import type { Finding, LintRule, LintStatementOf, RuleContext } from '../types.js';
-import { applyEdits, columnAddedInFile, cutRange, itemEnd, reparsedBody, sqlTokens, existingTableAltered } from './breaking-helpers.js';
+import type { Finding, LintRule, LintStatement, LintStatementOf, RuleContext } from '../types.js';
+import { applyEdits, columnAddedInFile, cutRange, itemEnd, sqlTokens, existingTableAltered } from './breaking-helpers.js';
 import { newCommand, planHelp, tableOfKey, VALUE_PLACEHOLDER } from './operation-helpers.js';
 import { alterCommands, OwnStatement, typeLabel } from './rewrites-helpers.js';
 
@@ -34,7 +34,7 @@ export const addingRequiredColumn = {
       const column = def.colname;
       const name = qualified(statement.body.relation);
       const primary = constraintsOf(def).some((c) => c.contype === 'CONSTR_PRIMARY');
-      const edits = editedColumn(statement.sql, column);
+      const edits = editedColumn(statement, column);
       const constant = constantDefaultOption(primary, pgVersion, edits);
       findings.push({
         message: `Adding ${primary ? 'PRIMARY KEY' : 'NOT NULL'} column ${column} without a default fails on ${name} if it has rows, and INSERTs from the running app that leave it out fail.`,
@@ -53,7 +53,7 @@ export const addingRequiredColumn = {
 function recipe(context: RuleContext, key: string, statement: LintStatementOf<'AlterTableStmt'>, cmd: AlterTableCmd, def: ColumnDef, primary: boolean): string {
   const table = tableOfKey(key);
   const column = def.colname ?? '?';
-  const type = writtenType(statement.sql, alterCommands(statement.body).indexOf(cmd)) ?? columnTypeLabel(def);
+  const type = writtenType(statement, alterCommands(statement.body).indexOf(cmd)) ?? columnTypeLabel(def);
   const plan = addRequiredColumn.plan(requiredColumn(table, { column, type, default: null, backfill: VALUE_PLACEHOLDER, exists: false }));
   const notes: string[] = [];
   const others = otherClauses(def).map(({ clause, kind }) => `its ${clause} clause after it${kind ? ` (\`sdk db new ${kind}\`)` : ''}`);
@@ -74,8 +74,8 @@ function recipe(context: RuleContext, key: string, statement: LintStatementOf<'A
 }
 
 /** The column's type as the statement writes it (`varchar(20)`, `"auth"."mood"`), up to its first constraint. */
-function writtenType(sql: string, index: number): string | undefined {
-  const own = OwnStatement.of(sql);
+function writtenType(statement: LintStatement, index: number): string | undefined {
+  const own = OwnStatement.of(statement.sql, statement.node);
   const def = bodyOf(own ? list(own.bodyOf('AlterTableStmt')?.cmds).map((c) => bodyOf(c, 'AlterTableCmd'))[index]?.def : undefined, 'ColumnDef');
   const start = own?.at(def?.typeName?.location);
   if (!own || !def || start === undefined) return undefined;
@@ -161,19 +161,21 @@ function sampleDefault(def: ColumnDef): string {
  * wrote goes). The edit follows the re-parsed constraint locations, so other columns of a
  * multi-column ALTER TABLE stay as they are.
  */
-function editedColumn(sql: string, column: string): string | undefined {
-  const body = reparsedBody(sql, 'AlterTableStmt');
-  const def = list(body?.cmds)
+function editedColumn(statement: LintStatement, column: string): string | undefined {
+  const { sql } = statement;
+  const own = OwnStatement.of(sql, statement.node);
+  const def = list(own?.bodyOf('AlterTableStmt')?.cmds)
     .map((item) => bodyOf(item, 'AlterTableCmd'))
     .filter((cmd) => cmd?.subtype === 'AT_AddColumn')
     .map((cmd) => bodyOf(cmd?.def, 'ColumnDef'))
     .find((d) => d?.colname === column);
-  if (!def || typeof def.location !== 'number') return undefined;
+  const location = own?.position(def?.location);
+  if (!own || !def || typeof location !== 'number') return undefined;
   const source = new SourceText(sql);
   const tokens = sqlTokens(sql);
-  const at = (c: Constraint) => source.charFromByte(c.location ?? 0);
+  const at = (c: Constraint) => source.charFromByte(own.position(c.location) ?? 0);
   const constraints = constraintsOf(def);
-  const columnEnd = itemEnd(tokens, source.charFromByte(def.location));
+  const columnEnd = itemEnd(tokens, source.charFromByte(location));
   // Each constraint runs from its location to the next constraint's, or to the end of the column.
   const spans = constraints.map((c, i) => ({ c, from: at(c), to: constraints[i + 1] ? at(constraints[i + 1]!) : columnEnd }));
   // Every edit is placed in the original text, with its one token list.

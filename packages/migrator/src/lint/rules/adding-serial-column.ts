@@ -28,7 +28,7 @@ export const addingSerialColumn = {
       const def = cmd.subtype === 'AT_AddColumn' ? bodyOf(cmd.def, 'ColumnDef') : undefined;
       const kind = def ? serialKind(def) : undefined;
       // The statement is re-parsed (once, shared by the rules) only to word a finding.
-      if (def && kind) findings.push(finding(context, def, kind, OwnStatement.of(statement.sql)));
+      if (def && kind) findings.push(finding(context, def, kind, OwnStatement.of(statement.sql, statement.node)));
     }
     return findings;
   },

@@ -23,7 +23,7 @@ export const addingStoredGeneratedColumn = {
     if (context.isNewTable(relationKey(statement.body.relation))) return undefined;
     // Only a statement that rewrites the table can be reported: skip the re-parse for every other one.
     if (!statement.effects.some((e) => e.rewrite)) return undefined;
-    const own = OwnStatement.of(statement.sql);
+    const own = OwnStatement.of(statement.sql, statement.node);
     const ownCommands = alterCommands(own?.bodyOf('AlterTableStmt'));
     const findings: Finding[] = [];
     let setExpressions = 0;

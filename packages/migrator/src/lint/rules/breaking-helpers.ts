@@ -1,8 +1,7 @@
-import { bodyOf, list, nameList, objectName, relationKey, relationOf, stringConstants, type NodeBody, type NodeKind, type ObjectType } from '../../sql/ast.js';
+import { bodyOf, list, nameList, objectName, relationKey, relationOf, stringConstants, type ObjectType } from '../../sql/ast.js';
 import { ident, tokens, type Token } from '../rewrite.js';
 import { embeddedCode } from '../../sql/classify.js';
 import { transactionBlockChange } from '../../sql/transaction.js';
-import { OwnStatement } from './rewrites-helpers.js';
 import type { LintStatement, LintStatementOf, RuleContext } from '../types.js';
 
 /**
@@ -55,15 +54,6 @@ export function applyEdits(sql: string, edits: readonly { start: number; end: nu
   let out = sql;
   for (const edit of [...edits].sort((a, b) => b.start - a.start || b.end - a.end)) out = `${out.slice(0, edit.start)}${edit.text}${out.slice(edit.end)}`;
   return out;
-}
-
-/**
- * The statement's top-level node body re-parsed from its own text, so that every `location` in
- * it is a byte offset into `sql` (the engine's tree counts from the start of the file); undefined
- * when it is not of the given kind. Shares the parse the rewrite rules make of the same statement.
- */
-export function reparsedBody<K extends NodeKind>(sql: string, kind: K): NodeBody<K> | undefined {
-  return OwnStatement.of(sql)?.bodyOf(kind);
 }
 
 /** An identifier as the parser stores it: a quoted one as written, a bare one folded to lower case. */

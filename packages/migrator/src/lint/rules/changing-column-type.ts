@@ -54,7 +54,7 @@ function typeChange(context: RuleContext, cmd: AlterTableCmd, to: ColumnType, in
   const lock = `${describeLock('ACCESS EXCLUSIVE', name)} until the rewrite and the index rebuilds end`;
   const recipeFor = () => {
     // The statement is re-parsed (once, shared by the rules) only to word a finding.
-    const own = OwnStatement.of(context.statement.sql);
+    const own = OwnStatement.of(context.statement.sql, context.statement.node);
     const ownCmd = own ? alterCommands(own.bodyOf('AlterTableStmt'))[index] : undefined;
     const key = relationKey(relation);
     const old = key ? knownColumn(context.knowledge, key, column) : undefined;
@@ -121,7 +121,7 @@ function collationChange(context: RuleContext, cmd: AlterTableCmd): Finding | un
   const relation = relationOf(context.statement);
   const name = qualified(relation);
   const column = String(cmd.name);
-  const own = OwnStatement.of(context.statement.sql);
+  const own = OwnStatement.of(context.statement.sql, context.statement.node);
   const names = sqlNames(own, own?.rangeVar ?? relation);
   const collation = list(clause.collname).map((n) => ident(stringValue(n) ?? '?')).join('.');
   const columnSql = names.column(column);

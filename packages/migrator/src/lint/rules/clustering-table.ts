@@ -27,7 +27,7 @@ export const clusteringTable = {
     }
     if (isNewTable(relationKey(relation))) return undefined;
     const name = qualified(relation);
-    const own = OwnStatement.of(statement.sql);
+    const own = OwnStatement.of(statement.sql, statement.node);
     const table = sqlNames(own, own?.rangeVar ?? relation).table;
     const index = typeof statement.body.indexname === 'string' ? statement.body.indexname : undefined;
     const mark = index ? `mark the index, which only changes the catalog: \`ALTER TABLE ${table} CLUSTER ON ${ident(index)};\`, then ` : '';

@@ -66,7 +66,7 @@ function addIndexRecipe(key: string, { input, named }: { input: AddIndexInput & 
 function indexInput(statement: LintStatementOf<'IndexStmt'>): { input: AddIndexInput & { name: string }; named: boolean } | undefined {
   const { body } = statement;
   if (list(body.indexIncludingParams).length > 0 || list(body.options).length > 0 || body.tableSpace || body.nulls_not_distinct || body.relation?.inh !== true) return undefined;
-  const own = OwnStatement.of(statement.sql);
+  const own = OwnStatement.of(statement.sql, statement.node);
   const rest = afterRelationName(statement.sql, 'ON');
   if (!own || rest === undefined) return undefined;
   const after = statement.sql.length - rest.length;

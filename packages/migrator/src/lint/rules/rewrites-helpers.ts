@@ -17,7 +17,7 @@ import {
   type UnwrappedStatement,
 } from '../../sql/ast.js';
 import { SourceText } from '../../sql/source-text.js';
-import { parseEntries } from '../../sql/spans.js';
+import { parseEntries, statementStart } from '../../sql/spans.js';
 import type { ColumnType } from '../knowledge.js';
 import { ident, tableSql, tokens, type Token } from '../rewrite.js';
 import { BACKFILL_HOW, backfillCommand } from './backfill-helpers.js';
@@ -31,8 +31,11 @@ import type { LintStatement, LintStatementOf, RuleContext } from '../types.js';
  */
 
 /**
- * A statement parsed again on its own text, so node locations are offsets into `statement.sql`
- * (the engine's tree carries offsets into the file, or into a DO block's body).
+ * A statement with positions counted from the start of its own text, `statement.sql` (the
+ * engine's tree carries offsets into the file, or into a DO block's body): `at()` and `position()`
+ * read a node's `location` as a parse of `sql` alone has it. The tree is the engine's when the
+ * caller passes it (its positions moved by sql/spans.ts statementStart), else `sql` parsed again.
+ * Read the locations of its nodes through `at()` or `position()` only.
  */
 export class OwnStatement {
   private readonly source: SourceText;
@@ -42,6 +45,8 @@ export class OwnStatement {
     private readonly node: Node,
     /** The statement's kind and body in this tree. */
     readonly parts: UnwrappedStatement,
+    /** Where `sql` starts in the text `node` was parsed from, in UTF-8 bytes. */
+    private readonly start: number,
   ) {
     this.source = new SourceText(sql);
   }
@@ -61,19 +66,27 @@ export class OwnStatement {
     return tokens(this.sql);
   }
 
-  /** The last statement parsed: the rules run one after the other on the same statement, so they share one parse. */
-  private static last: { sql: string; own: OwnStatement | undefined } | undefined;
+  /** The last statement read: the rules run one after the other on the same statement, so they share one. */
+  private static last: { sql: string; node: Node | undefined; own: OwnStatement | undefined } | undefined;
 
-  /** Parses `sql` (one statement); undefined when it does not parse on its own. */
-  static of(sql: string): OwnStatement | undefined {
-    if (OwnStatement.last?.sql !== sql) OwnStatement.last = { sql, own: OwnStatement.parse(sql) };
-    return OwnStatement.last.own;
+  /**
+   * `sql` (one statement) with its tree; undefined when it does not parse on its own. `node`, the
+   * engine's tree of the same statement (`statement.node` with `statement.sql`), spares a parse.
+   */
+  static of(sql: string, node?: Node): OwnStatement | undefined {
+    const last = OwnStatement.last;
+    if (last?.sql === sql && last.node === node) return last.own;
+    const own = OwnStatement.read(sql, node);
+    OwnStatement.last = { sql, node, own };
+    return own;
   }
 
-  private static parse(sql: string): OwnStatement | undefined {
+  private static read(sql: string, node: Node | undefined): OwnStatement | undefined {
+    const start = node && statementStart(node);
+    if (node && start !== undefined) return new OwnStatement(sql, node, unwrapStatement(node), start);
     try {
-      const node = parseEntries(sql)[0]?.stmt;
-      return node ? new OwnStatement(sql, node, unwrapStatement(node)) : undefined;
+      const parsed = parseEntries(sql)[0]?.stmt;
+      return parsed ? new OwnStatement(sql, parsed, unwrapStatement(parsed), 0) : undefined;
     } catch {
       // Text the engine took from a DO block or an EXECUTE literal may not stand alone; the rules
       // then fall back to help built from the engine's tree, without the user's spelling.
@@ -81,9 +94,19 @@ export class OwnStatement {
     }
   }
 
-  /** String offset of a node's `location` (a UTF-8 byte offset), undefined when absent. */
+  /**
+   * A node's `location` as a parse of `sql` alone has it: a UTF-8 byte offset into `sql`, -1 when
+   * unknown, and undefined where that parse leaves it out (absent, or 0: the statement's first token).
+   */
+  position(location: number | undefined): number | undefined {
+    if (location === undefined || location < 0) return location;
+    return location === this.start ? undefined : location - this.start;
+  }
+
+  /** String offset of a node's `location` in `sql`, undefined when absent (or 0, see `position`). */
   at(location: number | undefined): number | undefined {
-    return typeof location === 'number' && location >= 0 ? this.source.charFromByte(location) : undefined;
+    const position = this.position(location);
+    return position !== undefined && position >= 0 ? this.source.charFromByte(position) : undefined;
   }
 
   /** Index of the first token starting at or after `offset`. */

@@ -20,7 +20,7 @@ export const settingLoggedUnlogged = {
     const findings: Finding[] = [];
     for (const cmd of alterCommands(statement.body)) {
       if (cmd.subtype !== 'AT_SetLogged' && cmd.subtype !== 'AT_SetUnLogged') continue;
-      const own = OwnStatement.of(statement.sql);
+      const own = OwnStatement.of(statement.sql, statement.node);
       const names = sqlNames(own, own?.rangeVar ?? statement.body.relation);
       const waits = `while every query on ${name} waits, which takes minutes on a big table`;
       const lock = `${describeLock('ACCESS EXCLUSIVE', name)} until the copy ends`;

@@ -40,7 +40,7 @@ function move(context: RuleContext, objtype: ObjectType | undefined, tablespace:
   const key = relationKey(relation);
   const name = qualified(relation);
   const lock = `${describeLock('ACCESS EXCLUSIVE', name)} until the copy ends`;
-  const own = OwnStatement.of(context.statement.sql);
+  const own = OwnStatement.of(context.statement.sql, context.statement.node);
   const sqlName = sqlNames(own, own?.rangeVar ?? relation).table;
   switch (objtype) {
     case 'OBJECT_TABLE':

@@ -1,7 +1,7 @@
 import { bodyOf, list, optionEnabled, qualified, relationKey } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import { statementSql } from '../rewrite.js';
-import type { LintRule } from '../types.js';
+import type { LintRule, LintStatement } from '../types.js';
 import { OwnStatement } from './rewrites-helpers.js';
 
 /**
@@ -21,7 +21,7 @@ export const vacuumFull = {
     const relations = list(statement.body.rels).map((r) => bodyOf(r, 'VacuumRelation')?.relation);
     const existing = relations.filter((r) => !isNewTable(relationKey(r)));
     if (relations.length > 0 && existing.length === 0) return undefined;
-    const plain = withoutFull(statement.sql);
+    const plain = withoutFull(statement);
     const help =
       `Instead, run plain VACUUM, which makes the dead space reusable without blocking reads or writes${plain ? `: \`${statementSql(plain)}\`` : ''}. ` +
       `To give the space back to the operating system online, use pg_repack (\`pg_repack ${existing.length ? existing.map((r) => `--table=${qualified(r)}`).join(' ') : '--table=...'}\`) or pg_squeeze, which hold ACCESS EXCLUSIVE only briefly.`;
@@ -42,8 +42,9 @@ export const vacuumFull = {
 } satisfies LintRule;
 
 /** The statement without its FULL option: `VACUUM FULL t` -> `VACUUM t`, `VACUUM (FULL, ANALYZE) t` -> `VACUUM (ANALYZE) t`. */
-function withoutFull(sql: string): string | undefined {
-  const own = OwnStatement.of(sql);
+function withoutFull(statement: LintStatement): string | undefined {
+  const { sql } = statement;
+  const own = OwnStatement.of(sql, statement.node);
   if (!own) return undefined;
   const tokens = own.tokens;
   if (tokens[1]?.text !== '(') {
