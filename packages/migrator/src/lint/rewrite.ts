@@ -1,4 +1,5 @@
 import { scanSync } from 'libpg-query';
+import { plainTokens } from '../sql/plain-tokens.js';
 import { SourceText } from '../sql/source-text.js';
 
 /**
@@ -28,6 +29,14 @@ export function tokens(sql: string): readonly Token[] {
 }
 
 function scan(sql: string): Token[] {
+  // Plain SQL without a call into the parser's WebAssembly; the rest through PostgreSQL's scanner.
+  const plain = plainTokens(sql);
+  if (plain) {
+    return plain.map(({ start, end, keyword }) => {
+      const text = sql.slice(start, end);
+      return { start, end, text, upper: text.toUpperCase(), keyword };
+    });
+  }
   const source = new SourceText(sql);
   return scanSync(sql)
     .tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT')
