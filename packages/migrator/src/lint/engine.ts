@@ -103,7 +103,7 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
   statements.forEach((statement, position) => {
     statement.effects = statementEffects(statement, effectContext);
     const context: RuleContext = { statement, statements, pgVersion: options.pgVersion, knowledge, isNewTable };
-    for (const rule of options.rules) {
+    for (const rule of rulesFor(options.rules, statement.kind)) {
       const found = rule.check(context);
       // Most rules find nothing in most statements: no allocation on that path.
       if (found === undefined || (Array.isArray(found) && found.length === 0)) continue;
@@ -162,6 +162,19 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
     effects: s.effects,
   }));
   return report;
+}
+
+/** The rules of each rule list for each statement kind (LintRule.kinds), in the list's order. */
+const RULES_BY_KIND = new WeakMap<readonly LintRule[], Map<string, readonly LintRule[]>>();
+
+/** The rules of `rules` that can report on a statement of `kind`: most rules look at one or two kinds of the ~15 a migration has. */
+function rulesFor(rules: readonly LintRule[], kind: string): readonly LintRule[] {
+  if (rules.length === 0) return rules;
+  let byKind = RULES_BY_KIND.get(rules);
+  if (!byKind) RULES_BY_KIND.set(rules, (byKind = new Map()));
+  let found = byKind.get(kind);
+  if (!found) byKind.set(kind, (found = rules.filter((rule) => rule.kinds === undefined || (rule.kinds as readonly string[]).includes(kind))));
+  return found;
 }
 
 /**

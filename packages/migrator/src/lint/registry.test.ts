@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lintSql, loadParser, printedPlanSteps } from './__fixtures__/harness.js';
+import { lintPaths } from './files.js';
 import { ALL_RULES, RULES } from './registry.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -59,6 +60,15 @@ describe('the rule registry', () => {
     expect(text).toMatch(/^## Problem$/m);
     expect(text).toMatch(/^## (Instead|How ignores apply)$/m);
     expect(text).toMatch(/^## Ignoring$/m);
+  });
+
+  it("judges the rules' corpus the same when every rule sees every statement (the kinds only spare calls)", async () => {
+    const corpus = join(HERE, '__corpus__');
+    const everyStatement = RULES.map((rule) => ({ ...rule, kinds: undefined }));
+    expect(RULES.filter((rule) => rule.kinds !== undefined).length).toBeGreaterThan(30);
+    const [withKinds, without] = await Promise.all([lintPaths({ paths: [corpus], rules: RULES }), lintPaths({ paths: [corpus], rules: everyStatement })]);
+    expect(withKinds.report.warnings + withKinds.report.errors).toBeGreaterThan(150);
+    expect(JSON.stringify(withKinds.report)).toBe(JSON.stringify(without.report));
   });
 
   it('is indexed in docs/rules/README.md', () => {

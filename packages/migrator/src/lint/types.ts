@@ -125,6 +125,12 @@ interface RuleBase {
   severity: Severity;
   /** One line for listings: "Adding a NOT NULL column without a default". */
   title: string;
+  /**
+   * The only statement kinds the rule can report on (`statement.kind`): the engine does not call
+   * `check` for the others. Left out, `check` sees every statement. registry.test.ts checks that
+   * the corpus is judged the same without them.
+   */
+  kinds?: readonly StatementKind[] | undefined;
 }
 
 /** A rule about locks, rewrites, scans, data loss or failures: its verdict is the same in every phase. */

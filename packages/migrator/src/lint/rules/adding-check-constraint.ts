@@ -20,6 +20,7 @@ export const addingCheckConstraint = {
   severity: 'error',
   hazard: 'database',
   title: 'Adding a CHECK constraint without NOT VALID',
+  kinds: ['AlterTableStmt'],
   check({ statement, isNewTable }) {
     // A table created earlier in this file is empty: there is nothing to check or build.
     const target = addingToExistingTable(statement, isNewTable);

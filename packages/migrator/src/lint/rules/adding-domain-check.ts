@@ -21,6 +21,7 @@ export const addingDomainCheck = {
   severity: 'error',
   hazard: 'database',
   title: 'Adding a domain constraint that checks existing rows',
+  kinds: ['AlterTableStmt', 'AlterDomainStmt'],
   check(context) {
     const { statement, pgVersion } = context;
     if (altersTable(statement)) return addColumns(context, statement);

@@ -19,6 +19,7 @@ export const addingForeignKey = {
   severity: 'error',
   hazard: 'database',
   title: 'Adding a foreign key without NOT VALID',
+  kinds: ['AlterTableStmt'],
   check({ statement, isNewTable, knowledge, pgVersion }) {
     // A table created earlier in this file is empty: there is nothing to check or build.
     const commands = addingToExistingTable(statement, isNewTable)?.commands;

@@ -20,6 +20,7 @@ export const addingRequiredColumn = {
   severity: 'error',
   hazard: 'database',
   title: 'Adding a NOT NULL column without a default',
+  kinds: ['AlterTableStmt'],
   check(context) {
     const { pgVersion } = context;
     const altered = existingTableAltered(context);

@@ -17,6 +17,7 @@ export const addingSerialColumn = {
   severity: 'error',
   hazard: 'database',
   title: 'Adding a serial or identity column to an existing table',
+  kinds: ['AlterTableStmt'],
   check(context) {
     const { statement } = context;
     if (!altersTable(statement) || !alterCommands(statement.body).some((cmd) => cmd.subtype === 'AT_AddColumn')) return undefined;

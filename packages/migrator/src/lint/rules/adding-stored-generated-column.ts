@@ -17,6 +17,7 @@ export const addingStoredGeneratedColumn = {
   severity: 'error',
   hazard: 'database',
   title: 'Adding a STORED generated column, or changing its expression, on an existing table',
+  kinds: ['AlterTableStmt'],
   check(context) {
     const { statement } = context;
     if (!altersTable(statement) || !alterCommands(statement.body).some((cmd) => cmd.subtype === 'AT_AddColumn' || cmd.subtype === 'AT_SetExpression')) return undefined;

@@ -24,6 +24,7 @@ export const addingUniqueConstraint = {
   severity: 'error',
   hazard: 'database',
   title: 'Adding a UNIQUE, PRIMARY KEY or EXCLUDE constraint that builds its index under lock',
+  kinds: ['AlterTableStmt'],
   check({ statement, isNewTable }) {
     // A table created earlier in this file is empty: there is nothing to check or build.
     const commands = addingToExistingTable(statement, isNewTable)?.commands;

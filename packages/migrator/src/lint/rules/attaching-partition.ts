@@ -22,6 +22,7 @@ export const attachingPartition = {
   severity: 'error',
   hazard: 'database',
   title: 'Attaching a partition without a CHECK constraint that proves its bound',
+  kinds: ['CreateStmt', 'AlterTableStmt'],
   check(context) {
     const { statement, isNewTable, knowledge, pgVersion } = context;
     if (statement.kind === 'CreateStmt') return createPartition(context, statement.body);

@@ -21,6 +21,7 @@ export const changingColumnType = {
   severity: 'error',
   hazard: 'database',
   title: 'Changing a column type in a way that rewrites the table',
+  kinds: ['AlterTableStmt'],
   check(context) {
     const { statement } = context;
     if (!altersTable(statement) || !alterCommands(statement.body).some((cmd) => cmd.subtype === 'AT_AlterColumnType')) return undefined;

@@ -15,6 +15,7 @@ export const clusteringTable = {
   severity: 'error',
   hazard: 'database',
   title: 'CLUSTER',
+  kinds: ['ClusterStmt'],
   check({ statement, isNewTable }) {
     if (statement.kind !== 'ClusterStmt') return undefined;
     const relation = statement.body.relation;

@@ -19,6 +19,7 @@ export const columnUsedByView = {
   severity: 'error',
   hazard: 'database',
   title: 'Changing the type of, or dropping, a column a view reads',
+  kinds: ['AlterTableStmt'],
   check({ statement, knowledge }) {
     if (statement.kind !== 'AlterTableStmt') return undefined;
     const findings: Finding[] = [];

@@ -17,6 +17,7 @@ export const creatingIndexNonConcurrently = {
   severity: 'error',
   hazard: 'database',
   title: 'Creating an index without CONCURRENTLY',
+  kinds: ['IndexStmt'],
   check({ statement, isNewTable, knowledge }) {
     if (statement.kind !== 'IndexStmt') return undefined;
     const table = relationKey(statement.body.relation);

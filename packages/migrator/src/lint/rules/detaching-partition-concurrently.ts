@@ -17,6 +17,7 @@ export const detachingPartitionConcurrently = {
   severity: 'error',
   hazard: 'database',
   title: 'DETACH PARTITION ... CONCURRENTLY on a table with a default partition',
+  kinds: ['AlterTableStmt'],
   check({ statement, knowledge }) {
     if (statement.kind !== 'AlterTableStmt') return undefined;
     const findings: Finding[] = [];

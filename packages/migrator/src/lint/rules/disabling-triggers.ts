@@ -23,6 +23,7 @@ export const disablingTriggers = {
   severity: 'error',
   hazard: 'database',
   title: 'Disabling triggers',
+  kinds: ['AlterTableStmt'],
   check(context) {
     const { statement } = context;
     if (statement.kind !== 'AlterTableStmt') return undefined;

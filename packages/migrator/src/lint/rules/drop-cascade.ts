@@ -38,6 +38,7 @@ export const dropCascade = {
   severity: 'error',
   hazard: 'database',
   title: 'Dropping with CASCADE',
+  kinds: ['DropStmt', 'DropOwnedStmt', 'AlterTableStmt'],
   check(context) {
     const { statement } = context;
     if (statement.kind === 'DropStmt' && statement.body.behavior === 'DROP_CASCADE') return dropStatement(context, statement.body);

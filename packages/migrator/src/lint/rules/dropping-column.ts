@@ -16,6 +16,7 @@ export const droppingColumn = {
   severity: 'error',
   hazard: 'running-app',
   title: 'Dropping a column the running app may use',
+  kinds: ['AlterTableStmt'],
   check(context) {
     const altered = existingTableAltered(context);
     if (!altered) return undefined;

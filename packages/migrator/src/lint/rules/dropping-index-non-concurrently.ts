@@ -16,6 +16,7 @@ export const droppingIndexNonConcurrently = {
   severity: 'warning',
   hazard: 'database',
   title: 'Dropping an index without CONCURRENTLY',
+  kinds: ['DropStmt'],
   check(context) {
     const { statement } = context;
     if (statement.kind !== 'DropStmt' || statement.body.removeType !== 'OBJECT_INDEX') return undefined;

@@ -14,6 +14,7 @@ export const droppingSchema = {
   severity: 'error',
   hazard: 'running-app',
   title: 'Dropping a schema',
+  kinds: ['DropStmt'],
   check(context) {
     const { statement } = context;
     if (statement.kind !== 'DropStmt' || statement.body.removeType !== 'OBJECT_SCHEMA') return undefined;

@@ -15,6 +15,7 @@ export const droppingTable = {
   severity: 'error',
   hazard: 'running-app',
   title: 'Dropping a table or view the running app may use',
+  kinds: ['DropStmt'],
   check(context) {
     const { statement } = context;
     if (statement.kind !== 'DropStmt') return undefined;

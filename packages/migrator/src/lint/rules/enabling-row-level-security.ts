@@ -18,6 +18,7 @@ export const enablingRowLevelSecurity = {
   severity: 'error',
   hazard: 'running-app',
   title: 'Enabling row level security on a table with no policy',
+  kinds: ['AlterTableStmt'],
   check(context) {
     const { statement, isNewTable, knowledge } = context;
     if (!altersTable(statement)) return undefined;

@@ -16,6 +16,7 @@ export const enumValueInTransaction = {
   severity: 'error',
   hazard: 'database',
   title: 'Adding an enum value inside a transaction block',
+  kinds: ['AlterEnumStmt'],
   check(context) {
     const { statement, pgVersion } = context;
     if (statement.kind !== 'AlterEnumStmt' || statement.body.oldVal !== undefined || typeof statement.body.newVal !== 'string') return undefined;

@@ -13,6 +13,7 @@ export const lockingTable = {
   severity: 'error',
   hazard: 'database',
   title: 'Locking a table explicitly',
+  kinds: ['LockStmt'],
   check({ statement, isNewTable }) {
     if (statement.kind !== 'LockStmt') return undefined;
     // A table created earlier in this file is not used by anyone yet.

@@ -17,6 +17,7 @@ export const refreshingMaterializedView = {
   severity: 'error',
   hazard: 'database',
   title: 'Refreshing a materialized view without CONCURRENTLY',
+  kinds: ['RefreshMatViewStmt'],
   check(context) {
     const { statement } = context;
     if (statement.kind !== 'RefreshMatViewStmt') return undefined;

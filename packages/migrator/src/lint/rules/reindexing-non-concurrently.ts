@@ -26,6 +26,7 @@ export const reindexingNonConcurrently = {
   severity: 'error',
   hazard: 'database',
   title: 'Rebuilding indexes without CONCURRENTLY',
+  kinds: ['ReindexStmt'],
   check(context) {
     const { statement, isNewTable, pgVersion } = context;
     if (statement.kind !== 'ReindexStmt') return undefined;

@@ -18,6 +18,7 @@ export const renamingColumn = {
   severity: 'error',
   hazard: 'running-app',
   title: 'Renaming a column the running app uses',
+  kinds: ['RenameStmt'],
   check(context) {
     const { statement, knowledge } = context;
     if (statement.kind !== 'RenameStmt' || statement.body.renameType !== 'OBJECT_COLUMN') return undefined;

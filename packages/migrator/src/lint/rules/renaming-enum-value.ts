@@ -17,6 +17,7 @@ export const renamingEnumValue = {
   severity: 'error',
   hazard: 'running-app',
   title: 'Renaming an enum value the running app uses',
+  kinds: ['AlterEnumStmt'],
   check(context) {
     const { statement } = context;
     if (statement.kind !== 'AlterEnumStmt') return undefined;

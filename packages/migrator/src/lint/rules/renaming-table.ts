@@ -15,6 +15,7 @@ export const renamingTable = {
   severity: 'error',
   hazard: 'running-app',
   title: 'Renaming a table or view the running app uses',
+  kinds: ['RenameStmt'],
   check(context) {
     const { statement } = context;
     if (statement.kind !== 'RenameStmt') return undefined;

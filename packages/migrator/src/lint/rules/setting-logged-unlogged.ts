@@ -14,6 +14,7 @@ export const settingLoggedUnlogged = {
   severity: 'error',
   hazard: 'database',
   title: 'Switching an existing table between LOGGED and UNLOGGED',
+  kinds: ['AlterTableStmt'],
   check({ statement, isNewTable }) {
     if (!altersTable(statement) || isNewTable(relationKey(statement.body.relation))) return undefined;
     const name = qualified(statement.body.relation);

@@ -24,6 +24,7 @@ export const settingNotNull = {
   severity: 'error',
   hazard: 'database',
   title: 'Setting NOT NULL on an existing column',
+  kinds: ['AlterTableStmt'],
   check(context) {
     const { statement, isNewTable, knowledge, pgVersion } = context;
     if (statement.kind !== 'AlterTableStmt') return undefined;

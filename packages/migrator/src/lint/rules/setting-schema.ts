@@ -25,6 +25,7 @@ export const settingSchema = {
   severity: 'error',
   hazard: 'running-app',
   title: 'Moving an object the running app uses to another schema',
+  kinds: ['RenameStmt', 'AlterObjectSchemaStmt'],
   check(context) {
     const { statement } = context;
     if (statement.kind === 'RenameStmt' && statement.body.renameType === 'OBJECT_SCHEMA') return renamedSchema(context, statement.body.subname, statement.body.newname);

@@ -17,6 +17,7 @@ export const settingTablespace = {
   severity: 'error',
   hazard: 'database',
   title: 'Moving a table, index or materialized view to another tablespace or access method',
+  kinds: ['AlterTableMoveAllStmt', 'AlterTableStmt'],
   check(context) {
     const { statement } = context;
     if (statement.kind === 'AlterTableMoveAllStmt') return moveAll(statement.body);

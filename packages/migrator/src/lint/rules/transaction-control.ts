@@ -30,6 +30,7 @@ export const transactionControl = {
   severity: 'error',
   hazard: 'database',
   title: 'BEGIN, COMMIT or ROLLBACK in a migration file',
+  kinds: ['TransactionStmt'],
   check({ statement }) {
     if (statement.kind !== 'TransactionStmt') return undefined;
     const kind = statement.body.kind && KINDS[statement.body.kind];

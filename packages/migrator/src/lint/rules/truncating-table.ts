@@ -14,6 +14,7 @@ export const truncatingTable = {
   severity: 'error',
   hazard: 'database',
   title: 'Truncating a table',
+  kinds: ['TruncateStmt'],
   check(context) {
     const { statement } = context;
     if (statement.kind !== 'TruncateStmt') return undefined;

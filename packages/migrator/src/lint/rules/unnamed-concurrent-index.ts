@@ -18,6 +18,7 @@ export const unnamedConcurrentIndex = {
   severity: 'warning',
   hazard: 'database',
   title: 'Creating an index concurrently without a name',
+  kinds: ['IndexStmt'],
   check({ statement }) {
     if (statement.kind !== 'IndexStmt' || !statement.body.concurrent || typeof statement.body.idxname === 'string') return undefined;
     // Inside a DO block the build cannot run at all; concurrently-in-transaction reports that.

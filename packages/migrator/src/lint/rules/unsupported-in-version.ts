@@ -46,6 +46,7 @@ export const unsupportedInVersion = {
   severity: 'error',
   hazard: 'database',
   title: 'Syntax the target PostgreSQL version does not support',
+  kinds: ['MergeStmt', 'IndexStmt', 'AlterTableStmt', 'CreateStmt'],
   check({ statement, pgVersion }) {
     const found = new Set<Feature>();
     if (statement.kind === 'MergeStmt') found.add(MERGE);

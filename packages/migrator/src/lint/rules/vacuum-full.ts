@@ -16,6 +16,7 @@ export const vacuumFull = {
   severity: 'error',
   hazard: 'database',
   title: 'VACUUM FULL',
+  kinds: ['VacuumStmt'],
   check({ statement, isNewTable }) {
     if (statement.kind !== 'VacuumStmt' || !statement.body.is_vacuumcmd || optionEnabled(statement.body.options, 'full') !== true) return undefined;
     const relations = list(statement.body.rels).map((r) => bodyOf(r, 'VacuumRelation')?.relation);

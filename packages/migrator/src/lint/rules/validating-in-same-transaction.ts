@@ -17,6 +17,7 @@ export const validatingInSameTransaction = {
   severity: 'error',
   hazard: 'database',
   title: 'Validating a constraint in the transaction that added it',
+  kinds: ['AlterTableStmt'],
   check(context) {
     const { statement, isNewTable, knowledge } = context;
     const commands = alterCommands(statement);
