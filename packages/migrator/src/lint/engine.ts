@@ -151,7 +151,7 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
     }
   }
 
-  report.violations.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+  report.violations.sort((a, b) => a.line - b.line || a.column - b.column || compareRuleIds(a.rule, b.rule));
   report.statements = statements.map((s) => ({
     line: s.line,
     column: s.column,
@@ -163,6 +163,19 @@ export function lintText(text: string, options: LintTextOptions): FileReport {
   }));
   return report;
 }
+
+/**
+ * The order of two rule ids, to break a tie between findings on the same statement. Kebab-case
+ * ids (every registry id) compare by code unit, which is `localeCompare`'s order under the root
+ * and English collations and, unlike it, the same under every locale; the collator's first use
+ * alone costs ~8 ms. Other ids (a caller's own rules) still use `localeCompare`.
+ */
+function compareRuleIds(a: string, b: string): number {
+  if (KEBAB_CASE.test(a) && KEBAB_CASE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return a.localeCompare(b);
+}
+
+const KEBAB_CASE = /^[a-z]+(-[a-z]+)*$/;
 
 /** The rules of each rule list for each statement kind (LintRule.kinds), in the list's order. */
 const RULES_BY_KIND = new WeakMap<readonly LintRule[], Map<string, readonly LintRule[]>>();
