@@ -2,7 +2,7 @@
 // hand-written migrations) with `sdk db lint` and with squawk, same files in the same run,
 // wall-clock including process start, and reports the medians and, against their targets (issue 15):
 // - the cold run (`--no-cache`: every file parsed and judged) / the parse floor (target <= 1.25);
-// - the re-run with nothing changed (every report from the lint cache) / squawk (target <= 0.6);
+// - the re-run with nothing changed (the last run's output replayed: apps/cli/src/lint-replay.ts) / squawk (target <= 0.6);
 // - and, as before, the cold run / squawk.
 //
 // Flags: --reps N (timed runs per tool, default 7), --budget S (seconds for the timed runs,
@@ -701,7 +701,7 @@ export async function run(argv) {
     const contenders = {
       // Cold: every file read, parsed and judged (the cache neither read nor written).
       'sdk db lint': () => exec(process.execPath, [...sdkArgs, '--no-cache'], { cwd: work, env }),
-      // Re-run with nothing changed: every report from the cache the warm-up wrote (--verbose says how many).
+      // Re-run with nothing changed: the output the warm-up recorded, replayed (--verbose says so).
       'sdk re-run': () => exec(process.execPath, [...sdkArgs, '--verbose'], { cwd: work, env }),
       // `--reporter json` makes squawk faster than its default reporter (which draws a code frame
       // per finding), and matches sdk's --format json: the stricter comparison for sdk.
@@ -727,6 +727,7 @@ export async function run(argv) {
       if (!hits) throw new Error(`sdk db lint --verbose did not say what its cache did:\n${result.stderr.slice(-500)}`);
       if (found['sdk re-run'] && (Number(hits[1]) !== corpus.files || Number(hits[2]) !== 0)) throw new Error(`the re-run took ${hits[1]} reports from the cache and judged ${hits[2]} files: not a re-run with nothing changed`);
       if (found['sdk re-run'] && result.stdout !== coldStdout) throw new Error('the re-run printed another report than the cold run');
+      if (found['sdk re-run'] && !result.stderr.includes("Replayed the last run's output")) throw new Error(`the re-run was not replayed:\n${result.stderr.slice(-500)}`);
       return readSdk(result);
     };
     let coldStdout;

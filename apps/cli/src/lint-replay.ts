@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engineFiles, inputsUnchanged, type InputRecorder, type LintInputs } from '@big0290/migrator/lint/replay';
+import { engineFiles, inputsUnchanged, settledInputs, type InputRecorder, type LintInputs } from '@big0290/migrator/lint/replay';
 import { projectRoot } from './project-root.js';
 
 /**
@@ -64,13 +64,15 @@ export function lintCacheFile(root: string, env: NodeJS.ProcessEnv = process.env
 export function replayLint(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number | undefined {
   const args = argv.slice(2);
   if (args.includes('--no-cache')) return undefined;
+  const started = Date.now();
   try {
     const root = projectRoot();
     const cacheFile = lintCacheFile(root, env);
     const key = runKey(args, env);
+    const file = recordFile(cacheFile, key);
     let content: Buffer;
     try {
-      content = readFileSync(recordFile(cacheFile, key));
+      content = readFileSync(file);
     } catch {
       return undefined;
     }
@@ -81,6 +83,10 @@ export function replayLint(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (record.format !== FORMAT || record.key !== key || record.root !== root || record.bytes !== output.length || !Number.isInteger(record.exitCode)) return undefined;
     if (!inputsUnchanged(record.inputs!)) return undefined;
     process.stdout.write(output);
+    // Files the record had to read (changed just before it was written) that have settled since:
+    // written again without their hashes, so the next replay stats them only.
+    const settled = settledInputs(record.inputs!, started);
+    if (settled) writeRecord(file, { ...(record as RunRecord), inputs: settled }, output);
     if (args.includes('--verbose')) {
       process.stderr.write(`lint cache ${displayPath(cacheFile)}: ${String(record.files)} file(s) from the cache, 0 judged. Replayed the last run's output: nothing it read has changed.\n`);
     }
@@ -106,14 +112,20 @@ export function recordLint(run: { argv: readonly string[]; root: string; cacheFi
   const key = runKey(run.argv.slice(2), env);
   const record: RunRecord = { format: FORMAT, key, root: run.root, inputs: run.inputs.inputs(), exitCode: run.exitCode, files: run.files, bytes: output.length };
   const file = recordFile(run.cacheFile, key);
+  if (writeRecord(file, record, output)) prune(dirname(file));
+}
+
+/** Writes a record to a temporary file and renames it into place; says whether it did (never throws). */
+function writeRecord(file: string, record: RunRecord, output: Buffer): boolean {
   const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(temporary, Buffer.concat([Buffer.from(`${JSON.stringify(record)}\n`), output]));
     renameSync(temporary, file);
-    prune(dirname(file));
+    return true;
   } catch {
     rmSync(temporary, { force: true });
+    return false;
   }
 }
 

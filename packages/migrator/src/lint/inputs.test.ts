@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputRecorder, inputsUnchanged, RACY_WINDOW_MS, type LintInputs } from './inputs.js';
+import { InputRecorder, inputsUnchanged, RACY_WINDOW_MS, settledInputs, type LintInputs } from './inputs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lint-inputs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,6 +57,21 @@ describe('the inputs a lint run read', () => {
     Object.defineProperty(recorder, 'started', { value: statSync(file).ctimeMs + 2 * RACY_WINDOW_MS });
     recordFile(recorder, file, 'SELECT 1;');
     expect(recorder.inputs().files[0]!.hash).toBeUndefined();
+  });
+
+  it('settle: a racy entry checked once it is older than the window keeps no hash, and nothing else changes', () => {
+    const file = join(dir, 'settling.sql');
+    writeFileSync(file, 'SELECT 1;');
+    const recorder = new InputRecorder();
+    recordFile(recorder, file, 'SELECT 1;');
+    const inputs = recorder.inputs();
+    expect(settledInputs(inputs, inputs.started)).toBeUndefined();
+    const later = statSync(file).ctimeMs + 2 * RACY_WINDOW_MS;
+    const settled = settledInputs(inputs, later)!;
+    expect(settled.started).toBe(later);
+    expect(settled.files[0]!.hash).toBeUndefined();
+    expect(settled.files[0]).toMatchObject({ path: file, size: inputs.files[0]!.size, ctimeMs: inputs.files[0]!.ctimeMs });
+    expect(inputsUnchanged(settled)).toBe(true);
   });
 
   it('change with an entry added to a folder, and with a path that was absent appearing', () => {

@@ -120,6 +120,23 @@ export function inputsUnchanged(inputs: LintInputs): boolean {
   return true;
 }
 
+/**
+ * The inputs as a check at `started` (inputsUnchanged, just passed) leaves them: entries that were
+ * racy when recorded and are now older than RACY_WINDOW_MS keep no hash (their stat fields now
+ * say it all, as git refreshes an index entry), measured from `started`. Undefined when no entry
+ * changes, so the caller need not write the record again.
+ */
+export function settledInputs(inputs: LintInputs, started: number): LintInputs | undefined {
+  const settled = (entry: { hash?: string; mtimeMs: number; ctimeMs: number }) => entry.hash !== undefined && Math.max(entry.ctimeMs, entry.mtimeMs) < started - RACY_WINDOW_MS;
+  if (!inputs.files.some(settled) && !inputs.folders.some(settled)) return undefined;
+  const drop = <T extends { hash?: string; mtimeMs: number; ctimeMs: number }>(entry: T): T => {
+    if (!settled(entry)) return entry;
+    const { hash: _hash, ...rest } = entry;
+    return rest as T;
+  };
+  return { started, files: inputs.files.map(drop), folders: inputs.folders.map(drop), absent: inputs.absent };
+}
+
 function hashOf(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('base64url');
 }
