@@ -195,8 +195,8 @@ function prune(folder: string): void {
   for (const old of records.slice(MAX_RECORDS)) rmSync(old.path, { force: true });
 }
 
-/** A path relative to the current directory when it is below it. */
-function displayPath(path: string): string {
+/** A path relative to the current directory when it is below it (shorter messages and annotations). */
+export function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') ? rel : path;
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { styleText } from 'node:util';
 // The start path loads the file driver and the renderers only: lintPaths loads the parser and the
 // rules when the cache does not answer for a file, and the registry is loaded for --list-rules and SARIF.
@@ -10,7 +10,7 @@ import { InputRecorder } from '@big0290/migrator/lint/replay';
 import { withCommandFlags } from '../flags.js';
 import type { LintFlags } from '../options.js';
 import type { Output } from '../output.js';
-import { lintCacheFile, recordLint } from '../lint-replay.js';
+import { displayPath, lintCacheFile, recordLint } from '../lint-replay.js';
 import { CONFIG_FILES, migrationsFolderOf, projectRoot } from '../project.js';
 
 /** How long `sdk db lint` waits for the target database to say its version before judging for the newest. */
@@ -84,11 +84,6 @@ function listRules(json: boolean, ALL_RULES: readonly RuleInfo[]): string {
   return ALL_RULES.map((r) => `${r.id.padEnd(width)}  ${r.severity.padEnd(7)}  ${r.title}`).join('\n');
 }
 
-/** A path relative to the current directory when it is below it (shorter messages and annotations). */
-function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') ? rel : path;
-}
 
 /**
  * The major version of the target database when one is given (--database-url, DATABASE_URL,

@@ -2,6 +2,7 @@ import { bodyOf } from '../../sql/ast.js';
 import { ident, statementSql } from '../rewrite.js';
 import type { Finding, LintRule } from '../types.js';
 import type { ViewUse } from '../view-uses.js';
+import { displayName } from './breaking-helpers.js';
 import { alterCommands, tableOf } from './constraints-helpers.js';
 
 /**
@@ -31,7 +32,7 @@ export const columnUsedByView = {
       const views = knowledge.viewUses.using(table.key, cmd.name);
       if (views.length === 0) continue;
       const column = `${table.shown}.${cmd.name}`;
-      const names = views.map(shownName);
+      const names = views.map((v) => displayName(v.view));
       const refusal = typed ? '"cannot alter type of a column used by a view or rule"' : `"cannot drop column ${cmd.name} of table ${table.shown} because other objects depend on it"`;
       findings.push({
         message: `PostgreSQL refuses to ${typed ? 'change the type of' : 'drop'} ${column} while ${names.length === 1 ? `the view ${names[0]} reads it` : `the views ${names.join(', ')} read it`} (${refusal}), so the migration fails at this statement.`,
@@ -41,11 +42,6 @@ export const columnUsedByView = {
     return findings;
   },
 } satisfies LintRule;
-
-/** `active_users` for public.active_users, `reporting.daily` otherwise. */
-function shownName(use: ViewUse): string {
-  return use.view.startsWith('public.') ? use.view.slice('public.'.length) : use.view;
-}
 
 /** The view's SQL name, quoted where needed. */
 function viewSql(use: ViewUse): string {
@@ -61,7 +57,7 @@ function viewSql(use: ViewUse): string {
  */
 function recreate(views: readonly ViewUse[], typed: boolean, sql: string): string {
   const drops = views.map((v) => `\`DROP ${v.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${viewSql(v)};\``).join(' ');
-  const creates = views.map((v) => (v.sql ? `\`${statementSql(v.sql)}\`` : `the CREATE of ${shownName(v)}`)).join(' ');
+  const creates = views.map((v) => (v.sql ? `\`${statementSql(v.sql)}\`` : `the CREATE of ${displayName(v.view)}`)).join(' ');
   const materialized = views.some((v) => v.materialized)
     ? ' Creating a materialized view again runs its query in full, and its readers wait for the migration until it commits.'
     : '';

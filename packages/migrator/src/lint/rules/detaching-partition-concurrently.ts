@@ -1,6 +1,7 @@
 import { bodyOf, qualified } from '../../sql/ast.js';
 import { describeLock } from '../locks.js';
 import type { Finding, LintRule } from '../types.js';
+import { displayName } from './breaking-helpers.js';
 import { alterCommands, relationSql, tableOf } from './constraints-helpers.js';
 
 /**
@@ -27,7 +28,7 @@ export const detachingPartitionConcurrently = {
       const parent = tableOf(statement);
       const fallback = parent.key ? knowledge.defaultPartitions.get(parent.key) : undefined;
       if (!fallback) continue;
-      const shownDefault = fallback.startsWith('public.') ? fallback.slice('public.'.length) : fallback;
+      const shownDefault = displayName(fallback);
       const child = qualified(partition.name);
       findings.push({
         message: `PostgreSQL refuses DETACH PARTITION ... CONCURRENTLY while ${parent.shown} has a default partition (${shownDefault}): "cannot detach partitions concurrently when a default partition exists", so the migration fails at this statement.`,
