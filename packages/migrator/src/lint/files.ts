@@ -3,6 +3,7 @@ import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { MigratorError } from '../errors.js';
 import { chainKeys, LintCache, severities, type LintCacheStats } from './cache.js';
 import type { InputRecorder } from './inputs.js';
+import { loadJudge } from './judge-loader.js';
 import { readMigration } from './read.js';
 import type { SequenceFile } from './sequence.js';
 import type { FileReport, LintReport, LintRule } from './types.js';
@@ -94,7 +95,7 @@ export async function lintPaths(options: LintOptions): Promise<LintResult> {
   }
   if (toJudge.length > 0) {
     // Loaded only when a file is judged: a run the cache answers never loads the parser or the rules.
-    const [{ lintSequence }, { loadParser }, { RULES }] = await Promise.all([import('./sequence.js'), import('../sql/parse.js'), import('./registry.js')]);
+    const { lintSequence, loadParser, RULES } = await loadJudge();
     await loadParser();
     for (const { files, keys, from } of toJudge) {
       lintSequence(files, { pgVersion, rules: options.rules ?? RULES }, reports, from);
