@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engineFiles, inputsUnchanged, settledInputs, type InputRecorder, type LintInputs } from '@big0290/migrator/lint/replay';
+import { engineFiles, InputRecorder, inputsUnchanged, settledInputs, type LintInputs } from '@big0290/migrator/lint/replay';
 import { projectRoot } from './project-root.js';
 
 /**
@@ -97,17 +97,27 @@ export function replayLint(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 }
 
 /**
+ * The recorder of a run about to read its inputs (recordLint writes it), with the code it runs
+ * already recorded: stat'ed before the judge loads, so a build during the run shows as a change
+ * and the run is not replayed for the new code.
+ */
+export function startRecording(): InputRecorder {
+  const inputs = new InputRecorder();
+  try {
+    for (const file of codeFiles()) inputs.fileAt(file);
+  } catch {
+    inputs.refuse('a module folder could not be listed: a build is under way');
+  }
+  return inputs;
+}
+
+/**
  * Records a run for replayLint: what it read, what it printed on stdout (as printed: scrubbed)
  * and its exit code. Written to a temporary file and renamed, so a concurrent run reads a whole
  * record or none; never throws (a record that cannot be written only costs the next run its time).
  */
 export function recordLint(run: { argv: readonly string[]; root: string; cacheFile: string; inputs: InputRecorder; stdout: string; exitCode: number; files: number }, env: NodeJS.ProcessEnv = process.env): void {
   if (run.inputs.unrecordable) return;
-  try {
-    for (const file of codeFiles()) run.inputs.fileAt(file);
-  } catch {
-    return; // a module file went away: a build is under way
-  }
   const output = Buffer.from(run.stdout);
   const key = runKey(run.argv.slice(2), env);
   const record: RunRecord = { format: FORMAT, key, root: run.root, inputs: run.inputs.inputs(), exitCode: run.exitCode, files: run.files, bytes: output.length };

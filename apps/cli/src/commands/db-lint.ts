@@ -6,11 +6,11 @@ import { styleText } from 'node:util';
 // rules when the cache does not answer for a file, and the registry is loaded for --list-rules and SARIF.
 import { lintPaths, NEWEST_PG_VERSION, renderGithub, renderJson, renderPretty, renderSarif, type LintReport } from '@big0290/migrator/lint/run';
 import type { RuleInfo } from '@big0290/migrator/lint';
-import { InputRecorder } from '@big0290/migrator/lint/replay';
+import type { InputRecorder } from '@big0290/migrator/lint/replay';
 import { withCommandFlags } from '../flags.js';
 import type { LintFlags } from '../options.js';
 import type { Output } from '../output.js';
-import { displayPath, lintCacheFile, recordLint } from '../lint-replay.js';
+import { displayPath, lintCacheFile, recordLint, startRecording } from '../lint-replay.js';
 import { CONFIG_FILES, migrationsFolderOf, projectRoot } from '../project.js';
 
 /** How long `sdk db lint` waits for the target database to say its version before judging for the newest. */
@@ -28,7 +28,7 @@ export async function dbLint(paths: string[], options: LintFlags, out: Output, a
   const root = projectRoot();
   const cacheFile = options.cache === false ? undefined : lintCacheFile(root);
   // Started before anything is read: what the run reads is stat'ed from here on.
-  const inputs = cacheFile && argv ? new InputRecorder() : undefined;
+  const inputs = cacheFile && argv ? startRecording() : undefined;
   if (inputs && paths.length === 0 && !options.migrations) recordConfig(inputs, root);
   const targets = paths.length > 0 ? paths : [options.migrations ? resolve(options.migrations) : displayPath(await migrationsFolderOf(undefined))];
   const pgVersion = options.pgVersion ?? (await targetVersion(options, out, inputs)) ?? NEWEST_PG_VERSION;
