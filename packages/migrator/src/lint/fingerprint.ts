@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -41,6 +40,8 @@ let fingerprint: string | undefined;
  */
 export function engineFingerprint(): string {
   if (fingerprint) return fingerprint;
+  // Required here, not imported: the replay loads this module for engineFiles only, without node:crypto.
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   const hash = createHash('sha256').update(`node ${process.version}\0`);
   const [own, parser, ...modules] = engineFiles();
   for (const pkg of [own!, parser!]) hash.update(`${pkg}\0${(JSON.parse(readFileSync(pkg, 'utf8')) as { version?: string }).version ?? '?'}\0`);

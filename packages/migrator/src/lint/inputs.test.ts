@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,21 @@ describe('the inputs a lint run read', () => {
     const inputs = recorder.inputs();
     expect(inputs.folders[0]!.hash).toEqual(expect.any(String));
     expect(inputsUnchanged({ ...inputs, folders: [{ ...inputs.folders[0]!, hash: 'another' }] })).toBe(false);
+  });
+
+  it('change when a link to a folder is pointed at another folder (a package upgraded by pnpm)', () => {
+    const [v1, v2, link] = ['pkg@1', 'pkg@2', 'node_modules-pkg'].map((name) => join(dir, name));
+    for (const version of [v1, v2]) {
+      mkdirSync(version);
+      writeFileSync(join(version, 'package.json'), '{"version":"1.0.0"}');
+    }
+    symlinkSync(v1, link);
+    const recorder = new InputRecorder();
+    recorder.folder(link, statSync(link), readdirSync(link, { withFileTypes: true }));
+    expect(inputsUnchanged(recorder.inputs())).toBe(true);
+    rmSync(link);
+    symlinkSync(v2, link);
+    expect(inputsUnchanged(recorder.inputs())).toBe(false);
   });
 
   it('are "changed" when the record is not one (a damaged file)', () => {

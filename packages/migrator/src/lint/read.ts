@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { findInvalidUtf8, hexByte } from '../util/utf8.js';
 import { ENGINE_RULE_IDS, fileViolation } from './engine-findings.js';
 import type { InputRecorder } from './inputs.js';
@@ -41,16 +41,23 @@ export function readMigration(absolute: string, display: string, inputs?: InputR
       return unreadable(`This file is ${(size / 1024 / 1024).toFixed(0)} MB; the linter reads migrations up to ${MAX_LINT_FILE_BYTES / 1024 / 1024} MB.`,
         'Split it into smaller migrations, and load bulk data outside the migrations: COPY for new rows, `sdk db backfill` for changes to existing rows.');
     }
-    // The size fstat gave: one read call for a migration (readFileSync would fstat again).
-    bytes = Buffer.allocUnsafe(size);
-    let filled = 0;
-    while (filled < size) {
-      const got = readSync(fd, bytes, filled, size - filled, filled);
-      if (got === 0) break; // the file shrank since fstat
-      filled += got;
+    if (!stats.isFile()) {
+      // A pipe or a device (`sdk db lint <(...)`): fstat says 0 bytes, so read to its end. There is
+      // nothing to stat again later: a run that read one is not replayed.
+      inputs?.refuse(`${display} is not a regular file`);
+      bytes = readFileSync(fd);
+    } else {
+      // The size fstat gave: one read call for a migration (readFileSync would fstat again).
+      bytes = Buffer.allocUnsafe(size);
+      let filled = 0;
+      while (filled < size) {
+        const got = readSync(fd, bytes, filled, size - filled, filled);
+        if (got === 0) break; // the file shrank since fstat
+        filled += got;
+      }
+      if (filled < size) bytes = bytes.subarray(0, filled);
+      inputs?.file(absolute, stats, bytes);
     }
-    if (filled < size) bytes = bytes.subarray(0, filled);
-    inputs?.file(absolute, stats, bytes);
   } catch (error) {
     inputs?.refuse(`${display} could not be read`);
     return unreadable(`This file cannot be read: ${(error as Error).message}.`, 'Check its permissions, then run the linter again.');
