@@ -100,7 +100,9 @@ describe('the inputs a lint run read', () => {
   });
 
   it('change when a link to a folder is pointed at another folder (a package upgraded by pnpm)', () => {
-    const [v1, v2, link] = ['pkg@1', 'pkg@2', 'node_modules-pkg'].map((name) => join(dir, name));
+    const v1 = join(dir, 'pkg@1');
+    const v2 = join(dir, 'pkg@2');
+    const link = join(dir, 'node_modules-pkg');
     for (const version of [v1, v2]) {
       mkdirSync(version);
       writeFileSync(join(version, 'package.json'), '{"version":"1.0.0"}');
