@@ -118,7 +118,7 @@ export function startRecording(): InputRecorder {
   try {
     for (const file of codeFiles(inputs)) inputs.fileAt(file);
   } catch {
-    inputs.refuse('a module folder could not be listed: a build is under way');
+    inputs.refuse("the CLI's modules or the packages it loads could not be found (a build or an install under way)");
   }
   return inputs;
 }
@@ -143,8 +143,9 @@ function recordPackage(inputs: InputRecorder, fromDir: string, name: string): st
 }
 
 /**
- * Records a run for replayLint: what it read, what it printed on stdout (as printed: scrubbed)
- * and its exit code. Written to a temporary file and renamed, so a concurrent run reads a whole
+ * Records a run for replayLint: what it read, what it printed on stdout (unscrubbed: dbLint
+ * records only an output no password changes, and replayLint scrubs it of its own run's) and its
+ * exit code. Written to a temporary file and renamed, so a concurrent run reads a whole
  * record or none; never throws (a record that cannot be written only costs the next run its time).
  */
 export function recordLint(run: { argv: readonly string[]; root: string; cacheFile: string; inputs: InputRecorder; stdout: string; exitCode: number; files: number }, env: NodeJS.ProcessEnv = process.env): void {
@@ -177,8 +178,8 @@ function recordFile(cacheFile: string, key: string): string {
 
 /**
  * What the output of a command line depends on besides the files it reads: its arguments (less
- * `--verbose`, which only adds a line on stderr), the folder it runs in, Node, the password the
- * output is scrubbed of (DATABASE_URL), and whether and how it paints.
+ * `--verbose`, which only adds a line on stderr, and with a database URL's text left out), the
+ * CLI's location, the folder it runs in, Node, whether DATABASE_URL is set, and how it paints.
  */
 function runKey(args: readonly string[], env: NodeJS.ProcessEnv): string {
   // Whether and how the output is painted: on a terminal, its colour depth (which reads TERM,
