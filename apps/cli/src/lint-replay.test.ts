@@ -68,6 +68,8 @@ describe('sdk db lint run again with nothing changed', () => {
     await writeFile(join(root, 'migrations', '0002_later.sql'), 'CREATE TABLE "orders" ("id" serial PRIMARY KEY);');
     const added = await lint(root, ['migrations', '--pg-version', '17', '--format', 'json']);
     expect(added.stderr).not.toContain(REPLAYED);
+    // --verbose says why: the first input found changed.
+    expect(added.stderr).toContain('lint replay: not replayed: migrations changed (modification time) since the last run.\n');
     expect(added.stdout).toContain('0002_later.sql');
     expect((await lint(root, ['migrations', '--pg-version', '17', '--format', 'json'])).stderr).toContain(REPLAYED);
     await mkdir(join(root, 'migrations', 'meta'));

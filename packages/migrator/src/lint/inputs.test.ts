@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, uti
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputRecorder, inputsUnchanged, RACY_WINDOW_MS, settledInputs, type LintInputs } from './inputs.js';
+import { changedInput, InputRecorder, inputsUnchanged, RACY_WINDOW_MS, settledInputs, type LintInputs } from './inputs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lint-inputs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -109,16 +109,36 @@ describe('the inputs a lint run read', () => {
     }
     symlinkSync(v1, link);
     const recorder = new InputRecorder();
-    recorder.folder(link, statSync(link), readdirSync(link, { withFileTypes: true }));
+    recorder.packageFolder(link, statSync(link));
+    expect(inputsUnchanged(recorder.inputs())).toBe(true);
+    // An entry added beside the package's files (a build log, a test's scratch folder) is not a change.
+    mkdirSync(join(v1, '.turbo'));
     expect(inputsUnchanged(recorder.inputs())).toBe(true);
     rmSync(link);
     symlinkSync(v2, link);
-    expect(inputsUnchanged(recorder.inputs())).toBe(false);
+    expect(changedInput(recorder.inputs())).toEqual({ path: link, change: 'is another folder' });
+    rmSync(link);
+    expect(changedInput(recorder.inputs())).toEqual({ path: link, change: 'is gone' });
+  });
+
+  it('name the first input that changed, and how', () => {
+    const file = join(dir, 'named.sql');
+    writeFileSync(file, 'SELECT 1;');
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    const recorder = new InputRecorder();
+    recorder.file(file, statSync(file));
+    recorder.absent(join(dir, 'named-journal.json'));
+    expect(changedInput(recorder.inputs())).toBeUndefined();
+    writeFileSync(join(dir, 'named-journal.json'), '{}');
+    expect(changedInput(recorder.inputs())).toEqual({ path: join(dir, 'named-journal.json'), change: 'appeared' });
+    writeFileSync(file, 'SELECT 22;');
+    expect(changedInput(recorder.inputs())).toEqual({ path: file, change: 'changed (size)' });
+    expect(changedInput({} as LintInputs)).toEqual({ change: 'the record is damaged' });
   });
 
   it('are "changed" when the record is not one (a damaged file)', () => {
     expect(inputsUnchanged({} as LintInputs)).toBe(false);
-    expect(inputsUnchanged({ started: 0, files: [{ path: join(dir, 'missing.sql'), size: 1, mtimeMs: 0, ctimeMs: 0, ino: 0 }], folders: [], absent: [] })).toBe(false);
+    expect(inputsUnchanged({ started: 0, files: [{ path: join(dir, 'missing.sql'), size: 1, mtimeMs: 0, ctimeMs: 0, ino: 0 }], folders: [], packages: [], absent: [] })).toBe(false);
   });
 
   it('cannot be replayed when something could not be recorded', () => {

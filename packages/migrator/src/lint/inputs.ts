@@ -11,6 +11,9 @@ import { readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'no
  *   new bytes with an old verdict;
  * - every folder listed, by the same (adding, removing or renaming an entry changes the folder's
  *   times), and every path looked for and not found;
+ * - every package folder the code is loaded from, by its inode alone: a link pointed at another
+ *   install (pnpm's upgrade) is another folder, while an entry added beside the package's files
+ *   (a build log, a test's scratch folder) changes nothing the run read;
  * - the change time is the kernel's and cannot be set from user space (`touch -d` sets only the
  *   modification time), so restoring a file's old time after an edit is still seen.
  *
@@ -40,11 +43,18 @@ export interface RecordedFolder {
   hash?: string;
 }
 
+/** A package folder the code is loaded from, by identity: the files read from it are recorded as files. */
+export interface RecordedPackage {
+  path: string;
+  ino: number;
+}
+
 export interface LintInputs {
   /** When the run started (ms since the epoch): what "close to the start" is measured from. */
   started: number;
   files: RecordedFile[];
   folders: RecordedFolder[];
+  packages: RecordedPackage[];
   /** Paths the run looked for and did not find (a journal, a config file). */
   absent: string[];
 }
@@ -53,6 +63,7 @@ export class InputRecorder {
   readonly started = Date.now();
   private readonly files = new Map<string, RecordedFile>();
   private readonly folders = new Map<string, RecordedFolder>();
+  private readonly packages = new Map<string, RecordedPackage>();
   private readonly absentPaths = new Set<string>();
   /** Why the run cannot be replayed, when something it read could not be recorded. */
   unrecordable: string | undefined;
@@ -80,6 +91,11 @@ export class InputRecorder {
     this.folders.set(path, entry);
   }
 
+  /** A package folder the run loads code from (through its link, if any): recorded by inode only, not by its entries. */
+  packageFolder(path: string, stats: Stats): void {
+    if (!this.packages.has(path)) this.packages.set(path, { path, ino: stats.ino });
+  }
+
   /** A path the run looked for and did not find. */
   absent(path: string): void {
     this.absentPaths.add(path);
@@ -91,7 +107,7 @@ export class InputRecorder {
   }
 
   inputs(): LintInputs {
-    return { started: this.started, files: [...this.files.values()], folders: [...this.folders.values()], absent: [...this.absentPaths] };
+    return { started: this.started, files: [...this.files.values()], folders: [...this.folders.values()], packages: [...this.packages.values()], absent: [...this.absentPaths] };
   }
 
   private racy(stats: Stats): boolean {
@@ -105,19 +121,45 @@ export class InputRecorder {
  * still absent. A record that is not one (a damaged file's JSON) is "changed".
  */
 export function inputsUnchanged(inputs: LintInputs): boolean {
-  if (!Array.isArray(inputs?.files) || !Array.isArray(inputs.folders) || !Array.isArray(inputs.absent)) return false;
+  return changedInput(inputs) === undefined;
+}
+
+/** The first input found no longer as the run read it: its path and what differs. */
+export interface InputChange {
+  /** Absent when the record itself is damaged. */
+  path?: string;
+  /** What differs: "is gone", "appeared", "changed (size)", "changed (change time)", ... */
+  change: string;
+}
+
+/**
+ * What a run read that is no longer as it was (the first one found); undefined when nothing is.
+ * `sdk db lint --verbose` says it when a run is not replayed, so a record that never replays can
+ * be explained.
+ */
+export function changedInput(inputs: LintInputs): InputChange | undefined {
+  if (!Array.isArray(inputs?.files) || !Array.isArray(inputs.folders) || !Array.isArray(inputs.packages) || !Array.isArray(inputs.absent)) return { change: 'the record is damaged' };
   for (const file of inputs.files) {
     const stats = statSync(file.path, { throwIfNoEntry: false });
-    if (!stats?.isFile() || stats.size !== file.size || stats.mtimeMs !== file.mtimeMs || stats.ctimeMs !== file.ctimeMs || stats.ino !== file.ino) return false;
-    if (file.hash !== undefined && hashOf(readFileSync(file.path)) !== file.hash) return false;
+    if (!stats?.isFile()) return { path: file.path, change: 'is gone' };
+    const field = stats.size !== file.size ? 'size' : stats.mtimeMs !== file.mtimeMs ? 'modification time' : stats.ctimeMs !== file.ctimeMs ? 'change time' : stats.ino !== file.ino ? 'inode' : undefined;
+    if (field) return { path: file.path, change: `changed (${field})` };
+    if (file.hash !== undefined && hashOf(readFileSync(file.path)) !== file.hash) return { path: file.path, change: 'changed (content)' };
   }
   for (const folder of inputs.folders) {
     const stats = statSync(folder.path, { throwIfNoEntry: false });
-    if (!stats?.isDirectory() || stats.mtimeMs !== folder.mtimeMs || stats.ctimeMs !== folder.ctimeMs || stats.ino !== folder.ino) return false;
-    if (folder.hash !== undefined && namesHash(readdirSync(folder.path, { withFileTypes: true })) !== folder.hash) return false;
+    if (!stats?.isDirectory()) return { path: folder.path, change: 'is gone' };
+    const field = stats.mtimeMs !== folder.mtimeMs ? 'modification time' : stats.ctimeMs !== folder.ctimeMs ? 'change time' : stats.ino !== folder.ino ? 'inode' : undefined;
+    if (field) return { path: folder.path, change: `changed (${field})` };
+    if (folder.hash !== undefined && namesHash(readdirSync(folder.path, { withFileTypes: true })) !== folder.hash) return { path: folder.path, change: 'changed (entries)' };
   }
-  for (const path of inputs.absent) if (statSync(path, { throwIfNoEntry: false })) return false;
-  return true;
+  for (const pkg of inputs.packages) {
+    const stats = statSync(pkg.path, { throwIfNoEntry: false });
+    if (!stats?.isDirectory()) return { path: pkg.path, change: 'is gone' };
+    if (stats.ino !== pkg.ino) return { path: pkg.path, change: 'is another folder' };
+  }
+  for (const path of inputs.absent) if (statSync(path, { throwIfNoEntry: false })) return { path, change: 'appeared' };
+  return undefined;
 }
 
 /**
@@ -134,7 +176,7 @@ export function settledInputs(inputs: LintInputs, started: number): LintInputs |
     const { hash: _hash, ...rest } = entry;
     return rest as T;
   };
-  return { started, files: inputs.files.map(drop), folders: inputs.folders.map(drop), absent: inputs.absent };
+  return { started, files: inputs.files.map(drop), folders: inputs.folders.map(drop), packages: inputs.packages, absent: inputs.absent };
 }
 
 function hashOf(bytes: Uint8Array): string {
