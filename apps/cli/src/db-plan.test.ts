@@ -69,7 +69,9 @@ describe('sdk db plan', () => {
     const usable = typeof dump === 'number' && dump >= Number.parseInt(plan.serverVersion, 10);
     expect(plan.trace).toMatchObject({ disagreements: [], failures: 0, scratchDropped: true, schemaCopy: { method: usable ? 'pg_dump' : 'replay' } });
     expect(plan.trace.migrations[0].statements.map((s: { status: string }) => s.status)).toEqual(['traced', 'not-traced']);
-    const { rows } = await admin.query("SELECT 1 FROM pg_database WHERE datname LIKE 'sdk\\_trace\\_%'");
+    // This trace's own scratch database, by name: the migrator's suite traces on the same server meanwhile.
+    expect(plan.trace.scratchDatabase).toMatch(/^sdk_trace_/);
+    const { rows } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [plan.trace.scratchDatabase]);
     expect(rows).toEqual([]);
 
     const pretty = await sdk(['db', 'plan', '--trace', '--migrations', folder], { env: { DATABASE_URL: url } });

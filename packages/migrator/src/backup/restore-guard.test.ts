@@ -66,7 +66,8 @@ describe('the restore commits once, at the end, and only while sdk holds the mig
       });
       expect(psql.ppid).toBe(process.pid);
       // sdk's session ends (as when sdk is killed): the migration lock is free again.
-      await db.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sdk restore'");
+      // This database's only: other tests restore on the same server meanwhile.
+      await db.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sdk restore' AND datname = $1", [db.name]);
       await open();
       await expect(restoring).rejects.toMatchObject({
         code: 'E_RESTORE_FAILED',
