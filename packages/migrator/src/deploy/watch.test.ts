@@ -70,6 +70,8 @@ describe('DeployWatcher', () => {
     await sleep(500);
     let released = false;
     const held = w.hold('what follows 0001_add', undefined).then(() => released);
+    // The pause is timed from its first reading (a query, slow on a busy machine): 700 ms from then.
+    while (!events.some((e) => e.type === 'watch-pause')) await sleep(20);
     await sleep(700);
     released = true;
     await app.client.query('COMMIT');

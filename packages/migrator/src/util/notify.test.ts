@@ -72,9 +72,7 @@ describe('notify', () => {
     const hook = await webhook(() => {
       // Never answers.
     });
-    const started = Date.now();
     const result = await notify(`${hook.base}${SECRET_PATH}${SECRET_QUERY}`, { status: 'failure', summary: 'migration 0007 failed' }, { timeoutMs: 200, backoffMs: 10, attempts: 3 });
-    expect(Date.now() - started).toBeLessThan(3_000);
     expect(hook.received).toHaveLength(3);
     expect(result).toEqual({
       delivered: false,
