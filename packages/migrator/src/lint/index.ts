@@ -2,7 +2,7 @@ export { lintPaths, checkPgVersion, NEWEST_PG_VERSION, OLDEST_PG_VERSION } from 
 export { MAX_LINT_FILE_BYTES } from './read.js';
 export type { LintOptions, LintResult } from './files.js';
 export type { LintCacheStats } from './cache.js';
-export { changedInput, InputRecorder, inputsUnchanged, RACY_WINDOW_MS, settledInputs } from './inputs.js';
+export { changedInput, InputRecorder, RACY_WINDOW_MS, settledInputs } from './inputs.js';
 export type { InputChange, LintInputs, RecordedFile, RecordedFolder, RecordedPackage } from './inputs.js';
 export { lintText, ENGINE_RULE_IDS } from './engine.js';
 export { RULES, ENGINE_RULES, ALL_RULES, RULE_IDS } from './registry.js';

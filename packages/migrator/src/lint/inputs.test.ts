@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, uti
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { changedInput, InputRecorder, inputsUnchanged, RACY_WINDOW_MS, settledInputs, type LintInputs } from './inputs.js';
+import { changedInput, InputRecorder, RACY_WINDOW_MS, settledInputs, type LintInputs } from './inputs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lint-inputs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -12,16 +12,21 @@ function recordFile(recorder: InputRecorder, path: string, bytes: string): void 
   recorder.file(path, statSync(path), Buffer.from(bytes));
 }
 
+/** Records `folder` as a lint run does: stat first, then the listing. */
+function recordFolder(recorder: InputRecorder, folder: string): void {
+  recorder.folder(folder, statSync(folder), readdirSync(folder, { withFileTypes: true }));
+}
+
 describe('the inputs a lint run read', () => {
   it('are unchanged while every file, folder and absent path is as it was', () => {
     const folder = join(dir, 'same');
     mkdirSync(folder);
     writeFileSync(join(folder, 'a.sql'), 'SELECT 1;');
     const recorder = new InputRecorder();
-    recorder.folder(folder, statSync(folder), readdirSync(folder, { withFileTypes: true }));
+    recordFolder(recorder, folder);
     recordFile(recorder, join(folder, 'a.sql'), 'SELECT 1;');
     recorder.absent(join(folder, 'meta', '_journal.json'));
-    expect(inputsUnchanged(recorder.inputs())).toBe(true);
+    expect(changedInput(recorder.inputs())).toBeUndefined();
   });
 
   it('change with a file\'s bytes, even when its size and modification time are put back', () => {
@@ -33,7 +38,7 @@ describe('the inputs a lint run read', () => {
     writeFileSync(file, 'SELECT 2;');
     utimesSync(file, 1_700_000_000, 1_700_000_000);
     expect(statSync(file).mtimeMs).toBe(recorder.inputs().files[0]!.mtimeMs);
-    expect(inputsUnchanged(recorder.inputs())).toBe(false);
+    expect(changedInput(recorder.inputs())).toEqual({ path: file, change: 'changed (change time)' });
   });
 
   it('of a file written close to the run\'s start keep a hash of its bytes, which decides when every stat field matches', () => {
@@ -43,10 +48,10 @@ describe('the inputs a lint run read', () => {
     recordFile(recorder, file, 'SELECT 1;');
     const inputs = recorder.inputs();
     expect(inputs.files[0]!.hash).toEqual(expect.any(String));
-    expect(inputsUnchanged(inputs)).toBe(true);
+    expect(changedInput(inputs)).toBeUndefined();
     // The same stat fields with other bytes: what a write within one timestamp tick of the stat leaves.
     const sameTick: LintInputs = { ...inputs, files: [{ ...inputs.files[0]!, hash: 'another' }] };
-    expect(inputsUnchanged(sameTick)).toBe(false);
+    expect(changedInput(sameTick)).toEqual({ path: file, change: 'changed (content)' });
   });
 
   it('of a file changed long before the run keep no hash: its stat fields say it all', () => {
@@ -71,7 +76,7 @@ describe('the inputs a lint run read', () => {
     expect(settled.started).toBe(later);
     expect(settled.files[0]!.hash).toBeUndefined();
     expect(settled.files[0]).toMatchObject({ path: file, size: inputs.files[0]!.size, ctimeMs: inputs.files[0]!.ctimeMs });
-    expect(inputsUnchanged(settled)).toBe(true);
+    expect(changedInput(settled)).toBeUndefined();
   });
 
   it('change with an entry added to a folder, and with a path that was absent appearing', () => {
@@ -79,13 +84,13 @@ describe('the inputs a lint run read', () => {
     mkdirSync(folder);
     writeFileSync(join(folder, 'a.sql'), 'SELECT 1;');
     const listed = new InputRecorder();
-    listed.folder(folder, statSync(folder), readdirSync(folder, { withFileTypes: true }));
+    recordFolder(listed, folder);
     const journal = join(folder, '_journal.json');
     const lookedFor = new InputRecorder();
     lookedFor.absent(journal);
     writeFileSync(journal, '{}');
-    expect(inputsUnchanged(listed.inputs())).toBe(false);
-    expect(inputsUnchanged(lookedFor.inputs())).toBe(false);
+    expect(changedInput(listed.inputs())).toEqual({ path: folder, change: 'changed (modification time)' });
+    expect(changedInput(lookedFor.inputs())).toEqual({ path: journal, change: 'appeared' });
   });
 
   it('change with a folder\'s entry names when its stat fields match (a rename within one tick)', () => {
@@ -93,10 +98,10 @@ describe('the inputs a lint run read', () => {
     mkdirSync(folder);
     writeFileSync(join(folder, 'a.sql'), 'SELECT 1;');
     const recorder = new InputRecorder();
-    recorder.folder(folder, statSync(folder), readdirSync(folder, { withFileTypes: true }));
+    recordFolder(recorder, folder);
     const inputs = recorder.inputs();
     expect(inputs.folders[0]!.hash).toEqual(expect.any(String));
-    expect(inputsUnchanged({ ...inputs, folders: [{ ...inputs.folders[0]!, hash: 'another' }] })).toBe(false);
+    expect(changedInput({ ...inputs, folders: [{ ...inputs.folders[0]!, hash: 'another' }] })).toEqual({ path: folder, change: 'changed (entries)' });
   });
 
   it('change when a link to a folder is pointed at another folder (a package upgraded by pnpm)', () => {
@@ -110,10 +115,10 @@ describe('the inputs a lint run read', () => {
     symlinkSync(v1, link);
     const recorder = new InputRecorder();
     recorder.packageFolder(link, statSync(link));
-    expect(inputsUnchanged(recorder.inputs())).toBe(true);
+    expect(changedInput(recorder.inputs())).toBeUndefined();
     // An entry added beside the package's files (a build log, a test's scratch folder) is not a change.
     mkdirSync(join(v1, '.turbo'));
-    expect(inputsUnchanged(recorder.inputs())).toBe(true);
+    expect(changedInput(recorder.inputs())).toBeUndefined();
     rmSync(link);
     symlinkSync(v2, link);
     expect(changedInput(recorder.inputs())).toEqual({ path: link, change: 'is another folder' });
@@ -137,8 +142,8 @@ describe('the inputs a lint run read', () => {
   });
 
   it('are "changed" when the record is not one (a damaged file)', () => {
-    expect(inputsUnchanged({} as LintInputs)).toBe(false);
-    expect(inputsUnchanged({ started: 0, files: [{ path: join(dir, 'missing.sql'), size: 1, mtimeMs: 0, ctimeMs: 0, ino: 0 }], folders: [], packages: [], absent: [] })).toBe(false);
+    expect(changedInput({} as LintInputs)).toBeDefined();
+    expect(changedInput({ started: 0, files: [{ path: join(dir, 'missing.sql'), size: 1, mtimeMs: 0, ctimeMs: 0, ino: 0 }], folders: [], packages: [], absent: [] })).toEqual({ path: join(dir, 'missing.sql'), change: 'is gone' });
   });
 
   it('cannot be replayed when something could not be recorded', () => {

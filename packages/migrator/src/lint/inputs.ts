@@ -115,15 +115,6 @@ export class InputRecorder {
   }
 }
 
-/**
- * Whether everything a run read is as it was: every file and folder with the same stat fields
- * (and, for those recorded close to the run's start, the same bytes or names), every absent path
- * still absent. A record that is not one (a damaged file's JSON) is "changed".
- */
-export function inputsUnchanged(inputs: LintInputs): boolean {
-  return changedInput(inputs) === undefined;
-}
-
 /** The first input found no longer as the run read it: its path and what differs. */
 export interface InputChange {
   /** Absent when the record itself is damaged. */
@@ -133,9 +124,11 @@ export interface InputChange {
 }
 
 /**
- * What a run read that is no longer as it was (the first one found); undefined when nothing is.
- * `sdk db lint --verbose` says it when a run is not replayed, so a record that never replays can
- * be explained.
+ * What a run read that is no longer as it was (the first one found); undefined when everything is:
+ * every file and folder with the same stat fields (and, for those recorded close to the run's
+ * start, the same bytes or names), every package folder the same one, every absent path still
+ * absent. A record that is not one (a damaged file's JSON) is changed. The CLI says it with
+ * `--verbose` when a run is not replayed, so a record that never replays can be explained.
  */
 export function changedInput(inputs: LintInputs): InputChange | undefined {
   if (!Array.isArray(inputs?.files) || !Array.isArray(inputs.folders) || !Array.isArray(inputs.packages) || !Array.isArray(inputs.absent)) return { change: 'the record is damaged' };
@@ -163,7 +156,7 @@ export function changedInput(inputs: LintInputs): InputChange | undefined {
 }
 
 /**
- * The inputs as a check at `started` (inputsUnchanged, just passed) leaves them: entries that were
+ * The inputs as a check at `started` (changedInput, just found nothing) leaves them: entries that were
  * racy when recorded and are now older than RACY_WINDOW_MS keep no hash (their stat fields now
  * say it all, as git refreshes an index entry), measured from `started`. Undefined when no entry
  * changes, so the caller need not write the record again.
